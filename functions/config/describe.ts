@@ -1,0 +1,45 @@
+/** The start-up summary: what is served, where, and how it fails over — in a few readable lines. */
+import { formatDuration } from '../model/duration.js';
+import type { CompiledConfig, CompiledProvider, CompiledRule } from '../model/config.js';
+import { DEFAULT_EVICTION_MS } from '../engine/eviction.js';
+
+export function describeConfig(config: CompiledConfig): string[] {
+  const lines: string[] = [];
+  for (const rule of config.rules) {
+    const matches = rule.matches.map((m) => `${m.method ? `${m.method} ` : ''}${m.path.type} ${m.path.value}`).join(' | ');
+    lines.push(`route ${rule.id}: ${matches} -> ${rule.backends.map((b) => b.backend.id).join(', ') || '(no backend)'}${retryText(rule)}`);
+  }
+  for (const backend of config.backends) {
+    lines.push(`backend ${backend.id}:`);
+    backend.groups.forEach((group, i) => {
+      lines.push(`  group ${i + 1}: ${group.map(providerText).join('; ')}`);
+    });
+    const health = backend.providers.map(healthText);
+    if (new Set(health).size === 1) lines.push(`  health: ${health[0]}`);
+    else backend.providers.forEach((p, i) => lines.push(`  health of ${p.name}: ${health[i]}`));
+  }
+  return lines;
+}
+
+function providerText(p: CompiledProvider): string {
+  const where = p.target.baseUrl + (p.target.path ?? p.target.pathPrefix ?? '');
+  return `${p.name} (${p.target.kind}${p.target.model ? ` ${p.target.model}` : ''} at ${where}${p.target.apiKey ? ', key set' : ', no key'})`;
+}
+
+function healthText(p: CompiledProvider): string {
+  const { condition, eviction } = p.health;
+  const when = condition ? `unhealthy when ${condition.source}` : 'unhealthy on connection failure, timeout or 5xx';
+  if (!eviction) return `${when}; evicted only for a provider's Retry-After`;
+  const base = formatDuration(eviction.durationMs ?? DEFAULT_EVICTION_MS);
+  const after = [
+    eviction.consecutiveFailures ? `${eviction.consecutiveFailures} consecutive failure${eviction.consecutiveFailures === 1 ? '' : 's'}` : undefined,
+    eviction.healthThreshold !== undefined ? `health below ${Math.round(eviction.healthThreshold * 100)}%` : undefined,
+  ].filter(Boolean);
+  return `${when}; evicted for ${base} × (times evicted + 1) after ${after.length ? after.join(' or ') : 'each unhealthy answer'}`;
+}
+
+function retryText(rule: CompiledRule): string {
+  const r = rule.retry;
+  if (r.attempts === undefined && !r.codes && !r.condition) return '';
+  return ` (retry: ${r.attempts !== undefined ? `${r.attempts} retries` : 'each provider once'}${r.codes ? ` on ${[...r.codes].join(',')}` : ''}${r.backoffMs ? `, backoff ${formatDuration(r.backoffMs)}` : ''})`;
+}

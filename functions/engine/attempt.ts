@@ -1,0 +1,291 @@
+/**
+ * One attempt on one provider: build the upstream call, send it under its deadline, and turn
+ * whatever comes back into an AttemptResult — a usable answer, or a failure with the status the
+ * client would see. For a stream, the answer is held until the first content event, so an error
+ * that arrives inside an HTTP 200 stream is still a failed attempt that can fail over.
+ */
+import type { CompiledProvider } from '../model/config.js';
+import type { ChatCompletionRequest, OpenAIErrorBody } from '../providers/openai/wire.js';
+import type { ChatCompletionsAdapter, StreamTranslator, TokenUsage } from '../providers/types.js';
+import { Deadline } from './deadline.js';
+import { errorBody } from './errors.js';
+import { SseReader } from './sse-reader.js';
+import { readBody, sendUpstream, UpstreamError, type UpstreamResponse } from './upstream.js';
+
+/** Why an attempt produced no usable answer. `status` failures carry the upstream's own status. */
+export type AttemptFailure = 'connect' | 'timeout' | 'reset' | 'malformed' | 'stream' | 'status' | 'aborted';
+
+/** Largest upstream body modelgate buffers (a buffered completion, or an error body). */
+export const MAX_UPSTREAM_BODY = 32 * 1024 * 1024;
+/** Error bodies are small; anything longer is cut before it is translated or logged. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+export interface AttemptResult {
+  provider: CompiledProvider;
+  ok: boolean;
+  /** HTTP status, or the one an in-stream error stands for; undefined when nothing answered. */
+  status: number | undefined;
+  failure?: AttemptFailure;
+  /** Short reason for logs; never a body. */
+  reason: string;
+  upstreamHeaders: Readonly<Record<string, string>>;
+  /** The model the upstream reported. */
+  model?: string;
+  usage?: TokenUsage;
+  latencyMs: number;
+  /** What the client gets if this attempt is the answer. */
+  reply: { status: number; body: string | AsyncIterable<string>; contentType: string };
+  /** Releases a held upstream stream that will not be used. */
+  release(): void;
+}
+
+export interface AttemptInput {
+  provider: CompiledProvider;
+  adapter: ChatCompletionsAdapter;
+  request: ChatCompletionRequest;
+  stream: boolean;
+  /** Aborted when the whole request's deadline passes or the client goes away. */
+  requestSignal: AbortSignal;
+  /** This attempt's own deadline (until the answer, or the first content event of a stream). */
+  timeoutMs: number | undefined;
+  /** Longest silence tolerated between two events once a stream is flowing. */
+  streamIdleMs: number;
+  now: () => number;
+  /** Called once when a stream that was handed to the client ends: how it ended. */
+  onStreamEnd?: (end: StreamEnd) => void;
+}
+
+export type StreamEnd = { kind: 'done' } | { kind: 'broken'; reason: string } | { kind: 'cancelled' };
+
+export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
+  const { provider, adapter, request, stream } = input;
+  // Built first: a request the adapter cannot express (no model to name) fails before any timer starts.
+  const call = adapter.buildRequest(request, provider.target);
+  const started = input.now();
+  const deadline = new Deadline(input.requestSignal, input.timeoutMs, 'request timeout');
+  const base = { provider, upstreamHeaders: {} as Record<string, string>, release: () => {} };
+  const failed = (failure: AttemptFailure, status: number | undefined, reason: string, body: OpenAIErrorBody, clientStatus: number): AttemptResult => {
+    deadline.dispose();
+    return { ...base, ok: false, status, failure, reason, latencyMs: input.now() - started, reply: { status: clientStatus, body: JSON.stringify(body), contentType: 'application/json' } };
+  };
+
+  let response: UpstreamResponse;
+  try {
+    response = await sendUpstream(call, deadline.signal, provider.connectTimeoutMs);
+  } catch (error) {
+    return noAnswer(error, deadline, input.requestSignal, failed);
+  }
+  base.upstreamHeaders = response.headers;
+
+  if (response.status < 200 || response.status >= 300) {
+    let text = '';
+    try {
+      text = (await readBody(response.body, MAX_UPSTREAM_BODY)).subarray(0, MAX_ERROR_BODY).toString('utf8');
+    } catch {
+      // The status is the answer; a body cut short only loses the message.
+    }
+    deadline.dispose();
+    return {
+      ...base,
+      ok: false,
+      status: response.status,
+      failure: 'status',
+      reason: `HTTP ${response.status}`,
+      latencyMs: input.now() - started,
+      reply: { status: response.status, body: JSON.stringify(adapter.translateError(response.status, text)), contentType: 'application/json' },
+    };
+  }
+
+  if (!stream) {
+    let bytes: Buffer;
+    try {
+      bytes = await readBody(response.body, MAX_UPSTREAM_BODY);
+    } catch (error) {
+      return noAnswer(error, deadline, input.requestSignal, failed);
+    }
+    deadline.dispose();
+    try {
+      const translated = adapter.translateResponse(JSON.parse(bytes.toString('utf8')), request.model ?? provider.target.model ?? '');
+      return {
+        ...base,
+        ok: true,
+        status: response.status,
+        reason: `HTTP ${response.status}`,
+        model: translated.model,
+        ...(translated.usage && { usage: translated.usage }),
+        latencyMs: input.now() - started,
+        reply: { status: response.status, body: JSON.stringify(translated.body), contentType: 'application/json' },
+      };
+    } catch (error) {
+      return failed('malformed', response.status, `malformed body: ${(error as Error).message.slice(0, 200)}`, errorBody('The upstream provider returned a response modelgate could not read.', 'upstream_error', 'upstream_malformed_response'), 502);
+    }
+  }
+
+  return holdStream(input, response, deadline, started, base, failed);
+}
+
+type Failed = (failure: AttemptFailure, status: number | undefined, reason: string, body: OpenAIErrorBody, clientStatus: number) => AttemptResult;
+
+function noAnswer(error: unknown, deadline: Deadline, requestSignal: AbortSignal, failed: Failed): AttemptResult {
+  const message = error instanceof Error ? error.message : String(error);
+  if (deadline.timedOut) {
+    return failed('timeout', undefined, `no answer within ${deadline.ms} ms`, errorBody('The upstream provider did not answer in time.', 'timeout_error', 'upstream_timeout'), 504);
+  }
+  if (requestSignal.aborted) {
+    return failed('aborted', undefined, 'request ended (deadline or client gone)', errorBody('The request timed out.', 'timeout_error', 'request_timeout'), 504);
+  }
+  if (error instanceof UpstreamError && error.failure === 'connect') {
+    return failed('connect', undefined, message, errorBody('The upstream provider could not be reached.', 'upstream_error', 'upstream_unreachable'), 502);
+  }
+  return failed('reset', undefined, message, errorBody('The upstream provider closed the connection before answering.', 'upstream_error', 'upstream_reset'), 502);
+}
+
+/**
+ * Reads a 2xx stream until its first content event. Nothing has been sent to the client yet, so
+ * an error event, a broken connection or a timeout here is an ordinary failed attempt.
+ */
+async function holdStream(
+  input: AttemptInput,
+  response: UpstreamResponse,
+  deadline: Deadline,
+  started: number,
+  base: { provider: CompiledProvider; upstreamHeaders: Record<string, string> },
+  failed: Failed,
+): Promise<AttemptResult> {
+  const translator = input.adapter.streamTranslator(input.request.model ?? input.provider.target.model ?? '', input.request.stream_options?.include_usage === true);
+  const reader = new SseReader(response.body);
+  const held: string[] = [];
+  let model: string | undefined;
+  let usage: TokenUsage | undefined;
+  for (;;) {
+    let event;
+    try {
+      event = await reader.next();
+    } catch (error) {
+      void reader.cancel();
+      return noAnswer(error, deadline, input.requestSignal, failed);
+    }
+    if (event === null) {
+      deadline.dispose();
+      return failed('reset', undefined, 'stream ended before any content', errorBody('The upstream provider ended the stream before sending any content.', 'upstream_error', 'upstream_stream_broken'), 502);
+    }
+    let step;
+    try {
+      step = translator.push(event);
+    } catch (error) {
+      void reader.cancel();
+      return failed('malformed', response.status, `malformed stream event: ${(error as Error).message.slice(0, 200)}`, errorBody('The upstream provider sent a stream event modelgate could not read.', 'upstream_error', 'upstream_malformed_response'), 502);
+    }
+    if (step.model) model ??= step.model;
+    if (step.usage) usage = step.usage;
+    if (step.failure) {
+      void reader.cancel();
+      const f = step.failure;
+      return failed('stream', f.status, `${f.type} in stream: ${f.message.slice(0, 200)}`, errorBody(f.message, f.type, f.type), f.status);
+    }
+    held.push(...step.frames);
+    if (step.content || step.done) {
+      // From here the attempt succeeded; the request's own deadline and the idle timer govern the rest.
+      deadline.stopTimer();
+      const flowing = step.done ? finished(held, reader, deadline, input) : relay(held, reader, response, translator, deadline, input);
+      let released = false;
+      return {
+        ...base,
+        ok: true,
+        status: response.status,
+        reason: `HTTP ${response.status}`,
+        ...(model !== undefined && { model }),
+        ...(usage && { usage }),
+        latencyMs: input.now() - started,
+        reply: { status: response.status, body: flowing, contentType: 'text/event-stream' },
+        release: () => {
+          if (!released) void flowing.return(undefined);
+          released = true;
+        },
+      };
+    }
+  }
+}
+
+/** The upstream said everything in the held events: send them, release the connection. */
+async function* finished(held: string[], reader: SseReader, deadline: Deadline, input: AttemptInput): AsyncGenerator<string, void, undefined> {
+  try {
+    yield held.join('');
+    input.onStreamEnd?.({ kind: 'done' });
+  } finally {
+    deadline.dispose();
+    void reader.cancel();
+  }
+}
+
+/**
+ * Sends the held events, then the rest as they come. Once bytes went out there is no failing
+ * over: a broken upstream ends the client's stream with an explicit error event and no [DONE],
+ * so a client can never mistake a cut-off answer for a complete one.
+ */
+async function* relay(
+  held: string[],
+  reader: SseReader,
+  response: UpstreamResponse,
+  translator: StreamTranslator,
+  deadline: Deadline,
+  input: AttemptInput,
+): AsyncGenerator<string, void, undefined> {
+  let ended: StreamEnd = { kind: 'cancelled' };
+  let silent = false;
+  // One timer, refreshed on every event: a provider that goes quiet is cut, and the read fails.
+  const idle = setTimeout(() => {
+    silent = true;
+    response.body.destroy(new Error(`no event for ${input.streamIdleMs} ms`));
+  }, input.streamIdleMs);
+  idle.unref?.();
+  try {
+    yield held.join('');
+    for (;;) {
+      idle.refresh();
+      const event = await reader.next();
+      if (event === null) {
+        ended = { kind: 'broken', reason: 'upstream closed the stream before it was complete' };
+        yield streamError('The upstream provider closed the stream before the answer was complete.', 'upstream_stream_broken');
+        return;
+      }
+      const step = translator.push(event);
+      if (step.failure) {
+        ended = { kind: 'broken', reason: `${step.failure.type}: ${step.failure.message.slice(0, 200)}` };
+        yield streamError(step.failure.message, step.failure.type);
+        return;
+      }
+      if (step.frames.length > 0) yield step.frames.join('');
+      if (step.done) {
+        ended = { kind: 'done' };
+        return;
+      }
+    }
+  } catch (error) {
+    ended = { kind: 'broken', reason: silent ? `no event for ${input.streamIdleMs} ms` : error instanceof Error ? error.message : String(error) };
+    // Say why the answer stops here (if the client is gone, the write goes nowhere, harmlessly).
+    yield streamError(`The upstream stream was interrupted: ${silent ? 'the provider went silent' : 'the connection broke or the request timed out'}.`, 'upstream_stream_broken');
+  } finally {
+    clearTimeout(idle);
+    deadline.dispose();
+    if (ended.kind === 'done') void drain(reader);
+    else void reader.cancel();
+    input.onStreamEnd?.(ended);
+  }
+}
+
+/** Reads what is left after the final event, so the keep-alive connection can be reused. */
+async function drain(reader: SseReader): Promise<void> {
+  try {
+    for (let i = 0; i < 16 && (await reader.next()) !== null; i++);
+  } catch {
+    // nothing to save
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
+/** The error event an OpenAI client raises on (`data: {"error":...}`), then the stream closes without [DONE]. */
+export function streamError(message: string, code: string): string {
+  return `data: ${JSON.stringify(errorBody(message, 'upstream_error', code))}\n\n`;
+}

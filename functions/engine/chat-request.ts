@@ -1,0 +1,88 @@
+/**
+ * Parses and checks an OpenAI chat completions body at the edge, so a malformed request is a 400
+ * in the OpenAI shape and never reaches a provider. Hand-written rather than schema-driven: this
+ * runs on every request, and a loop over the messages costs microseconds.
+ */
+import type { ChatCompletionRequest } from '../providers/openai/wire.js';
+import { BadRequest } from './errors.js';
+
+const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function parseJsonBody(body: Uint8Array): unknown {
+  if (body.length === 0) throw new BadRequest('The request body is empty; send a JSON object.', undefined, 400, 'invalid_json');
+  try {
+    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch (error) {
+    throw new BadRequest(`The request body is not valid JSON: ${(error as Error).message}`, undefined, 400, 'invalid_json');
+  }
+}
+
+export function parseChatRequest(body: Uint8Array): ChatCompletionRequest {
+  const raw = parseJsonBody(body);
+  if (!isObject(raw)) throw new BadRequest('The request body must be a JSON object.', undefined, 400, 'invalid_json');
+  const { messages } = raw;
+  if (messages === undefined) throw new BadRequest("Missing required parameter: 'messages'.", 'messages', 400, 'missing_required_parameter');
+  if (!Array.isArray(messages)) throw new BadRequest("Invalid type for 'messages': expected an array.", 'messages', 400, 'invalid_type');
+  if (messages.length === 0) throw new BadRequest("Invalid 'messages': empty array. Expected an array with minimum length 1.", 'messages', 400, 'empty_array');
+  messages.forEach(checkMessage);
+
+  optional(raw, 'model', 'string');
+  optional(raw, 'stream', 'boolean');
+  optional(raw, 'temperature', 'number');
+  optional(raw, 'top_p', 'number');
+  optional(raw, 'user', 'string');
+  for (const field of ['max_tokens', 'max_completion_tokens', 'n'] as const) {
+    const v = raw[field];
+    if (v !== undefined && v !== null && !(Number.isInteger(v) && (v as number) > 0)) {
+      throw new BadRequest(`Invalid '${field}': expected a positive integer.`, field, 400, 'invalid_value');
+    }
+  }
+  if (raw.stop !== undefined && raw.stop !== null && typeof raw.stop !== 'string' && !(Array.isArray(raw.stop) && raw.stop.every((s) => typeof s === 'string'))) {
+    throw new BadRequest("Invalid 'stop': expected a string or an array of strings.", 'stop', 400, 'invalid_type');
+  }
+  if (raw.tools !== undefined) {
+    if (!Array.isArray(raw.tools)) throw new BadRequest("Invalid type for 'tools': expected an array.", 'tools', 400, 'invalid_type');
+    raw.tools.forEach((tool, i) => {
+      if (!isObject(tool) || !isObject(tool.function) || typeof tool.function.name !== 'string') {
+        throw new BadRequest(`Invalid 'tools[${i}]': expected {"type":"function","function":{"name":...}}.`, `tools[${i}]`, 400, 'invalid_value');
+      }
+    });
+  }
+  if (raw.stream_options !== undefined && raw.stream_options !== null && !isObject(raw.stream_options)) {
+    throw new BadRequest("Invalid type for 'stream_options': expected an object.", 'stream_options', 400, 'invalid_type');
+  }
+  return raw as unknown as ChatCompletionRequest;
+}
+
+function optional(raw: Record<string, unknown>, field: string, type: 'string' | 'number' | 'boolean') {
+  const v = raw[field];
+  if (v !== undefined && v !== null && typeof v !== type) {
+    throw new BadRequest(`Invalid type for '${field}': expected a ${type}, but got ${Array.isArray(v) ? 'an array' : typeof v}.`, field, 400, 'invalid_type');
+  }
+}
+
+function checkMessage(m: unknown, i: number) {
+  const at = `messages[${i}]`;
+  if (!isObject(m)) throw new BadRequest(`Invalid type for '${at}': expected an object.`, at, 400, 'invalid_type');
+  if (typeof m.role !== 'string' || !ROLES.has(m.role)) {
+    throw new BadRequest(`Invalid value for '${at}.role': expected one of ${[...ROLES].join(', ')}.`, `${at}.role`, 400, 'invalid_value');
+  }
+  const c = m.content;
+  const ok =
+    typeof c === 'string' ||
+    (Array.isArray(c) && c.every((part) => isObject(part) && typeof part.type === 'string')) ||
+    ((c === null || c === undefined) && m.role === 'assistant');
+  if (!ok) {
+    throw new BadRequest(
+      `Invalid '${at}.content': expected a string or an array of content parts${m.role === 'assistant' ? ' (or null with tool_calls)' : ''}.`,
+      `${at}.content`,
+      400,
+      'invalid_type',
+    );
+  }
+  if (m.role === 'tool' && typeof m.tool_call_id !== 'string') {
+    throw new BadRequest(`Missing required parameter: '${at}.tool_call_id'.`, `${at}.tool_call_id`, 400, 'missing_required_parameter');
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * One chat completions request, from route to answer: read eviction state once, order the
+ * candidates, and try them until one answers or the failover rules say stop. Every response —
+ * answer or error, buffered or streamed — says who served it and what was tried.
+ */
+import type { CelContext } from '../model/cel.js';
+import type { CompiledBackend, CompiledProvider, CompiledRule } from '../model/config.js';
+import type { ChatCompletionRequest } from '../providers/openai/wire.js';
+import { chatAdapter } from '../providers/registry.js';
+import type { ProviderState } from '../state/store.js';
+import { applyAiPolicy } from './ai-policy.js';
+import { runAttempt, type AttemptResult } from './attempt.js';
+import { parseChatRequest } from './chat-request.js';
+import { candidateOrder } from './choose.js';
+import { Deadline, sleep } from './deadline.js';
+import { BadRequest, errorResponse } from './errors.js';
+import { evictionFor } from './eviction.js';
+import { formatDuration } from '../model/duration.js';
+import { retryAfterMs } from './retry-after.js';
+import type { EngineContext } from './context.js';
+import type { GatewayRequest, GatewayResponse } from './types.js';
+import { judge } from './verdict.js';
+
+export const SERVED_BY = { provider: 'x-modelgate-provider', model: 'x-modelgate-model', attempts: 'x-modelgate-attempts' } as const;
+
+/** Headers of a final upstream answer worth passing on: when to come back. */
+const PASSED_HEADERS = ['retry-after', 'retry-after-ms'];
+
+export async function handleChat(ctx: EngineContext, req: GatewayRequest, rule: CompiledRule): Promise<GatewayResponse> {
+  const chat = parseChatRequest(req.body);
+  const backend = pickBackend(rule, ctx.random);
+  if (!backend) return errorResponse(500, 'The route has no backend to send this request to.', 'server_error', 'no_backend');
+
+  const requestDeadline = new Deadline(req.signal, rule.requestTimeoutMs, 'route request timeout');
+  let res: GatewayResponse | undefined;
+  try {
+    res = await failover(ctx, req, rule, backend, chat, requestDeadline);
+    return res;
+  } finally {
+    // A streamed answer outlives this function and keeps the request deadline running; the
+    // stream's end disposes it.
+    if (typeof res?.body !== 'object') requestDeadline.dispose();
+  }
+}
+
+async function failover(
+  ctx: EngineContext,
+  req: GatewayRequest,
+  rule: CompiledRule,
+  backend: CompiledBackend,
+  chat: ChatCompletionRequest,
+  requestDeadline: Deadline,
+): Promise<GatewayResponse> {
+  const started = ctx.now();
+  const states = await ctx.readStates(backend);
+  for (const p of backend.providers) {
+    ctx.stats.noteEviction(p.id, states.get(p.id)?.evictedUntil ?? 0, started, p.health.eviction?.restoreHealth);
+  }
+  const order = candidateOrder(backend, states, ctx.stats, started, ctx.random);
+  const maxAttempts = Math.min(rule.retry.attempts !== undefined ? rule.retry.attempts + 1 : order.length, ctx.limits.maxAttempts);
+  const trail: string[] = [];
+  const stream = chat.stream === true;
+
+  let last: AttemptResult | undefined;
+  for (let i = 0; i < maxAttempts; i++) {
+    const provider = order[i % order.length]!;
+    if (i > 0 && rule.retry.backoffMs) {
+      try {
+        await sleep(rule.retry.backoffMs, requestDeadline.signal);
+      } catch {
+        break;
+      }
+    }
+    const request = applyAiPolicy(chat, provider.ai);
+    let result: AttemptResult;
+    ctx.stats.begin(provider.id);
+    try {
+      result = await runAttempt({
+        provider,
+        adapter: chatAdapter(provider.target.kind),
+        request,
+        stream,
+        requestSignal: requestDeadline.signal,
+        timeoutMs: Math.min(provider.requestTimeoutMs ?? Infinity, rule.attemptTimeoutMs ?? Infinity, ctx.limits.attemptTimeoutMs),
+        streamIdleMs: ctx.limits.streamIdleMs,
+        now: ctx.now,
+        onStreamEnd: (end) => {
+          requestDeadline.dispose();
+          if (end.kind === 'broken') {
+            ctx.logger.log('warn', 'stream_broken', `stream from ${provider.name} broke after the answer started: ${end.reason}`, { requestId: req.id, provider: provider.name });
+          }
+        },
+      });
+    } catch (error) {
+      ctx.stats.end(provider.id);
+      // The adapter refused to build the call (e.g. no model to send): the client must fix it.
+      if (error instanceof Error && !(error instanceof BadRequest)) throw new BadRequest(error.message, 'model');
+      throw error;
+    }
+    ctx.stats.end(provider.id);
+    trail.push(`${provider.name}:${result.status ?? result.failure}`);
+    last = result;
+
+    if (result.failure === 'aborted') break; // the client left or the request's deadline passed
+    const verdict = judge({
+      status: result.ok ? result.status : result.failure === 'status' || result.failure === 'stream' || result.failure === 'malformed' ? result.status : undefined,
+      failure: result.failure,
+      health: provider.health,
+      retry: rule.retry,
+      context: () => celContext(req, request, provider, result, stream),
+    });
+    await record(ctx, req, provider, result, verdict.unhealthy, states.get(provider.id));
+
+    if (result.ok) return respond(result, trail, chat);
+    const next = order[(i + 1) % order.length];
+    const canRetry = (verdict.unhealthy || verdict.retryable) && i + 1 < maxAttempts && !requestDeadline.signal.aborted;
+    if (!canRetry) break;
+    ctx.logger.log('info', 'failover', `failover ${backend.name}: ${provider.name} answered ${result.status ?? result.failure} (${verdict.unhealthy ? 'unhealthy' : 'retryable'}); trying ${next!.name}`, {
+      requestId: req.id,
+      backend: backend.id,
+      from: provider.name,
+      to: next!.name,
+      status: result.status ?? null,
+      failure: result.failure ?? null,
+      unhealthy: verdict.unhealthy,
+      reason: result.reason,
+    });
+  }
+  if (!last) return errorResponse(504, 'The request timed out before any provider answered.', 'timeout_error', 'request_timeout');
+  if (last.failure === 'aborted' && requestDeadline.timedOut) {
+    return withServedBy(errorResponse(504, 'The request timed out.', 'timeout_error', 'request_timeout'), last, trail, chat);
+  }
+  return respond(last, trail, chat);
+}
+
+function respond(result: AttemptResult, trail: readonly string[], chat: ChatCompletionRequest): GatewayResponse {
+  const headers: Record<string, string> = { 'content-type': result.reply.contentType };
+  if (result.reply.contentType === 'text/event-stream') headers['cache-control'] = 'no-cache';
+  if (!result.ok) {
+    for (const name of PASSED_HEADERS) {
+      const value = result.upstreamHeaders[name];
+      if (value !== undefined) headers[name] = value;
+    }
+  }
+  return withServedBy({ status: result.reply.status, headers, body: result.reply.body }, result, trail, chat);
+}
+
+function withServedBy(res: GatewayResponse, result: AttemptResult, trail: readonly string[], chat: ChatCompletionRequest): GatewayResponse {
+  res.headers[SERVED_BY.provider] = result.provider.name;
+  res.headers[SERVED_BY.model] = result.model ?? result.provider.target.model ?? chat.model ?? '';
+  res.headers[SERVED_BY.attempts] = trail.join(',');
+  return res;
+}
+
+/** Eviction bookkeeping for one attempt: shared counters in the store, this instance's scores in memory. */
+async function record(
+  ctx: EngineContext,
+  req: GatewayRequest,
+  provider: CompiledProvider,
+  result: AttemptResult,
+  unhealthy: boolean,
+  known: ProviderState | undefined,
+): Promise<void> {
+  const now = ctx.now();
+  if (!unhealthy) {
+    ctx.stats.recordHealthy(provider.id, result.latencyMs);
+    ctx.resetState(provider, known, now);
+    return;
+  }
+  const health = ctx.stats.get(provider.id).health;
+  ctx.stats.recordUnhealthy(provider.id);
+  const retryAfter = result.status === 429 || result.status === 503 ? retryAfterMs(result.upstreamHeaders, now) : undefined;
+  const outcome = await ctx.recordFailure(
+    provider,
+    (before) => evictionFor({ eviction: provider.health.eviction, before, health, retryAfterMs: retryAfter }),
+    now,
+  );
+  if (outcome?.evictedForMs !== undefined) {
+    ctx.stats.noteEviction(provider.id, outcome.state.evictedUntil, now, provider.health.eviction?.restoreHealth);
+    ctx.logger.log('warn', 'eviction', `evicted ${provider.name} of ${provider.backendId} for ${formatDuration(outcome.evictedForMs)} after ${result.status ?? result.failure} (eviction #${outcome.state.timesEvicted}, ${outcome.state.consecutiveFailures} consecutive failure${outcome.state.consecutiveFailures === 1 ? '' : 's'})`, {
+      requestId: req.id,
+      backend: provider.backendId,
+      provider: provider.name,
+      evictedForMs: outcome.evictedForMs,
+      evictedUntil: new Date(outcome.state.evictedUntil).toISOString(),
+      timesEvicted: outcome.state.timesEvicted,
+      consecutiveFailures: outcome.state.consecutiveFailures,
+      status: result.status ?? null,
+      failure: result.failure ?? null,
+    });
+  }
+}
+
+function celContext(req: GatewayRequest, sent: ChatCompletionRequest, provider: CompiledProvider, result: AttemptResult, streaming: boolean): CelContext {
+  const llm: CelContext['llm'] = { provider: provider.target.kind, streaming };
+  const requestModel = sent.model ?? provider.target.model;
+  if (requestModel !== undefined) llm.requestModel = requestModel;
+  if (result.model !== undefined) llm.responseModel = result.model;
+  if (result.usage) {
+    llm.inputTokens = result.usage.input;
+    llm.outputTokens = result.usage.output;
+    llm.totalTokens = result.usage.input + result.usage.output;
+  }
+  return {
+    request: { method: req.method, path: req.path, host: req.headers.host ?? '', headers: req.headers },
+    ...(result.status !== undefined && { response: { code: result.status, headers: result.upstreamHeaders } }),
+    llm,
+  };
+}
+
+/** Gateway API weights: a backend is chosen in proportion to its weight; weight 0 is never chosen. */
+function pickBackend(rule: CompiledRule, random: () => number): CompiledBackend | undefined {
+  if (rule.backends.length === 1) return rule.backends[0]!.weight > 0 ? rule.backends[0]!.backend : undefined;
+  const total = rule.backends.reduce((sum, b) => sum + b.weight, 0);
+  if (total <= 0) return undefined;
+  let at = random() * total;
+  for (const b of rule.backends) {
+    at -= b.weight;
+    if (at < 0) return b.backend;
+  }
+  return rule.backends.at(-1)!.backend;
+}

@@ -1,0 +1,74 @@
+/**
+ * What a request needs from the engine around it: the clock, the store (wrapped so that it fails
+ * open), this instance's load stats, the logger and the limits. Kept in one object so the request
+ * path reads as a sequence of named steps.
+ */
+import type { CompiledBackend, CompiledProvider } from '../model/config.js';
+import type { EvictionDecider, EvictionStore, FailureOutcome, ProviderState } from '../state/store.js';
+import type { LoadStats } from './load-stats.js';
+import type { Logger } from './log.js';
+
+export interface EngineLimits {
+  /** Attempts one request may make, whatever the retry policy says (no unbounded fan-out). */
+  maxAttempts: number;
+  /** An attempt's deadline when no policy sets one. */
+  attemptTimeoutMs: number;
+  /** Longest silence between two events of a flowing stream. */
+  streamIdleMs: number;
+}
+
+export const DEFAULT_LIMITS: EngineLimits = {
+  maxAttempts: 10,
+  attemptTimeoutMs: 600_000,
+  streamIdleMs: 300_000,
+};
+
+export interface EngineContext {
+  now: () => number;
+  random: () => number;
+  stats: LoadStats;
+  logger: Logger;
+  limits: EngineLimits;
+  readStates(backend: CompiledBackend): Promise<ReadonlyMap<string, ProviderState>>;
+  recordFailure(provider: CompiledProvider, decide: EvictionDecider, now: number): Promise<FailureOutcome | undefined>;
+  resetState(provider: CompiledProvider, known: ProviderState | undefined, now: number): void;
+}
+
+/** How often a failing store is reported: once per interval, not once per request. */
+const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * The store seen through a fail-open lens: a store error never fails a request. Reads fall back to
+ * "nothing known" and writes are dropped, with one log line per interval.
+ */
+export function failOpen(store: EvictionStore, logger: Logger, now: () => number) {
+  let lastLogged = -Infinity;
+  const report = (op: string, error: unknown) => {
+    const t = now();
+    if (t - lastLogged < STORE_ERROR_LOG_INTERVAL_MS) return;
+    lastLogged = t;
+    logger.log('error', 'store_error', `eviction store ${op} failed, serving without shared state: ${(error as Error).message}`, { op });
+  };
+  return {
+    async readStates(backend: CompiledBackend): Promise<ReadonlyMap<string, ProviderState>> {
+      try {
+        return await store.read(backend.providers.map((p) => p.id), now());
+      } catch (error) {
+        report('read', error);
+        return new Map();
+      }
+    },
+    async recordFailure(provider: CompiledProvider, decide: EvictionDecider, at: number): Promise<FailureOutcome | undefined> {
+      try {
+        return await store.recordFailure(provider.id, decide, at);
+      } catch (error) {
+        report('write', error);
+        return undefined;
+      }
+    },
+    resetState(provider: CompiledProvider, known: ProviderState | undefined, at: number): void {
+      // Off the response path: a healthy answer never waits for bookkeeping.
+      store.recordSuccess(provider.id, known, at).catch((error: unknown) => report('write', error));
+    },
+  };
+}

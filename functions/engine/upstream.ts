@@ -1,0 +1,136 @@
+/**
+ * Sends one upstream call with Node's own HTTP client: keep-alive pools per origin (bounded, so
+ * one burst cannot open sockets without limit), an abort signal that cuts the call at its
+ * deadline, and errors sorted into what the verdict needs: could not connect, reset, aborted.
+ * Node's client is in the runtime, so the Lambda bundle carries no HTTP library.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { UpstreamRequest } from '../providers/types.js';
+
+export type UpstreamFailure = 'connect' | 'reset' | 'aborted';
+
+export class UpstreamError extends Error {
+  constructor(
+    readonly failure: UpstreamFailure,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: IncomingMessage;
+}
+
+export interface PoolLimits {
+  /** Sockets per upstream origin; requests beyond wait in the agent's queue. */
+  maxSockets: number;
+  maxFreeSockets: number;
+}
+
+export const DEFAULT_POOL: PoolLimits = { maxSockets: 256, maxFreeSockets: 64 };
+
+const agents = {
+  http: new http.Agent({ keepAlive: true, ...DEFAULT_POOL, scheduling: 'lifo' }),
+  https: new https.Agent({ keepAlive: true, ...DEFAULT_POOL, scheduling: 'lifo' }),
+};
+
+/** Replaces the connection pools, for `--max-upstream-sockets` and tests. */
+export function configurePool(limits: PoolLimits): void {
+  for (const agent of [agents.http, agents.https]) {
+    agent.maxSockets = limits.maxSockets;
+    agent.maxFreeSockets = limits.maxFreeSockets;
+  }
+}
+
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNABORTED', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+export function sendUpstream(call: UpstreamRequest, signal: AbortSignal, connectTimeoutMs?: number): Promise<UpstreamResponse> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new UpstreamError('aborted', 'aborted before sending'));
+    const url = new URL(call.url);
+    const secure = url.protocol === 'https:';
+    const body = Buffer.from(call.body, 'utf8');
+    const req = (secure ? https : http).request({
+      protocol: url.protocol,
+      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      port: url.port || (secure ? 443 : 80),
+      path: url.pathname + url.search,
+      method: 'POST',
+      agent: secure ? agents.https : agents.http,
+      headers: { ...call.headers, 'content-length': String(body.length) },
+    });
+    let connected = false;
+    let connectTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => req.destroy(new UpstreamError('aborted', 'deadline reached or client went away'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    const cleanup = () => {
+      signal.removeEventListener('abort', onAbort);
+      if (connectTimer) clearTimeout(connectTimer);
+    };
+
+    req.on('socket', (socket) => {
+      // A reused keep-alive socket is connected already; a new one gets the connect deadline.
+      if (!socket.connecting) {
+        connected = true;
+        return;
+      }
+      if (connectTimeoutMs) {
+        connectTimer = setTimeout(() => req.destroy(new UpstreamError('connect', `no connection within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      }
+      socket.once(secure ? 'secureConnect' : 'connect', () => {
+        connected = true;
+        if (connectTimer) clearTimeout(connectTimer);
+      });
+    });
+    req.on('response', (res) => {
+      cleanup();
+      // The body stream still honours the signal: destroying it surfaces as an error to its reader.
+      const onBodyAbort = () => res.destroy(new UpstreamError('aborted', 'deadline reached or client went away'));
+      signal.addEventListener('abort', onBodyAbort, { once: true });
+      res.once('close', () => signal.removeEventListener('abort', onBodyAbort));
+      resolve({ status: res.statusCode ?? 502, headers: flattenHeaders(res.headers), body: res });
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      cleanup();
+      if (error instanceof UpstreamError) return reject(error);
+      const code = error.code ?? '';
+      if (!connected || CONNECT_CODES.has(code)) return reject(new UpstreamError('connect', `${code || 'connection failed'}: ${error.message}`));
+      reject(new UpstreamError('reset', `${code || 'connection reset'}: ${error.message}`));
+    });
+    req.end(body);
+  });
+}
+
+function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/** Reads a whole body, refusing more than `limit` bytes (a runaway upstream must not exhaust memory). */
+export async function readBody(body: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      size += (chunk as Buffer).length;
+      if (size > limit) {
+        body.destroy();
+        throw new UpstreamError('reset', `upstream body larger than ${limit} bytes`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    if (error instanceof UpstreamError) throw error;
+    throw new UpstreamError('reset', `body interrupted: ${(error as Error).message}`);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,42 @@
+/**
+ * Two questions about one attempt, kept apart on purpose:
+ * - unhealthy? (the health policy) — counts toward eviction, affects later requests;
+ * - retryable? (the retry policy) — fails over now, within this request, and nothing else.
+ * A 429 is retryable but, by default, not unhealthy; the tutorial's condition makes 404 unhealthy.
+ */
+import type { CelContext } from '../model/cel.js';
+import type { HealthSettings, RetrySettings } from '../model/config.js';
+import type { AttemptFailure } from './attempt.js';
+
+export interface Verdict {
+  unhealthy: boolean;
+  retryable: boolean;
+}
+
+export interface VerdictInput {
+  /** The HTTP status (or the status an in-stream error stands for); undefined when nothing answered. */
+  status: number | undefined;
+  failure: AttemptFailure | undefined;
+  health: HealthSettings;
+  retry: RetrySettings;
+  /** Built only when a CEL expression needs it. */
+  context: () => CelContext;
+}
+
+/** Default retryable statuses: rate limited, and every server error (529 overloaded included). */
+export const isDefaultRetryableStatus = (status: number) => status === 429 || status >= 500;
+
+export function judge({ status, failure, health, retry, context }: VerdictInput): Verdict {
+  // No answer at all (refused, reset, timed out, broken stream): unhealthy and retryable whatever
+  // the condition says — a CEL condition judges answers, and there is none. (agentgateway lets the
+  // condition's evaluation error call it healthy; modelgate does not park traffic on a dead host.)
+  if (status === undefined) return { unhealthy: true, retryable: true };
+  const malformed = failure === 'malformed';
+  let ctx: CelContext | undefined;
+  const unhealthy = health.condition ? health.condition.test((ctx ??= context())) : status >= 500 || malformed;
+  const retryable =
+    malformed ||
+    (retry.codes ? retry.codes.has(status) : isDefaultRetryableStatus(status)) ||
+    (retry.condition !== undefined && retry.condition.test((ctx ??= context())));
+  return { unhealthy, retryable };
+}

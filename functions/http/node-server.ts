@@ -1,0 +1,142 @@
+/**
+ * The Node HTTP adapter: socket in, GatewayRequest to the engine, GatewayResponse back out.
+ * Streams are written with back-pressure, and a client that disconnects aborts its upstream call.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { MAX_REQUEST_BODY } from '../engine/engine.js';
+import { errorResponse } from '../engine/errors.js';
+import type { GatewayRequest, GatewayResponse } from '../engine/types.js';
+
+export type Handler = (req: GatewayRequest) => Promise<GatewayResponse>;
+
+export interface ServerLimits {
+  /** Largest request body; larger ones get a 413 without being read further. */
+  maxBodyBytes: number;
+  /** Largest request head (Node's `maxHeaderSize`). */
+  maxHeaderBytes: number;
+  /** How long a client may take to send its request (slowloris guard). */
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  maxBodyBytes: MAX_REQUEST_BODY,
+  maxHeaderBytes: 64 * 1024,
+  requestTimeoutMs: 60_000,
+};
+
+export function createGatewayServer(handler: Handler, limits: ServerLimits = DEFAULT_SERVER_LIMITS): http.Server {
+  const server = http.createServer(
+    { maxHeaderSize: limits.maxHeaderBytes, requestTimeout: limits.requestTimeoutMs, keepAliveTimeout: 65_000 },
+    (req, res) => {
+      void serve(handler, req, res, limits);
+    },
+  );
+  return server;
+}
+
+async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse, limits: ServerLimits): Promise<void> {
+  const aborter = new AbortController();
+  // 'close' on the response fires when the exchange ends, normally or not; only a response that
+  // did not finish means the client went away.
+  res.on('close', () => {
+    if (!res.writableFinished) aborter.abort(new Error('client disconnected'));
+  });
+
+  const body = await readRequestBody(req, limits.maxBodyBytes);
+  if (body === 'too-large') {
+    res.setHeader('connection', 'close');
+    return write(res, errorResponse(413, `The request body is larger than ${limits.maxBodyBytes} bytes.`, 'invalid_request_error', 'request_too_large'), aborter.signal);
+  }
+  if (body === 'aborted') return;
+
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const gatewayRequest: GatewayRequest = {
+    method: req.method ?? 'GET',
+    path: q === -1 ? url : url.slice(0, q),
+    query: q === -1 ? '' : url.slice(q + 1),
+    headers,
+    body,
+    signal: aborter.signal,
+    id: headers['x-request-id'] ?? randomUUID(),
+  };
+  const response = await handler(gatewayRequest);
+  await write(res, response, aborter.signal);
+}
+
+async function readRequestBody(req: IncomingMessage, max: number): Promise<Uint8Array | 'too-large' | 'aborted'> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > max) {
+    req.resume();
+    return 'too-large';
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > max) {
+        req.resume();
+        return 'too-large';
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    return 'aborted';
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+async function write(res: ServerResponse, response: GatewayResponse, signal: AbortSignal): Promise<void> {
+  if (typeof response.body === 'string') {
+    res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
+    res.end(response.body);
+    return;
+  }
+  res.writeHead(response.status, response.headers);
+  res.flushHeaders();
+  const iterator = response.body[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      if (signal.aborted) break;
+      const { value, done } = await iterator.next();
+      if (done) break;
+      // Back-pressure: a slow client slows the upstream read instead of growing a buffer.
+      if (!res.write(value)) await waitForDrain(res, signal);
+    }
+  } catch {
+    // The iterator ends streams with an error event itself; anything thrown here is the socket.
+  } finally {
+    await iterator.return?.(undefined);
+    res.end();
+  }
+}
+
+function waitForDrain(res: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Starts listening; resolves with the bound address (port 0 picks a free one). */
+export function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}

@@ -1,0 +1,432 @@
+/**
+ * Validated objects -> one CompiledConfig. Resolves references (route -> backend, policy ->
+ * target, auth -> Secret), merges policies in agentgateway's order, compiles CEL, and refuses
+ * anything dangling with a message that names the object and the field.
+ */
+import { parseDuration } from './duration.js';
+import { compileCondition, CelSyntaxError } from './cel.js';
+import type {
+  AiSettings,
+  CompiledBackend,
+  CompiledConfig,
+  CompiledMatch,
+  CompiledProvider,
+  CompiledRule,
+  HealthSettings,
+  Listener,
+  RetrySettings,
+  ValueMatch,
+} from './config.js';
+import type { BackendObject, NamedProviderSpec, SingleProviderSpec } from './schema/backend.js';
+import type { GatewayObject, HttpRouteObject, RouteMatchSpec } from './schema/gateway-api.js';
+import type { BackendPolicies, ProviderPolicies } from './schema/policies.js';
+import type { PolicyObject, TargetRef } from './schema/policy.js';
+import { secretValues, type SecretObject } from './schema/secret.js';
+import type { ManifestObject } from './validate.js';
+import type { ProviderKind, ProviderTarget } from '../providers/types.js';
+
+export const DEFAULT_NAMESPACE = 'default';
+
+/** Where provider keys come from: Secrets in the manifests locally, Secrets Manager on AWS. */
+export interface SecretSource {
+  /** The value of `key` in Secret `namespace/name`, or undefined when either is missing. */
+  get(namespace: string, name: string, key: string): string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Vendors' public endpoints; `host` + `port` on a provider replaces them with plain HTTP. */
+const DEFAULT_BASE_URL: Record<ProviderKind, string> = {
+  openai: 'https://api.openai.com',
+  anthropic: 'https://api.anthropic.com',
+};
+
+/** The Secret key agentgateway reads provider credentials from. */
+const DEFAULT_SECRET_KEY = 'Authorization';
+
+/** Backend policy fields merged as wholes: a more specific `health` replaces a less specific one. */
+const BACKEND_POLICY_FIELDS = ['ai', 'auth', 'health', 'http', 'tcp'] as const;
+type PolicyLayer = Partial<Pick<BackendPolicies, (typeof BACKEND_POLICY_FIELDS)[number]>>;
+
+const ns = (o: { metadata: { namespace?: string | undefined } }) => o.metadata.namespace ?? DEFAULT_NAMESPACE;
+const idOf = (o: { metadata: { name: string; namespace?: string | undefined } }) => `${ns(o)}/${o.metadata.name}`;
+
+/** Secrets from the manifests themselves (local `modelgate serve`). */
+export function manifestSecrets(objects: readonly ManifestObject[]): SecretSource {
+  const byId = new Map<string, Record<string, string>>();
+  for (const o of objects) if (o.kind === 'Secret') byId.set(idOf(o), secretValues(o as SecretObject));
+  return { get: (namespace, name, key) => byId.get(`${namespace}/${name}`)?.[key] };
+}
+
+export function compileConfig(objects: readonly ManifestObject[], secrets: SecretSource = manifestSecrets(objects)): CompiledConfig {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const of = <K extends ManifestObject['kind']>(kind: K) =>
+    objects.filter((o): o is Extract<ManifestObject, { kind: K }> => o.kind === kind);
+
+  const gateways = of('Gateway');
+  const routes = of('HTTPRoute');
+  const policies = [...of('AgentgatewayPolicy')].sort((a, b) => idOf(a).localeCompare(idOf(b)));
+
+  const backends = new Map<string, CompiledBackend>();
+  for (const backend of of('AgentgatewayBackend')) {
+    const compiled = compileBackend(backend, policies, secrets, problems);
+    if (compiled) backends.set(compiled.id, compiled);
+  }
+
+  checkPolicyTargets(policies, { gateways, routes, backends: of('AgentgatewayBackend') }, problems, warnings);
+
+  const listeners: Listener[] = gateways.flatMap((g) => g.spec.listeners.map((l) => ({ gateway: idOf(g), name: l.name, port: l.port })));
+  const rules = routes.flatMap((route) => compileRoute(route, gateways, backends, policies, problems));
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { listeners, rules, matchers: byPrecedence(rules), backends: [...backends.values()], warnings };
+}
+
+// ---------------------------------------------------------------- backends
+
+function compileBackend(
+  backend: BackendObject,
+  policies: readonly PolicyObject[],
+  secrets: SecretSource,
+  problems: string[],
+): CompiledBackend | undefined {
+  const where = `AgentgatewayBackend ${idOf(backend)}`;
+  const ai = backend.spec.ai;
+  if (!ai) return undefined; // only AI backends exist past validation; kept for type narrowing
+
+  // A single `provider` is a group of one, named after the backend (agentgateway calls it
+  // `backend` internally; the backend's own name reads better in logs and served-by headers).
+  const groups: Array<Array<{ spec: NamedProviderSpec | SingleProviderSpec; name: string; path: string }>> = ai.provider
+    ? [[{ spec: ai.provider, name: backend.metadata.name, path: 'spec.ai.provider' }]]
+    : (ai.groups ?? []).map((g, gi) =>
+        g.providers.map((p, pi) => ({ spec: p, name: p.name, path: `spec.ai.groups[${gi}].providers[${pi}]` })),
+      );
+
+  const compiledGroups = groups.map((group, gi) =>
+    group.map(({ spec, name, path }) => {
+      const layers: PolicyLayer[] = [
+        ...attachedBackendPolicies(policies, backend, undefined),
+        ...attachedBackendPolicies(policies, backend, name),
+        backend.spec.policies ?? {},
+        ('policies' in spec ? spec.policies : undefined) ?? {},
+      ];
+      return compileProvider({ backend, spec, name, group: gi, path, layers, secrets, problems, where });
+    }),
+  );
+  const providers = compiledGroups.flat();
+  return { id: idOf(backend), name: backend.metadata.name, namespace: ns(backend), groups: compiledGroups, providers };
+}
+
+/** `spec.backend` of the AgentgatewayPolicies that target this backend (and, with `section`, this provider). */
+function attachedBackendPolicies(policies: readonly PolicyObject[], backend: BackendObject, section: string | undefined): PolicyLayer[] {
+  return policies
+    .filter((p) => p.spec.backend && ns(p) === ns(backend))
+    .filter((p) =>
+      (p.spec.targetRefs ?? []).some(
+        (r) => r.kind === 'AgentgatewayBackend' && r.name === backend.metadata.name && r.sectionName === section,
+      ),
+    )
+    // Gateway API conflict rule: the oldest policy wins, then the alphabetically first. Manifests carry
+    // no creation time, so names decide; layers merge with later entries overriding, hence reversed.
+    .reverse()
+    .map((p) => p.spec.backend as PolicyLayer);
+}
+
+function mergeLayers(layers: readonly PolicyLayer[]): PolicyLayer {
+  const merged: PolicyLayer = {};
+  for (const layer of layers) {
+    for (const field of BACKEND_POLICY_FIELDS) {
+      if (layer[field] !== undefined) (merged as Record<string, unknown>)[field] = layer[field];
+    }
+  }
+  return merged;
+}
+
+interface ProviderInput {
+  backend: BackendObject;
+  spec: NamedProviderSpec | SingleProviderSpec;
+  name: string;
+  group: number;
+  path: string;
+  layers: PolicyLayer[];
+  secrets: SecretSource;
+  problems: string[];
+  where: string;
+}
+
+function compileProvider(input: ProviderInput): CompiledProvider {
+  const { backend, spec, name, group, path, secrets, problems, where } = input;
+  const policy = mergeLayers(input.layers);
+  const kind: ProviderKind = spec.anthropic ? 'anthropic' : 'openai';
+  const model = (spec.anthropic ?? spec.openai)?.model;
+
+  const target: ProviderTarget = {
+    name,
+    kind,
+    baseUrl: spec.host !== undefined && spec.port !== undefined ? `http://${hostForUrl(spec.host)}:${spec.port}` : DEFAULT_BASE_URL[kind],
+    ...(model !== undefined && { model }),
+    ...(spec.path !== undefined && { path: spec.path }),
+    ...(spec.pathPrefix !== undefined && { pathPrefix: spec.pathPrefix }),
+  };
+  const apiKey = resolveApiKey(policy.auth, ns(backend), `${where}: ${path}.policies.auth`, secrets, problems);
+  if (apiKey !== undefined) target.apiKey = apiKey;
+
+  const requestTimeoutMs = policy.http?.requestTimeout ? parseDuration(policy.http.requestTimeout) : undefined;
+  const connectTimeoutMs = policy.tcp?.connectTimeout ? parseDuration(policy.tcp.connectTimeout) : undefined;
+  return {
+    id: `${idOf(backend)}/${name}`,
+    name,
+    backendId: idOf(backend),
+    group,
+    target,
+    health: compileHealth(policy.health, `${where}: ${path}: health.unhealthyCondition`, problems),
+    ai: compileAi(policy.ai),
+    ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
+    ...(connectTimeoutMs !== undefined && { connectTimeoutMs }),
+  };
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+function resolveApiKey(
+  auth: BackendPolicies['auth'] | ProviderPolicies['auth'],
+  namespace: string,
+  where: string,
+  secrets: SecretSource,
+  problems: string[],
+): string | undefined {
+  if (!auth) return undefined;
+  const raw = auth.key ?? (auth.secretRef ? secrets.get(namespace, auth.secretRef.name, auth.secretRef.key ?? DEFAULT_SECRET_KEY) : undefined);
+  if (auth.secretRef && raw === undefined) {
+    problems.push(`${where}.secretRef: key "${auth.secretRef.key ?? DEFAULT_SECRET_KEY}" of Secret ${namespace}/${auth.secretRef.name} not found`);
+    return undefined;
+  }
+  // agentgateway trims the value and drops a leading `Bearer `, so a Secret can hold either form.
+  return raw?.trim().replace(/^Bearer\s+/i, '');
+}
+
+function compileHealth(health: BackendPolicies['health'], where: string, problems: string[]): HealthSettings {
+  const out: HealthSettings = {};
+  if (health?.unhealthyCondition !== undefined) {
+    try {
+      out.condition = compileCondition(health.unhealthyCondition);
+    } catch (error) {
+      if (!(error instanceof CelSyntaxError)) throw error;
+      problems.push(`${where}: ${error.message}`);
+    }
+  }
+  const ev = health?.eviction;
+  if (ev) {
+    out.eviction = {
+      ...(ev.duration !== undefined && { durationMs: parseDuration(ev.duration)! }),
+      ...(ev.consecutiveFailures !== undefined && { consecutiveFailures: ev.consecutiveFailures }),
+      ...(ev.healthThreshold !== undefined && { healthThreshold: ev.healthThreshold / 100 }),
+      ...(ev.restoreHealth !== undefined && { restoreHealth: ev.restoreHealth / 100 }),
+    };
+  }
+  return out;
+}
+
+function compileAi(ai: BackendPolicies['ai']): AiSettings {
+  if (!ai) return {};
+  return {
+    ...(ai.modelAliases && { modelAliases: ai.modelAliases }),
+    ...(ai.overrides && { overrides: ai.overrides }),
+    ...(ai.defaults && { defaults: ai.defaults }),
+    ...(ai.prompt && { prompt: { prepend: ai.prompt.prepend ?? [], append: ai.prompt.append ?? [] } }),
+  };
+}
+
+// ---------------------------------------------------------------- policies
+
+interface Targets {
+  gateways: readonly GatewayObject[];
+  routes: readonly HttpRouteObject[];
+  backends: readonly BackendObject[];
+}
+
+/** A policy whose target does not exist does nothing: warn, as the controller reports it in status. */
+function checkPolicyTargets(policies: readonly PolicyObject[], targets: Targets, problems: string[], warnings: string[]) {
+  for (const policy of policies) {
+    const where = `AgentgatewayPolicy ${idOf(policy)}`;
+    (policy.spec.targetRefs ?? []).forEach((ref, i) => {
+      if (policy.spec.backend && ref.kind !== 'AgentgatewayBackend') {
+        problems.push(`${where}: spec.targetRefs[${i}]: spec.backend attached to a ${ref.kind} is not supported by modelgate yet; target the AgentgatewayBackend`);
+      }
+      if (!targetExists(ref, ns(policy), targets)) {
+        warnings.push(`${where}: spec.targetRefs[${i}]: ${ref.kind} ${ns(policy)}/${ref.name}${ref.sectionName ? `/${ref.sectionName}` : ''} not found; the policy does nothing for it`);
+      }
+    });
+  }
+}
+
+function targetExists(ref: TargetRef, namespace: string, t: Targets): boolean {
+  const same = <T extends { metadata: { name: string; namespace?: string | undefined } }>(o: T) =>
+    o.metadata.name === ref.name && ns(o) === namespace;
+  switch (ref.kind) {
+    case 'Gateway':
+      return t.gateways.some((g) => same(g) && (!ref.sectionName || g.spec.listeners.some((l) => l.name === ref.sectionName)));
+    case 'HTTPRoute':
+      return t.routes.some((r) => same(r) && (!ref.sectionName || r.spec.rules.some((rule) => rule.name === ref.sectionName)));
+    case 'AgentgatewayBackend':
+      return t.backends.some(
+        (b) =>
+          same(b) &&
+          (!ref.sectionName ||
+            (b.spec.ai?.groups ?? []).some((g) => g.providers.some((p) => p.name === ref.sectionName)) ||
+            (b.spec.ai?.provider !== undefined && ref.sectionName === b.metadata.name)),
+      );
+    default:
+      return false;
+  }
+}
+
+/** `spec.traffic` of the policies that apply to one route rule: Gateway-wide first, the rule's own last. */
+function trafficFor(policies: readonly PolicyObject[], route: HttpRouteObject, ruleName: string | undefined, gatewayIds: readonly string[]) {
+  const applies = (p: PolicyObject, r: TargetRef) => {
+    if (r.kind === 'Gateway') return gatewayIds.includes(`${ns(p)}/${r.name}`);
+    if (r.kind === 'HTTPRoute') return ns(p) === ns(route) && r.name === route.metadata.name && (!r.sectionName || r.sectionName === ruleName);
+    return false;
+  };
+  const specificity = (r: TargetRef) => (r.kind === 'Gateway' ? 0 : r.sectionName ? 2 : 1);
+  return policies
+    .flatMap((p) => (p.spec.traffic ? (p.spec.targetRefs ?? []).filter((r) => applies(p, r)).map((r) => ({ p, level: specificity(r) })) : []))
+    .sort((a, b) => a.level - b.level)
+    .map(({ p }) => p.spec.traffic!);
+}
+
+// ---------------------------------------------------------------- routes
+
+function compileRoute(
+  route: HttpRouteObject,
+  gateways: readonly GatewayObject[],
+  backends: ReadonlyMap<string, CompiledBackend>,
+  policies: readonly PolicyObject[],
+  problems: string[],
+): CompiledRule[] {
+  const where = `HTTPRoute ${idOf(route)}`;
+  const parentIds: string[] = [];
+  (route.spec.parentRefs ?? []).forEach((ref, i) => {
+    if (ref.kind !== 'Gateway') {
+      problems.push(`${where}: spec.parentRefs[${i}]: parent kind ${ref.kind} is not supported by modelgate yet`);
+      return;
+    }
+    const gateway = gateways.find((g) => g.metadata.name === ref.name && ns(g) === (ref.namespace ?? ns(route)));
+    if (!gateway) {
+      if (gateways.length > 0) problems.push(`${where}: spec.parentRefs[${i}]: Gateway ${ref.namespace ?? ns(route)}/${ref.name} not found`);
+      return;
+    }
+    const listeners = gateway.spec.listeners.filter((l) => !ref.sectionName || l.name === ref.sectionName);
+    if (listeners.length === 0) problems.push(`${where}: spec.parentRefs[${i}].sectionName: listener ${ref.sectionName} not found on Gateway ${idOf(gateway)}`);
+    const admitted = listeners.some((l) => {
+      const from = l.allowedRoutes?.namespaces?.from ?? 'Same';
+      return from === 'All' || (from === 'Same' && ns(gateway) === ns(route));
+    });
+    if (listeners.length > 0 && !admitted) {
+      problems.push(`${where}: spec.parentRefs[${i}]: Gateway ${idOf(gateway)} does not allow routes from namespace ${ns(route)} (allowedRoutes.namespaces.from)`);
+    }
+    parentIds.push(idOf(gateway));
+  });
+
+  return route.spec.rules.map((rule, ri) => {
+    const rulePath = `spec.rules[${ri}]`;
+    const refs = (rule.backendRefs ?? []).flatMap((ref, bi) => {
+      const refPath = `${where}: ${rulePath}.backendRefs[${bi}]`;
+      if (ref.kind !== 'AgentgatewayBackend' || ref.group !== 'agentgateway.dev') {
+        problems.push(`${refPath}: backend kind ${ref.group ? `${ref.group}/` : ''}${ref.kind} is not supported by modelgate yet (use group agentgateway.dev, kind AgentgatewayBackend)`);
+        return [];
+      }
+      const backend = backends.get(`${ref.namespace ?? ns(route)}/${ref.name}`);
+      if (!backend) {
+        problems.push(`${refPath}: AgentgatewayBackend ${ref.namespace ?? ns(route)}/${ref.name} not found`);
+        return [];
+      }
+      return [{ backend, weight: ref.weight }];
+    });
+
+    const traffic = trafficFor(policies, route, rule.name, parentIds);
+    const retry: RetrySettings = {};
+    let requestTimeoutMs: number | undefined;
+    for (const t of traffic) {
+      if (t.timeouts) requestTimeoutMs = parseDuration(t.timeouts.request);
+      if (t.retry) Object.assign(retry, compileRetry(t.retry, `${where}: ${rulePath}: traffic.retry`, problems));
+    }
+    if (rule.timeouts?.request) requestTimeoutMs = parseDuration(rule.timeouts.request) || undefined;
+    const attemptTimeoutMs = rule.timeouts?.backendRequest ? parseDuration(rule.timeouts.backendRequest) || undefined : undefined;
+
+    return {
+      id: `${idOf(route)}${rule.name ? `#${rule.name}` : `#${ri}`}`,
+      routeId: idOf(route),
+      hostnames: route.spec.hostnames ?? [],
+      matches: rule.matches.map(compileMatch),
+      backends: refs,
+      retry,
+      ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
+      ...(attemptTimeoutMs !== undefined && { attemptTimeoutMs }),
+    };
+  });
+}
+
+function compileRetry(spec: NonNullable<PolicyObject['spec']['traffic']>['retry'] & object, where: string, problems: string[]): RetrySettings {
+  const out: RetrySettings = {};
+  if (spec.attempts !== undefined) out.attempts = spec.attempts;
+  if (spec.codes !== undefined) out.codes = new Set(spec.codes);
+  if (spec.backoff !== undefined) out.backoffMs = parseDuration(spec.backoff)!;
+  if (spec.condition !== undefined) {
+    try {
+      out.condition = compileCondition(spec.condition);
+    } catch (error) {
+      if (!(error instanceof CelSyntaxError)) throw error;
+      problems.push(`${where}.condition: ${error.message}`);
+    }
+  }
+  return out;
+}
+
+function compileValueMatch(m: { type: 'Exact' | 'RegularExpression'; name: string; value: string }, lowerName: boolean): ValueMatch {
+  const name = lowerName ? m.name.toLowerCase() : m.name;
+  return m.type === 'Exact' ? { name, exact: m.value } : { name, regex: new RegExp(m.value) };
+}
+
+function compileMatch(m: RouteMatchSpec): CompiledMatch {
+  const path = m.path ?? { type: 'PathPrefix' as const, value: '/' };
+  return {
+    path: path.type === 'RegularExpression' ? { type: path.type, value: path.value, regex: new RegExp(`^(?:${path.value})$`) } : { type: path.type, value: path.value },
+    headers: (m.headers ?? []).map((h) => compileValueMatch(h, true)),
+    queryParams: (m.queryParams ?? []).map((q) => compileValueMatch(q, false)),
+    ...(m.method !== undefined && { method: m.method }),
+  };
+}
+
+/**
+ * Gateway API precedence between matches: an Exact path beats a prefix, a longer prefix beats a
+ * shorter one, then a method match, more header matches, more query matches; ties keep the
+ * order of the manifests.
+ */
+function byPrecedence(rules: readonly CompiledRule[]): Array<{ match: CompiledMatch; rule: CompiledRule }> {
+  const rank = (m: CompiledMatch): number[] => [
+    m.path.type === 'Exact' ? 2 : m.path.type === 'PathPrefix' ? 1 : 0,
+    m.path.type === 'RegularExpression' ? 0 : m.path.value.length,
+    m.method ? 1 : 0,
+    m.headers.length,
+    m.queryParams.length,
+  ];
+  return rules
+    .flatMap((rule) => rule.matches.map((match) => ({ match, rule })))
+    .map((pair, index) => ({ pair, index, rank: rank(pair.match) }))
+    .sort((a, b) => compareRank(b.rank, a.rank) || a.index - b.index)
+    .map(({ pair }) => pair);
+}
+
+function compareRank(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}

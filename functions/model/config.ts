@@ -1,0 +1,117 @@
+/**
+ * The compiled configuration: what the engine reads on every request. Built once from validated
+ * objects (manifests locally, config items on AWS), immutable afterwards, so a reload swaps one
+ * reference and a request never sees half a config.
+ */
+import type { ProviderTarget } from '../providers/types.js';
+import type { CelCondition } from './cel.js';
+
+export interface EvictionSettings {
+  /** `eviction.duration`; absent means 3 s (the CRD default) once `eviction` is set. */
+  durationMs?: number;
+  consecutiveFailures?: number;
+  /** `healthThreshold` / 100. */
+  healthThreshold?: number;
+  /** `restoreHealth` / 100. */
+  restoreHealth?: number;
+}
+
+export interface HealthSettings {
+  /** `unhealthyCondition`; absent means the default: connection failure, timeout or 5xx. */
+  condition?: CelCondition;
+  /** `eviction`; absent means an unhealthy answer evicts only for a provider's `Retry-After`. */
+  eviction?: EvictionSettings;
+}
+
+export interface AiSettings {
+  modelAliases?: Readonly<Record<string, string>>;
+  overrides?: ReadonlyArray<{ field: string; value: unknown }>;
+  defaults?: ReadonlyArray<{ field: string; value: unknown }>;
+  prompt?: {
+    prepend: ReadonlyArray<{ role: string; content: string }>;
+    append: ReadonlyArray<{ role: string; content: string }>;
+  };
+}
+
+export interface CompiledProvider {
+  /** Stable identity of the provider's eviction state: `namespace/backend/provider`. */
+  id: string;
+  name: string;
+  backendId: string;
+  /** Index of the priority group, 0 first. */
+  group: number;
+  target: ProviderTarget;
+  health: HealthSettings;
+  ai: AiSettings;
+  /** `http.requestTimeout`: the deadline for one attempt's answer. */
+  requestTimeoutMs?: number;
+  /** `tcp.connectTimeout`. */
+  connectTimeoutMs?: number;
+}
+
+export interface CompiledBackend {
+  /** `namespace/name`. */
+  id: string;
+  name: string;
+  namespace: string;
+  /** Providers by priority group, in list order. */
+  groups: ReadonlyArray<ReadonlyArray<CompiledProvider>>;
+  providers: ReadonlyArray<CompiledProvider>;
+}
+
+export interface RetrySettings {
+  /** Retries after the first attempt; the engine adds 1. Absent: every candidate once. */
+  attempts?: number;
+  /** Status codes that fail over without being unhealthy. Default: 429 and 5xx. */
+  codes?: ReadonlySet<number>;
+  backoffMs?: number;
+  condition?: CelCondition;
+}
+
+export type PathMatch =
+  | { type: 'Exact'; value: string }
+  | { type: 'PathPrefix'; value: string }
+  | { type: 'RegularExpression'; value: string; regex: RegExp };
+
+export interface ValueMatch {
+  name: string;
+  exact?: string;
+  regex?: RegExp;
+}
+
+export interface CompiledMatch {
+  path: PathMatch;
+  headers: readonly ValueMatch[];
+  queryParams: readonly ValueMatch[];
+  method?: string;
+}
+
+export interface CompiledRule {
+  /** `namespace/route` and, when named, `#rule`. */
+  id: string;
+  routeId: string;
+  hostnames: readonly string[];
+  matches: readonly CompiledMatch[];
+  backends: ReadonlyArray<{ backend: CompiledBackend; weight: number }>;
+  /** Whole-request deadline (route `timeouts.request`, or `traffic.timeouts.request`). */
+  requestTimeoutMs?: number;
+  /** Per-attempt deadline (route `timeouts.backendRequest`). */
+  attemptTimeoutMs?: number;
+  retry: RetrySettings;
+}
+
+export interface Listener {
+  gateway: string;
+  name: string;
+  port: number;
+}
+
+export interface CompiledConfig {
+  listeners: readonly Listener[];
+  /** Every route rule, in manifest order. */
+  rules: readonly CompiledRule[];
+  /** Every (match, rule) pair in Gateway API precedence order: the first that matches wins. */
+  matchers: ReadonlyArray<{ match: CompiledMatch; rule: CompiledRule }>;
+  backends: readonly CompiledBackend[];
+  warnings: readonly string[];
+}

@@ -1,0 +1,130 @@
+/**
+ * The backend policy block (`auth`, `health`, `http`, `ai`, ...), shared by three places:
+ * `AgentgatewayPolicy.spec.backend`, `AgentgatewayBackend.spec.policies`, and a provider's
+ * `policies`. Field names, nesting and rules are agentgateway's.
+ */
+import { z } from 'zod';
+import { atLeastOne, countPresent, duration, ignored, secretRef, unsupported } from './common.js';
+
+const AUTH_METHODS = [
+  'key',
+  'secretRef',
+  'passthrough',
+  'aws',
+  'azure',
+  'gcp',
+  'oauthTokenExchange',
+  'crossAppAccess',
+  'jwtSign',
+] as const;
+
+export const backendAuth = z
+  .strictObject({
+    key: z.string().min(1).optional(),
+    secretRef: secretRef.optional(),
+    location: unsupported().optional(),
+    credentials: unsupported().optional(),
+    passthrough: unsupported().optional(),
+    aws: unsupported().optional(),
+    azure: unsupported().optional(),
+    gcp: unsupported().optional(),
+    oauthTokenExchange: unsupported().optional(),
+    crossAppAccess: unsupported().optional(),
+    jwtSign: unsupported().optional(),
+  })
+  .superRefine((auth, ctx) => {
+    if (countPresent(auth, [...AUTH_METHODS, 'credentials']) === 0) {
+      ctx.addIssue({ code: 'custom', message: `one of [${AUTH_METHODS.join(' ')} credentials] must be set` });
+    }
+    if (countPresent(auth, AUTH_METHODS) > 1) {
+      ctx.addIssue({ code: 'custom', message: `at most one of the fields in [${AUTH_METHODS.join(' ')}] may be set` });
+    }
+  });
+
+export const eviction = z.strictObject({
+  duration: duration(1_000).optional(),
+  consecutiveFailures: z.int().min(0).optional(),
+  healthThreshold: z.int().min(0).max(100).optional(),
+  restoreHealth: z.int().min(0).max(100).optional(),
+});
+
+export const health = z.strictObject({
+  unhealthyCondition: z.string().min(1).max(16_384).optional(),
+  eviction: eviction.optional(),
+});
+
+export const backendHttp = z.strictObject({
+  requestTimeout: duration(1).optional(),
+  // HTTP/1.1 vs HTTP/2 to the upstream: modelgate speaks HTTP/1.1 with keep-alive; the answer is the same.
+  version: z.enum(['HTTP1', 'HTTP2']).optional(),
+});
+
+export const backendTcp = z.strictObject({
+  connectTimeout: duration(100).optional(),
+  keepalive: ignored(),
+});
+
+const promptMessage = z.strictObject({ role: z.string().min(1), content: z.string() });
+const fieldValue = z.strictObject({ field: z.string().min(1), value: z.unknown() });
+
+export const aiPolicy = z
+  .strictObject({
+    modelAliases: z.record(z.string(), z.string()).optional(),
+    overrides: z.array(fieldValue).optional(),
+    defaults: z.array(fieldValue).optional(),
+    prompt: z
+      .strictObject({ prepend: z.array(promptMessage).optional(), append: z.array(promptMessage).optional() })
+      .optional(),
+    // Provider-side prompt caching is an optimisation; without it requests cost more, answers are the same.
+    promptCaching: ignored(),
+    promptGuard: unsupported().optional(),
+    routes: unsupported().optional(),
+    transformations: unsupported().optional(),
+    finalTransformations: unsupported().optional(),
+  })
+  .superRefine(
+    atLeastOne([
+      'defaults',
+      'finalTransformations',
+      'modelAliases',
+      'overrides',
+      'prompt',
+      'promptCaching',
+      'promptGuard',
+      'routes',
+      'transformations',
+    ]),
+  );
+
+/** Fields common to every place backend policies appear. */
+const backendPolicyFields = {
+  ai: aiPolicy.optional(),
+  auth: backendAuth.optional(),
+  health: health.optional(),
+  http: backendHttp.optional(),
+  tcp: backendTcp.optional(),
+  tls: unsupported().optional(),
+  transformation: unsupported().optional(),
+  tunnel: unsupported().optional(),
+};
+
+/** `AgentgatewayBackend.spec.policies` and `AgentgatewayPolicy.spec.backend`. */
+export const backendPolicies = z
+  .strictObject({
+    ...backendPolicyFields,
+    extAuth: unsupported().optional(),
+    mcp: unsupported().optional(),
+  })
+  .superRefine(
+    atLeastOne(['ai', 'auth', 'extAuth', 'health', 'http', 'mcp', 'tcp', 'tls', 'transformation', 'tunnel']),
+  );
+
+/** `groups[].providers[].policies`: the same block without the backend-wide parts. */
+export const providerPolicies = z
+  .strictObject(backendPolicyFields)
+  .superRefine(atLeastOne(['ai', 'auth', 'health', 'http', 'tcp', 'tls', 'transformation', 'tunnel']));
+
+export type BackendPolicies = z.infer<typeof backendPolicies>;
+export type ProviderPolicies = z.infer<typeof providerPolicies>;
+export type HealthSpec = z.infer<typeof health>;
+export type AiPolicySpec = z.infer<typeof aiPolicy>;

@@ -1,0 +1,121 @@
+/** `AgentgatewayPolicy` (agentgateway.dev/v1alpha1): health, auth, retries and timeouts attached to targets. */
+import { z } from 'zod';
+import { countPresent, dnsSubdomain, duration, objectMeta, port, unsupported } from './common.js';
+import { backendPolicies } from './policies.js';
+
+/** The kinds agentgateway lets a policy target, with their API group. */
+const TARGET_GROUPS: Record<string, string> = {
+  Gateway: 'gateway.networking.k8s.io',
+  HTTPRoute: 'gateway.networking.k8s.io',
+  GRPCRoute: 'gateway.networking.k8s.io',
+  ListenerSet: 'gateway.networking.k8s.io',
+  AgentgatewayBackend: 'agentgateway.dev',
+  Service: '',
+  InferencePool: 'inference.networking.k8s.io',
+};
+
+export const targetRef = z
+  .strictObject({
+    group: z.string().regex(/^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/),
+    kind: z.string().min(1).max(63).regex(/^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/),
+    name: z.string().min(1).max(253),
+    sectionName: dnsSubdomain.optional(),
+    port: port.optional(),
+  })
+  .superRefine((ref, ctx) => {
+    if (countPresent(ref, ['sectionName', 'port']) > 1) {
+      ctx.addIssue({ code: 'custom', message: 'at most one of the fields in [sectionName port] may be set' });
+    }
+  });
+
+export const retryPolicy = z.strictObject({
+  attempts: z.int().min(1).optional(),
+  backoff: duration(0).optional(),
+  codes: z.array(z.int().min(400).max(599)).optional(),
+  condition: z.string().min(1).max(16_384).optional(),
+  precondition: unsupported().optional(),
+});
+
+export const trafficPolicy = z
+  .strictObject({
+    phase: z.enum(['PostRouting', 'PreRouting']).optional(),
+    retry: retryPolicy.optional(),
+    timeouts: z.strictObject({ request: duration(1) }).optional(),
+    apiKeyAuthentication: unsupported().optional(),
+    authorization: unsupported().optional(),
+    basicAuthentication: unsupported().optional(),
+    buffer: unsupported().optional(),
+    cors: unsupported().optional(),
+    csrf: unsupported().optional(),
+    delay: unsupported().optional(),
+    directResponse: unsupported().optional(),
+    extAuth: unsupported().optional(),
+    extProc: unsupported().optional(),
+    headerModifiers: unsupported().optional(),
+    hostRewrite: unsupported().optional(),
+    jwtAuthentication: unsupported().optional(),
+    rateLimit: unsupported().optional(),
+    transformation: unsupported().optional(),
+  })
+  .superRefine((traffic, ctx) => {
+    if (traffic.phase === 'PreRouting' && (traffic.retry || traffic.timeouts)) {
+      ctx.addIssue({ code: 'custom', message: 'phase PreRouting only supports extAuth, authorization, transformation, and jwt/basic/apiKey authentication' });
+    }
+  });
+
+export const policyObject = z.strictObject({
+  apiVersion: z.literal('agentgateway.dev/v1alpha1'),
+  kind: z.literal('AgentgatewayPolicy'),
+  metadata: objectMeta,
+  spec: z
+    .strictObject({
+      targetRefs: z.array(targetRef).min(1).max(16).optional(),
+      targetSelectors: unsupported().optional(),
+      traffic: trafficPolicy.optional(),
+      backend: backendPolicies.optional(),
+      frontend: unsupported().optional(),
+      strategy: unsupported().optional(),
+    })
+    .superRefine((spec, ctx) => {
+      if (countPresent(spec, ['traffic', 'frontend', 'backend']) === 0) {
+        ctx.addIssue({ code: 'custom', message: 'At least one of traffic, frontend, or backend must be provided.' });
+      }
+      if (countPresent(spec, ['targetRefs', 'targetSelectors']) !== 1) {
+        ctx.addIssue({ code: 'custom', message: 'exactly one of the fields in [targetRefs targetSelectors] must be set' });
+      }
+      const refs = spec.targetRefs ?? [];
+      if (!refs.every((r) => TARGET_GROUPS[r.kind] === r.group)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targetRefs'],
+          message: 'targetRefs may only reference Gateway, HTTPRoute, GRPCRoute, ListenerSet, Service, AgentgatewayBackend, or InferencePool resources',
+        });
+      }
+      if (new Set(refs.map((r) => r.kind)).size > 1) {
+        ctx.addIssue({ code: 'custom', path: ['targetRefs'], message: 'Only one Kind of targetRef can be set on one policy' });
+      }
+      if (spec.traffic && !refs.every((r) => ['Gateway', 'HTTPRoute', 'GRPCRoute', 'ListenerSet', 'InferencePool'].includes(r.kind))) {
+        ctx.addIssue({ code: 'custom', message: "the 'traffic' field can only target a Gateway, ListenerSet, GRPCRoute, HTTPRoute, or InferencePool" });
+      }
+      if (spec.traffic?.phase === 'PreRouting' && !refs.every((r) => r.kind === 'Gateway' || r.kind === 'ListenerSet')) {
+        ctx.addIssue({ code: 'custom', message: "the 'traffic.phase=PreRouting' field can only target a Gateway or ListenerSet" });
+      }
+      if (refs.some((r) => r.port !== undefined) && (spec.traffic || spec.backend || !spec.frontend)) {
+        ctx.addIssue({ code: 'custom', message: 'port may only be set on frontend-only policies (not traffic or backend)' });
+      }
+      if (spec.backend?.ai && refs.some((r) => r.kind === 'Service')) {
+        ctx.addIssue({ code: 'custom', message: 'backend.ai may not be used with a Service target' });
+      }
+      if (spec.backend?.mcp && refs.some((r) => r.kind === 'Service')) {
+        ctx.addIssue({ code: 'custom', message: 'backend.mcp may not be used with a Service target' });
+      }
+      if (refs.some((r) => r.kind === 'Service' && r.sectionName !== undefined && !(Number(r.sectionName) >= 1 && Number(r.sectionName) <= 65535))) {
+        ctx.addIssue({ code: 'custom', message: 'Service sectionName must be a numeric port from 1 to 65535' });
+      }
+    }),
+  status: z.unknown().optional(),
+});
+
+export type PolicyObject = z.infer<typeof policyObject>;
+export type TargetRef = z.infer<typeof targetRef>;
+export type RetrySpec = z.infer<typeof retryPolicy>;

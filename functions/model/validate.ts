@@ -1,0 +1,152 @@
+/**
+ * Validates one Kubernetes-style object of a kind modelgate serves, with modelgate's own schemas
+ * (agentgateway's and Gateway API's field names and rules). Messages name the field by its path,
+ * the way `kubectl apply` does: `spec.ai.groups[0].providers[1].name: ...`.
+ */
+import type { z } from 'zod';
+import { UNSUPPORTED } from './schema/common.js';
+import { backendObject, type BackendObject } from './schema/backend.js';
+import { gatewayObject, httpRouteObject, type GatewayObject, type HttpRouteObject } from './schema/gateway-api.js';
+import { policyObject, type PolicyObject } from './schema/policy.js';
+import { secretObject, type SecretObject } from './schema/secret.js';
+
+export type ManifestObject = GatewayObject | HttpRouteObject | BackendObject | PolicyObject | SecretObject;
+export type Kind = ManifestObject['kind'];
+
+const SCHEMAS: Record<Kind, z.ZodType<ManifestObject>> = {
+  Gateway: gatewayObject,
+  HTTPRoute: httpRouteObject,
+  AgentgatewayBackend: backendObject,
+  AgentgatewayPolicy: policyObject,
+  Secret: secretObject,
+};
+
+export const SUPPORTED_KINDS = Object.keys(SCHEMAS) as Kind[];
+
+export interface Issue {
+  /** `spec.ai.groups[0].providers[0].name`; empty for the object itself. */
+  path: string;
+  message: string;
+  /** True when the field is valid upstream but modelgate does not implement it. */
+  unsupported: boolean;
+}
+
+export type Validation =
+  | { ok: true; object: ManifestObject; warnings: string[] }
+  | { ok: false; kind?: string; name?: string; issues: Issue[] };
+
+/**
+ * Fields accepted without effect, because ignoring them cannot change an answer; each is
+ * reported as a warning at load time. `*` stands for any array index.
+ */
+const IGNORED_FIELDS: Partial<Record<Kind, Array<[path: string, why: string]>>> = {
+  Gateway: [
+    ['spec.addresses', 'modelgate listens on --host / --port'],
+    ['spec.infrastructure', 'there is no Gateway deployment to configure'],
+    ['spec.allowedListeners', 'ListenerSets are not used'],
+    ['spec.listeners.*.allowedRoutes.kinds', 'only HTTPRoute is served'],
+  ],
+  AgentgatewayBackend: [
+    ['spec.policies.ai.promptCaching', 'provider-side prompt caching only changes cost'],
+    ['spec.ai.groups.*.providers.*.policies.ai.promptCaching', 'provider-side prompt caching only changes cost'],
+    ['spec.policies.http.version', 'upstream calls use HTTP/1.1 with keep-alive'],
+    ['spec.ai.groups.*.providers.*.policies.http.version', 'upstream calls use HTTP/1.1 with keep-alive'],
+    ['spec.policies.tcp.keepalive', 'TCP keepalive is left to the OS'],
+  ],
+  AgentgatewayPolicy: [
+    ['spec.backend.ai.promptCaching', 'provider-side prompt caching only changes cost'],
+    ['spec.backend.http.version', 'upstream calls use HTTP/1.1 with keep-alive'],
+    ['spec.backend.tcp.keepalive', 'TCP keepalive is left to the OS'],
+  ],
+};
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+function toIssues(error: z.ZodError): Issue[] {
+  return error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const base = formatPath(issue.path);
+      return {
+        path: base,
+        message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${base ? `${base}.${k}` : k}"`).join(', ')}`,
+        unsupported: false,
+      };
+    }
+    return { path: formatPath(issue.path), message: kubernetesWording(issue), unsupported: issue.message.includes(UNSUPPORTED) };
+  });
+}
+
+/** Zod's generic wording, rephrased the way the Kubernetes API server says the same thing. */
+function kubernetesWording(issue: z.core.$ZodIssue): string {
+  const input = (issue as { input?: unknown }).input;
+  if (issue.code === 'invalid_type' && input === undefined) return 'Required value';
+  if (issue.code === 'invalid_value') {
+    return `Unsupported value: ${JSON.stringify(input)}: supported values: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  if (issue.code === 'invalid_type') return `Invalid value: ${JSON.stringify(input)}: must be of type ${issue.expected}`;
+  if (issue.code === 'too_small' && issue.origin === 'string') return `Invalid value: ${JSON.stringify(input)}: should be at least ${String(issue.minimum)} chars long`;
+  return issue.message;
+}
+
+/** Every concrete path in `value` that matches a dotted pattern with `*` for array indices. */
+function presentPaths(value: unknown, pattern: string[], prefix = ''): string[] {
+  if (pattern.length === 0) return value === undefined ? [] : [prefix];
+  if (value === null || typeof value !== 'object') return [];
+  const [head, ...rest] = pattern;
+  if (head === '*') {
+    if (!Array.isArray(value)) return [];
+    return value.flatMap((item, i) => presentPaths(item, rest, `${prefix}[${i}]`));
+  }
+  const next = (value as Record<string, unknown>)[head!];
+  return presentPaths(next, rest, prefix ? `${prefix}.${head}` : head!);
+}
+
+function ignoredFieldWarnings(kind: Kind, raw: unknown): string[] {
+  return (IGNORED_FIELDS[kind] ?? []).flatMap(([pattern, why]) =>
+    presentPaths(raw, pattern.split('.')).map((path) => `${path} is ignored: ${why}`),
+  );
+}
+
+function describe(raw: unknown): { apiVersion?: string; kind?: string; name?: string } {
+  if (raw === null || typeof raw !== 'object') return {};
+  const o = raw as Record<string, unknown>;
+  const meta = o.metadata as Record<string, unknown> | undefined;
+  return {
+    apiVersion: typeof o.apiVersion === 'string' ? o.apiVersion : undefined,
+    kind: typeof o.kind === 'string' ? o.kind : undefined,
+    name: typeof meta?.name === 'string' ? meta.name : undefined,
+  };
+}
+
+export function validateObject(raw: unknown): Validation {
+  const { kind, name } = describe(raw);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, issues: [{ path: '', message: 'must be a mapping (a Kubernetes object)', unsupported: false }] };
+  }
+  if (!kind) return { ok: false, name, issues: [{ path: 'kind', message: 'Required value', unsupported: false }] };
+  const schema = SCHEMAS[kind as Kind];
+  if (!schema) {
+    return {
+      ok: false,
+      kind,
+      name,
+      issues: [{ path: 'kind', message: `kind ${kind} ${UNSUPPORTED} (supported: ${SUPPORTED_KINDS.join(', ')})`, unsupported: true }],
+    };
+  }
+  const parsed = schema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) return { ok: false, kind, name, issues: toIssues(parsed.error) };
+  return { ok: true, object: parsed.data, warnings: ignoredFieldWarnings(kind as Kind, raw) };
+}
+
+/** `AgentgatewayBackend default/anthropic: spec.ai.groups[0]...: message` */
+export function formatIssue(where: { kind?: string; name?: string }, issue: Issue): string {
+  const object = [where.kind ?? 'object', where.name].filter(Boolean).join(' ');
+  return issue.path ? `${object}: ${issue.path}: ${issue.message}` : `${object}: ${issue.message}`;
+}

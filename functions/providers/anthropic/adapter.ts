@@ -1,0 +1,13 @@
+/** The Anthropic Messages provider, seen from an OpenAI chat completions client. */
+import type { ChatCompletionsAdapter } from '../types.js';
+import { translateAnthropicError } from './errors.js';
+import { buildAnthropicRequest } from './request.js';
+import { translateAnthropicResponse } from './response.js';
+import { AnthropicStreamTranslator } from './stream.js';
+
+export const anthropicChat: ChatCompletionsAdapter = {
+  buildRequest: buildAnthropicRequest,
+  translateResponse: translateAnthropicResponse,
+  streamTranslator: (sentModel, includeUsage) => new AnthropicStreamTranslator(sentModel, includeUsage),
+  translateError: translateAnthropicError,
+};

@@ -1,0 +1,71 @@
+/**
+ * OpenAI streaming passthrough. Frames go to the client as they came; we only look inside to
+ * tell the engine when real content starts (ending its hold), which model answered, the usage,
+ * and whether the upstream slipped an error object into the 200 stream.
+ */
+import type { SseEvent, StreamStep, StreamTranslator } from '../types.js';
+import { streamFailureFromOpenAIError } from './errors.js';
+import { tokenUsageFromOpenAI } from './usage.js';
+
+const DONE = '[DONE]';
+
+function nonEmptyString(value: unknown): boolean {
+  return typeof value === 'string' && value !== '';
+}
+
+/**
+ * Whether a chunk carries something the client must see. The opening `{"role":"assistant",
+ * "content":""}` delta does not: it can be held while the engine may still fail over.
+ */
+function carriesContent(chunk: Record<string, unknown>): boolean {
+  const choices = Array.isArray(chunk.choices) ? (chunk.choices as unknown[]) : [];
+  // The final `stream_options.include_usage` chunk has no choices, only usage.
+  if (choices.length === 0) return typeof chunk.usage === 'object' && chunk.usage !== null;
+  return choices.some((choice) => {
+    if (typeof choice !== 'object' || choice === null) return false;
+    const { delta, finish_reason } = choice as { delta?: Record<string, unknown>; finish_reason?: unknown };
+    if (finish_reason !== null && finish_reason !== undefined) return true;
+    if (!delta) return false;
+    return (
+      nonEmptyString(delta.content) ||
+      nonEmptyString(delta.refusal) ||
+      // Reasoning models behind OpenAI-compatible servers (DeepSeek, vLLM) stream this first.
+      nonEmptyString(delta.reasoning_content) ||
+      (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) ||
+      (typeof delta.function_call === 'object' && delta.function_call !== null)
+    );
+  });
+}
+
+export class OpenAIStreamTranslator implements StreamTranslator {
+  private modelSeen = false;
+
+  push(event: SseEvent): StreamStep {
+    const frame = `data: ${event.data}\n\n`;
+    if (event.data.trim() === DONE) return { frames: [`data: ${DONE}\n\n`], content: false, done: true };
+
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(event.data);
+    } catch {
+      // Not ours to judge: an odd compatible server may send keep-alive text. Forward it as is.
+      return { frames: [frame], content: false, done: false };
+    }
+    if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) {
+      return { frames: [frame], content: false, done: false };
+    }
+    const record = chunk as Record<string, unknown>;
+
+    const failure = streamFailureFromOpenAIError(record);
+    if (failure) return { frames: [], content: false, failure, done: false };
+
+    const step: StreamStep = { frames: [frame], content: carriesContent(record), done: false };
+    if (!this.modelSeen && typeof record.model === 'string' && record.model !== '') {
+      this.modelSeen = true;
+      step.model = record.model;
+    }
+    const usage = tokenUsageFromOpenAI(record.usage);
+    if (usage) step.usage = usage;
+    return step;
+  }
+}

@@ -1,0 +1,30 @@
+// Bundles the command line (dist/cli.js) with esbuild: one ESM file for Node 22, dependencies
+// included, so `modelgate` starts without resolving node_modules at run time.
+import { build } from 'esbuild';
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const quiet = process.argv.includes('--quiet');
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  sourcemap: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Some dependencies still call require() for Node built-ins; give the ESM bundle one.
+  banner: { js: "import { createRequire as __mgCreateRequire } from 'node:module'; const require = __mgCreateRequire(import.meta.url);" },
+};
+
+const outputs = [
+  { entryPoints: ['functions/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + common.banner.js } },
+];
+
+for (const o of outputs) {
+  await build({ ...common, ...o });
+  if (!quiet) console.log(`${o.outfile}: ${(statSync(`${root}/${o.outfile}`).size / 1024).toFixed(0)} KiB`);
+}
