@@ -103,8 +103,8 @@ async function serve(config: CompiledConfig, logger: Logger, host: string, port:
   const server = createGatewayServer((req) => engine.handle(req));
   const address = await listen(server, port ?? listener?.port ?? DEFAULT_PORT, host);
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  logger.log('info', 'start', `modelgate ${VERSION} serving http://${shown}:${address.port}${listener ? ` (Gateway ${listener.gateway}, listener ${listener.name})` : ''}`);
   for (const line of describeConfig(config)) logger.log('info', 'config', line);
+  logger.log('info', 'start', `modelgate ${VERSION} serving http://${shown}:${address.port}${listener ? ` (Gateway ${listener.gateway}, listener ${listener.name})` : ''}`);
   const stop = () => {
     logger.log('info', 'stop', 'shutting down');
     server.close(() => process.exit(0));

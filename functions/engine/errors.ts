@@ -1,9 +1,11 @@
 /** Errors in the OpenAI shape `{"error":{"message","type","code"}}`, which every OpenAI client parses. */
 import type { OpenAIErrorBody } from '../providers/openai/wire.js';
+import { openAIError } from '../providers/shared/error-body.js';
 import type { GatewayResponse } from './types.js';
 
+/** An error body; the message is scrubbed of anything that looks like a credential. */
 export function errorBody(message: string, type: string, code: string | null, param?: string): OpenAIErrorBody {
-  return { error: { message, type, code, ...(param !== undefined && { param }) } };
+  return openAIError(message, type, code, param);
 }
 
 export function errorResponse(

@@ -1,7 +1,7 @@
 /** What the simulated model says: deterministic text, so tests can check it and demos read well. */
 
 export function answerText(model: string, prompt: string): string {
-  const asked = prompt.length > 60 ? `${prompt.slice(0, 57)}...` : prompt;
+  const asked = prompt.length > 160 ? `${prompt.slice(0, 157)}...` : prompt;
   return `This answer comes from modelgate's simulated provider, playing ${model}. You asked: "${asked}". ` +
     'With a real key, the same request reaches the real model through the same failover.';
 }

@@ -4,8 +4,8 @@
  */
 import type { OpenAIErrorBody } from '../openai/wire.js';
 import type { StreamFailure } from '../types.js';
-import { errorTypeForStatus, genericUpstreamError, openAIError } from '../openai/errors.js';
-import { scrubSecrets } from '../openai/scrub.js';
+import { errorTypeForStatus, genericUpstreamError, openAIError } from '../shared/error-body.js';
+import { scrubSecrets } from '../shared/scrub.js';
 import type { ErrorDetail } from './wire.js';
 
 interface ErrorMapping {

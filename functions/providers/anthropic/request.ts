@@ -5,7 +5,7 @@
  */
 import type { ProviderTarget, UpstreamRequest } from '../types.js';
 import type { ChatCompletionRequest, FunctionTool, ToolChoice as OpenAIToolChoice } from '../openai/wire.js';
-import { resolveModel, upstreamUrl } from '../openai/target.js';
+import { resolveModel, upstreamUrl } from '../shared/target.js';
 import { translateMessages } from './messages.js';
 import type { MessagesRequest, Tool, ToolChoice } from './wire.js';
 

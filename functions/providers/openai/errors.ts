@@ -1,31 +1,8 @@
-/**
- * The OpenAI error shape: building it (for every adapter) and reading it (OpenAI upstreams).
- */
+/** Reading the OpenAI error shape from OpenAI-compatible upstreams, in plain answers and in streams. */
 import type { OpenAIErrorBody } from './wire.js';
 import type { StreamFailure } from '../types.js';
-import { scrubSecrets } from './scrub.js';
-
-/** OpenAI's `error.type` for a status when the upstream gave none we can use. */
-export function errorTypeForStatus(status: number): string {
-  if (status === 401) return 'authentication_error';
-  if (status === 403) return 'permission_error';
-  if (status === 404) return 'not_found_error';
-  if (status === 429) return 'rate_limit_error';
-  if (status >= 500) return 'server_error';
-  return 'invalid_request_error';
-}
-
-/** Builds the client-facing error body; the message is scrubbed of anything key-like. */
-export function openAIError(message: string, type: string, code: string | null, param?: string | null): OpenAIErrorBody {
-  const error: OpenAIErrorBody['error'] = { message: scrubSecrets(message), type, code };
-  if (param !== undefined) error.param = param;
-  return { error };
-}
-
-/** For bodies that are not the vendor's error JSON (HTML from a proxy, plain text, nothing). */
-export function genericUpstreamError(status: number): OpenAIErrorBody {
-  return openAIError(`The upstream provider returned HTTP ${status} with an unreadable error body.`, errorTypeForStatus(status), null);
-}
+import { scrubSecrets } from '../shared/scrub.js';
+import { errorTypeForStatus, genericUpstreamError, openAIError } from '../shared/error-body.js';
 
 /**
  * OpenAI `error.code` / `error.type` values (and a few that OpenAI-compatible servers use) -> the

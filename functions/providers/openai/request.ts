@@ -4,7 +4,7 @@
  */
 import type { ProviderTarget, UpstreamRequest } from '../types.js';
 import type { ChatCompletionRequest } from './wire.js';
-import { resolveModel, upstreamUrl } from './target.js';
+import { resolveModel, upstreamUrl } from '../shared/target.js';
 
 export function buildOpenAIRequest(req: ChatCompletionRequest, target: ProviderTarget): UpstreamRequest {
   const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -1,6 +1,5 @@
 /**
  * Upstream addressing shared by every adapter: where the call goes and which model it names.
- * (It lives next to the OpenAI adapter because OpenAI's URL layout is the one the others follow.)
  */
 import type { ProviderTarget } from '../types.js';
 
