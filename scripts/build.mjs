@@ -1,5 +1,5 @@
-// Bundles the command line (dist/cli.js) with esbuild: one ESM file for Node 22, dependencies
-// included, so `modelgate` starts without resolving node_modules at run time.
+// Bundles with esbuild, one ESM file each for Node 22 with dependencies included: the command line
+// (dist/cli.js) and the Lambda handler (dist/handler.mjs, minified).
 import { build } from 'esbuild';
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,8 @@ const common = {
 
 const outputs = [
   { entryPoints: ['functions/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + common.banner.js } },
+  // The Lambda bundle: minified (budget 1 MB), the AWS SDK included so its version is ours, not the runtime's.
+  { entryPoints: ['functions/handler.ts'], outfile: 'dist/handler.mjs', minify: true, metafile: true },
 ];
 
 for (const o of outputs) {

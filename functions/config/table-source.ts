@@ -1,0 +1,157 @@
+/**
+ * Config source on AWS: the Backend, Policy, Route, Gateway and Secret objects the components
+ * wrote as items in the gateway's table. Loaded at cold start, refreshed on an interval, so a
+ * `pulumi up` of a Policy changes routing without redeploying the function.
+ *
+ * A bad item never takes the gateway down: an item that fails validation is logged and replaced
+ * by its last good version (or left out when there is none), and a config that fails to compile
+ * leaves the last good config in place.
+ */
+import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Logger } from '../engine/log.js';
+import { compileConfig, type SecretSource } from '../model/compile.js';
+import type { CompiledConfig } from '../model/config.js';
+import { formatIssue, validateObject, type ManifestObject } from '../model/validate.js';
+import { CONFIG_ATTRIBUTE, CONFIG_PARTITION } from '../state/table.js';
+
+export const DEFAULT_REFRESH_MS = 10_000;
+
+export interface SecretsLoader {
+  /** Makes every secret these objects need available to `source()`; fetches only what is new. */
+  prepare(objects: readonly ManifestObject[]): Promise<void>;
+  source(objects: readonly ManifestObject[]): SecretSource;
+}
+
+export interface TableConfigSourceOptions {
+  client: DynamoDBClient;
+  table: string;
+  secrets: SecretsLoader;
+  logger: Logger;
+  refreshMs?: number;
+  now?: () => number;
+  onOperation?: (op: 'read') => void;
+}
+
+export class TableConfigSource {
+  private readonly lastGood = new Map<string, ManifestObject>();
+  private lastRaw = new Map<string, string>();
+  private config: CompiledConfig | undefined;
+  private loadedAt = -Infinity;
+  private refreshing: Promise<void> | undefined;
+  private readonly refreshMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: TableConfigSourceOptions) {
+    this.refreshMs = options.refreshMs ?? DEFAULT_REFRESH_MS;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The config to serve now. Waits only for the first load; later refreshes run in the background. */
+  async current(): Promise<CompiledConfig> {
+    if (!this.config) {
+      await this.refresh();
+      if (!this.config) throw new Error(`no usable config in table ${this.options.table}`);
+    } else if (this.now() - this.loadedAt >= this.refreshMs && !this.refreshing) {
+      // Lambda freezes between invocations, so a timer cannot be trusted: refresh when asked.
+      void this.refresh();
+    }
+    return this.config;
+  }
+
+  /** Reads every config item and swaps the config in when it compiles. Never throws. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.load().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async load(): Promise<void> {
+    const started = this.now();
+    let items: Array<Record<string, AttributeValue>>;
+    try {
+      items = await this.readItems();
+    } catch (error) {
+      this.options.logger.log('error', 'config_error', `config: reading table ${this.options.table} failed (${(error as Error).name}: ${(error as Error).message}); keeping the config loaded ${this.config ? 'before' : '(none yet)'}`);
+      this.loadedAt = started; // try again after the interval, not on every request
+      return;
+    }
+    const raw = new Map(items.map((item) => [item.sk?.S ?? '', item[CONFIG_ATTRIBUTE]?.S ?? '']));
+    if (this.config && sameItems(raw, this.lastRaw)) {
+      this.loadedAt = started;
+      return;
+    }
+
+    const objects: ManifestObject[] = [];
+    for (const [sk, json] of raw) {
+      const object = this.parseItem(sk, json);
+      if (object) objects.push(object);
+    }
+    try {
+      await this.options.secrets.prepare(objects);
+      const config = compileConfig(objects, this.options.secrets.source(objects));
+      for (const w of config.warnings) this.options.logger.log('warn', 'config_warning', `config: ${w}`);
+      this.config = config;
+      this.lastRaw = raw;
+      this.loadedAt = started;
+      this.options.logger.log('info', 'config_reload', `config: loaded ${objects.length} objects from ${this.options.table} (${config.rules.length} route rules, ${config.backends.length} backends) in ${this.now() - started} ms`, {
+        objects: objects.length,
+        rules: config.rules.length,
+        backends: config.backends.length,
+      });
+    } catch (error) {
+      const problems = (error as { problems?: readonly string[] }).problems ?? [(error as Error).message];
+      for (const p of problems) this.options.logger.log('error', 'config_error', `config: ${p}`);
+      this.options.logger.log('error', 'config_error', `config: the new config does not compile; ${this.config ? 'keeping the last good config' : 'nothing to serve yet'}`);
+      this.loadedAt = started;
+    }
+  }
+
+  /** One item: validated, or its last good version, or nothing — with an error log either way. */
+  private parseItem(sk: string, json: string): ManifestObject | undefined {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(json);
+    } catch {
+      return this.fallBack(sk, `item ${sk}: the "${CONFIG_ATTRIBUTE}" attribute is not JSON`);
+    }
+    const result = validateObject(raw);
+    if (!result.ok) return this.fallBack(sk, result.issues.map((i) => `item ${sk}: ${formatIssue(result, i)}`).join('; '));
+    this.lastGood.set(sk, result.object);
+    for (const w of result.warnings) this.options.logger.log('warn', 'config_warning', `config: item ${sk}: ${w}`);
+    return result.object;
+  }
+
+  private fallBack(sk: string, problem: string): ManifestObject | undefined {
+    const previous = this.lastGood.get(sk);
+    this.options.logger.log('error', 'config_error', `config: ${problem}; ${previous ? 'keeping its last good version' : 'skipped'}`);
+    return previous;
+  }
+
+  private async readItems(): Promise<Array<Record<string, AttributeValue>>> {
+    const items: Array<Record<string, AttributeValue>> = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      this.options.onOperation?.('read');
+      const page = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: CONFIG_PARTITION } },
+          // Config changes are rare and a reload is not on the request path: read what is committed.
+          ConsistentRead: true,
+          ...(start && { ExclusiveStartKey: start }),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}
+
+function sameItems(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}

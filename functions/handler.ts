@@ -1,0 +1,52 @@
+/**
+ * The Lambda entry point, bundled by esbuild (`npm run build` -> dist/handler.mjs). middy in
+ * response-streaming mode wraps a thin adapter: the function URL event becomes a plain request,
+ * the engine answers it, and the answer streams back. Config and eviction state live in the
+ * gateway's DynamoDB table; provider keys in Secrets Manager. Settings come from environment
+ * variables that hold no secret:
+ *   MODELGATE_TABLE                 the table (required)
+ *   MODELGATE_CONFIG_REFRESH_MS     how often config items are re-read (default 10000)
+ *   MODELGATE_STATE_STALENESS_MS    how old a cached eviction read may be (default 1000)
+ *   MODELGATE_LOG_LEVEL             debug | info | warn | error (default info)
+ */
+import middy from '@middy/core';
+import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerLoader } from './config/secrets-manager.js';
+import { TableConfigSource } from './config/table-source.js';
+import { Engine } from './engine/engine.js';
+import { createLogger, type LogLevel } from './engine/log.js';
+import { toGatewayRequest, toStreamingResult, type FunctionUrlEvent, type LambdaContextLike, type StreamingResult } from './http/lambda.js';
+import { createTableClient } from './state/dynamodb-client.js';
+import { DynamoDBStore } from './state/dynamodb.js';
+import { errorResponse } from './engine/errors.js';
+
+const env = process.env;
+const table = env.MODELGATE_TABLE ?? '';
+const logger = createLogger('json', undefined, (env.MODELGATE_LOG_LEVEL as LogLevel | undefined) ?? 'info');
+const client = createTableClient();
+const config = new TableConfigSource({
+  client,
+  table,
+  secrets: new SecretsManagerLoader(new SecretsManagerClient({})),
+  logger,
+  refreshMs: Number(env.MODELGATE_CONFIG_REFRESH_MS ?? 10_000),
+});
+const store = new DynamoDBStore({ client, table, logger, stalenessMs: Number(env.MODELGATE_STATE_STALENESS_MS ?? 1_000) });
+let engine: Engine | undefined;
+
+async function serve(event: FunctionUrlEvent, context: LambdaContextLike): Promise<StreamingResult> {
+  const { request, dispose } = toGatewayRequest(event, context);
+  try {
+    const current = await config.current();
+    if (!engine) engine = new Engine({ config: current, store, logger });
+    else if (engine.config !== current) engine.setConfig(current);
+    return toStreamingResult(await engine.handle(request), dispose);
+  } catch (error) {
+    dispose();
+    logger.log('error', 'internal_error', `request ${request.id} failed before routing: ${(error as Error).message}`, { requestId: request.id });
+    return toStreamingResult(errorResponse(503, 'The gateway has no usable configuration yet.', 'server_error', 'config_unavailable'), () => {});
+  }
+}
+
+export const handler = middy({ executionMode: executionModeStreamifyResponse }).handler((event: unknown, context: LambdaContextLike) => serve(event as FunctionUrlEvent, context));

@@ -1,0 +1,252 @@
+/**
+ * Eviction state in DynamoDB, shared by every Lambda instance (or `modelgate serve` process) on
+ * the table. The rules it keeps:
+ * - Reads: one Query per backend (all its providers share a partition), cached per instance for
+ *   at most `stalenessMs`, so a healthy request usually reads nothing.
+ * - A failure: one conditional UpdateItem that ADDs to the counter atomically (no lost counts
+ *   however many instances fail at once). Crossing the threshold: one more conditional write,
+ *   `evictedUntil` set only if not evicted already — so an eviction is written once, and a
+ *   lost race returns the winner's item (ReturnValuesOnConditionCheckFailure), not a second read.
+ * - A healthy answer writes only when a counter must go back to zero.
+ * - Expiry is checked on every read and write: TTL deletion is lazy garbage collection.
+ * - Fail open: an error, throttle or timeout never fails a request; the instance uses its own
+ *   memory for a while, logs once per interval, and goes back to the table when it answers.
+ */
+import {
+  GetItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import type { Logger } from '../engine/log.js';
+import { MemoryStore } from './memory.js';
+import { FRESH_STATE, type EvictionDecider, type EvictionStore, type FailureOutcome, type ProviderState } from './store.js';
+import { evictionKey, STATE_RETENTION_MS, TTL_ATTRIBUTE } from './table.js';
+
+export interface DynamoDBStoreOptions {
+  client: DynamoDBClient;
+  table: string;
+  /** How old a cached read may be before the table is asked again. */
+  stalenessMs?: number;
+  /** After a table error, how long the instance serves from memory before trying the table again. */
+  retryTableAfterMs?: number;
+  logger?: Logger;
+  /** Counts table operations (benchmarks and tests report reads and writes per request). */
+  onOperation?: (op: 'read' | 'write') => void;
+}
+
+export const DEFAULT_STALENESS_MS = 1_000;
+const DEFAULT_RETRY_TABLE_AFTER_MS = 5_000;
+
+interface CachedPartition {
+  at: number;
+  states: Map<string, ProviderState>;
+}
+
+export class DynamoDBStore implements EvictionStore {
+  private readonly cache = new Map<string, CachedPartition>();
+  private readonly memory = new MemoryStore();
+  private readonly stalenessMs: number;
+  private readonly retryAfterMs: number;
+  private tableDownUntil = 0;
+  private lastErrorLog = -Infinity;
+
+  constructor(private readonly options: DynamoDBStoreOptions) {
+    this.stalenessMs = options.stalenessMs ?? DEFAULT_STALENESS_MS;
+    this.retryAfterMs = options.retryTableAfterMs ?? DEFAULT_RETRY_TABLE_AFTER_MS;
+  }
+
+  async read(ids: readonly string[], now: number): Promise<ReadonlyMap<string, ProviderState>> {
+    if (now < this.tableDownUntil) return this.memory.read(ids, now);
+    const out = new Map<string, ProviderState>();
+    const partitions = new Map<string, string[]>();
+    for (const id of ids) {
+      const { pk } = evictionKey(id);
+      partitions.set(pk, [...(partitions.get(pk) ?? []), id]);
+    }
+    try {
+      for (const [pk, members] of partitions) {
+        const states = await this.partition(pk, now);
+        for (const id of members) {
+          const s = states.get(evictionKey(id).sk);
+          if (s) out.set(id, s.evictedUntil > now ? s : { ...s, evictedUntil: 0 });
+        }
+      }
+      return out;
+    } catch (error) {
+      this.tableFailed(error, now);
+      return this.memory.read(ids, now);
+    }
+  }
+
+  async recordFailure(id: string, decide: EvictionDecider, now: number): Promise<FailureOutcome> {
+    if (now < this.tableDownUntil) return this.memory.recordFailure(id, decide, now);
+    try {
+      const after = await this.countFailure(id, now);
+      const before: ProviderState = { ...after, consecutiveFailures: after.consecutiveFailures - 1 };
+      const ms = after.evictedUntil > now ? undefined : decide(before);
+      if (ms === undefined || ms <= 0) {
+        this.remember(id, after, now);
+        return { state: after };
+      }
+      const evicted = await this.evict(id, ms, now);
+      this.remember(id, evicted.state, now);
+      return evicted;
+    } catch (error) {
+      this.tableFailed(error, now);
+      return this.memory.recordFailure(id, decide, now);
+    }
+  }
+
+  async recordSuccess(id: string, known: ProviderState | undefined, now: number): Promise<void> {
+    if (!known || (known.consecutiveFailures === 0 && known.timesEvicted === 0)) return; // nothing to reset: no write
+    if (now < this.tableDownUntil) return this.memory.recordSuccess(id, known, now);
+    try {
+      const state = await this.update(id, {
+        UpdateExpression: 'SET consecutiveFailures = :zero, timesEvicted = :zero, #ttl = :ttl',
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':zero': num(0), ':ttl': num(ttlFor(now, 0)) },
+      });
+      this.remember(id, state, now);
+    } catch (error) {
+      this.tableFailed(error, now);
+      await this.memory.recordSuccess(id, known, now);
+    }
+  }
+
+  /** One atomic, conditional ADD; an expired (not yet deleted) item starts again from zero. */
+  private async countFailure(id: string, now: number): Promise<ProviderState> {
+    const nowSeconds = Math.floor(now / 1000);
+    try {
+      return await this.update(id, {
+        UpdateExpression: 'ADD consecutiveFailures :one SET #ttl = :ttl',
+        ConditionExpression: 'attribute_not_exists(#ttl) OR #ttl >= :now',
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':one': num(1), ':ttl': num(ttlFor(now, 0)), ':now': num(nowSeconds) },
+      });
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // The item had expired: TTL has not deleted it yet, but its counters are history.
+      return this.update(id, {
+        UpdateExpression: 'SET consecutiveFailures = :one, timesEvicted = :zero, evictedUntil = :zero, #ttl = :ttl',
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':one': num(1), ':zero': num(0), ':ttl': num(ttlFor(now, 0)) },
+      });
+    }
+  }
+
+  /** Sets the eviction unless another instance did first; the loser gets the winner's item back. */
+  private async evict(id: string, ms: number, now: number): Promise<FailureOutcome> {
+    const until = now + ms;
+    try {
+      const state = await this.update(id, {
+        UpdateExpression: 'SET evictedUntil = :until, #ttl = :ttl ADD timesEvicted :one',
+        ConditionExpression: 'attribute_not_exists(evictedUntil) OR evictedUntil <= :now',
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':until': num(until), ':ttl': num(ttlFor(now, until)), ':one': num(1), ':now': num(now) },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
+      return { state, evictedForMs: ms };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // DynamoDB returns the winner's item with the failure; an emulator may not, so read it then.
+      return { state: error.Item ? parseState(error.Item) : await this.get(id) };
+    }
+  }
+
+  private async update(id: string, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>): Promise<ProviderState> {
+    const { pk, sk } = evictionKey(id);
+    this.options.onOperation?.('write');
+    const result = await this.options.client.send(
+      new UpdateItemCommand({ TableName: this.options.table, Key: { pk: { S: pk }, sk: { S: sk } }, ReturnValues: 'ALL_NEW', ...input }),
+    );
+    this.tableAnswered();
+    return parseState(result.Attributes ?? {});
+  }
+
+  private async get(id: string): Promise<ProviderState> {
+    const { pk, sk } = evictionKey(id);
+    this.options.onOperation?.('read');
+    const result = await this.options.client.send(
+      new GetItemCommand({ TableName: this.options.table, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }),
+    );
+    return parseState(result.Item ?? {});
+  }
+
+  private async partition(pk: string, now: number): Promise<Map<string, ProviderState>> {
+    const cached = this.cache.get(pk);
+    if (cached && now - cached.at < this.stalenessMs) return cached.states;
+    const states = new Map<string, ProviderState>();
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      this.options.onOperation?.('read');
+      const page = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk } },
+          ...(start && { ExclusiveStartKey: start }),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const ttl = Number(item[TTL_ATTRIBUTE]?.N ?? Infinity);
+        if (ttl * 1000 < now) continue; // expired: read as never written
+        states.set(item.sk?.S ?? '', parseState(item));
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    this.tableAnswered();
+    this.cache.set(pk, { at: now, states });
+    return states;
+  }
+
+  /** This instance's own writes are visible to it at once, whatever the staleness bound. */
+  private remember(id: string, state: ProviderState, now: number) {
+    const { pk, sk } = evictionKey(id);
+    const cached = this.cache.get(pk);
+    if (cached) cached.states.set(sk, state);
+    else this.cache.set(pk, { at: now - this.stalenessMs, states: new Map([[sk, state]]) });
+  }
+
+  private tableFailed(error: unknown, now: number) {
+    this.tableDownUntil = now + this.retryAfterMs;
+    if (now - this.lastErrorLog >= 60_000) {
+      this.lastErrorLog = now;
+      const e = error as { name?: string; message?: string };
+      this.options.logger?.log('error', 'store_unavailable', `DynamoDB table ${this.options.table} failed (${e.name ?? 'Error'}: ${e.message ?? ''}); serving eviction state from this instance's memory, retrying the table every ${this.retryAfterMs} ms`, { table: this.options.table, error: e.name ?? 'Error' });
+    }
+  }
+
+  private tableAnswered() {
+    if (this.tableDownUntil !== 0) {
+      this.tableDownUntil = 0;
+      this.lastErrorLog = -Infinity;
+      this.options.logger?.log('info', 'store_available', `DynamoDB table ${this.options.table} answers again; eviction state is shared again`, { table: this.options.table });
+    }
+  }
+}
+
+/**
+ * By name, not `instanceof`: the SDK's deserializer can build the error from another copy of the
+ * class (one per bundled protocol package), and a missed condition failure would read as an outage.
+ */
+function isConditionFailure(error: unknown): error is { name: string; Item?: Record<string, AttributeValue> } {
+  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+const num = (n: number): AttributeValue => ({ N: String(n) });
+
+function ttlFor(now: number, evictedUntil: number): number {
+  return Math.ceil((Math.max(now, evictedUntil) + STATE_RETENTION_MS) / 1000);
+}
+
+function parseState(item: Record<string, AttributeValue>): ProviderState {
+  if (!item.consecutiveFailures && !item.timesEvicted && !item.evictedUntil) return FRESH_STATE;
+  return {
+    consecutiveFailures: Number(item.consecutiveFailures?.N ?? 0),
+    timesEvicted: Number(item.timesEvicted?.N ?? 0),
+    evictedUntil: Number(item.evictedUntil?.N ?? 0),
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * A stand-in for what the Lambda Node.js runtime gives a response-streaming function: the
+ * `awslambda` global (`streamifyResponse`, `HttpResponseStream.from`) and a response stream that
+ * records what the runtime would send — the JSON prelude, 8 NUL bytes, then the body, chunk by
+ * chunk — so tests can check both the HTTP head and that a stream really streamed.
+ */
+import { Writable } from 'node:stream';
+
+export interface RecordedResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  /** Body chunks in arrival order, with the ms since the invocation started. */
+  chunks: Array<{ at: number; text: string }>;
+}
+
+const NULS = Buffer.alloc(8);
+
+class ResponseRecorder extends Writable {
+  readonly raw: Buffer[] = [];
+  readonly times: number[] = [];
+  constructor(private readonly started: number) {
+    super();
+  }
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    if (b.length > 0) {
+      this.raw.push(b);
+      this.times.push(Date.now() - this.started);
+    }
+    done();
+  }
+}
+
+export function installAwsLambdaGlobal(): void {
+  (globalThis as Record<string, unknown>).awslambda = {
+    streamifyResponse: (fn: unknown) => fn,
+    HttpResponseStream: {
+      from(stream: Writable, prelude: { statusCode?: number; headers?: Record<string, string> }) {
+        // As the runtime does: the prelude as JSON, then eight NUL bytes, then the body.
+        stream.write(JSON.stringify(prelude));
+        stream.write(NULS);
+        return stream;
+      },
+    },
+  };
+}
+
+export type StreamingHandler = (event: unknown, responseStream: Writable, context: unknown) => Promise<void>;
+
+export function lambdaContext(requestId: string, remainingMs = 30_000) {
+  const deadline = Date.now() + remainingMs;
+  return { awsRequestId: requestId, functionName: 'modelgate', getRemainingTimeInMillis: () => deadline - Date.now() };
+}
+
+/** Invokes the handler as the runtime would and decodes what it wrote. */
+export async function invoke(handler: StreamingHandler, event: unknown, context = lambdaContext(`req-${Math.random().toString(36).slice(2)}`)): Promise<RecordedResponse> {
+  const started = Date.now();
+  const recorder = new ResponseRecorder(started);
+  await handler(event, recorder, context);
+  const all = Buffer.concat(recorder.raw);
+  const cut = all.indexOf(NULS);
+  if (cut < 0) throw new Error(`no prelude in the response: ${all.toString('utf8').slice(0, 200)}`);
+  const prelude = JSON.parse(all.subarray(0, cut).toString('utf8')) as { statusCode: number; headers?: Record<string, string> };
+  // Chunks after the prelude and its NULs are the body as the client receives it.
+  const chunks: Array<{ at: number; text: string }> = [];
+  let seen = 0;
+  recorder.raw.forEach((b, i) => {
+    const start = seen;
+    seen += b.length;
+    const from = Math.max(0, cut + NULS.length - start);
+    if (from < b.length) chunks.push({ at: recorder.times[i]!, text: b.subarray(from).toString('utf8') });
+  });
+  return { statusCode: prelude.statusCode, headers: prelude.headers ?? {}, body: all.subarray(cut + NULS.length).toString('utf8'), chunks };
+}
+
+/** A function URL event (payload format 2.0), as AWS delivers a POST with a JSON body. */
+export function functionUrlEvent(method: string, path: string, body?: unknown, options: { base64?: boolean; headers?: Record<string, string> } = {}) {
+  const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', host: 'abc123.lambda-url.us-east-1.on.aws', ...options.headers },
+    requestContext: {
+      accountId: 'anonymous',
+      apiId: 'abc123',
+      domainName: 'abc123.lambda-url.us-east-1.on.aws',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      requestId: `evt-${Math.random().toString(36).slice(2)}`,
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    ...(text !== undefined && { body: options.base64 ? Buffer.from(text).toString('base64') : text, isBase64Encoded: options.base64 === true }),
+  };
+}
