@@ -41,5 +41,5 @@ function healthText(p: CompiledProvider): string {
 function retryText(rule: CompiledRule): string {
   const r = rule.retry;
   if (r.attempts === undefined && !r.codes && !r.condition) return '';
-  return ` (retry: ${r.attempts !== undefined ? `${r.attempts} retries` : 'each provider once'}${r.codes ? ` on ${[...r.codes].join(',')}` : ''}${r.backoffMs ? `, backoff ${formatDuration(r.backoffMs)}` : ''})`;
+  return ` (retry: ${r.attempts !== undefined ? `${r.attempts} ${r.attempts === 1 ? 'retry' : 'retries'}` : 'each provider once'}${r.codes ? ` on ${[...r.codes].join(',')}` : ''}${r.backoffMs ? `, backoff ${formatDuration(r.backoffMs)}` : ''})`;
 }

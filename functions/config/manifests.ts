@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
-import { compileConfig, ConfigError } from '../model/compile.js';
+import { compileConfig, ConfigError, recordOrigin } from '../model/compile.js';
 import type { CompiledConfig } from '../model/config.js';
 import { expandEnv, MissingVariable } from './env.js';
 import { formatIssue, SUPPORTED_KINDS, validateObject, type ManifestObject } from '../model/validate.js';
@@ -44,7 +44,7 @@ export function parseManifests(files: readonly ManifestText[], env: Readonly<Rec
         raw = expandEnv(raw, env);
       } catch (error) {
         if (!(error instanceof MissingVariable)) throw error;
-        missing.add(error.variable);
+        for (const name of error.variables) missing.add(name);
         missingIn.add(file.name);
         return;
       }
@@ -57,6 +57,7 @@ export function parseManifests(files: readonly ManifestText[], env: Readonly<Rec
           if (earlier) problems.push(`${at}: ${key} is already defined in ${earlier}`);
           seen.set(key, at);
           objects.push(result.object);
+          recordOrigin(result.object, at); // so compile problems name the file and document too
           for (const w of result.warnings) warnings.push(`${at}: ${result.object.kind} ${result.object.metadata.name}: ${w}`);
         } else if (result.kind && !(SUPPORTED_KINDS as string[]).includes(result.kind)) {
           warnings.push(`${at}: ${result.kind} ${result.name ?? ''} skipped: modelgate serves ${SUPPORTED_KINDS.join(', ')}`);

@@ -56,11 +56,33 @@ type PolicyLayer = Partial<Pick<BackendPolicies, (typeof BACKEND_POLICY_FIELDS)[
 const ns = (o: { metadata: { namespace?: string | undefined } }) => o.metadata.namespace ?? DEFAULT_NAMESPACE;
 const idOf = (o: { metadata: { name: string; namespace?: string | undefined } }) => `${ns(o)}/${o.metadata.name}`;
 
+/**
+ * Where a validated object was read from (`tutorial.yaml: document 3`), when its config source
+ * knows: compile problems start with it, so they point into the file as validation problems do.
+ */
+const ORIGINS = new WeakMap<object, string>();
+
+export function recordOrigin(object: ManifestObject, origin: string): void {
+  ORIGINS.set(object, origin);
+}
+
+/** `tutorial.yaml: document 3: AgentgatewayBackend default/anthropic`, or without the origin when unknown. */
+function describeObject(o: ManifestObject): string {
+  const origin = ORIGINS.get(o);
+  return `${origin ? `${origin}: ` : ''}${o.kind} ${idOf(o)}`;
+}
+
 /** Secrets from the manifests themselves (local `modelgate serve`). */
 export function manifestSecrets(objects: readonly ManifestObject[]): SecretSource {
   const byId = new Map<string, Record<string, string>>();
   for (const o of objects) if (o.kind === 'Secret') byId.set(idOf(o), secretValues(o as SecretObject));
-  return { get: (namespace, name, key) => byId.get(`${namespace}/${name}`)?.[key] };
+  return {
+    get(namespace, name, key) {
+      const values = byId.get(`${namespace}/${name}`);
+      // Own keys only: a `key: toString` missing from the Secret must read as missing, not as a function.
+      return values && Object.hasOwn(values, key) ? values[key] : undefined;
+    },
+  };
 }
 
 export function compileConfig(objects: readonly ManifestObject[], secrets: SecretSource = manifestSecrets(objects)): CompiledConfig {
@@ -84,7 +106,8 @@ export function compileConfig(objects: readonly ManifestObject[], secrets: Secre
   const listeners: Listener[] = gateways.flatMap((g) => g.spec.listeners.map((l) => ({ gateway: idOf(g), name: l.name, port: l.port })));
   const rules = routes.flatMap((route) => compileRoute(route, gateways, backends, policies, problems));
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  // A policy shared by several providers or rules reports its own mistake once.
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return { listeners, rules, matchers: byPrecedence(rules), backends: [...backends.values()], warnings };
 }
 
@@ -96,7 +119,7 @@ function compileBackend(
   secrets: SecretSource,
   problems: string[],
 ): CompiledBackend | undefined {
-  const where = `AgentgatewayBackend ${idOf(backend)}`;
+  const where = describeObject(backend);
   const ai = backend.spec.ai;
   if (!ai) return undefined; // only AI backends exist past validation; kept for type narrowing
 
@@ -110,21 +133,31 @@ function compileBackend(
 
   const compiledGroups = groups.map((group, gi) =>
     group.map(({ spec, name, path }) => {
-      const layers: PolicyLayer[] = [
+      const providerPolicies = 'policies' in spec ? spec.policies : undefined;
+      const layers: SourcedLayer[] = [
         ...attachedBackendPolicies(policies, backend, undefined),
         ...attachedBackendPolicies(policies, backend, name),
-        backend.spec.policies ?? {},
-        ('policies' in spec ? spec.policies : undefined) ?? {},
+        { layer: backend.spec.policies ?? {}, at: `${where}: spec.policies` },
+        { layer: providerPolicies ?? {}, at: `${where}: ${path}.policies` },
       ];
-      return compileProvider({ backend, spec, name, group: gi, path, layers, secrets, problems, where });
+      return compileProvider({ backend, spec, name, group: gi, layers, secrets, problems });
     }),
   );
   const providers = compiledGroups.flat();
   return { id: idOf(backend), name: backend.metadata.name, namespace: ns(backend), groups: compiledGroups, providers };
 }
 
+/**
+ * One layer of backend policy and where it was written (`<object>: <path of the block>`), so a
+ * problem in a merged field (a missing Secret, bad CEL) names the object and field that set it.
+ */
+interface SourcedLayer {
+  layer: PolicyLayer;
+  at: string;
+}
+
 /** `spec.backend` of the AgentgatewayPolicies that target this backend (and, with `section`, this provider). */
-function attachedBackendPolicies(policies: readonly PolicyObject[], backend: BackendObject, section: string | undefined): PolicyLayer[] {
+function attachedBackendPolicies(policies: readonly PolicyObject[], backend: BackendObject, section: string | undefined): SourcedLayer[] {
   return policies
     .filter((p) => p.spec.backend && ns(p) === ns(backend))
     .filter((p) =>
@@ -135,17 +168,22 @@ function attachedBackendPolicies(policies: readonly PolicyObject[], backend: Bac
     // Gateway API conflict rule: the oldest policy wins, then the alphabetically first. Manifests carry
     // no creation time, so names decide; layers merge with later entries overriding, hence reversed.
     .reverse()
-    .map((p) => p.spec.backend as PolicyLayer);
+    .map((p) => ({ layer: p.spec.backend as PolicyLayer, at: `${describeObject(p)}: spec.backend` }));
 }
 
-function mergeLayers(layers: readonly PolicyLayer[]): PolicyLayer {
+/** The merged policy, and for each field the `at` of the layer it came from. */
+function mergeLayers(layers: readonly SourcedLayer[]): { merged: PolicyLayer; from: Partial<Record<(typeof BACKEND_POLICY_FIELDS)[number], string>> } {
   const merged: PolicyLayer = {};
-  for (const layer of layers) {
+  const from: Partial<Record<(typeof BACKEND_POLICY_FIELDS)[number], string>> = {};
+  for (const { layer, at } of layers) {
     for (const field of BACKEND_POLICY_FIELDS) {
-      if (layer[field] !== undefined) (merged as Record<string, unknown>)[field] = layer[field];
+      if (layer[field] !== undefined) {
+        (merged as Record<string, unknown>)[field] = layer[field];
+        from[field] = at;
+      }
     }
   }
-  return merged;
+  return { merged, from };
 }
 
 interface ProviderInput {
@@ -153,16 +191,14 @@ interface ProviderInput {
   spec: NamedProviderSpec | SingleProviderSpec;
   name: string;
   group: number;
-  path: string;
-  layers: PolicyLayer[];
+  layers: SourcedLayer[];
   secrets: SecretSource;
   problems: string[];
-  where: string;
 }
 
 function compileProvider(input: ProviderInput): CompiledProvider {
-  const { backend, spec, name, group, path, secrets, problems, where } = input;
-  const policy = mergeLayers(input.layers);
+  const { backend, spec, name, group, secrets, problems } = input;
+  const { merged: policy, from } = mergeLayers(input.layers);
   const kind: ProviderKind = spec.anthropic ? 'anthropic' : 'openai';
   const model = (spec.anthropic ?? spec.openai)?.model;
 
@@ -174,7 +210,7 @@ function compileProvider(input: ProviderInput): CompiledProvider {
     ...(spec.path !== undefined && { path: spec.path }),
     ...(spec.pathPrefix !== undefined && { pathPrefix: spec.pathPrefix }),
   };
-  const apiKey = resolveApiKey(policy.auth, ns(backend), `${where}: ${path}.policies.auth`, secrets, problems);
+  const apiKey = resolveApiKey(policy.auth, ns(backend), `${from.auth}.auth`, secrets, problems);
   if (apiKey !== undefined) target.apiKey = apiKey;
 
   const requestTimeoutMs = policy.http?.requestTimeout ? parseDuration(policy.http.requestTimeout) : undefined;
@@ -185,7 +221,7 @@ function compileProvider(input: ProviderInput): CompiledProvider {
     backendId: idOf(backend),
     group,
     target,
-    health: compileHealth(policy.health, `${where}: ${path}: health.unhealthyCondition`, problems),
+    health: compileHealth(policy.health, `${from.health}.health.unhealthyCondition`, problems),
     ai: compileAi(policy.ai),
     ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
     ...(connectTimeoutMs !== undefined && { connectTimeoutMs }),
@@ -256,7 +292,7 @@ interface Targets {
 /** A policy whose target does not exist does nothing: warn, as the controller reports it in status. */
 function checkPolicyTargets(policies: readonly PolicyObject[], targets: Targets, problems: string[], warnings: string[]) {
   for (const policy of policies) {
-    const where = `AgentgatewayPolicy ${idOf(policy)}`;
+    const where = describeObject(policy);
     (policy.spec.targetRefs ?? []).forEach((ref, i) => {
       if (policy.spec.backend && ref.kind !== 'AgentgatewayBackend') {
         problems.push(`${where}: spec.targetRefs[${i}]: spec.backend attached to a ${ref.kind} is not supported by modelgate yet; target the AgentgatewayBackend`);
@@ -289,7 +325,11 @@ function targetExists(ref: TargetRef, namespace: string, t: Targets): boolean {
   }
 }
 
-/** `spec.traffic` of the policies that apply to one route rule: Gateway-wide first, the rule's own last. */
+/**
+ * `spec.traffic` of the policies that apply to one route rule, least specific first (Gateway, route,
+ * rule by sectionName), so later entries override. Within one level the Gateway API conflict rule
+ * holds as for backend policies: the alphabetically first policy wins, so it comes last.
+ */
 function trafficFor(policies: readonly PolicyObject[], route: HttpRouteObject, ruleName: string | undefined, gatewayIds: readonly string[]) {
   const applies = (p: PolicyObject, r: TargetRef) => {
     if (r.kind === 'Gateway') return gatewayIds.includes(`${ns(p)}/${r.name}`);
@@ -299,8 +339,8 @@ function trafficFor(policies: readonly PolicyObject[], route: HttpRouteObject, r
   const specificity = (r: TargetRef) => (r.kind === 'Gateway' ? 0 : r.sectionName ? 2 : 1);
   return policies
     .flatMap((p) => (p.spec.traffic ? (p.spec.targetRefs ?? []).filter((r) => applies(p, r)).map((r) => ({ p, level: specificity(r) })) : []))
-    .sort((a, b) => a.level - b.level)
-    .map(({ p }) => p.spec.traffic!);
+    .sort((a, b) => a.level - b.level || idOf(b.p).localeCompare(idOf(a.p)))
+    .map(({ p }) => ({ traffic: p.spec.traffic!, at: `${describeObject(p)}: spec.traffic` }));
 }
 
 // ---------------------------------------------------------------- routes
@@ -312,7 +352,7 @@ function compileRoute(
   policies: readonly PolicyObject[],
   problems: string[],
 ): CompiledRule[] {
-  const where = `HTTPRoute ${idOf(route)}`;
+  const where = describeObject(route);
   const parentIds: string[] = [];
   (route.spec.parentRefs ?? []).forEach((ref, i) => {
     if (ref.kind !== 'Gateway') {
@@ -353,11 +393,13 @@ function compileRoute(
     });
 
     const traffic = trafficFor(policies, route, rule.name, parentIds);
-    const retry: RetrySettings = {};
+    let retry: RetrySettings = {};
     let requestTimeoutMs: number | undefined;
-    for (const t of traffic) {
-      if (t.timeouts) requestTimeoutMs = parseDuration(t.timeouts.request);
-      if (t.retry) Object.assign(retry, compileRetry(t.retry, `${where}: ${rulePath}: traffic.retry`, problems));
+    for (const { traffic: t, at } of traffic) {
+      if (t.timeouts?.request) requestTimeoutMs = parseDuration(t.timeouts.request);
+      // A more specific `retry` replaces a less specific one whole (policies merge per field), so a
+      // Gateway's `codes` do not leak into a route's retry that leaves them out.
+      if (t.retry) retry = compileRetry(t.retry, `${at}.retry`, problems);
     }
     if (rule.timeouts?.request) requestTimeoutMs = parseDuration(rule.timeouts.request) || undefined;
     const attemptTimeoutMs = rule.timeouts?.backendRequest ? parseDuration(rule.timeouts.backendRequest) || undefined : undefined;

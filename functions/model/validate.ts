@@ -3,7 +3,7 @@
  * (agentgateway's and Gateway API's field names and rules). Messages name the field by its path,
  * the way `kubectl apply` does: `spec.ai.groups[0].providers[1].name: ...`.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { UNSUPPORTED } from './schema/common.js';
 import { backendObject, type BackendObject } from './schema/backend.js';
 import { gatewayObject, httpRouteObject, type GatewayObject, type HttpRouteObject } from './schema/gateway-api.js';
@@ -52,6 +52,8 @@ const IGNORED_FIELDS: Partial<Record<Kind, Array<[path: string, why: string]>>> 
     ['spec.policies.http.version', 'upstream calls use HTTP/1.1 with keep-alive'],
     ['spec.ai.groups.*.providers.*.policies.http.version', 'upstream calls use HTTP/1.1 with keep-alive'],
     ['spec.policies.tcp.keepalive', 'TCP keepalive is left to the OS'],
+    // Providers take the same `tcp` block as the backend; without this entry it was ignored silently.
+    ['spec.ai.groups.*.providers.*.policies.tcp.keepalive', 'TCP keepalive is left to the OS'],
   ],
   AgentgatewayPolicy: [
     ['spec.backend.ai.promptCaching', 'provider-side prompt caching only changes cost'],
@@ -131,7 +133,8 @@ export function validateObject(raw: unknown): Validation {
     return { ok: false, issues: [{ path: '', message: 'must be a mapping (a Kubernetes object)', unsupported: false }] };
   }
   if (!kind) return { ok: false, name, issues: [{ path: 'kind', message: 'Required value', unsupported: false }] };
-  const schema = SCHEMAS[kind as Kind];
+  // Own keys only: `kind: constructor` (or toString, __proto__) must not find Object.prototype's members.
+  const schema = Object.hasOwn(SCHEMAS, kind) ? SCHEMAS[kind as Kind] : undefined;
   if (!schema) {
     return {
       ok: false,

@@ -1,5 +1,5 @@
 /** `AgentgatewayBackend` (agentgateway.dev/v1alpha1): the models a route can reach, in priority groups. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { countPresent, dnsSubdomain, objectMeta, port, unsupported } from './common.js';
 import { backendPolicies, providerPolicies } from './policies.js';
 

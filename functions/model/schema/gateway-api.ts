@@ -2,7 +2,8 @@
  * Gateway API objects (gateway.networking.k8s.io/v1): `Gateway` for the listener, `HTTPRoute` for
  * matching requests to backends. Rules and messages follow the v1.6.1 CRDs.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { parseDuration } from '../duration.js';
 import { dnsSubdomain, duration, ignored, objectMeta, port, unsupported } from './common.js';
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
@@ -118,6 +119,11 @@ export const routeRule = z
     filters: unsupported().optional(),
     timeouts: z
       .strictObject({ request: duration(0).optional(), backendRequest: duration(0).optional() })
+      // The v1.6.1 CRD's rule (`0s` request means no deadline).
+      .refine(
+        (t) => !(t.request && t.backendRequest && parseDuration(t.request) !== 0 && parseDuration(t.backendRequest)! > parseDuration(t.request)!),
+        'backendRequest timeout cannot be longer than request timeout',
+      )
       .optional(),
   });
 

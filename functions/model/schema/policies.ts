@@ -3,8 +3,8 @@
  * `AgentgatewayPolicy.spec.backend`, `AgentgatewayBackend.spec.policies`, and a provider's
  * `policies`. Field names, nesting and rules are agentgateway's.
  */
-import { z } from 'zod';
-import { atLeastOne, countPresent, duration, ignored, secretRef, unsupported } from './common.js';
+import * as z from 'zod';
+import { atLeastOne, countPresent, duration, secretRef, unsupported } from './common.js';
 
 const AUTH_METHODS = [
   'key',
@@ -42,7 +42,7 @@ export const backendAuth = z
   });
 
 export const eviction = z.strictObject({
-  duration: duration(1_000).optional(),
+  duration: duration(1_000, 'duration must be at least 1 second').optional(),
   consecutiveFailures: z.int().min(0).optional(),
   healthThreshold: z.int().min(0).max(100).optional(),
   restoreHealth: z.int().min(0).max(100).optional(),
@@ -54,14 +54,24 @@ export const health = z.strictObject({
 });
 
 export const backendHttp = z.strictObject({
-  requestTimeout: duration(1).optional(),
+  requestTimeout: duration(1, 'requestTimeout must be at least 1ms').optional(),
   // HTTP/1.1 vs HTTP/2 to the upstream: modelgate speaks HTTP/1.1 with keep-alive; the answer is the same.
   version: z.enum(['HTTP1', 'HTTP2']).optional(),
 });
 
+/**
+ * TCP keepalive tunes the OS, so modelgate ignores it (with a warning), but still validates it as
+ * the CRD does: an object kubectl would refuse must not load here either.
+ */
+const keepalive = z.strictObject({
+  interval: duration(1_000, 'interval must be at least 1 second').optional(),
+  retries: z.int().min(1).max(64).optional(),
+  time: duration(1_000, 'time must be at least 1 second').optional(),
+});
+
 export const backendTcp = z.strictObject({
-  connectTimeout: duration(100).optional(),
-  keepalive: ignored(),
+  connectTimeout: duration(100, 'connectTimeout must be at least 100ms').optional(),
+  keepalive: keepalive.optional(),
 });
 
 const promptMessage = z.strictObject({ role: z.string().min(1), content: z.string() });
@@ -76,7 +86,16 @@ export const aiPolicy = z
       .strictObject({ prepend: z.array(promptMessage).optional(), append: z.array(promptMessage).optional() })
       .optional(),
     // Provider-side prompt caching is an optimisation; without it requests cost more, answers are the same.
-    promptCaching: ignored(),
+    // Ignored (with a warning), but validated with the CRD's shape so a typo is still refused.
+    promptCaching: z
+      .strictObject({
+        cacheMessageOffset: z.int().min(0).optional(),
+        cacheMessages: z.boolean().optional(),
+        cacheSystem: z.boolean().optional(),
+        cacheTools: z.boolean().optional(),
+        minTokens: z.int().min(0).optional(),
+      })
+      .optional(),
     promptGuard: unsupported().optional(),
     routes: unsupported().optional(),
     transformations: unsupported().optional(),

@@ -1,6 +1,6 @@
 /** `AgentgatewayPolicy` (agentgateway.dev/v1alpha1): health, auth, retries and timeouts attached to targets. */
-import { z } from 'zod';
-import { countPresent, dnsSubdomain, duration, objectMeta, port, unsupported } from './common.js';
+import * as z from 'zod';
+import { atLeastOne, countPresent, dnsSubdomain, duration, objectMeta, port, unsupported } from './common.js';
 import { backendPolicies } from './policies.js';
 
 /** The kinds agentgateway lets a policy target, with their API group. */
@@ -36,11 +36,18 @@ export const retryPolicy = z.strictObject({
   precondition: unsupported().optional(),
 });
 
+/** `traffic` fields the CRD refuses with `phase: PreRouting`. */
+const POST_ROUTING_ONLY = ['buffer', 'csrf', 'delay', 'directResponse', 'headerModifiers', 'hostRewrite', 'rateLimit', 'retry', 'timeouts'];
+
 export const trafficPolicy = z
   .strictObject({
     phase: z.enum(['PostRouting', 'PreRouting']).optional(),
     retry: retryPolicy.optional(),
-    timeouts: z.strictObject({ request: duration(1) }).optional(),
+    // As the CRD: `request` is optional, and an empty `timeouts` is refused by an at-least-one rule.
+    timeouts: z
+      .strictObject({ request: duration(1, 'request must be at least 1ms').optional() })
+      .superRefine(atLeastOne(['request']))
+      .optional(),
     apiKeyAuthentication: unsupported().optional(),
     authorization: unsupported().optional(),
     basicAuthentication: unsupported().optional(),
@@ -58,8 +65,13 @@ export const trafficPolicy = z
     transformation: unsupported().optional(),
   })
   .superRefine((traffic, ctx) => {
-    if (traffic.phase === 'PreRouting' && (traffic.retry || traffic.timeouts)) {
-      ctx.addIssue({ code: 'custom', message: 'phase PreRouting only supports extAuth, authorization, transformation, and jwt/basic/apiKey authentication' });
+    // The CRD's rule and message: every field outside the PreRouting set is refused, not only the
+    // two modelgate implements (a PreRouting rateLimit must read as this error, not as "unsupported").
+    if (traffic.phase === 'PreRouting' && countPresent(traffic, POST_ROUTING_ONLY) > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'phase PreRouting only supports extAuth, authorization, transformation, extProc, jwtAuthentication, basicAuthentication, apiKeyAuthentication and cors',
+      });
     }
   });
 

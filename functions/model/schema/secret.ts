@@ -1,5 +1,5 @@
 /** Core `Secret` (v1): where provider keys live, as `stringData` or base64 `data`. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { objectMeta } from './common.js';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
