@@ -14,6 +14,7 @@ import { Engine } from './engine/engine.js';
 import { createLogger, type LogFormat, type Logger } from './engine/log.js';
 import { createGatewayServer, listen } from './http/node-server.js';
 import { startSimulator } from './simulator/server.js';
+import type { EvictionStore } from './state/store.js';
 import { unknownFakeModels } from './simulator/faults.js';
 
 const VERSION = '0.1.0';
@@ -24,12 +25,16 @@ const USAGE = `modelgate ${VERSION}: an AI gateway with group-ordered multi-mode
 
 Usage:
   modelgate serve -f FILE [-f FILE ...] [--port N] [--host H] [--log-format text|json]
+                  [--state-table NAME [--create-table]] [--state-staleness-ms N]
   modelgate validate -f FILE [-f FILE ...]
   modelgate demo [--port N] [--log-format text|json]
 
 serve     loads Kubernetes-style YAML (Gateway, HTTPRoute, AgentgatewayBackend, AgentgatewayPolicy,
           Secret; -f - reads stdin; \${NAME} in values is read from the environment) and serves the
           routes on the Gateway listener's port (or --port) on --host (default 127.0.0.1).
+          --state-table keeps eviction state in that DynamoDB table (endpoint and region from
+          AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL and AWS_REGION), shared with every other
+          process or Lambda on the table; --create-table creates it when missing.
 validate  checks the manifests and prints what serve would serve, then exits.
 demo      serves examples/tutorial-failover.demo.yaml against modelgate's simulated provider, which
           answers 404 for the tutorial's FAKE model and answers other models: no key needed.
@@ -54,6 +59,9 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       'log-format': { type: 'string' },
+      'state-table': { type: 'string' },
+      'create-table': { type: 'boolean' },
+      'state-staleness-ms': { type: 'string' },
     },
     strict: true,
   });
@@ -75,7 +83,8 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${files.join(', ')}: valid\n`);
         return 0;
       }
-      await serve(config, logger, host, port);
+      const store = await stateStore(values, logger);
+      await serve(config, logger, host, port, store);
       return -1;
     }
     case 'demo': {
@@ -93,13 +102,37 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function serve(config: CompiledConfig, logger: Logger, host: string, port: number | undefined): Promise<void> {
+/** Memory by default; `--state-table` shares eviction state through DynamoDB, as Lambda instances do. */
+async function stateStore(values: { 'state-table'?: string; 'create-table'?: boolean; 'state-staleness-ms'?: string }, logger: Logger): Promise<EvictionStore | undefined> {
+  const table = values['state-table'];
+  if (!table) {
+    if (values['create-table']) throw new UsageError('--create-table needs --state-table NAME');
+    return undefined;
+  }
+  const staleness = values['state-staleness-ms'] === undefined ? undefined : Number(values['state-staleness-ms']);
+  if (staleness !== undefined && !(staleness >= 0)) throw new UsageError('--state-staleness-ms must be a number of milliseconds');
+  // Loaded only when asked for: the AWS SDK costs startup time a local gateway does not need.
+  const [{ createTableClient }, { DEFAULT_STALENESS_MS, DynamoDBStore }, { ensureTable }] = await Promise.all([
+    import('./state/dynamodb-client.js'),
+    import('./state/dynamodb.js'),
+    import('./state/table.js'),
+  ]);
+  const client = createTableClient();
+  if (values['create-table']) {
+    const created = await ensureTable(client, table);
+    logger.log('info', 'state_table', `DynamoDB table ${table} ${created === 'created' ? 'created' : 'exists'}`);
+  }
+  logger.log('info', 'state_table', `eviction state in DynamoDB table ${table} (cached reads at most ${staleness ?? DEFAULT_STALENESS_MS} ms old)`);
+  return new DynamoDBStore({ client, table, logger, ...(staleness !== undefined && { stalenessMs: staleness }) });
+}
+
+async function serve(config: CompiledConfig, logger: Logger, host: string, port: number | undefined, store?: EvictionStore): Promise<void> {
   const listener = config.listeners[0];
   const ports = new Set(config.listeners.map((l) => l.port));
   if (port === undefined && ports.size > 1) {
     logger.log('warn', 'config_warning', `listeners on ports ${[...ports].join(', ')}: serving every route on ${listener!.port} (use --port to choose)`);
   }
-  const engine = new Engine({ config, logger });
+  const engine = new Engine({ config, logger, ...(store && { store }) });
   const server = createGatewayServer((req) => engine.handle(req));
   const address = await listen(server, port ?? listener?.port ?? DEFAULT_PORT, host);
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
