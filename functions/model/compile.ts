@@ -18,7 +18,7 @@ import type {
   ValueMatch,
 } from './config.js';
 import type { BackendObject, NamedProviderSpec, SingleProviderSpec } from './schema/backend.js';
-import type { GatewayObject, HttpRouteObject, RouteMatchSpec } from './schema/gateway-api.js';
+import type { GatewayObject, HttpRouteObject, ReferenceGrantObject, RouteMatchSpec } from './schema/gateway-api.js';
 import type { BackendPolicies, ProviderPolicies } from './schema/policies.js';
 import type { PolicyObject, TargetRef } from './schema/policy.js';
 import { secretValues, type SecretObject } from './schema/secret.js';
@@ -104,7 +104,8 @@ export function compileConfig(objects: readonly ManifestObject[], secrets: Secre
   checkPolicyTargets(policies, { gateways, routes, backends: of('AgentgatewayBackend') }, problems, warnings);
 
   const listeners: Listener[] = gateways.flatMap((g) => g.spec.listeners.map((l) => ({ gateway: idOf(g), name: l.name, port: l.port })));
-  const rules = routes.flatMap((route) => compileRoute(route, gateways, backends, policies, problems));
+  const grants = of('ReferenceGrant');
+  const rules = routes.flatMap((route) => compileRoute(route, gateways, backends, policies, grants, problems));
 
   // A policy shared by several providers or rules reports its own mistake once.
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
@@ -350,6 +351,7 @@ function compileRoute(
   gateways: readonly GatewayObject[],
   backends: ReadonlyMap<string, CompiledBackend>,
   policies: readonly PolicyObject[],
+  grants: readonly ReferenceGrantObject[],
   problems: string[],
 ): CompiledRule[] {
   const where = describeObject(route);
@@ -389,6 +391,10 @@ function compileRoute(
         problems.push(`${refPath}: AgentgatewayBackend ${ref.namespace ?? ns(route)}/${ref.name} not found`);
         return [];
       }
+      if (backend.namespace !== ns(route) && !granted(grants, ns(route), backend)) {
+        problems.push(`${refPath}: AgentgatewayBackend ${backend.id} is in another namespace, and no ReferenceGrant in ${backend.namespace} allows HTTPRoutes from ${ns(route)} to use it`);
+        return [];
+      }
       return [{ backend, weight: ref.weight }];
     });
 
@@ -415,6 +421,16 @@ function compileRoute(
       ...(attemptTimeoutMs !== undefined && { attemptTimeoutMs }),
     };
   });
+}
+
+/** Gateway API: a reference across namespaces needs a ReferenceGrant in the referent's namespace. */
+function granted(grants: readonly ReferenceGrantObject[], fromNamespace: string, backend: CompiledBackend): boolean {
+  return grants.some(
+    (g) =>
+      ns(g) === backend.namespace &&
+      g.spec.from.some((f) => f.group === 'gateway.networking.k8s.io' && f.kind === 'HTTPRoute' && f.namespace === fromNamespace) &&
+      g.spec.to.some((t) => t.group === 'agentgateway.dev' && t.kind === 'AgentgatewayBackend' && (t.name === undefined || t.name === backend.name)),
+  );
 }
 
 function compileRetry(spec: NonNullable<PolicyObject['spec']['traffic']>['retry'] & object, where: string, problems: string[]): RetrySettings {

@@ -6,11 +6,11 @@
 import type * as z from 'zod';
 import { UNSUPPORTED } from './schema/common.js';
 import { backendObject, type BackendObject } from './schema/backend.js';
-import { gatewayObject, httpRouteObject, type GatewayObject, type HttpRouteObject } from './schema/gateway-api.js';
+import { gatewayObject, httpRouteObject, referenceGrantObject, type GatewayObject, type HttpRouteObject, type ReferenceGrantObject } from './schema/gateway-api.js';
 import { policyObject, type PolicyObject } from './schema/policy.js';
 import { secretObject, type SecretObject } from './schema/secret.js';
 
-export type ManifestObject = GatewayObject | HttpRouteObject | BackendObject | PolicyObject | SecretObject;
+export type ManifestObject = GatewayObject | HttpRouteObject | BackendObject | PolicyObject | SecretObject | ReferenceGrantObject;
 export type Kind = ManifestObject['kind'];
 
 const SCHEMAS: Record<Kind, z.ZodType<ManifestObject>> = {
@@ -19,6 +19,7 @@ const SCHEMAS: Record<Kind, z.ZodType<ManifestObject>> = {
   AgentgatewayBackend: backendObject,
   AgentgatewayPolicy: policyObject,
   Secret: secretObject,
+  ReferenceGrant: referenceGrantObject,
 };
 
 export const SUPPORTED_KINDS = Object.keys(SCHEMAS) as Kind[];

@@ -323,6 +323,35 @@ describe('compile: Gateway admission', () => {
   });
 });
 
+describe('compile: references across namespaces', () => {
+  const grant = (to: Obj, fromNamespace = 'apps'): Obj => ({
+    apiVersion: 'gateway.networking.k8s.io/v1beta1',
+    kind: 'ReferenceGrant',
+    metadata: { name: 'let-apps-in', namespace: 'models' },
+    spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: fromNamespace }], to: [to] },
+  });
+  const objects = (extra: Obj[]): Obj[] => [
+    backend('shared', [[provider('p')]], { namespace: 'models' }),
+    route('r', [rule([{ ...backendRef('shared'), namespace: 'models' }])], { namespace: 'apps' }),
+    ...extra,
+  ];
+
+  it('refuses a backendRef into another namespace without a ReferenceGrant there', () => {
+    expect(problemsOf(() => load(objects([])))).toEqual([
+      `${FILE}: document 2: HTTPRoute apps/r: spec.rules[0].backendRefs[0]: AgentgatewayBackend models/shared is in another namespace, and no ReferenceGrant in models allows HTTPRoutes from apps to use it`,
+    ]);
+    // A grant for another namespace, or for another backend, does not count.
+    expect(problemsOf(() => load(objects([grant({ group: 'agentgateway.dev', kind: 'AgentgatewayBackend' }, 'other')])))).toHaveLength(1);
+    expect(problemsOf(() => load(objects([grant({ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'not-shared' })])))).toHaveLength(1);
+  });
+
+  it('accepts it with a ReferenceGrant for all backends or for that one', () => {
+    for (const to of [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend' }, { group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'shared' }]) {
+      expect(load(objects([grant(to)])).rules[0]!.backends[0]!.backend.id).toBe('models/shared');
+    }
+  });
+});
+
 describe('compile: weights and eviction settings', () => {
   it('keeps backendRef weights (default 1, 0 allowed)', () => {
     const config = load([

@@ -144,3 +144,24 @@ export type HttpRouteObject = z.infer<typeof httpRouteObject>;
 export type RouteRuleSpec = z.infer<typeof routeRule>;
 export type RouteMatchSpec = z.infer<typeof routeMatch>;
 export type BackendRefSpec = z.infer<typeof backendRef>;
+
+const grantFrom = z.strictObject({
+  group: z.string().max(253),
+  kind: z.string().min(1).max(63),
+  namespace: z.string().min(1).max(63),
+});
+const grantTo = z.strictObject({
+  group: z.string().max(253),
+  kind: z.string().min(1).max(63),
+  name: z.string().min(1).max(253).optional(),
+});
+
+/** `ReferenceGrant`: lets routes in another namespace reference backends in this one. */
+export const referenceGrantObject = z.strictObject({
+  apiVersion: z.enum([`${GATEWAY_GROUP}/v1beta1`, `${GATEWAY_GROUP}/v1`]),
+  kind: z.literal('ReferenceGrant'),
+  metadata: objectMeta,
+  spec: z.strictObject({ from: z.array(grantFrom).min(1).max(16), to: z.array(grantTo).min(1).max(16) }),
+});
+
+export type ReferenceGrantObject = z.infer<typeof referenceGrantObject>;
