@@ -21,7 +21,7 @@ const common = {
 };
 
 const outputs = [
-  { entryPoints: ['functions/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + common.banner.js } },
+  { entryPoints: ['functions/cli.ts'], outfile: 'dist/cli.js', minify: true, banner: { js: '#!/usr/bin/env node\n' + common.banner.js } },
   // The Lambda bundle: minified (budget 1 MB), the AWS SDK included so its version is ours, not the runtime's.
   { entryPoints: ['functions/handler.ts'], outfile: 'dist/handler.mjs', minify: true, metafile: true },
 ];

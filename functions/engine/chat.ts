@@ -98,7 +98,10 @@ async function failover(
       throw error;
     }
     ctx.stats.end(provider.id);
-    trail.push(`${provider.name}:${result.status ?? result.failure}`);
+    // An attempt cut by the route's own request timeout is a timeout, in the trail's words
+    // (connect/timeout/reset); `aborted` is left for a client that went away.
+    const word = result.failure === 'aborted' && requestDeadline.timedOut ? 'timeout' : result.failure;
+    trail.push(`${provider.name}:${result.status ?? word}`);
     last = result;
 
     if (result.failure === 'aborted') break; // the client left or the request's deadline passed
@@ -147,9 +150,17 @@ function respond(result: AttemptResult, trail: readonly string[], chat: ChatComp
 
 function withServedBy(res: GatewayResponse, result: AttemptResult, trail: readonly string[], chat: ChatCompletionRequest): GatewayResponse {
   res.headers[SERVED_BY.provider] = result.provider.name;
-  res.headers[SERVED_BY.model] = result.model ?? result.provider.target.model ?? chat.model ?? '';
+  // The model name comes from the upstream's body or the client's request: either can hold
+  // characters a header cannot (a CJK name, a newline), and an invalid header value made the
+  // Node adapter's writeHead throw — an unhandled rejection that took the server down.
+  res.headers[SERVED_BY.model] = headerSafe(result.model ?? result.provider.target.model ?? chat.model ?? '');
   res.headers[SERVED_BY.attempts] = trail.join(',');
   return res;
+}
+
+/** Percent-encodes (as UTF-8) every character outside printable ASCII, so any string is a valid header value. */
+function headerSafe(value: string): string {
+  return value.replace(/[^\x20-\x7e]/gu, (c) => Array.from(Buffer.from(c, 'utf8'), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
 }
 
 /** Eviction bookkeeping for one attempt: shared counters in the store, this instance's scores in memory. */

@@ -23,7 +23,10 @@ export class SseReader {
       maxBufferSize: MAX_EVENT_BYTES,
       onEvent: (e: EventSourceMessage) => this.queue.push(e.event === undefined ? { data: e.data } : { event: e.event, data: e.data }),
       onError: (error) => {
-        this.parseError = error;
+        // Only an oversized event is fatal. An unknown field or an unreadable `retry:` is legal
+        // SSE that a reader must ignore (WHATWG HTML §9.2.6); treating it as an error used to
+        // break a healthy answer mid-stream, after its content had gone out.
+        if (error.type === 'max-buffer-size-exceeded') this.parseError = error;
       },
     });
   }

@@ -6,7 +6,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { MAX_REQUEST_BODY } from '../engine/engine.js';
-import { errorResponse } from '../engine/errors.js';
+import { errorBody, errorResponse } from '../engine/errors.js';
 import type { GatewayRequest, GatewayResponse } from '../engine/types.js';
 
 export type Handler = (req: GatewayRequest) => Promise<GatewayResponse>;
@@ -30,7 +30,10 @@ export function createGatewayServer(handler: Handler, limits: ServerLimits = DEF
   const server = http.createServer(
     { maxHeaderSize: limits.maxHeaderBytes, requestTimeout: limits.requestTimeoutMs, keepAliveTimeout: 65_000 },
     (req, res) => {
-      void serve(handler, req, res, limits);
+      // Nothing a request does may become an unhandled rejection (which ends the process): a
+      // throw while answering (e.g. writeHead refusing a header value) is a 500 if nothing was
+      // sent yet, else the connection is cut so the client does not wait forever.
+      serve(handler, req, res, limits).catch(() => failed(res));
     },
   );
   return server;
@@ -70,6 +73,20 @@ async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse
   await write(res, response, aborter.signal);
 }
 
+function failed(res: ServerResponse): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  try {
+    const body = JSON.stringify(errorBody('modelgate failed to write the response.', 'server_error', 'internal_error'));
+    res.writeHead(500, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  } catch {
+    res.destroy();
+  }
+}
+
 async function readRequestBody(req: IncomingMessage, max: number): Promise<Uint8Array | 'too-large' | 'aborted'> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > max) {
@@ -102,30 +119,42 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
   res.writeHead(response.status, response.headers);
   res.flushHeaders();
   const iterator = response.body[Symbol.asyncIterator]();
+  let broken = false;
   try {
     for (;;) {
-      if (signal.aborted) break;
+      // `destroyed` too: the socket can be gone a moment before 'close' aborts the signal.
+      if (signal.aborted || res.destroyed) break;
       const { value, done } = await iterator.next();
       if (done) break;
       // Back-pressure: a slow client slows the upstream read instead of growing a buffer.
       if (!res.write(value)) await waitForDrain(res, signal);
     }
   } catch {
-    // The iterator ends streams with an error event itself; anything thrown here is the socket.
+    // The engine's iterators end a broken stream with an error event themselves, so a throw here
+    // is unexpected. Ending the chunked body cleanly would let a client take a cut-off answer for
+    // a complete one: cut the connection instead.
+    broken = true;
   } finally {
     await iterator.return?.(undefined);
-    res.end();
+    if (broken) res.destroy();
+    else res.end();
   }
 }
 
 function waitForDrain(res: ServerResponse, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    // A client that is already gone: its response never drains and the aborted signal never fires
+    // again, so waiting here used to hang forever, and the engine's stream (its upstream reader,
+    // timers, end-of-stream bookkeeping) was never finished.
+    if (signal.aborted || res.destroyed) return resolve();
     const done = () => {
       res.off('drain', done);
+      res.off('close', done);
       signal.removeEventListener('abort', done);
       resolve();
     };
     res.once('drain', done);
+    res.once('close', done);
     signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -338,7 +338,7 @@ describe('model: the shapes of a manifest file', () => {
     const { objects, warnings } = parseManifests([{ name: FILE, text }], {});
     expect(objects.map((o) => o.kind)).toEqual(['AgentgatewayBackend']);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(new RegExp(`^${FILE}: document \\d: Deployment mock skipped: modelgate serves Gateway, HTTPRoute, AgentgatewayBackend, AgentgatewayPolicy, Secret$`));
+    expect(warnings[0]).toMatch(new RegExp(`^${FILE}: document \\d: Deployment mock skipped: modelgate serves Gateway, HTTPRoute, AgentgatewayBackend, AgentgatewayPolicy, Secret, ReferenceGrant$`));
   });
 
   it('a kind named like an Object.prototype member is an unknown kind, not a crash', () => {

@@ -1,0 +1,271 @@
+/**
+ * Test harness for the failover engine: the simulator on loopback, a config compiled from YAML
+ * (the real `parseManifests` + `compileConfig` path) whose providers point at the simulator, an
+ * Engine with a fake clock behind the real Node server on 127.0.0.1:0, and one `close()` that
+ * tears everything down. Nothing here leaves loopback.
+ */
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import type { Server } from 'node:http';
+import OpenAI from 'openai';
+import { stringify } from 'yaml';
+import { parseManifests } from '../../functions/config/manifests.js';
+import { compileConfig } from '../../functions/model/compile.js';
+import type { CompiledConfig } from '../../functions/model/config.js';
+import type { EngineLimits } from '../../functions/engine/context.js';
+import { Engine } from '../../functions/engine/engine.js';
+import { MemoryLogger } from '../../functions/engine/log.js';
+import { createGatewayServer, listen } from '../../functions/http/node-server.js';
+import { MemoryStore } from '../../functions/state/memory.js';
+import type { Fault, FaultPlan } from '../../functions/simulator/faults.js';
+import { startSimulator, type Simulator } from '../../functions/simulator/server.js';
+
+export const NAMESPACE = 'gw';
+export const BACKEND = 'llm';
+
+/** A clock the test moves by hand: eviction windows without waiting. Starts at the real time, so HTTP dates parse. */
+export class FakeClock {
+  constructor(public t = Date.now()) {}
+  readonly now = (): number => this.t;
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+export interface ProviderSpec {
+  name: string;
+  /** Default anthropic. */
+  kind?: 'anthropic' | 'openai';
+  /** The pinned model; `null` pins none (the client's model is sent). Default `model-<name>`. */
+  model?: string | null;
+  /** Default: the simulator's port. */
+  port?: number;
+  /** `auth.key`; default `sk-test-<name>-0123456789`. `null` sends no key. */
+  key?: string | null;
+  /** Extra provider `policies` (merged with `auth`). */
+  policies?: Record<string, unknown>;
+}
+
+export interface GatewaySpec {
+  /** Priority groups, in order. */
+  groups: ProviderSpec[][];
+  /** An AgentgatewayPolicy `spec.backend` targeting the backend (e.g. `{ health: {...}, http: {...} }`). */
+  backendPolicy?: Record<string, unknown>;
+  /** An AgentgatewayPolicy `spec.traffic` targeting the route (e.g. `{ retry: { attempts: 1 } }`). */
+  traffic?: Record<string, unknown>;
+  /** HTTPRoute rule `timeouts` (`request`, `backendRequest`). */
+  routeTimeouts?: Record<string, string>;
+}
+
+export const defaultKey = (name: string) => `sk-test-${name}-0123456789`;
+
+/** Multi-document YAML for one Gateway, one backend (the groups), optional policies and a /v1 route. */
+export function gatewayYaml(spec: GatewaySpec, simPort: number): string {
+  const docs: unknown[] = [
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'gateway', namespace: NAMESPACE },
+      spec: { gatewayClassName: 'agentgateway', listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] },
+    },
+    {
+      apiVersion: 'agentgateway.dev/v1alpha1',
+      kind: 'AgentgatewayBackend',
+      metadata: { name: BACKEND, namespace: NAMESPACE },
+      spec: {
+        ai: {
+          groups: spec.groups.map((group) => ({
+            providers: group.map((p) => {
+              const kind = p.kind ?? 'anthropic';
+              const model = p.model === undefined ? `model-${p.name}` : p.model;
+              const key = p.key === undefined ? defaultKey(p.name) : p.key;
+              const policies = { ...(key !== null && { auth: { key } }), ...p.policies };
+              return {
+                name: p.name,
+                [kind]: model === null ? {} : { model },
+                host: '127.0.0.1',
+                port: p.port ?? simPort,
+                ...(Object.keys(policies).length > 0 && { policies }),
+              };
+            }),
+          })),
+        },
+      },
+    },
+  ];
+  if (spec.backendPolicy) {
+    docs.push({
+      apiVersion: 'agentgateway.dev/v1alpha1',
+      kind: 'AgentgatewayPolicy',
+      metadata: { name: 'backend-policy', namespace: NAMESPACE },
+      spec: { targetRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: BACKEND }], backend: spec.backendPolicy },
+    });
+  }
+  if (spec.traffic) {
+    docs.push({
+      apiVersion: 'agentgateway.dev/v1alpha1',
+      kind: 'AgentgatewayPolicy',
+      metadata: { name: 'traffic-policy', namespace: NAMESPACE },
+      spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'route' }], traffic: spec.traffic },
+    });
+  }
+  docs.push({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'route', namespace: NAMESPACE },
+    spec: {
+      parentRefs: [{ name: 'gateway' }],
+      rules: [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/v1' } }],
+          backendRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: BACKEND }],
+          ...(spec.routeTimeouts && { timeouts: spec.routeTimeouts }),
+        },
+      ],
+    },
+  });
+  return docs.map((d) => stringify(d)).join('---\n');
+}
+
+/** YAML text -> compiled config, through the same functions `modelgate serve -f` uses. */
+export function compileYaml(text: string, env: Record<string, string> = {}): CompiledConfig {
+  const { objects } = parseManifests([{ name: 'test.yaml', text }], env);
+  return compileConfig(objects);
+}
+
+/** The tutorial's manifests with `host`/`port` added to every provider, pointing at `port`. */
+export function tutorialYaml(port: number): string {
+  const text = readFileSync(new URL('../../../shared/examples/tutorial-failover.yaml', import.meta.url), 'utf8');
+  return text.replace(/^(\s+)(anthropic:\n\s+model: .+)$/gm, (_m, indent: string, block: string) => `${indent}${block}\n${indent}host: 127.0.0.1\n${indent}port: ${port}`);
+}
+
+/** A loopback port nothing listens on: connecting to it is refused. */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface Gateway {
+  sim: Simulator;
+  engine: Engine;
+  store: MemoryStore;
+  clock: FakeClock;
+  logger: MemoryLogger;
+  server: Server;
+  port: number;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** An official OpenAI client pointed at the gateway (no retries of its own). */
+  openai: OpenAI;
+  /** POST /v1/chat/completions with a JSON body (or raw text), raw fetch. */
+  chat(body: unknown, init?: RequestInit): Promise<Response>;
+  /** The models named by the simulator's calls since index `from` (provider `x` pins `model-x` by default). */
+  modelsCalled(from?: number): string[];
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  /** A GatewaySpec, or YAML text (compiled as is). */
+  config: GatewaySpec | ((simPort: number) => string);
+  faults?: FaultPlan;
+  limits?: Partial<EngineLimits>;
+  random?: () => number;
+}
+
+/** No faults: every call is answered normally (unlike the simulator's own default, which 404s `-FAKE` models). */
+export const noFaults: FaultPlan = () => undefined;
+
+/** Faults by the model a call names; models not listed answer normally. */
+export function faultsByModel(table: Record<string, Fault | undefined | Array<Fault | undefined>>): FaultPlan {
+  const seen = new Map<string, number>();
+  return (call) => {
+    const entry = table[call.model];
+    if (!Array.isArray(entry)) return entry;
+    // A list scripts successive calls to the same model; past its end, answers are normal.
+    const n = seen.get(call.model) ?? 0;
+    seen.set(call.model, n + 1);
+    return entry[n];
+  };
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const sim = await startSimulator({ faults: options.faults ?? noFaults });
+  try {
+    const text = typeof options.config === 'function' ? options.config(sim.port) : gatewayYaml(options.config, sim.port);
+    const config = compileYaml(text);
+    const clock = new FakeClock();
+    const logger = new MemoryLogger();
+    const store = new MemoryStore();
+    const engine = new Engine({
+      config,
+      store,
+      logger,
+      now: clock.now,
+      ...(options.random && { random: options.random }),
+      limits: { attemptTimeoutMs: 5_000, streamIdleMs: 5_000, ...options.limits },
+    });
+    const server = createGatewayServer((req) => engine.handle(req));
+    const address = await listen(server, 0, '127.0.0.1');
+    const url = `http://127.0.0.1:${address.port}`;
+    return {
+      sim,
+      engine,
+      store,
+      clock,
+      logger,
+      server,
+      port: address.port,
+      url,
+      openai: new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0, timeout: 10_000 }),
+      chat: (body, init) =>
+        fetch(`${url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+          ...init,
+        }),
+      modelsCalled: (from = 0) => sim.calls.slice(from).map((c) => c.model),
+      async close() {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await sim.close();
+      },
+    };
+  } catch (error) {
+    await sim.close();
+    throw error;
+  }
+}
+
+/** The request most tests send. */
+export const HELLO = { model: 'client-model', messages: [{ role: 'user', content: 'Hello there' }] };
+
+/** Served-by headers of a fetch or SDK response. */
+export function servedBy(headers: Headers): { provider: string | null; model: string | null; attempts: string | null } {
+  return {
+    provider: headers.get('x-modelgate-provider'),
+    model: headers.get('x-modelgate-model'),
+    attempts: headers.get('x-modelgate-attempts'),
+  };
+}
+
+/** `data:` payloads of an SSE body, in order. */
+export function sseData(text: string): string[] {
+  return text
+    .split('\n\n')
+    .map((block) => block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n'))
+    .filter((d) => d !== '');
+}
+
+/** Concatenated `delta.content` of an OpenAI chunk stream body. */
+export function streamedText(text: string): string {
+  return sseData(text)
+    .filter((d) => d !== '[DONE]')
+    .map((d) => JSON.parse(d) as { choices?: Array<{ delta?: { content?: string } }> })
+    .map((c) => c.choices?.[0]?.delta?.content ?? '')
+    .join('');
+}
