@@ -28,6 +28,8 @@ export function parseChatRequest(body: Uint8Array): ChatCompletionRequest {
   if (messages.length === 0) throw new BadRequest("Invalid 'messages': empty array. Expected an array with minimum length 1.", 'messages', 400, 'empty_array');
   messages.forEach(checkMessage);
 
+  // `model: null` would reach an upstream as null: absent or a string, nothing else.
+  if (raw.model === null) delete raw.model;
   optional(raw, 'model', 'string');
   optional(raw, 'stream', 'boolean');
   optional(raw, 'temperature', 'number');

@@ -7,6 +7,7 @@ import type { CelContext } from '../model/cel.js';
 import type { CompiledBackend, CompiledProvider, CompiledRule } from '../model/config.js';
 import type { ChatCompletionRequest } from '../providers/openai/wire.js';
 import { chatAdapter } from '../providers/registry.js';
+import { RequestNotExpressible } from '../providers/types.js';
 import type { ProviderState } from '../state/store.js';
 import { applyAiPolicy } from './ai-policy.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
@@ -94,14 +95,16 @@ async function failover(
     } catch (error) {
       ctx.stats.end(provider.id);
       // The adapter refused to build the call (e.g. no model to send): the client must fix it.
-      if (error instanceof Error && !(error instanceof BadRequest)) throw new BadRequest(error.message, 'model');
+      // Anything else is a bug, and must look like one (a 500), not like the client's mistake.
+      if (error instanceof RequestNotExpressible) throw new BadRequest(error.message, error.param);
       throw error;
     }
     ctx.stats.end(provider.id);
     // An attempt cut by the route's own request timeout is a timeout, in the trail's words
     // (connect/timeout/reset); `aborted` is left for a client that went away.
+    // A 200 whose body could not be read is not a 200 in the trail.
     const word = result.failure === 'aborted' && requestDeadline.timedOut ? 'timeout' : result.failure;
-    trail.push(`${provider.name}:${result.status ?? word}`);
+    trail.push(`${provider.name}:${result.failure === 'malformed' ? 'malformed' : (result.status ?? word)}`);
     last = result;
 
     if (result.failure === 'aborted') break; // the client left or the request's deadline passed

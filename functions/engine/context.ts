@@ -4,6 +4,7 @@
  * path reads as a sequence of named steps.
  */
 import type { CompiledBackend, CompiledProvider } from '../model/config.js';
+import { MemoryStore } from '../state/memory.js';
 import type { EvictionDecider, EvictionStore, FailureOutcome, ProviderState } from '../state/store.js';
 import type { LoadStats } from './load-stats.js';
 import type { Logger } from './log.js';
@@ -38,24 +39,27 @@ export interface EngineContext {
 const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
 
 /**
- * The store seen through a fail-open lens: a store error never fails a request. Reads fall back to
- * "nothing known" and writes are dropped, with one log line per interval.
+ * The store seen through a fail-open lens: a store error never fails a request. While the store
+ * fails, this instance keeps its own eviction state in memory (as DESIGN asks), with one log line
+ * per interval; when the store answers again it is the source of truth again.
  */
 export function failOpen(store: EvictionStore, logger: Logger, now: () => number) {
+  const memory = new MemoryStore();
   let lastLogged = -Infinity;
   const report = (op: string, error: unknown) => {
     const t = now();
     if (t - lastLogged < STORE_ERROR_LOG_INTERVAL_MS) return;
     lastLogged = t;
-    logger.log('error', 'store_error', `eviction store ${op} failed, serving without shared state: ${(error as Error).message}`, { op });
+    logger.log('error', 'store_error', `eviction store ${op} failed, using this instance's memory: ${(error as Error).message}`, { op });
   };
   return {
     async readStates(backend: CompiledBackend): Promise<ReadonlyMap<string, ProviderState>> {
+      const ids = backend.providers.map((p) => p.id);
       try {
-        return await store.read(backend.providers.map((p) => p.id), now());
+        return await store.read(ids, now());
       } catch (error) {
         report('read', error);
-        return new Map();
+        return memory.read(ids, now());
       }
     },
     async recordFailure(provider: CompiledProvider, decide: EvictionDecider, at: number): Promise<FailureOutcome | undefined> {
@@ -63,12 +67,18 @@ export function failOpen(store: EvictionStore, logger: Logger, now: () => number
         return await store.recordFailure(provider.id, decide, at);
       } catch (error) {
         report('write', error);
-        return undefined;
+        return memory.recordFailure(provider.id, decide, at);
       }
     },
     resetState(provider: CompiledProvider, known: ProviderState | undefined, at: number): void {
-      // Off the response path: a healthy answer never waits for bookkeeping.
-      store.recordSuccess(provider.id, known, at).catch((error: unknown) => report('write', error));
+      // Off the response path: a healthy answer never waits for bookkeeping, nor fails because of it
+      // (a store that throws synchronously included).
+      Promise.resolve()
+        .then(() => store.recordSuccess(provider.id, known, at))
+        .catch((error: unknown) => {
+          report('write', error);
+          return memory.recordSuccess(provider.id, known, at);
+        });
     },
   };
 }

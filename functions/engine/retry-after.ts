@@ -1,6 +1,6 @@
 /**
  * How long a provider asked us to stay away, from the headers vendors actually send on 429/503:
- * `retry-after` (seconds or an HTTP date), `retry-after-ms` (OpenAI, Anthropic SDKs), and the
+ * `retry-after-ms` (OpenAI, Anthropic SDKs), `retry-after` (seconds or an HTTP date), and the
  * `x-ratelimit-reset*` family. The first header that parses wins, in that order.
  */
 import { parseDuration } from '../model/duration.js';
@@ -15,14 +15,15 @@ export function retryAfterMs(headers: Readonly<Record<string, string | undefined
 }
 
 function parseRetryAfter(headers: Readonly<Record<string, string | undefined>>, now: number): number | undefined {
+  // The millisecond header is the more precise statement of the same thing: it goes first.
+  const retryAfterMsHeader = headers['retry-after-ms']?.trim();
+  if (retryAfterMsHeader && /^\d+(\.\d+)?$/.test(retryAfterMsHeader)) return Math.round(Number(retryAfterMsHeader));
   const retryAfter = headers['retry-after']?.trim();
   if (retryAfter) {
     if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.round(Number(retryAfter) * 1000);
     const date = Date.parse(retryAfter);
     if (!Number.isNaN(date) && date > now) return date - now;
   }
-  const retryAfterMsHeader = headers['retry-after-ms']?.trim();
-  if (retryAfterMsHeader && /^\d+(\.\d+)?$/.test(retryAfterMsHeader)) return Math.round(Number(retryAfterMsHeader));
 
   const reset = headers['x-ratelimit-reset']?.trim();
   if (reset && /^\d+(\.\d+)?$/.test(reset)) {

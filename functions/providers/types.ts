@@ -87,3 +87,14 @@ export interface ChatCompletionsAdapter {
   /** Maps a non-2xx upstream body (raw text, maybe not JSON) to the OpenAI error shape. */
   translateError(status: number, body: string): OpenAIErrorBody;
 }
+
+/** A request this provider cannot be sent (no model to name, for one): the client's to fix, a 400. */
+export class RequestNotExpressible extends Error {
+  constructor(
+    message: string,
+    readonly param?: string,
+  ) {
+    super(message);
+    this.name = 'RequestNotExpressible';
+  }
+}

@@ -6,6 +6,7 @@
 import type { ProviderTarget, UpstreamRequest } from '../types.js';
 import type { ChatCompletionRequest, FunctionTool, ToolChoice as OpenAIToolChoice } from '../openai/wire.js';
 import { resolveModel, upstreamUrl } from '../shared/target.js';
+import { RequestNotExpressible } from '../types.js';
 import { translateMessages } from './messages.js';
 import type { MessagesRequest, Tool, ToolChoice } from './wire.js';
 
@@ -111,8 +112,9 @@ export function toMessagesRequest(req: ChatCompletionRequest, model: string): Me
 export function buildAnthropicRequest(req: ChatCompletionRequest, target: ProviderTarget): UpstreamRequest {
   const model = resolveModel(target, req.model);
   if (model === undefined || model === '') {
-    throw new Error(
+    throw new RequestNotExpressible(
       `provider "${target.name}" (anthropic) needs a model: set one on the provider or send \`model\` in the request`,
+      'model',
     );
   }
   const headers: Record<string, string> = {
