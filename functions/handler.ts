@@ -8,6 +8,7 @@
  *   MODELGATE_CONFIG_REFRESH_MS     how often config items are re-read (default 10000)
  *   MODELGATE_STATE_STALENESS_MS    how old a cached eviction read may be (default 1000)
  *   MODELGATE_LOG_LEVEL             debug | info | warn | error (default info)
+ *   MODELGATE_METRICS_NAMESPACE     CloudWatch namespace of the EMF metrics (default modelgate)
  */
 import middy from '@middy/core';
 import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse';
@@ -16,6 +17,7 @@ import { SecretsManagerLoader } from './config/secrets-manager.js';
 import { TableConfigSource } from './config/table-source.js';
 import { Engine } from './engine/engine.js';
 import { createLogger, type LogLevel } from './engine/log.js';
+import { EmfMetrics } from './engine/metrics.js';
 import { toGatewayRequest, toStreamingResult, type FunctionUrlEvent, type LambdaContextLike, type StreamingResult } from './http/lambda.js';
 import { createTableClient } from './state/dynamodb-client.js';
 import { DynamoDBStore } from './state/dynamodb.js';
@@ -33,13 +35,14 @@ const config = new TableConfigSource({
   refreshMs: Number(env.MODELGATE_CONFIG_REFRESH_MS ?? 10_000),
 });
 const store = new DynamoDBStore({ client, table, logger, stalenessMs: Number(env.MODELGATE_STATE_STALENESS_MS ?? 1_000) });
+const metrics = new EmfMetrics(process.env.MODELGATE_METRICS_NAMESPACE ?? 'modelgate');
 let engine: Engine | undefined;
 
 async function serve(event: FunctionUrlEvent, context: LambdaContextLike): Promise<StreamingResult> {
   const { request, dispose } = toGatewayRequest(event, context);
   try {
     const current = await config.current();
-    if (!engine) engine = new Engine({ config: current, store, logger });
+    if (!engine) engine = new Engine({ config: current, store, logger, metrics });
     else if (engine.config !== current) engine.setConfig(current);
     return toStreamingResult(await engine.handle(request), dispose);
   } catch (error) {

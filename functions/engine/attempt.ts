@@ -55,7 +55,7 @@ export interface AttemptInput {
   onStreamEnd?: (end: StreamEnd) => void;
 }
 
-export type StreamEnd = { kind: 'done' } | { kind: 'broken'; reason: string } | { kind: 'cancelled' };
+export type StreamEnd = ({ kind: 'done' } | { kind: 'broken'; reason: string } | { kind: 'cancelled' }) & { usage?: TokenUsage };
 
 export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   const { provider, adapter, request, stream } = input;
@@ -187,7 +187,7 @@ async function holdStream(
     if (step.content || step.done) {
       // From here the attempt succeeded; the request's own deadline and the idle timer govern the rest.
       deadline.stopTimer();
-      const flowing = step.done ? finished(held, reader, deadline, input) : relay(held, reader, response, translator, deadline, input);
+      const flowing = step.done ? finished(held, reader, deadline, input, usage) : relay(held, reader, response, translator, deadline, input, usage);
       let released = false;
       return {
         ...base,
@@ -208,10 +208,10 @@ async function holdStream(
 }
 
 /** The upstream said everything in the held events: send them, release the connection. */
-async function* finished(held: string[], reader: SseReader, deadline: Deadline, input: AttemptInput): AsyncGenerator<string, void, undefined> {
+async function* finished(held: string[], reader: SseReader, deadline: Deadline, input: AttemptInput, usage: TokenUsage | undefined): AsyncGenerator<string, void, undefined> {
   try {
     yield held.join('');
-    input.onStreamEnd?.({ kind: 'done' });
+    input.onStreamEnd?.({ kind: 'done', ...(usage && { usage }) });
   } finally {
     deadline.dispose();
     void reader.cancel();
@@ -230,8 +230,10 @@ async function* relay(
   translator: StreamTranslator,
   deadline: Deadline,
   input: AttemptInput,
+  heldUsage: TokenUsage | undefined,
 ): AsyncGenerator<string, void, undefined> {
   let ended: StreamEnd = { kind: 'cancelled' };
+  let usage = heldUsage;
   let silent = false;
   // One timer, refreshed on every event: a provider that goes quiet is cut, and the read fails.
   const idle = setTimeout(() => {
@@ -250,6 +252,7 @@ async function* relay(
         return;
       }
       const step = translator.push(event);
+      if (step.usage) usage = step.usage;
       if (step.failure) {
         ended = { kind: 'broken', reason: `${step.failure.type}: ${step.failure.message.slice(0, 200)}` };
         yield streamError(step.failure.message, step.failure.type);
@@ -270,7 +273,7 @@ async function* relay(
     deadline.dispose();
     if (ended.kind === 'done') void drain(reader);
     else void reader.cancel();
-    input.onStreamEnd?.(ended);
+    input.onStreamEnd?.(usage ? { ...ended, usage } : ended);
   }
 }
 

@@ -19,6 +19,7 @@ import { evictionFor } from './eviction.js';
 import { formatDuration } from '../model/duration.js';
 import { retryAfterMs } from './retry-after.js';
 import type { EngineContext } from './context.js';
+import type { RequestOutcome } from './outcome.js';
 import type { GatewayRequest, GatewayResponse } from './types.js';
 import { judge } from './verdict.js';
 
@@ -27,15 +28,17 @@ export const SERVED_BY = { provider: 'x-modelgate-provider', model: 'x-modelgate
 /** Headers of a final upstream answer worth passing on: when to come back. */
 const PASSED_HEADERS = ['retry-after', 'retry-after-ms'];
 
-export async function handleChat(ctx: EngineContext, req: GatewayRequest, rule: CompiledRule): Promise<GatewayResponse> {
+export async function handleChat(ctx: EngineContext, req: GatewayRequest, rule: CompiledRule, outcome: RequestOutcome): Promise<GatewayResponse> {
   const chat = parseChatRequest(req.body);
   const backend = pickBackend(rule, ctx.random);
   if (!backend) return errorResponse(500, 'The route has no backend to send this request to.', 'server_error', 'no_backend');
+  outcome.backend = backend.id;
+  outcome.streaming = chat.stream === true;
 
   const requestDeadline = new Deadline(req.signal, rule.requestTimeoutMs, 'route request timeout');
   let res: GatewayResponse | undefined;
   try {
-    res = await failover(ctx, req, rule, backend, chat, requestDeadline);
+    res = await failover(ctx, req, rule, backend, chat, requestDeadline, outcome);
     return res;
   } finally {
     // A streamed answer outlives this function and keeps the request deadline running; the
@@ -51,6 +54,7 @@ async function failover(
   backend: CompiledBackend,
   chat: ChatCompletionRequest,
   requestDeadline: Deadline,
+  outcome: RequestOutcome,
 ): Promise<GatewayResponse> {
   const started = ctx.now();
   const states = await ctx.readStates(backend);
@@ -87,6 +91,8 @@ async function failover(
         now: ctx.now,
         onStreamEnd: (end) => {
           requestDeadline.dispose();
+          outcome.streamEnd = end.kind;
+          if (end.usage) outcome.usage = end.usage;
           if (end.kind === 'broken') {
             ctx.logger.log('warn', 'stream_broken', `stream from ${provider.name} broke after the answer started: ${end.reason}`, { requestId: req.id, provider: provider.name });
           }
@@ -115,9 +121,17 @@ async function failover(
       retry: rule.retry,
       context: () => celContext(req, request, provider, result, stream),
     });
-    await record(ctx, req, provider, result, verdict.unhealthy, states.get(provider.id));
+    const evictedForMs = await record(ctx, req, provider, result, verdict.unhealthy, states.get(provider.id));
+    outcome.attempts.push({
+      provider: provider.name,
+      ...(result.status !== undefined && result.failure !== 'malformed' && { status: result.status }),
+      ...(result.failure !== undefined && result.failure !== 'status' && { failure: result.failure }),
+      latencyMs: result.latencyMs,
+      unhealthy: verdict.unhealthy,
+      ...(evictedForMs !== undefined && { evictedForMs }),
+    });
 
-    if (result.ok) return respond(result, trail, chat);
+    if (result.ok) return respond(result, trail, chat, outcome);
     const next = order[(i + 1) % order.length];
     const canRetry = (verdict.unhealthy || verdict.retryable) && i + 1 < maxAttempts && !requestDeadline.signal.aborted;
     if (!canRetry) break;
@@ -134,12 +148,12 @@ async function failover(
   }
   if (!last) return errorResponse(504, 'The request timed out before any provider answered.', 'timeout_error', 'request_timeout');
   if (last.failure === 'aborted' && requestDeadline.timedOut) {
-    return withServedBy(errorResponse(504, 'The request timed out.', 'timeout_error', 'request_timeout'), last, trail, chat);
+    return withServedBy(errorResponse(504, 'The request timed out.', 'timeout_error', 'request_timeout'), last, trail, chat, outcome);
   }
-  return respond(last, trail, chat);
+  return respond(last, trail, chat, outcome);
 }
 
-function respond(result: AttemptResult, trail: readonly string[], chat: ChatCompletionRequest): GatewayResponse {
+function respond(result: AttemptResult, trail: readonly string[], chat: ChatCompletionRequest, outcome: RequestOutcome): GatewayResponse {
   const headers: Record<string, string> = { 'content-type': result.reply.contentType };
   if (result.reply.contentType === 'text/event-stream') headers['cache-control'] = 'no-cache';
   if (!result.ok) {
@@ -148,10 +162,13 @@ function respond(result: AttemptResult, trail: readonly string[], chat: ChatComp
       if (value !== undefined) headers[name] = value;
     }
   }
-  return withServedBy({ status: result.reply.status, headers, body: result.reply.body }, result, trail, chat);
+  if (result.usage) outcome.usage = result.usage;
+  return withServedBy({ status: result.reply.status, headers, body: result.reply.body }, result, trail, chat, outcome);
 }
 
-function withServedBy(res: GatewayResponse, result: AttemptResult, trail: readonly string[], chat: ChatCompletionRequest): GatewayResponse {
+function withServedBy(res: GatewayResponse, result: AttemptResult, trail: readonly string[], chat: ChatCompletionRequest, outcome: RequestOutcome): GatewayResponse {
+  outcome.provider = result.provider.name;
+  outcome.model = result.model ?? result.provider.target.model ?? chat.model;
   res.headers[SERVED_BY.provider] = result.provider.name;
   // The model name comes from the upstream's body or the client's request: either can hold
   // characters a header cannot (a CJK name, a newline), and an invalid header value made the
@@ -166,7 +183,10 @@ function headerSafe(value: string): string {
   return value.replace(/[^\x20-\x7e]/gu, (c) => Array.from(Buffer.from(c, 'utf8'), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
 }
 
-/** Eviction bookkeeping for one attempt: shared counters in the store, this instance's scores in memory. */
+/**
+ * Eviction bookkeeping for one attempt: shared counters in the store, this instance's scores in
+ * memory. Returns how long the provider was evicted for, when this attempt evicted it.
+ */
 async function record(
   ctx: EngineContext,
   req: GatewayRequest,
@@ -174,35 +194,36 @@ async function record(
   result: AttemptResult,
   unhealthy: boolean,
   known: ProviderState | undefined,
-): Promise<void> {
+): Promise<number | undefined> {
   const now = ctx.now();
   if (!unhealthy) {
     ctx.stats.recordHealthy(provider.id, result.latencyMs);
     ctx.resetState(provider, known, now);
-    return;
+    return undefined;
   }
   const health = ctx.stats.get(provider.id).health;
   ctx.stats.recordUnhealthy(provider.id);
   const retryAfter = result.status === 429 || result.status === 503 ? retryAfterMs(result.upstreamHeaders, now) : undefined;
-  const outcome = await ctx.recordFailure(
+  const failure = await ctx.recordFailure(
     provider,
     (before) => evictionFor({ eviction: provider.health.eviction, before, health, retryAfterMs: retryAfter }),
     now,
   );
-  if (outcome?.evictedForMs !== undefined) {
-    ctx.stats.noteEviction(provider.id, outcome.state.evictedUntil, now, provider.health.eviction?.restoreHealth);
-    ctx.logger.log('warn', 'eviction', `evicted ${provider.name} of ${provider.backendId} for ${formatDuration(outcome.evictedForMs)} after ${result.status ?? result.failure} (eviction #${outcome.state.timesEvicted}, ${outcome.state.consecutiveFailures} consecutive failure${outcome.state.consecutiveFailures === 1 ? '' : 's'})`, {
-      requestId: req.id,
-      backend: provider.backendId,
-      provider: provider.name,
-      evictedForMs: outcome.evictedForMs,
-      evictedUntil: new Date(outcome.state.evictedUntil).toISOString(),
-      timesEvicted: outcome.state.timesEvicted,
-      consecutiveFailures: outcome.state.consecutiveFailures,
-      status: result.status ?? null,
-      failure: result.failure ?? null,
-    });
-  }
+  const evictedForMs = failure?.evictedForMs;
+  if (failure === undefined || evictedForMs === undefined) return undefined;
+  ctx.stats.noteEviction(provider.id, failure.state.evictedUntil, now, provider.health.eviction?.restoreHealth);
+  ctx.logger.log('warn', 'eviction', `evicted ${provider.name} of ${provider.backendId} for ${formatDuration(evictedForMs)} after ${result.status ?? result.failure} (eviction #${failure.state.timesEvicted}, ${failure.state.consecutiveFailures} consecutive failure${failure.state.consecutiveFailures === 1 ? '' : 's'})`, {
+    requestId: req.id,
+    backend: provider.backendId,
+    provider: provider.name,
+    evictedForMs,
+    evictedUntil: new Date(failure.state.evictedUntil).toISOString(),
+    timesEvicted: failure.state.timesEvicted,
+    consecutiveFailures: failure.state.consecutiveFailures,
+    status: result.status ?? null,
+    failure: result.failure ?? null,
+  });
+  return evictedForMs;
 }
 
 function celContext(req: GatewayRequest, sent: ChatCompletionRequest, provider: CompiledProvider, result: AttemptResult, streaming: boolean): CelContext {

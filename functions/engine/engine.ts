@@ -13,6 +13,8 @@ import { LoadStats } from './load-stats.js';
 import { silentLogger, type Logger } from './log.js';
 import { listModels } from './models.js';
 import { findRule } from './route.js';
+import type { MetricsSink } from './metrics.js';
+import { newOutcome, type RequestOutcome } from './outcome.js';
 import type { GatewayRequest, GatewayResponse } from './types.js';
 
 /** The largest request body accepted (the Lambda function URL's own limit for a buffered request). */
@@ -26,6 +28,8 @@ export interface EngineOptions {
   now?: () => number;
   random?: () => number;
   limits?: Partial<EngineLimits>;
+  /** Where per-request metrics go (the Lambda writes CloudWatch EMF); none by default. */
+  metrics?: MetricsSink;
 }
 
 type Endpoint = { name: 'chat'; method: 'POST' } | { name: 'models'; method: 'GET' };
@@ -40,9 +44,11 @@ function endpointOf(path: string): Endpoint | undefined {
 export class Engine {
   private current: CompiledConfig;
   private readonly ctx: EngineContext;
+  private readonly metrics: MetricsSink | undefined;
 
   constructor(options: EngineOptions) {
     this.current = options.config;
+    this.metrics = options.metrics;
     const now = options.now ?? Date.now;
     const logger = options.logger ?? silentLogger;
     this.ctx = {
@@ -66,11 +72,12 @@ export class Engine {
 
   async handle(req: GatewayRequest): Promise<GatewayResponse> {
     const started = this.ctx.now();
+    const outcome = newOutcome();
     let res: GatewayResponse;
-    let rule: CompiledRule | undefined;
     try {
-      rule = findRule(this.current, req);
-      res = await this.dispatch(req, rule);
+      const rule = findRule(this.current, req);
+      if (rule) outcome.route = rule.id;
+      res = await this.dispatch(req, rule, outcome);
     } catch (error) {
       if (error instanceof BadRequest) res = error.toResponse();
       else {
@@ -78,11 +85,16 @@ export class Engine {
         res = errorResponse(500, 'modelgate failed to handle the request.', 'server_error', 'internal_error');
       }
     }
-    this.logRequest(req, res, rule, this.ctx.now() - started);
-    return res;
+    const done = () => this.requestDone(req, res, outcome, this.ctx.now() - started);
+    if (typeof res.body === 'string') {
+      done();
+      return res;
+    }
+    // A stream is over when its last byte went out (or the client left): log and count it then.
+    return { ...res, body: finishing(res.body, done) };
   }
 
-  private async dispatch(req: GatewayRequest, rule: CompiledRule | undefined): Promise<GatewayResponse> {
+  private async dispatch(req: GatewayRequest, rule: CompiledRule | undefined, outcome: RequestOutcome): Promise<GatewayResponse> {
     if (!rule) return errorResponse(404, `No route matches ${req.method} ${req.path}.`, 'invalid_request_error', 'route_not_found');
     const endpoint = endpointOf(req.path);
     if (!endpoint) {
@@ -94,27 +106,43 @@ export class Engine {
     if (req.body.length > MAX_REQUEST_BODY) {
       return errorResponse(413, `The request body is larger than ${MAX_REQUEST_BODY} bytes.`, 'invalid_request_error', 'request_too_large');
     }
-    return endpoint.name === 'chat' ? handleChat(this.ctx, req, rule) : listModels(rule);
+    return endpoint.name === 'chat' ? handleChat(this.ctx, req, rule, outcome) : listModels(rule);
   }
 
-  private logRequest(req: GatewayRequest, res: GatewayResponse, rule: CompiledRule | undefined, ms: number): void {
-    const provider = res.headers['x-modelgate-provider'];
+  /** One log line per request (route, backend, attempts, provider, model, status, latency, tokens), and its metrics. */
+  private requestDone(req: GatewayRequest, res: GatewayResponse, outcome: RequestOutcome, ms: number): void {
     const attempts = res.headers['x-modelgate-attempts'];
+    const usage = outcome.usage;
+    const streamed = outcome.streamEnd ? ` (streamed, ${outcome.streamEnd})` : '';
     this.ctx.logger.log(
-      res.status >= 500 ? 'warn' : 'info',
+      res.status >= 500 || outcome.streamEnd === 'broken' ? 'warn' : 'info',
       'request',
-      `${req.method} ${req.path} ${res.status}${provider ? ` via ${provider} (${res.headers['x-modelgate-model'] || '?'})` : ''}${attempts ? ` attempts=${attempts}` : ''} ${Math.round(ms)}ms${typeof res.body === 'object' ? ' (streaming)' : ''}`,
+      `${req.method} ${req.path} ${res.status}${outcome.provider ? ` via ${outcome.provider} (${outcome.model ?? '?'})` : ''}${attempts ? ` attempts=${attempts}` : ''} ${Math.round(ms)}ms${usage ? ` tokens=${usage.input}/${usage.output}` : ''}${streamed}`,
       {
         requestId: req.id,
         method: req.method,
         path: req.path,
         status: res.status,
-        route: rule?.id ?? null,
-        provider: provider ?? null,
-        model: res.headers['x-modelgate-model'] ?? null,
+        route: outcome.route ?? null,
+        backend: outcome.backend ?? null,
+        provider: outcome.provider ?? null,
+        model: outcome.model ?? null,
         attempts: attempts ?? null,
         latencyMs: Math.round(ms),
+        inputTokens: usage?.input ?? null,
+        outputTokens: usage?.output ?? null,
+        streamEnd: outcome.streamEnd ?? null,
       },
     );
+    this.metrics?.requestDone(outcome, res.status, ms);
+  }
+}
+
+/** Passes a stream through and calls `done` once, however it ends. */
+async function* finishing(body: AsyncIterable<string>, done: () => void): AsyncGenerator<string, void, undefined> {
+  try {
+    yield* body;
+  } finally {
+    done();
   }
 }

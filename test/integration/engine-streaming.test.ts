@@ -85,6 +85,31 @@ describe('a healthy stream', () => {
   });
 });
 
+describe('the request log line', () => {
+  it.each(['anthropic', 'openai'] as const)('%s: one line when the stream is over, with its tokens and how it ended', async (kind) => {
+    const g = await start({ config: two(kind), faults: faultsByModel({ 'model-a': status(500) }) });
+    // OpenAI upstreams report usage only when asked: ask, as a client wanting token counts does.
+    const { text } = await stream(g, { ...STREAM, stream_options: { include_usage: true } });
+    expect(text).toContain('[DONE]');
+    await new Promise((r) => setImmediate(r));
+    const lines = g.logger.entries.filter((e) => e.event === 'request');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.fields).toMatchObject({ status: 200, provider: 'b', model: 'model-b', attempts: 'a:500,b:200', streamEnd: 'done', backend: `${NAMESPACE}/${BACKEND}` });
+    expect(lines[0]!.fields.inputTokens).toBeGreaterThan(0);
+    expect(lines[0]!.fields.outputTokens).toBeGreaterThan(0);
+    expect(lines[0]!.message).toMatch(/tokens=\d+\/\d+ \(streamed, done\)$/);
+  });
+
+  it('a stream that breaks after it started is logged as broken', async () => {
+    const g = await start({ config: two('anthropic'), faults: faultsByModel({ 'model-a': { kind: 'stream-break', afterEvents: 4 } }) });
+    await stream(g);
+    await new Promise((r) => setTimeout(r, 20));
+    const line = g.logger.entries.find((e) => e.event === 'request');
+    expect(line?.fields.streamEnd).toBe('broken');
+    expect(line?.level).toBe('warn');
+  });
+});
+
 describe('failures before the first content event fail over, and the client sees only the answer', () => {
   const cases: Array<[string, ProviderSpec['kind'], Fault, string]> = [
     ['429', 'anthropic', status(429), '429'],

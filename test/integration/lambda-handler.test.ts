@@ -33,7 +33,9 @@ let db: Dynalite;
 let sim: Simulator;
 let sm: FakeSecretsManager;
 const logs: string[] = [];
+const stdout: string[] = [];
 const writeStderr = process.stderr.write.bind(process.stderr);
+const writeStdout = process.stdout.write.bind(process.stdout);
 
 /** The tutorial's objects as the components write them: providers on the simulator, the key in Secrets Manager. */
 function tutorialObjects(port: number): ManifestObject[] {
@@ -74,10 +76,19 @@ beforeAll(async () => {
     logs.push(String(chunk));
     return (writeStderr as (...a: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stderr.write;
+  // EMF metric documents go to stdout; keep them out of the test output.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (String(chunk).startsWith('{"_aws"')) {
+      stdout.push(String(chunk));
+      return true;
+    }
+    return (writeStdout as (...a: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stdout.write;
 });
 
 afterAll(async () => {
   process.stderr.write = writeStderr;
+  process.stdout.write = writeStdout;
   await sim?.close();
   await sm?.close();
   await db?.close();
@@ -103,6 +114,13 @@ describe('the Lambda handler', () => {
     const line = jsonLogs().find((l) => l.event === 'request' && l.requestId === 'lambda-req-1');
     expect(line).toMatchObject({ status: 200, provider: 'anthropic-sonnet-46', attempts: 'anthropic-opus-46:404,anthropic-sonnet-46:200' });
     expect(logs.join('')).not.toContain(KEY);
+    // Metrics as CloudWatch EMF lines: requests and failovers per backend, attempts and evictions
+    // per provider, tokens per model.
+    const docs = stdout.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(docs).toContainEqual(expect.objectContaining({ Backend: 'agentgateway-system/anthropic', Requests: 1, Failovers: 1 }));
+    expect(docs).toContainEqual(expect.objectContaining({ Provider: 'anthropic-opus-46', Attempts: 1, Evictions: 1 }));
+    expect(docs).toContainEqual(expect.objectContaining({ Model: 'claude-sonnet-4-6', InputTokens: expect.any(Number), OutputTokens: expect.any(Number) }));
+    expect(stdout.join('')).not.toContain(KEY);
   });
 
   it('writes the eviction to the table, where another instance respects it', async () => {
