@@ -3,74 +3,13 @@
  * on the tutorial's manifests (only `host`/`port` added so the providers are the simulator), and
  * the official `openai` SDK as the client.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../functions/simulator/server.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist/cli.js');
-const TUTORIAL = fileURLToPath(new URL('../../../shared/examples/tutorial-failover.yaml', import.meta.url));
-
-/** The tutorial's YAML with `host`/`port` under each provider's model block, pointing at the simulator. */
-function tutorialAgainst(port: number): string {
-  return readFileSync(TUTORIAL, 'utf8').replace(/^(\s+)(anthropic:\n\s+model: .+)$/gm, (_m, indent: string, block: string) => {
-    return `${indent}${block}\n${indent}host: 127.0.0.1\n${indent}port: ${port}`;
-  });
-}
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  logs: string[];
-}
-
-/** Spawns `modelgate serve`, waits for its "serving" line, and collects every log line. */
-async function serve(args: string[], stdin?: string): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  if (stdin !== undefined) child.stdin!.end(stdin);
-  const logs: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`modelgate did not start:\n${logs.join('\n')}`)), 10_000);
-    const onLine = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
-        logs.push(line);
-        const m = /serving (http:\/\/[^\s"]+)/.exec(line);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      }
-    };
-    child.stdout!.on('data', onLine);
-    child.stderr!.on('data', onLine);
-    child.once('exit', (code) => reject(new Error(`modelgate exited with ${code}:\n${logs.join('\n')}`)));
-  });
-  return { child, url, logs };
-}
-
-function stop(served: Served | undefined): Promise<void> {
-  if (!served || served.child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    served.child.once('exit', () => resolve());
-    served.child.kill('SIGTERM');
-  });
-}
-
-/** Runs the CLI to completion: exit code and everything it printed. */
-function run(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ANTHROPIC_API_KEY: '' } });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('exit', (code) => resolve({ code, output }));
-  });
-}
+import { ROOT, run, serve, stop, TUTORIAL, tutorialAgainst, type Served } from '../support/cli.js';
 
 const TUTORIAL_REQUEST = {
   messages: [

@@ -1,0 +1,66 @@
+/** Spawning the real `modelgate` command (dist/cli.js) in end-to-end tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CLI = join(ROOT, 'dist/cli.js');
+export const TUTORIAL = fileURLToPath(new URL('../../../shared/examples/tutorial-failover.yaml', import.meta.url));
+
+/** The tutorial's YAML with `host`/`port` under each provider's model block, pointing at the simulator. */
+export function tutorialAgainst(port: number): string {
+  return readFileSync(TUTORIAL, 'utf8').replace(/^(\s+)(anthropic:\n\s+model: .+)$/gm, (_m, indent: string, block: string) => {
+    return `${indent}${block}\n${indent}host: 127.0.0.1\n${indent}port: ${port}`;
+  });
+}
+
+export interface Served {
+  child: ChildProcess;
+  url: string;
+  logs: string[];
+}
+
+/** Spawns `modelgate serve`, waits for its "serving" line, and collects every log line. */
+export async function serve(args: string[], stdin?: string, env: NodeJS.ProcessEnv = process.env): Promise<Served> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  if (stdin !== undefined) child.stdin!.end(stdin);
+  const logs: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`modelgate did not start:\n${logs.join('\n')}`)), 10_000);
+    const onLine = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        logs.push(line);
+        const m = /serving (http:\/\/[^\s"]+)/.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      }
+    };
+    child.stdout!.on('data', onLine);
+    child.stderr!.on('data', onLine);
+    child.once('exit', (code) => reject(new Error(`modelgate exited with ${code}:\n${logs.join('\n')}`)));
+  });
+  return { child, url, logs };
+}
+
+export function stop(served: Served | undefined): Promise<void> {
+  if (!served || served.child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    served.child.once('exit', () => resolve());
+    served.child.kill('SIGTERM');
+  });
+}
+
+/** Runs the CLI to completion: exit code and everything it printed. */
+export function run(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ANTHROPIC_API_KEY: '' } });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
