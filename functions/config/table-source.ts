@@ -12,7 +12,7 @@ import type { Logger } from '../engine/log.js';
 import { compileConfig, type SecretSource } from '../model/compile.js';
 import type { CompiledConfig } from '../model/config.js';
 import { formatIssue, validateObject, type ManifestObject } from '../model/validate.js';
-import { CONFIG_ATTRIBUTE, CONFIG_PARTITION } from '../state/table.js';
+import { CONFIG_ATTRIBUTE, CONFIG_PARTITION } from '../state/table-layout.js';
 
 export const DEFAULT_REFRESH_MS = 10_000;
 

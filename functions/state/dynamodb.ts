@@ -23,7 +23,7 @@ import {
 import type { Logger } from '../engine/log.js';
 import { MemoryStore } from './memory.js';
 import { FRESH_STATE, type EvictionDecider, type EvictionStore, type FailureOutcome, type ProviderState } from './store.js';
-import { evictionKey, STATE_RETENTION_MS, TTL_ATTRIBUTE } from './table.js';
+import { evictionKey, STATE_RETENTION_MS, TTL_ATTRIBUTE } from './table-layout.js';
 
 export interface DynamoDBStoreOptions {
   client: DynamoDBClient;

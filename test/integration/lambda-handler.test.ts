@@ -11,7 +11,7 @@ import { parseManifests } from '../../functions/config/manifests.js';
 import { SECRET_ARN_ANNOTATION } from '../../functions/config/secrets-manager.js';
 import type { ManifestObject } from '../../functions/model/validate.js';
 import { startSimulator, type Simulator } from '../../functions/simulator/server.js';
-import { configItem } from '../../functions/state/table.js';
+import { configItem } from '../../functions/state/table-layout.js';
 import { startDynalite, type Dynalite } from '../support/dynalite.js';
 import { startFakeSecretsManager, type FakeSecretsManager } from '../support/fake-secrets-manager.js';
 import { functionUrlEvent, installAwsLambdaGlobal, invoke, lambdaContext, type StreamingHandler } from '../support/lambda-runtime.js';
