@@ -87,27 +87,34 @@ function failed(res: ServerResponse): void {
   }
 }
 
-async function readRequestBody(req: IncomingMessage, max: number): Promise<Uint8Array | 'too-large' | 'aborted'> {
+/**
+ * Collects the body with plain 'data'/'end' events: an async iterator per request costs more than
+ * the rest of the body handling on the request path (measured with --cpu-prof).
+ */
+function readRequestBody(req: IncomingMessage, max: number): Promise<Uint8Array | 'too-large' | 'aborted'> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > max) {
     req.resume();
-    return 'too-large';
+    return Promise.resolve('too-large');
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
       if (size > max) {
+        req.off('data', onData);
         req.resume();
-        return 'too-large';
+        resolve('too-large');
+        return;
       }
-      chunks.push(chunk as Buffer);
-    }
-  } catch {
-    return 'aborted';
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', () => resolve('aborted'));
+    req.once('aborted', () => resolve('aborted'));
+  });
 }
 
 async function write(res: ServerResponse, response: GatewayResponse, signal: AbortSignal): Promise<void> {

@@ -1,0 +1,50 @@
+// The Lambda bundle in a process of its own, as one Lambda instance: measures the cold module
+// import, then drives the handler with function URL events and samples memory (RSS).
+// Env: the handler's (MODELGATE_TABLE, AWS_ENDPOINT_URL_DYNAMODB, ...). Args: REQUESTS CONCURRENCY
+// Prints one JSON line: { importMs, rssAfterImportMb, rssMaxMb, requests, errors }.
+import { Writable } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+
+const NULS = Buffer.alloc(8);
+// The runtime's awslambda global, as the tests stand it in.
+globalThis.awslambda = {
+  streamifyResponse: (fn) => fn,
+  HttpResponseStream: { from: (stream, prelude) => (stream.write(JSON.stringify(prelude)), stream.write(NULS), stream) },
+};
+
+const t0 = performance.now();
+const { handler } = await import(new URL('../../dist/handler.mjs', import.meta.url).href);
+const importMs = performance.now() - t0;
+const rssAfterImportMb = process.memoryUsage().rss / 2 ** 20;
+
+const [requests, concurrency] = process.argv.slice(2).map(Number);
+const body = JSON.stringify({ messages: [{ role: 'user', content: 'hello' }] });
+const event = () => ({
+  version: '2.0',
+  rawPath: '/single/v1/chat/completions',
+  rawQueryString: '',
+  headers: { 'content-type': 'application/json', host: 'lambda.local' },
+  requestContext: { http: { method: 'POST', path: '/single/v1/chat/completions' }, requestId: 'r' },
+  body,
+  isBase64Encoded: false,
+});
+let rssMaxMb = rssAfterImportMb;
+let errors = 0;
+let next = 0;
+const sample = setInterval(() => (rssMaxMb = Math.max(rssMaxMb, process.memoryUsage().rss / 2 ** 20)), 20);
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (next++ < requests) {
+      const chunks = [];
+      const sink = new Writable({ write: (c, _e, done) => (chunks.push(c), done()) });
+      await handler(event(), sink, { awsRequestId: 'bench', getRemainingTimeInMillis: () => 30_000 });
+      const all = Buffer.concat(chunks);
+      const prelude = JSON.parse(all.subarray(0, all.indexOf(NULS)).toString());
+      if (prelude.statusCode !== 200) errors++;
+    }
+  }),
+);
+clearInterval(sample);
+rssMaxMb = Math.max(rssMaxMb, process.memoryUsage().rss / 2 ** 20);
+console.log(JSON.stringify({ importMs, rssAfterImportMb, rssMaxMb, requests, errors }));
+process.exit(0);

@@ -1,0 +1,32 @@
+/**
+ * `npm run bench -- --quick` end to end: it must produce its report (table, chart, JSON). No
+ * timing is asserted — the figures are for people; the test only checks the suite runs and reports.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('npm run bench -- --quick', () => {
+  it('runs the whole suite with small counts and writes the report', async () => {
+    rmSync(`${ROOT}bench/results`, { recursive: true, force: true });
+    const output = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick'], { cwd: ROOT, timeout: 170_000, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr.slice(-3000)}`)) : resolve(stdout),
+      );
+    });
+    const report = readFileSync(`${ROOT}bench/results/report.md`, 'utf8');
+    expect(output).toContain('# modelgate benchmark');
+    for (const section of ['## Latency', '## Throughput', '## Lambda bundle', '## DynamoDB operations per request', '## Budgets']) expect(report).toContain(section);
+    for (const row of ['| buffered | total | modelgate |', '| streaming | ttfb | modelgate |', '| failover (first provider 429) | total | modelgate failover |', '| 64 |']) expect(report).toContain(row);
+    const svg = readFileSync(`${ROOT}bench/results/latency.svg`, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('<polyline');
+    const results = JSON.parse(readFileSync(`${ROOT}bench/results/results.json`, 'utf8')) as { ops: { healthyUncached: { writes: number } } };
+    // A counted figure, not a timing: a healthy request writes nothing to the table.
+    expect(results.ops.healthyUncached.writes).toBe(0);
+    expect(existsSync(`${ROOT}bench/results/report.md`)).toBe(true);
+  }, 180_000);
+});
