@@ -23,8 +23,11 @@ export interface VerdictInput {
   context: () => CelContext;
 }
 
-/** Default retryable statuses: rate limited, and every server error (529 overloaded included). */
-export const isDefaultRetryableStatus = (status: number) => status === 429 || status >= 500;
+/**
+ * Default retryable statuses: the upstream timed out (408), rate limited (429), and every server
+ * error (529 overloaded included) — what a retry policy would list.
+ */
+export const isDefaultRetryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
 
 export function judge({ status, failure, health, retry, context }: VerdictInput): Verdict {
   // No answer at all (refused, reset, timed out, broken stream): unhealthy and retryable whatever

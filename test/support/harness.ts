@@ -141,6 +141,14 @@ export function tutorialYaml(port: number): string {
 
 /** A loopback port nothing listens on: connecting to it is refused. */
 export async function closedPort(): Promise<number> {
+  // A freed ephemeral port can be handed to the next listener (another test's server) a moment
+  // later; port 1 is privileged and unused, so a connection there is refused every time.
+  const refused = await new Promise<boolean>((resolve) => {
+    const socket = net.connect(1, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
+  });
+  if (refused) return 1;
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
