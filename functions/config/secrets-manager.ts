@@ -11,8 +11,9 @@ import { DEFAULT_NAMESPACE, manifestSecrets, type SecretSource } from '../model/
 import type { ManifestObject } from '../model/validate.js';
 import type { SecretsLoader } from './table-source.js';
 
-/** The annotation on a Secret item that names its Secrets Manager secret (ARN or name). */
-export const SECRET_ARN_ANNOTATION = 'modelgate.dev/secrets-manager-secret';
+import { SECRET_ARN_ANNOTATION } from '../state/table-layout.js';
+
+export { SECRET_ARN_ANNOTATION };
 
 export class SecretsManagerLoader implements SecretsLoader {
   private readonly values = new Map<string, Record<string, string>>();

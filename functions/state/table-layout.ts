@@ -44,3 +44,6 @@ export const evictionPartition = (backendId: string) => `evict#${backendId}`;
  * long start again from zero — the same as a long run of healthy answers would do.
  */
 export const STATE_RETENTION_MS = 3_600_000;
+
+/** The annotation on a Secret config item that names its Secrets Manager secret (ARN or name): the item holds no key. */
+export const SECRET_ARN_ANNOTATION = 'modelgate.dev/secrets-manager-secret';

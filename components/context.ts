@@ -1,0 +1,51 @@
+/**
+ * What the components know about each other, kept out of their public surface: a Backend, Policy
+ * or Route reads its Gateway's platform, namespace, table and providers here, and a reference to
+ * a component instance (in `targetRefs`, `backendRefs`, `parentRefs`) reads its kind and name.
+ */
+import type * as pulumi from '@pulumi/pulumi';
+import type { ManifestObject } from '../functions/model/validate.js';
+
+export const Platform = { Kubernetes: 'kubernetes', Aws: 'aws' } as const;
+/** Where a gateway runs: `kubernetes` (agentgateway routes) or `aws` (modelgate's Lambda function URL). */
+export type Platform = (typeof Platform)[keyof typeof Platform];
+
+export interface GatewayContext {
+  platform: Platform;
+  /** The gateway's `metadata.name` and namespace (every object of the gateway is in it). */
+  name: pulumi.Input<string>;
+  namespace: pulumi.Input<string>;
+  /** The gateway's object, validated: `now` when its args were plain. */
+  parsed: pulumi.Output<ManifestObject>;
+  parsedNow: ManifestObject | undefined;
+  /** `namespace/name` of the Secrets the components of this gateway hold keys in, when known at construction. */
+  knownSecrets: Set<string>;
+  kubernetes?: { provider: pulumi.ProviderResource | undefined };
+  aws?: {
+    provider: pulumi.ProviderResource | undefined;
+    tableName: pulumi.Output<string>;
+    roleId: pulumi.Output<string>;
+    tags: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined;
+  };
+}
+
+export type ComponentName = 'Gateway' | 'Backend' | 'Policy' | 'Route';
+
+export interface ComponentInfo {
+  component: ComponentName;
+  gateway: GatewayContext;
+  name: pulumi.Input<string>;
+  namespace: pulumi.Input<string>;
+  resource: pulumi.Resource;
+}
+
+const infos = new WeakMap<object, ComponentInfo>();
+
+export function registerComponent(instance: object, info: ComponentInfo): void {
+  infos.set(instance, info);
+}
+
+/** The component behind a reference, or undefined when the value is not a modelgate component. */
+export function componentInfo(value: unknown): ComponentInfo | undefined {
+  return value !== null && typeof value === 'object' ? infos.get(value) : undefined;
+}

@@ -1,0 +1,44 @@
+/**
+ * The tutorial's final state (../shared/examples/tutorial-failover.yaml) built with the components,
+ * for the Kubernetes and AWS tests; infra/index.ts builds the same with config. The module is
+ * passed in because it must be imported after the mocks are set.
+ */
+import { readFileSync } from 'node:fs';
+import type * as pulumi from '@pulumi/pulumi';
+import { parseAllDocuments } from 'yaml';
+import type * as Components from '../../components/index.js';
+
+export const TUTORIAL_YAML = new URL('../../../shared/examples/tutorial-failover.yaml', import.meta.url);
+
+/** The tutorial's objects, parsed at test time (never copied). */
+export function tutorialObjects(): Array<Record<string, unknown>> {
+  return parseAllDocuments(readFileSync(TUTORIAL_YAML, 'utf8')).map((d) => d.toJS() as Record<string, unknown>);
+}
+
+/** The key the tutorial's Secret holds (a placeholder, `sk-ant-replace-me`). */
+export function tutorialKey(): string {
+  const secret = tutorialObjects().find((o) => o.kind === 'Secret') as { stringData: { Authorization: string } };
+  return secret.stringData.Authorization;
+}
+
+export function buildTutorial(c: typeof Components, gatewayArgs: Components.GatewayArgs, key: pulumi.Input<string>) {
+  const gateway = new c.Gateway('agentgateway-openshell', gatewayArgs);
+  const provider = (name: string, model: string) => ({ name, anthropic: { model }, policies: { auth: { key } } });
+  const backend = new c.Backend('anthropic', {
+    gateway,
+    ai: {
+      groups: [{ providers: [provider('anthropic-opus-46', 'claude-opus-4-6-FAKE')] }, { providers: [provider('anthropic-sonnet-46', 'claude-sonnet-4-6')] }],
+    },
+  });
+  const policy = new c.Policy('failover-health', {
+    gateway,
+    targetRefs: [backend],
+    backend: { health: { unhealthyCondition: 'response.code == 404 || response.code == 429', eviction: { duration: '10s', consecutiveFailures: 1 } } },
+  });
+  const route = new c.Route('openshell-openai', {
+    gateway,
+    parentRefs: [gateway],
+    rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/v1' } }], backendRefs: [backend] }],
+  });
+  return { gateway, backend, policy, route };
+}
