@@ -18,6 +18,9 @@ export function createTableClient(options: TableClientOptions = {}): DynamoDBCli
     maxAttempts: options.maxAttempts ?? 2,
     requestHandler: {
       requestTimeout: options.requestTimeoutMs ?? 1_000,
+      // Without it the SDK only warns when the timeout passes and keeps waiting: a hung table would
+      // hold the request, and failing open would never happen.
+      throwOnRequestTimeout: true,
       connectionTimeout: options.connectionTimeoutMs ?? 500,
     },
   });

@@ -62,7 +62,7 @@ export async function startDynalite(tables: string[] = []): Promise<Dynalite> {
       region: 'us-east-1',
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       maxAttempts: options.maxAttempts ?? 1,
-      requestHandler: { requestTimeout: options.requestTimeoutMs ?? 2_000, connectionTimeout: 500 },
+      requestHandler: { requestTimeout: options.requestTimeoutMs ?? 2_000, connectionTimeout: 500, throwOnRequestTimeout: true },
     });
     clients.push(c);
     return c;
