@@ -18,12 +18,19 @@ export interface ServerLimits {
   maxHeaderBytes: number;
   /** How long a client may take to send its request (slowloris guard). */
   requestTimeoutMs: number;
+  /**
+   * How long a streamed answer may wait for a client that stops reading. Past it the client's
+   * connection is closed, which aborts the upstream call: a slow client cannot hold an upstream
+   * connection (and the provider's meter) forever.
+   */
+  slowClientMs: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxBodyBytes: MAX_REQUEST_BODY,
   maxHeaderBytes: 64 * 1024,
   requestTimeoutMs: 60_000,
+  slowClientMs: 60_000,
 };
 
 export function createGatewayServer(handler: Handler, limits: ServerLimits = DEFAULT_SERVER_LIMITS): http.Server {
@@ -70,7 +77,7 @@ async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse
     id: headers['x-request-id'] ?? randomUUID(),
   };
   const response = await handler(gatewayRequest);
-  await write(res, response, aborter.signal);
+  await write(res, response, aborter.signal, limits);
 }
 
 function failed(res: ServerResponse): void {
@@ -117,7 +124,7 @@ function readRequestBody(req: IncomingMessage, max: number): Promise<Uint8Array 
   });
 }
 
-async function write(res: ServerResponse, response: GatewayResponse, signal: AbortSignal): Promise<void> {
+async function write(res: ServerResponse, response: GatewayResponse, signal: AbortSignal, limits: Pick<ServerLimits, 'slowClientMs'> = DEFAULT_SERVER_LIMITS): Promise<void> {
   if (typeof response.body === 'string') {
     res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
     res.end(response.body);
@@ -134,7 +141,10 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
       const { value, done } = await iterator.next();
       if (done) break;
       // Back-pressure: a slow client slows the upstream read instead of growing a buffer.
-      if (!res.write(value)) await waitForDrain(res, signal);
+      if (!res.write(value) && !(await waitForDrain(res, signal, limits.slowClientMs))) {
+        res.destroy(); // the client stopped reading: let go of it, and of the upstream with it
+        break;
+      }
     }
   } catch {
     // The engine's iterators end a broken stream with an error event themselves, so a throw here
@@ -148,21 +158,25 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
   }
 }
 
-function waitForDrain(res: ServerResponse, signal: AbortSignal): Promise<void> {
+/** Resolves true when the client drained its buffer (or left), false when it stalled past `timeoutMs`. */
+function waitForDrain(res: ServerResponse, signal: AbortSignal, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     // A client that is already gone: its response never drains and the aborted signal never fires
     // again, so waiting here used to hang forever, and the engine's stream (its upstream reader,
     // timers, end-of-stream bookkeeping) was never finished.
-    if (signal.aborted || res.destroyed) return resolve();
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      signal.removeEventListener('abort', done);
-      resolve();
+    if (signal.aborted || res.destroyed) return resolve(true);
+    const finish = (drained: boolean) => () => {
+      clearTimeout(timer);
+      res.off('drain', onDrain);
+      res.off('close', onDrain);
+      signal.removeEventListener('abort', onDrain);
+      resolve(drained);
     };
-    res.once('drain', done);
-    res.once('close', done);
-    signal.addEventListener('abort', done, { once: true });
+    const onDrain = finish(true);
+    const timer = setTimeout(finish(false), timeoutMs);
+    res.once('drain', onDrain);
+    res.once('close', onDrain);
+    signal.addEventListener('abort', onDrain, { once: true });
   });
 }
 
