@@ -5,15 +5,19 @@
  * that arrives inside an HTTP 200 stream is still a failed attempt that can fail over.
  */
 import type { CompiledProvider } from '../model/config.js';
-import type { ChatCompletionRequest, OpenAIErrorBody } from '../providers/openai/wire.js';
-import type { ChatCompletionsAdapter, StreamTranslator, TokenUsage } from '../providers/types.js';
+import { EventStreamError } from '../providers/bedrock/event-stream.js';
+import type { ProviderAdapter, StreamStep, StreamTranslator, TokenUsage, UpstreamRequest } from '../providers/types.js';
+import type { ClientApiSpec } from './client-api.js';
 import { Deadline } from './deadline.js';
-import { errorBody } from './errors.js';
-import { SseReader } from './sse-reader.js';
+import type { EventReader } from './sse-reader.js';
+import { openEventReader } from './stream-readers.js';
 import { readBody, sendUpstream, UpstreamError, type UpstreamResponse } from './upstream.js';
 
-/** Why an attempt produced no usable answer. `status` failures carry the upstream's own status. */
-export type AttemptFailure = 'connect' | 'timeout' | 'reset' | 'malformed' | 'stream' | 'status' | 'aborted';
+/**
+ * Why an attempt produced no usable answer. `status` failures carry the upstream's own status;
+ * `credentials`: the call could not be signed (no AWS credentials in the chain, for one).
+ */
+export type AttemptFailure = 'connect' | 'timeout' | 'reset' | 'malformed' | 'stream' | 'status' | 'aborted' | 'credentials';
 
 /** Largest upstream body modelgate buffers (a buffered completion, or an error body). */
 export const MAX_UPSTREAM_BODY = 32 * 1024 * 1024;
@@ -39,11 +43,15 @@ export interface AttemptResult {
   release(): void;
 }
 
-export interface AttemptInput {
+export interface AttemptInput<Req> {
+  /** The client's API: its error shapes, and what the request says about model and usage. */
+  api: ClientApiSpec<Req>;
   provider: CompiledProvider;
-  adapter: ChatCompletionsAdapter;
-  request: ChatCompletionRequest;
+  adapter: ProviderAdapter<Req, unknown, unknown>;
+  request: Req;
   stream: boolean;
+  /** The client's headers (lower-case), for adapters that pass some on. */
+  clientHeaders?: Readonly<Record<string, string>>;
   /** Aborted when the whole request's deadline passes or the client goes away. */
   requestSignal: AbortSignal;
   /** This attempt's own deadline (until the answer, or the first content event of a stream). */
@@ -57,17 +65,32 @@ export interface AttemptInput {
 
 export type StreamEnd = ({ kind: 'done' } | { kind: 'broken'; reason: string } | { kind: 'cancelled' }) & { usage?: TokenUsage };
 
-export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
-  const { provider, adapter, request, stream } = input;
+/** The model the call names: the provider's pinned one, else the client's. */
+export function sentModel<Req>(input: Pick<AttemptInput<Req>, 'api' | 'provider' | 'request'>): string {
+  return input.provider.target.model ?? input.api.model(input.request) ?? '';
+}
+
+export async function runAttempt<Req>(input: AttemptInput<Req>): Promise<AttemptResult> {
+  const { api, provider, adapter, request, stream } = input;
   // Built first: a request the adapter cannot express (no model to name) fails before any timer starts.
-  const call = adapter.buildRequest(request, provider.target);
+  let call: UpstreamRequest = adapter.buildRequest(request, provider.target, input.clientHeaders ? { headers: input.clientHeaders } : undefined);
   const started = input.now();
   const deadline = new Deadline(input.requestSignal, input.timeoutMs, 'request timeout');
   const base = { provider, upstreamHeaders: {} as Record<string, string>, release: () => {} };
-  const failed = (failure: AttemptFailure, status: number | undefined, reason: string, body: OpenAIErrorBody, clientStatus: number): AttemptResult => {
+  const failed: Failed = (failure, status, reason, message, type, code, clientStatus) => {
     deadline.dispose();
-    return { ...base, ok: false, status, failure, reason, latencyMs: input.now() - started, reply: { status: clientStatus, body: JSON.stringify(body), contentType: 'application/json' } };
+    const body = JSON.stringify(api.errorBody(clientStatus, message, type, code));
+    return { ...base, ok: false, status, failure, reason, latencyMs: input.now() - started, reply: { status: clientStatus, body, contentType: 'application/json' } };
   };
+
+  if (adapter.authorize) {
+    try {
+      call = await adapter.authorize(call, provider.target);
+    } catch (error) {
+      // No credentials in the chain, an unreachable metadata service: this provider cannot be called now.
+      return failed('credentials', undefined, `could not sign the request: ${(error as Error).message.slice(0, 200)}`, 'modelgate could not sign the request to the upstream provider (no usable credentials).', 'upstream_error', 'upstream_credentials', 502);
+    }
+  }
 
   let response: UpstreamResponse;
   try {
@@ -92,7 +115,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       failure: 'status',
       reason: `HTTP ${response.status}`,
       latencyMs: input.now() - started,
-      reply: { status: response.status, body: JSON.stringify(adapter.translateError(response.status, text)), contentType: 'application/json' },
+      reply: { status: response.status, body: JSON.stringify(adapter.translateError(response.status, text, response.headers)), contentType: 'application/json' },
     };
   }
 
@@ -105,7 +128,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     }
     deadline.dispose();
     try {
-      const translated = adapter.translateResponse(JSON.parse(bytes.toString('utf8')), request.model ?? provider.target.model ?? '');
+      const translated = adapter.translateResponse(JSON.parse(bytes.toString('utf8')), sentModel(input));
       return {
         ...base,
         ok: true,
@@ -117,43 +140,44 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
         reply: { status: response.status, body: JSON.stringify(translated.body), contentType: 'application/json' },
       };
     } catch (error) {
-      return failed('malformed', response.status, `malformed body: ${(error as Error).message.slice(0, 200)}`, errorBody('The upstream provider returned a response modelgate could not read.', 'upstream_error', 'upstream_malformed_response'), 502);
+      return failed('malformed', response.status, `malformed body: ${(error as Error).message.slice(0, 200)}`, 'The upstream provider returned a response modelgate could not read.', 'upstream_error', 'upstream_malformed_response', 502);
     }
   }
 
   return holdStream(input, response, deadline, started, base, failed);
 }
 
-type Failed = (failure: AttemptFailure, status: number | undefined, reason: string, body: OpenAIErrorBody, clientStatus: number) => AttemptResult;
+/** A failed attempt: its failure, the status it stands for, a log reason, and the client's error (message, OpenAI type and code, status). */
+type Failed = (failure: AttemptFailure, status: number | undefined, reason: string, message: string, type: string, code: string, clientStatus: number) => AttemptResult;
 
 function noAnswer(error: unknown, deadline: Deadline, requestSignal: AbortSignal, failed: Failed): AttemptResult {
   const message = error instanceof Error ? error.message : String(error);
   if (deadline.timedOut) {
-    return failed('timeout', undefined, `no answer within ${deadline.ms} ms`, errorBody('The upstream provider did not answer in time.', 'timeout_error', 'upstream_timeout'), 504);
+    return failed('timeout', undefined, `no answer within ${deadline.ms} ms`, 'The upstream provider did not answer in time.', 'timeout_error', 'upstream_timeout', 504);
   }
   if (requestSignal.aborted) {
-    return failed('aborted', undefined, 'request ended (deadline or client gone)', errorBody('The request timed out.', 'timeout_error', 'request_timeout'), 504);
+    return failed('aborted', undefined, 'request ended (deadline or client gone)', 'The request timed out.', 'timeout_error', 'request_timeout', 504);
   }
   if (error instanceof UpstreamError && error.failure === 'connect') {
-    return failed('connect', undefined, message, errorBody('The upstream provider could not be reached.', 'upstream_error', 'upstream_unreachable'), 502);
+    return failed('connect', undefined, message, 'The upstream provider could not be reached.', 'upstream_error', 'upstream_unreachable', 502);
   }
-  return failed('reset', undefined, message, errorBody('The upstream provider closed the connection before answering.', 'upstream_error', 'upstream_reset'), 502);
+  return failed('reset', undefined, message, 'The upstream provider closed the connection before answering.', 'upstream_error', 'upstream_reset', 502);
 }
 
 /**
  * Reads a 2xx stream until its first content event. Nothing has been sent to the client yet, so
  * an error event, a broken connection or a timeout here is an ordinary failed attempt.
  */
-async function holdStream(
-  input: AttemptInput,
+async function holdStream<Req>(
+  input: AttemptInput<Req>,
   response: UpstreamResponse,
   deadline: Deadline,
   started: number,
   base: { provider: CompiledProvider; upstreamHeaders: Record<string, string> },
   failed: Failed,
 ): Promise<AttemptResult> {
-  const translator = input.adapter.streamTranslator(input.request.model ?? input.provider.target.model ?? '', input.request.stream_options?.include_usage === true);
-  const reader = new SseReader(response.body);
+  const translator = input.adapter.streamTranslator(sentModel(input), input.api.includeUsage(input.request));
+  const reader = openEventReader(input.adapter.streamFormat, response.body);
   const held: string[] = [];
   let model: string | undefined;
   let usage: TokenUsage | undefined;
@@ -163,25 +187,34 @@ async function holdStream(
       event = await reader.next();
     } catch (error) {
       void reader.cancel();
+      // A frame the codec refuses (bad CRC, bad headers) is a malformed answer, not a lost connection.
+      if (error instanceof EventStreamError) {
+        deadline.dispose();
+        return failed('malformed', response.status, error.message.slice(0, 200), 'The upstream provider sent a stream modelgate could not read.', 'upstream_error', 'upstream_malformed_response', 502);
+      }
       return noAnswer(error, deadline, input.requestSignal, failed);
     }
+    let step: StreamStep | undefined;
     if (event === null) {
-      deadline.dispose();
-      return failed('reset', undefined, 'stream ended before any content', errorBody('The upstream provider ended the stream before sending any content.', 'upstream_error', 'upstream_stream_broken'), 502);
+      // A vendor without an end marker (Gemini) is complete at the close, if its translator says so.
+      step = translator.finish?.();
+      if (!step?.done) {
+        deadline.dispose();
+        return failed('reset', undefined, 'stream ended before any content', 'The upstream provider ended the stream before sending any content.', 'upstream_error', 'upstream_stream_broken', 502);
+      }
     }
-    let step;
     try {
-      step = translator.push(event);
+      step ??= translator.push(event!);
     } catch (error) {
       void reader.cancel();
-      return failed('malformed', response.status, `malformed stream event: ${(error as Error).message.slice(0, 200)}`, errorBody('The upstream provider sent a stream event modelgate could not read.', 'upstream_error', 'upstream_malformed_response'), 502);
+      return failed('malformed', response.status, `malformed stream event: ${(error as Error).message.slice(0, 200)}`, 'The upstream provider sent a stream event modelgate could not read.', 'upstream_error', 'upstream_malformed_response', 502);
     }
     if (step.model) model ??= step.model;
     if (step.usage) usage = step.usage;
     if (step.failure) {
       void reader.cancel();
       const f = step.failure;
-      return failed('stream', f.status, `${f.type} in stream: ${f.message.slice(0, 200)}`, errorBody(f.message, f.type, f.type), f.status);
+      return failed('stream', f.status, `${f.type} in stream: ${f.message.slice(0, 200)}`, f.message, f.type, f.type, f.status);
     }
     held.push(...step.frames);
     if (step.content || step.done) {
@@ -208,7 +241,7 @@ async function holdStream(
 }
 
 /** The upstream said everything in the held events: send them, release the connection. */
-async function* finished(held: string[], reader: SseReader, deadline: Deadline, input: AttemptInput, usage: TokenUsage | undefined): AsyncGenerator<string, void, undefined> {
+async function* finished<Req>(held: string[], reader: EventReader, deadline: Deadline, input: AttemptInput<Req>, usage: TokenUsage | undefined): AsyncGenerator<string, void, undefined> {
   try {
     yield held.join('');
     input.onStreamEnd?.({ kind: 'done', ...(usage && { usage }) });
@@ -223,15 +256,16 @@ async function* finished(held: string[], reader: SseReader, deadline: Deadline, 
  * over: a broken upstream ends the client's stream with an explicit error event and no [DONE],
  * so a client can never mistake a cut-off answer for a complete one.
  */
-async function* relay(
+async function* relay<Req>(
   held: string[],
-  reader: SseReader,
+  reader: EventReader,
   response: UpstreamResponse,
   translator: StreamTranslator,
   deadline: Deadline,
-  input: AttemptInput,
+  input: AttemptInput<Req>,
   heldUsage: TokenUsage | undefined,
 ): AsyncGenerator<string, void, undefined> {
+  const streamError = input.api.streamError;
   let ended: StreamEnd = { kind: 'cancelled' };
   let usage = heldUsage;
   let silent = false;
@@ -247,6 +281,13 @@ async function* relay(
       idle.refresh();
       const event = await reader.next();
       if (event === null) {
+        const end = translator.finish?.();
+        if (end?.done) {
+          if (end.usage) usage = end.usage;
+          if (end.frames.length > 0) yield end.frames.join('');
+          ended = { kind: 'done' };
+          return;
+        }
         ended = { kind: 'broken', reason: 'upstream closed the stream before it was complete' };
         yield streamError('The upstream provider closed the stream before the answer was complete.', 'upstream_stream_broken');
         return;
@@ -255,7 +296,7 @@ async function* relay(
       if (step.usage) usage = step.usage;
       if (step.failure) {
         ended = { kind: 'broken', reason: `${step.failure.type}: ${step.failure.message.slice(0, 200)}` };
-        yield streamError(step.failure.message, step.failure.type);
+        yield streamError(step.failure.message, step.failure.type, step.failure.status);
         return;
       }
       if (step.frames.length > 0) yield step.frames.join('');
@@ -278,7 +319,7 @@ async function* relay(
 }
 
 /** Reads what is left after the final event, so the keep-alive connection can be reused. */
-async function drain(reader: SseReader): Promise<void> {
+async function drain(reader: EventReader): Promise<void> {
   try {
     for (let i = 0; i < 16 && (await reader.next()) !== null; i++);
   } catch {
@@ -286,9 +327,4 @@ async function drain(reader: SseReader): Promise<void> {
   } finally {
     await reader.cancel().catch(() => {});
   }
-}
-
-/** The error event an OpenAI client raises on (`data: {"error":...}`), then the stream closes without [DONE]. */
-export function streamError(message: string, code: string): string {
-  return `data: ${JSON.stringify(errorBody(message, 'upstream_error', code))}\n\n`;
 }

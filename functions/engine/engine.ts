@@ -1,14 +1,17 @@
 /**
  * The data plane's entry point, the same in a Node server and in a Lambda: a plain request in,
  * a plain response out. It routes, dispatches by endpoint, and turns every client mistake into an
- * error in the OpenAI shape — before any upstream is called.
+ * error in the client's API's shape (OpenAI's, or Anthropic's on the Messages endpoint) — before
+ * any upstream is called.
  */
 import type { CompiledConfig, CompiledRule } from '../model/config.js';
 import { MemoryStore } from '../state/memory.js';
 import type { EvictionStore } from '../state/store.js';
 import { handleChat } from './chat.js';
+import { chatApi, errorResponseFor, messagesApi, type ClientApiSpec } from './client-api.js';
 import { DEFAULT_LIMITS, failOpen, type EngineContext, type EngineLimits } from './context.js';
 import { BadRequest, errorResponse } from './errors.js';
+import { handleMessages } from './messages.js';
 import { LoadStats } from './load-stats.js';
 import { silentLogger, type Logger } from './log.js';
 import { listModels } from './models.js';
@@ -32,13 +35,19 @@ export interface EngineOptions {
   metrics?: MetricsSink;
 }
 
-type Endpoint = { name: 'chat'; method: 'POST' } | { name: 'models'; method: 'GET' };
+type Endpoint = { name: 'chat'; method: 'POST' } | { name: 'messages'; method: 'POST' } | { name: 'models'; method: 'GET' };
 
 /** Endpoints by path suffix, as agentgateway recognises them under any route prefix. */
 function endpointOf(path: string): Endpoint | undefined {
   if (path.endsWith('/chat/completions')) return { name: 'chat', method: 'POST' };
+  if (path.endsWith('/messages')) return { name: 'messages', method: 'POST' };
   if (path.endsWith('/models')) return { name: 'models', method: 'GET' };
   return undefined;
+}
+
+/** The API whose error shape a request gets: Anthropic's on the Messages endpoint, OpenAI's everywhere else. */
+function apiOf(endpoint: Endpoint | undefined): Pick<ClientApiSpec<unknown>, 'errorBody'> {
+  return endpoint?.name === 'messages' ? messagesApi : chatApi;
 }
 
 export class Engine {
@@ -79,10 +88,11 @@ export class Engine {
       if (rule) outcome.route = rule.id;
       res = await this.dispatch(req, rule, outcome);
     } catch (error) {
-      if (error instanceof BadRequest) res = error.toResponse();
+      const api = apiOf(endpointOf(req.path));
+      if (error instanceof BadRequest) res = errorResponseFor(api, error.status, error.message, 'invalid_request_error', error.code, {}, error.param);
       else {
         this.ctx.logger.log('error', 'internal_error', `internal error on ${req.method} ${req.path}: ${(error as Error).stack ?? String(error)}`, { requestId: req.id });
-        res = errorResponse(500, 'modelgate failed to handle the request.', 'server_error', 'internal_error');
+        res = errorResponseFor(api, 500, 'modelgate failed to handle the request.', 'server_error', 'internal_error');
       }
     }
     const done = () => this.requestDone(req, res, outcome, this.ctx.now() - started);
@@ -95,18 +105,26 @@ export class Engine {
   }
 
   private async dispatch(req: GatewayRequest, rule: CompiledRule | undefined, outcome: RequestOutcome): Promise<GatewayResponse> {
-    if (!rule) return errorResponse(404, `No route matches ${req.method} ${req.path}.`, 'invalid_request_error', 'route_not_found');
     const endpoint = endpointOf(req.path);
+    const api = apiOf(endpoint);
+    if (!rule) return errorResponseFor(api, 404, `No route matches ${req.method} ${req.path}.`, 'invalid_request_error', 'route_not_found');
     if (!endpoint) {
-      return errorResponse(404, `Unknown endpoint ${req.path}: modelgate serves /v1/chat/completions and /v1/models.`, 'invalid_request_error', 'unknown_endpoint');
+      return errorResponse(404, `Unknown endpoint ${req.path}: modelgate serves /v1/chat/completions, /v1/messages and /v1/models.`, 'invalid_request_error', 'unknown_endpoint');
     }
     if (req.method !== endpoint.method) {
-      return errorResponse(405, `Method ${req.method} is not allowed on ${req.path}; use ${endpoint.method}.`, 'invalid_request_error', 'method_not_allowed', { allow: endpoint.method });
+      return errorResponseFor(api, 405, `Method ${req.method} is not allowed on ${req.path}; use ${endpoint.method}.`, 'invalid_request_error', 'method_not_allowed', { allow: endpoint.method });
     }
     if (req.body.length > MAX_REQUEST_BODY) {
-      return errorResponse(413, `The request body is larger than ${MAX_REQUEST_BODY} bytes.`, 'invalid_request_error', 'request_too_large');
+      return errorResponseFor(api, 413, `The request body is larger than ${MAX_REQUEST_BODY} bytes.`, 'invalid_request_error', 'request_too_large');
     }
-    return endpoint.name === 'chat' ? handleChat(this.ctx, req, rule, outcome) : listModels(rule);
+    switch (endpoint.name) {
+      case 'chat':
+        return handleChat(this.ctx, req, rule, outcome);
+      case 'messages':
+        return handleMessages(this.ctx, req, rule, outcome);
+      case 'models':
+        return listModels(rule);
+    }
   }
 
   /** One log line per request (route, backend, attempts, provider, model, status, latency, tokens), and its metrics. */

@@ -23,7 +23,8 @@ import type { BackendPolicies, ProviderPolicies } from './schema/policies.js';
 import type { PolicyObject, TargetRef } from './schema/policy.js';
 import { secretValues, type SecretObject } from './schema/secret.js';
 import type { ManifestObject } from './validate.js';
-import type { ProviderKind, ProviderTarget } from '../providers/types.js';
+import { PROVIDER_KINDS, type ProviderKind, type ProviderTarget } from '../providers/types.js';
+import { bedrockHost, DEFAULT_AZURE_API_VERSION, DEFAULT_BEDROCK_REGION, DEFAULT_VERTEX_REGION, vertexHost } from '../providers/shared/endpoints.js';
 
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -40,10 +41,11 @@ export class ConfigError extends Error {
   }
 }
 
-/** Vendors' public endpoints; `host` + `port` on a provider replaces them with plain HTTP. */
-const DEFAULT_BASE_URL: Record<ProviderKind, string> = {
+/** Vendors' public endpoints (those that depend on a region or an endpoint are built per provider); `host` + `port` replaces them with plain HTTP. */
+const DEFAULT_BASE_URL: Partial<Record<ProviderKind, string>> = {
   openai: 'https://api.openai.com',
   anthropic: 'https://api.anthropic.com',
+  gemini: 'https://generativelanguage.googleapis.com',
 };
 
 /** The Secret key agentgateway reads provider credentials from. */
@@ -97,7 +99,7 @@ export function compileConfig(objects: readonly ManifestObject[], secrets: Secre
 
   const backends = new Map<string, CompiledBackend>();
   for (const backend of of('AgentgatewayBackend')) {
-    const compiled = compileBackend(backend, policies, secrets, problems);
+    const compiled = compileBackend(backend, policies, secrets, problems, warnings);
     if (compiled) backends.set(compiled.id, compiled);
   }
 
@@ -119,6 +121,7 @@ function compileBackend(
   policies: readonly PolicyObject[],
   secrets: SecretSource,
   problems: string[],
+  warnings: string[],
 ): CompiledBackend | undefined {
   const where = describeObject(backend);
   const ai = backend.spec.ai;
@@ -141,7 +144,7 @@ function compileBackend(
         { layer: backend.spec.policies ?? {}, at: `${where}: spec.policies` },
         { layer: providerPolicies ?? {}, at: `${where}: ${path}.policies` },
       ];
-      return compileProvider({ backend, spec, name, group: gi, layers, secrets, problems });
+      return compileProvider({ backend, spec, name, group: gi, layers, secrets, problems, warnings, where: `${where}: ${path}` });
     }),
   );
   const providers = compiledGroups.flat();
@@ -195,24 +198,87 @@ interface ProviderInput {
   layers: SourcedLayer[];
   secrets: SecretSource;
   problems: string[];
+  warnings: string[];
+  /** `<object>: <path of the provider>`, for messages. */
+  where: string;
 }
 
-function compileProvider(input: ProviderInput): CompiledProvider {
-  const { backend, spec, name, group, secrets, problems } = input;
-  const { merged: policy, from } = mergeLayers(input.layers);
-  const kind: ProviderKind = spec.anthropic ? 'anthropic' : 'openai';
-  const model = (spec.anthropic ?? spec.openai)?.model;
+type ProviderSpec = NamedProviderSpec | SingleProviderSpec;
 
-  const target: ProviderTarget = {
-    name,
-    kind,
-    baseUrl: spec.host !== undefined && spec.port !== undefined ? `http://${hostForUrl(spec.host)}:${spec.port}` : DEFAULT_BASE_URL[kind],
-    ...(model !== undefined && { model }),
+/** The provider kind a validated spec sets (validation guarantees exactly one, and not `azure`). */
+function kindOf(spec: ProviderSpec): ProviderKind {
+  for (const kind of PROVIDER_KINDS) if (spec[kind] !== undefined) return kind;
+  return 'openai';
+}
+
+/** Where a provider lives, and what it needs besides a key: region, project, deployment, formats. */
+function kindTarget(spec: ProviderSpec, kind: ProviderKind, where: string, warnings: string[]): Omit<ProviderTarget, 'name' | 'kind'> {
+  const hostPort = spec.host !== undefined && spec.port !== undefined ? `http://${hostForUrl(spec.host)}:${spec.port}` : undefined;
+  const common = {
     ...(spec.path !== undefined && { path: spec.path }),
     ...(spec.pathPrefix !== undefined && { pathPrefix: spec.pathPrefix }),
   };
-  const apiKey = resolveApiKey(policy.auth, ns(backend), `${from.auth}.auth`, secrets, problems);
-  if (apiKey !== undefined) target.apiKey = apiKey;
+  switch (kind) {
+    case 'vertexai': {
+      const v = spec.vertexai!;
+      const region = v.region ?? DEFAULT_VERTEX_REGION;
+      return { baseUrl: hostPort ?? `https://${vertexHost(region)}`, region, projectId: v.projectId, ...(v.model !== undefined && { model: v.model }), ...common };
+    }
+    case 'bedrock': {
+      const b = spec.bedrock!;
+      const region = b.region ?? DEFAULT_BEDROCK_REGION;
+      return {
+        baseUrl: hostPort ?? `https://${bedrockHost(region)}`,
+        region,
+        ...(b.model !== undefined && { model: b.model }),
+        ...(b.guardrail && { guardrail: { identifier: b.guardrail.identifier, version: b.guardrail.version } }),
+        ...common,
+      };
+    }
+    case 'azureopenai': {
+      const a = spec.azureopenai!;
+      // "If the scheme is included, it is stripped."
+      const endpoint = a.endpoint.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, '');
+      return {
+        baseUrl: hostPort ?? `https://${endpoint}`,
+        azure: { apiVersion: a.apiVersion ?? DEFAULT_AZURE_API_VERSION, ...(a.deploymentName !== undefined && { deploymentName: a.deploymentName }) },
+        // The deployment is what answers: with the v1 API it is the body's `model`.
+        ...(a.deploymentName !== undefined && { model: a.deploymentName }),
+        ...common,
+      };
+    }
+    case 'custom': {
+      const c = spec.custom!;
+      const formats: NonNullable<ProviderTarget['formats']> = {};
+      c.formats.forEach((f, i) => {
+        if (f.type === 'Completions' || f.type === 'Messages') formats[f.type] = f.path !== undefined ? { path: f.path } : {};
+        else warnings.push(`${where}.custom.formats[${i}]: format ${f.type} is not used by modelgate (it serves chat completions and messages)`);
+      });
+      // Validation guarantees host and port (a backendRef is refused).
+      return { baseUrl: hostPort ?? '', formats, ...(c.model !== undefined && { model: c.model }), ...common };
+    }
+    default: {
+      const model = (spec[kind] as { model?: string } | undefined)?.model;
+      return { baseUrl: hostPort ?? DEFAULT_BASE_URL[kind] ?? '', ...(model !== undefined && { model }), ...common };
+    }
+  }
+}
+
+function compileProvider(input: ProviderInput): CompiledProvider {
+  const { backend, spec, name, group, secrets, problems, warnings, where } = input;
+  const { merged: policy, from } = mergeLayers(input.layers);
+  const kind = kindOf(spec);
+  const target: ProviderTarget = { name, kind, ...kindTarget(spec, kind, where, warnings) };
+  if (kind === 'bedrock') {
+    // SigV4 with the AWS credential chain (the Lambda's role): a key would be a second, unused credential.
+    if (policy.auth) warnings.push(`${from.auth}.auth is not used for bedrock provider ${name}: Bedrock calls are signed with SigV4 from the AWS credential chain (on Lambda, the function's role)`);
+  } else {
+    const apiKey = resolveApiKey(policy.auth, ns(backend), `${from.auth}.auth`, secrets, problems);
+    if (apiKey !== undefined) target.apiKey = apiKey;
+    if (kind === 'vertexai' && apiKey === undefined) {
+      warnings.push(`${where}: vertexai provider ${name} has no auth: Vertex AI needs an OAuth access token (policies.auth.key or auth.secretRef); modelgate does not mint one from Google application default credentials`);
+    }
+  }
 
   const requestTimeoutMs = policy.http?.requestTimeout ? parseDuration(policy.http.requestTimeout) : undefined;
   const connectTimeoutMs = policy.tcp?.connectTimeout ? parseDuration(policy.tcp.connectTimeout) : undefined;

@@ -2,26 +2,48 @@
  * The contract between the engine and a provider module. A provider module knows one vendor's
  * wire format; it never sends anything itself (the engine's attempt step does), so translations
  * are pure functions that tests can drive with recorded payloads.
+ *
+ * A provider has one adapter per client API: an OpenAI chat completions adapter (`chat`) and an
+ * Anthropic Messages adapter (`messages`). Each turns the client's request into the vendor's
+ * call, and the vendor's answer (buffered, streamed, or an error) back into the client's API.
  */
+import type { AnthropicErrorBody, MessagesApiRequest, MessagesResponse } from './anthropic/wire.js';
 import type { ChatCompletion, ChatCompletionRequest, OpenAIErrorBody } from './openai/wire.js';
 
-export type ProviderKind = 'openai' | 'anthropic';
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini', 'vertexai', 'bedrock', 'azureopenai', 'custom'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+/** The API a client speaks to modelgate: OpenAI chat completions or Anthropic Messages. */
+export type ClientApi = 'chat' | 'messages';
+
+/** The upstream API formats a `custom` provider declares (`custom.formats[].type`) that modelgate can use. */
+export type CustomFormat = 'Completions' | 'Messages';
 
 /** How to reach one provider, resolved once when the config is compiled. */
 export interface ProviderTarget {
   /** The provider's name in the backend (`groups[].providers[].name`, or the backend's name). */
   name: string;
   kind: ProviderKind;
-  /** `openai.model` / `anthropic.model`: overrides the model the client asked for. */
+  /** `<kind>.model`: overrides the model the client asked for. */
   model?: string;
   /** Scheme, host and port, no trailing slash: `https://api.anthropic.com`, `http://127.0.0.1:9000`. */
   baseUrl: string;
-  /** `path`: the full upstream path, replacing the provider's default. */
+  /** `path`: the full upstream path (and query), replacing the provider's default. */
   path?: string;
-  /** `pathPrefix`: replaces the default `/v1` prefix. */
+  /** `pathPrefix`: replaces the default `/v1` prefix (openai, anthropic, custom); goes in front of the path otherwise. */
   pathPrefix?: string;
   /** The credential, already resolved from `auth.key` or a Secret, without a `Bearer ` prefix. */
   apiKey?: string;
+  /** `bedrock.region` / `vertexai.region`. */
+  region?: string;
+  /** `vertexai.projectId`. */
+  projectId?: string;
+  /** `azureopenai`: the deployment and the API version (`v1` selects the v1 API, which takes the model in the body). */
+  azure?: { apiVersion: string; deploymentName?: string };
+  /** `custom.formats`: the upstream APIs the host speaks, each with its optional path. */
+  formats?: Partial<Record<CustomFormat, { path?: string }>>;
+  /** `bedrock.guardrail`. */
+  guardrail?: { identifier: string; version: string };
 }
 
 export interface UpstreamRequest {
@@ -35,11 +57,22 @@ export interface TokenUsage {
   output: number;
 }
 
-/** One server-sent event as the SSE parser hands it over. */
+/**
+ * One upstream stream event: an SSE event as the SSE parser hands it over, or one message of an
+ * AWS event stream (`event` is its `:event-type`, `data` its JSON payload).
+ */
 export interface SseEvent {
   event?: string | undefined;
   data: string;
+  /**
+   * Set for an AWS event stream message that is not an event: its `:exception-type` (e.g.
+   * `throttlingException`), or `:error-code` for a `:message-type: error` message.
+   */
+  exception?: string;
 }
+
+/** How an upstream frames a streamed answer; the engine picks the reader that decodes it. */
+export type StreamFormat = 'sse' | 'aws-eventstream';
 
 /** An error the upstream reported inside a stream (for example Anthropic's `overloaded_error`). */
 export interface StreamFailure {
@@ -51,7 +84,7 @@ export interface StreamFailure {
 
 /** What one upstream event turned into. */
 export interface StreamStep {
-  /** SSE frames for the client, each complete (`data: {...}\n\n`). */
+  /** Frames for the client in its API's SSE format, each complete (`data: {...}\n\n`). */
   frames: string[];
   /** True when this event carried content (text, a tool call, a finish reason): the hold ends. */
   content: boolean;
@@ -67,6 +100,12 @@ export interface StreamStep {
 
 export interface StreamTranslator {
   push(event: SseEvent): StreamStep;
+  /**
+   * The upstream closed the stream. For vendors whose streams have no end marker (Gemini ends
+   * after the chunk with `finishReason`), this says whether that close completed the answer: a
+   * step with `done: true` (and the client's closing frames), or undefined for a broken stream.
+   */
+  finish?(): StreamStep | undefined;
 }
 
 export interface TranslatedResponse<T> {
@@ -76,17 +115,42 @@ export interface TranslatedResponse<T> {
   usage?: TokenUsage;
 }
 
-/** A provider, seen from an OpenAI chat completions client. */
-export interface ChatCompletionsAdapter {
-  /** Builds the upstream call. `req` is validated already; the adapter must not mutate it. */
-  buildRequest(req: ChatCompletionRequest, target: ProviderTarget): UpstreamRequest;
+/** What the client's request carried besides its body that an adapter may pass on. */
+export interface RequestContext {
+  /** The client's headers, lower-case (e.g. `anthropic-beta`, passed through to Anthropic). */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A provider, seen from clients of one API: `Req` is what the client sends, `Res` what it gets
+ * back, `Err` its error body.
+ */
+export interface ProviderAdapter<Req, Res, Err> {
+  /** How the upstream frames streamed answers. */
+  readonly streamFormat: StreamFormat;
+  /**
+   * Builds the upstream call. `req` is validated already; the adapter must not mutate it. Throws
+   * `RequestNotExpressible` for a request this provider cannot be sent (the client's to fix).
+   */
+  buildRequest(req: Req, target: ProviderTarget, context?: RequestContext): UpstreamRequest;
+  /**
+   * Signs or otherwise authorizes the built call, when that needs I/O (credentials from a chain,
+   * a clock): Bedrock's SigV4. Runs after `buildRequest`, so the signature covers the final bytes.
+   */
+  authorize?(call: UpstreamRequest, target: ProviderTarget): Promise<UpstreamRequest>;
   /** Translates a 2xx upstream body (parsed JSON). Throws when the body is not the vendor's shape. */
-  translateResponse(body: unknown, sentModel: string): TranslatedResponse<ChatCompletion>;
+  translateResponse(body: unknown, sentModel: string): TranslatedResponse<Res>;
   /** A translator for one streamed response. `includeUsage` mirrors `stream_options.include_usage`. */
   streamTranslator(sentModel: string, includeUsage: boolean): StreamTranslator;
-  /** Maps a non-2xx upstream body (raw text, maybe not JSON) to the OpenAI error shape. */
-  translateError(status: number, body: string): OpenAIErrorBody;
+  /** Maps a non-2xx upstream body (raw text, maybe not JSON) to the client's error shape. */
+  translateError(status: number, body: string, headers?: Readonly<Record<string, string>>): Err;
 }
+
+/** A provider, seen from an OpenAI chat completions client. */
+export type ChatCompletionsAdapter = ProviderAdapter<ChatCompletionRequest, ChatCompletion, OpenAIErrorBody>;
+
+/** A provider, seen from an Anthropic Messages client. */
+export type MessagesAdapter = ProviderAdapter<MessagesApiRequest, MessagesResponse, AnthropicErrorBody>;
 
 /** A request this provider cannot be sent (no model to name, for one): the client's to fix, a 400. */
 export class RequestNotExpressible extends Error {

@@ -4,7 +4,11 @@
  */
 
 export type Fault =
-  /** An error answer in the vendor's error shape, e.g. 404 unknown model, 429 rate limited, 529 overloaded. */
+  /**
+   * An error answer in the vendor's error shape, e.g. 404 unknown model, 429 rate limited, 529
+   * overloaded. `errorType` is the vendor's own name: Anthropic's `error.type`, Google's `status`
+   * (`RESOURCE_EXHAUSTED`), Bedrock's exception (`ThrottlingException`).
+   */
   | { kind: 'status'; status: number; headers?: Record<string, string>; message?: string; errorType?: string }
   /** The connection is destroyed before any response byte. */
   | { kind: 'reset' }
@@ -16,7 +20,10 @@ export type Fault =
   | { kind: 'malformed-json' }
   /** A 200 event stream with garbage where events should be. */
   | { kind: 'malformed-sse' }
-  /** A 200 stream whose first event is an error event (Anthropic's overloaded_error inside a 200). */
+  /**
+   * A 200 stream whose first event is an error event (Anthropic's overloaded_error inside a 200;
+   * a Google error chunk; a Bedrock exception message such as `throttlingException`).
+   */
   | { kind: 'stream-error-before-content'; errorType?: string; message?: string }
   /** A 200 stream that sends `afterEvents` events, then an error event. */
   | { kind: 'stream-error-after-content'; afterEvents: number; errorType?: string }
@@ -26,11 +33,20 @@ export type Fault =
   | { kind: 'stream-stall'; afterEvents: number };
 
 export interface SimulatedCall {
-  api: 'anthropic' | 'openai';
+  /** The wire format the call was made in (Azure OpenAI speaks `openai`, Vertex AI `gemini`). */
+  api: 'anthropic' | 'openai' | 'gemini' | 'bedrock';
+  /** From the body, or from the path for vendors that put it there (Gemini, Bedrock, an Azure deployment). */
   model: string;
   stream: boolean;
   headers: Record<string, string>;
   body: Record<string, unknown>;
+  method: string;
+  /** The path, without the query. */
+  path: string;
+  /** The query string, without `?`. */
+  query: string;
+  /** The body as it arrived (what a signature covers). */
+  rawBody: string;
 }
 
 /** Decides the fault for one call; undefined answers normally. */

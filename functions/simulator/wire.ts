@@ -8,7 +8,7 @@ import { answerText, deltas, lastUserText, tokens } from './answer.js';
 export interface Reply {
   /** Events (already framed) for a stream, or one JSON body. */
   json?: unknown;
-  events?: string[];
+  events?: Array<string | Uint8Array>;
 }
 
 const sse = (event: string | undefined, data: unknown) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;

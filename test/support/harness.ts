@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { Server } from 'node:http';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { stringify } from 'yaml';
 import { parseManifests } from '../../functions/config/manifests.js';
@@ -32,15 +33,19 @@ export class FakeClock {
   }
 }
 
+export type ProviderKindSpec = 'anthropic' | 'openai' | 'gemini' | 'vertexai' | 'bedrock' | 'azureopenai' | 'custom';
+
 export interface ProviderSpec {
   name: string;
   /** Default anthropic. */
-  kind?: 'anthropic' | 'openai';
+  kind?: ProviderKindSpec;
+  /** More fields of the kind's block (`projectId`, `region`, `apiVersion`, `formats`, ...), beside `model`. */
+  options?: Record<string, unknown>;
   /** The pinned model; `null` pins none (the client's model is sent). Default `model-<name>`. */
   model?: string | null;
   /** Default: the simulator's port. */
   port?: number;
-  /** `auth.key`; default `sk-test-<name>-0123456789`. `null` sends no key. */
+  /** `auth.key`; default `sk-test-<name>-0123456789` (none for bedrock, which signs with AWS credentials). `null` sends no key. */
   key?: string | null;
   /** Extra provider `policies` (merged with `auth`). */
   policies?: Record<string, unknown>;
@@ -78,11 +83,11 @@ export function gatewayYaml(spec: GatewaySpec, simPort: number): string {
             providers: group.map((p) => {
               const kind = p.kind ?? 'anthropic';
               const model = p.model === undefined ? `model-${p.name}` : p.model;
-              const key = p.key === undefined ? defaultKey(p.name) : p.key;
+              const key = p.key === undefined ? (kind === 'bedrock' ? null : defaultKey(p.name)) : p.key;
               const policies = { ...(key !== null && { auth: { key } }), ...p.policies };
               return {
                 name: p.name,
-                [kind]: model === null ? {} : { model },
+                [kind]: { ...kindDefaults(kind, p.name), ...(model !== null && { [kind === 'azureopenai' ? 'deploymentName' : 'model']: model }), ...p.options },
                 host: '127.0.0.1',
                 port: p.port ?? simPort,
                 ...(Object.keys(policies).length > 0 && { policies }),
@@ -127,6 +132,20 @@ export function gatewayYaml(spec: GatewaySpec, simPort: number): string {
   return docs.map((d) => stringify(d)).join('---\n');
 }
 
+/** The fields a kind requires besides the model (the simulator ignores them, but the schema does not). */
+function kindDefaults(kind: ProviderKindSpec, name: string): Record<string, unknown> {
+  switch (kind) {
+    case 'vertexai':
+      return { projectId: `project-${name}` };
+    case 'azureopenai':
+      return { endpoint: `${name}.openai.azure.com` };
+    case 'custom':
+      return { formats: [{ type: 'Completions' }] };
+    default:
+      return {};
+  }
+}
+
 /** YAML text -> compiled config, through the same functions `modelgate serve -f` uses. */
 export function compileYaml(text: string, env: Record<string, string> = {}): CompiledConfig {
   const { objects } = parseManifests([{ name: 'test.yaml', text }], env);
@@ -168,8 +187,12 @@ export interface Gateway {
   url: string;
   /** An official OpenAI client pointed at the gateway (no retries of its own). */
   openai: OpenAI;
+  /** The official Anthropic client pointed at the gateway's /v1/messages (no retries of its own). */
+  anthropic: Anthropic;
   /** POST /v1/chat/completions with a JSON body (or raw text), raw fetch. */
   chat(body: unknown, init?: RequestInit): Promise<Response>;
+  /** POST /v1/messages with a JSON body (or raw text), raw fetch. */
+  messages(body: unknown, init?: RequestInit): Promise<Response>;
   /** The models named by the simulator's calls since index `from` (provider `x` pins `model-x` by default). */
   modelsCalled(from?: number): string[];
   close(): Promise<void>;
@@ -228,10 +251,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       port: address.port,
       url,
       openai: new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0, timeout: 10_000 }),
+      anthropic: new Anthropic({ baseURL: url, apiKey: 'x', maxRetries: 0, timeout: 10_000 }),
       chat: (body, init) =>
         fetch(`${url}/v1/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+          ...init,
+        }),
+      messages: (body, init) =>
+        fetch(`${url}/v1/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
           body: typeof body === 'string' ? body : JSON.stringify(body),
           signal: AbortSignal.timeout(10_000),
           ...init,
@@ -251,6 +283,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
 /** The request most tests send. */
 export const HELLO = { model: 'client-model', messages: [{ role: 'user', content: 'Hello there' }] };
+
+/** The same, as an Anthropic Messages request. */
+export const HELLO_MESSAGES = { model: 'client-model', max_tokens: 256, messages: [{ role: 'user' as const, content: 'Hello there' }] };
+
+/** The text of an Anthropic Messages event stream (`event:`/`data:`), as `[event, data]` pairs. */
+export function messagesEvents(text: string): Array<[string, Record<string, unknown>]> {
+  return text
+    .split('\n\n')
+    .filter((block) => block.trim() !== '')
+    .map((block) => {
+      const lines = block.split('\n');
+      const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
+      const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      return [event, JSON.parse(data) as Record<string, unknown>];
+    });
+}
 
 /** Served-by headers of a fetch or SDK response. */
 export function servedBy(headers: Headers): { provider: string | null; model: string | null; attempts: string | null } {

@@ -82,6 +82,17 @@ const SUPPORTED_RULES: Record<string, string[]> = {
     'path-and-pathprefix',
     'pathprefix-without-host',
     'host-without-port',
+    // Provider kinds modelgate serves since issue 7: their CRD rules, with the CRD's messages.
+    'azure-invalid-deployment-name',
+    'custom-provider-missing-formats',
+    'custom-provider-empty-formats',
+    'custom-provider-unsupported-format',
+    'custom-provider-path-and-format-path',
+    'custom-provider-pathprefix-and-format-path',
+    'custom-provider-format-path-missing-slash',
+    'custom-provider-missing-target',
+    'custom-provider-backendref-and-host-port',
+    'custom-provider-unsupported-backendref-kind',
   ],
   'agentgateway_policy_invalid.yaml': [
     'backend-tcp-timeout-short',
@@ -123,7 +134,8 @@ const OTHER_REASON: Record<string, string> = {};
  * accepted; every other one is refused, and only with `unsupported` issues.
  */
 const EXPECTED_ACCEPTED: Record<string, string[]> = {
-  'agentgateway_backend_valid.yaml': ['ai-simple'],
+  // `ai-providers` (vertexai, azureopenai, gemini) and a custom host; custom backendRefs stay Kubernetes-only.
+  'agentgateway_backend_valid.yaml': ['ai-simple', 'ai-providers', 'custom-provider-direct-host-port'],
   'agentgateway_model_valid.yaml': [],
   'agentgateway_policy_valid.yaml': [
     'backend-tcp-keepalive',

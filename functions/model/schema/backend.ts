@@ -1,23 +1,110 @@
 /** `AgentgatewayBackend` (agentgateway.dev/v1alpha1): the models a route can reach, in priority groups. */
 import * as z from 'zod';
-import { countPresent, dnsSubdomain, objectMeta, port, unsupported } from './common.js';
+import { countPresent, dnsSubdomain, objectMeta, port, UNSUPPORTED, unsupported } from './common.js';
 import { backendPolicies, providerPolicies } from './policies.js';
 
 /** Every provider kind agentgateway knows; the ones modelgate serves have a schema below. */
 export const PROVIDER_KINDS = ['openai', 'azureopenai', 'azure', 'anthropic', 'gemini', 'vertexai', 'bedrock', 'custom'] as const;
 
-const modelOnly = z.strictObject({ model: z.string().min(1).optional() });
+const model = z.string().min(1);
+const modelOnly = z.strictObject({ model: model.optional() });
+
+/** `vertexai`: Gemini on Vertex AI. `region` defaults to `global` (the CRD's default). */
+const vertexai = z.strictObject({
+  model: model.optional(),
+  projectId: z.string().min(1).max(64),
+  region: z.string().min(1).max(64).optional(),
+});
+
+/** `bedrock`: the Converse API in `region` (default `us-east-1`), signed with the AWS credential chain. */
+const bedrock = z.strictObject({
+  model: model.optional(),
+  region: z.string().min(1).max(63).regex(/^[a-z0-9-]+$/, "should match '^[a-z0-9-]+$'").optional(),
+  guardrail: z.strictObject({ identifier: z.string().min(1).max(256), version: z.string().min(1).max(256) }).optional(),
+});
+
+/** `azureopenai`: an Azure OpenAI resource. A dated `apiVersion` addresses a deployment, so it needs one. */
+const azureopenai = z
+  .strictObject({
+    endpoint: z.string().min(1).max(256),
+    deploymentName: z.string().min(1).max(256).optional(),
+    apiVersion: z.string().min(1).max(64).optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.apiVersion !== undefined && a.apiVersion !== 'v1' && a.deploymentName === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'deploymentName is required for this apiVersion' });
+    }
+  });
+
+/** Every API format the CRD lets a custom provider declare; modelgate uses Completions and Messages. */
+export const CUSTOM_FORMATS = ['AnthropicTokenCount', 'Completions', 'Embeddings', 'Messages', 'Realtime', 'Rerank', 'Responses'] as const;
+export const SERVED_CUSTOM_FORMATS: readonly string[] = ['Completions', 'Messages'];
+
+const customFormat = z.strictObject({
+  type: z.enum(CUSTOM_FORMATS),
+  path: z.string().min(1).max(1024).startsWith('/', 'path must start with /').optional(),
+});
+
+/** A Kubernetes Service or InferencePool: what agentgateway reaches inside a cluster; modelgate cannot. */
+const customBackendRef = z
+  .strictObject({
+    group: z.string().max(253).optional(),
+    kind: z.string().min(1).max(63).optional(),
+    name: z.string().min(1).max(253),
+    port: port.optional(),
+  })
+  .superRefine((ref, ctx) => {
+    const group = ref.group ?? '';
+    const kind = ref.kind ?? 'Service';
+    if (group === '' && kind === 'Service' && ref.port === undefined) ctx.addIssue({ code: 'custom', message: 'Must have port for Service reference' });
+  });
+
+/** `custom`: a self-hosted or other compatible host, at `host`/`port`, speaking the declared `formats`. */
+const custom = z
+  .strictObject({
+    model: model.optional(),
+    formats: z.array(customFormat).min(1, 'should have at least 1 items').max(6, 'should have at most 6 items'),
+    backendRef: customBackendRef.optional(),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.formats.forEach((f, i) => {
+      if (seen.has(f.type)) ctx.addIssue({ code: 'custom', path: ['formats', i], message: `Duplicate value: {"type":"${f.type}"}` });
+      seen.add(f.type);
+    });
+    const ref = c.backendRef;
+    if (ref) {
+      const group = ref.group ?? '';
+      const kind = ref.kind ?? 'Service';
+      const allowed = (group === '' && kind === 'Service') || (group === 'inference.networking.k8s.io' && kind === 'InferencePool');
+      if (!allowed) ctx.addIssue({ code: 'custom', path: ['backendRef'], message: 'custom provider backendRef may target only Service or InferencePool' });
+      else {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['backendRef'],
+          message: `${UNSUPPORTED}: a backendRef names a Kubernetes ${kind}, which only agentgateway inside the cluster can reach; give the provider host and port instead`,
+        });
+      }
+    }
+    if (c.formats.length > 0 && !c.formats.some((f) => SERVED_CUSTOM_FORMATS.includes(f.type))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['formats'],
+        message: `a custom provider without a Completions or Messages format ${UNSUPPORTED} (modelgate serves chat completions and messages)`,
+      });
+    }
+  });
 
 /** The fields of one provider, whether it stands alone (`ai.provider`) or in a group. */
 const providerFields = {
-  openai: z.strictObject({ model: z.string().min(1).optional(), moderation: unsupported().optional() }).optional(),
+  openai: z.strictObject({ model: model.optional(), moderation: unsupported().optional() }).optional(),
   anthropic: modelOnly.optional(),
-  azureopenai: unsupported().optional(),
+  azureopenai: azureopenai.optional(),
   azure: unsupported().optional(),
-  gemini: unsupported().optional(),
-  vertexai: unsupported().optional(),
-  bedrock: unsupported().optional(),
-  custom: unsupported().optional(),
+  gemini: modelOnly.optional(),
+  vertexai: vertexai.optional(),
+  bedrock: bedrock.optional(),
+  custom: custom.optional(),
   host: z.string().min(1).optional(),
   port: port.optional(),
   path: z.string().startsWith('/', 'path must start with /').optional(),
@@ -34,6 +121,13 @@ function providerRules(p: Record<string, unknown>, ctx: z.RefinementCtx) {
   }
   if (p.pathPrefix !== undefined && p.host === undefined) {
     ctx.addIssue({ code: 'custom', message: 'pathPrefix requires host to be set' });
+  }
+  const customSpec = p.custom as { backendRef?: unknown; formats?: Array<{ path?: unknown }> } | undefined;
+  if (customSpec !== undefined && (customSpec.backendRef !== undefined) === (p.host !== undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'custom providers must specify exactly one of backendRef or host and port' });
+  }
+  if (customSpec !== undefined && (customSpec.formats ?? []).some((f) => f?.path !== undefined) && (p.path !== undefined || p.pathPrefix !== undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'path, pathPrefix, and custom format paths are mutually exclusive' });
   }
   if (countPresent(p, PROVIDER_KINDS) !== 1) {
     ctx.addIssue({ code: 'custom', message: `exactly one of the fields in [${PROVIDER_KINDS.join(' ')}] must be set` });

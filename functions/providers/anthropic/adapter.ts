@@ -6,6 +6,7 @@ import { translateAnthropicResponse } from './response.js';
 import { AnthropicStreamTranslator } from './stream.js';
 
 export const anthropicChat: ChatCompletionsAdapter = {
+  streamFormat: 'sse',
   buildRequest: buildAnthropicRequest,
   translateResponse: translateAnthropicResponse,
   streamTranslator: (sentModel, includeUsage) => new AnthropicStreamTranslator(sentModel, includeUsage),

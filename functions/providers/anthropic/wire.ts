@@ -122,3 +122,56 @@ export interface ErrorResponse {
   type: 'error';
   error: ErrorDetail;
 }
+
+/** The error body every Anthropic client understands. */
+export type AnthropicErrorBody = ErrorResponse;
+
+/** A content block as a Messages client sends it: typed where modelgate reads it; the rest passes through. */
+export interface MessagesApiBlock {
+  type: string;
+  [k: string]: unknown;
+}
+
+export interface MessagesApiMessage {
+  /** `system` is not Anthropic's, but clients send it and agentgateway accepts it: a system prompt in place. */
+  role: 'user' | 'assistant' | 'system';
+  content: string | MessagesApiBlock[];
+  [k: string]: unknown;
+}
+
+export interface MessagesApiTool {
+  name: string;
+  description?: string;
+  input_schema?: Record<string, unknown>;
+  /** Set for Anthropic's server tools (`web_search_20250305`, ...); absent or `custom` for client tools. */
+  type?: string;
+  cache_control?: unknown;
+  [k: string]: unknown;
+}
+
+export type MessagesApiToolChoice =
+  | { type: 'auto' | 'any'; disable_parallel_tool_use?: boolean }
+  | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean }
+  | { type: 'none' };
+
+/**
+ * An Anthropic Messages request as a client sends it (`POST /v1/messages`). Only the fields
+ * modelgate reads or translates are typed; everything else passes through to Anthropic as is.
+ */
+export interface MessagesApiRequest {
+  model?: string;
+  max_tokens: number;
+  messages: MessagesApiMessage[];
+  system?: string | MessagesApiBlock[];
+  stream?: boolean;
+  stop_sequences?: string[];
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  tools?: MessagesApiTool[];
+  tool_choice?: MessagesApiToolChoice;
+  metadata?: Record<string, unknown>;
+  thinking?: { type: string; budget_tokens?: number };
+  output_config?: { effort?: string; format?: { type: string; schema?: Record<string, unknown> } };
+  [k: string]: unknown;
+}

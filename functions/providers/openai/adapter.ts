@@ -6,6 +6,7 @@ import { translateOpenAIResponse } from './response.js';
 import { OpenAIStreamTranslator } from './stream.js';
 
 export const openaiChat: ChatCompletionsAdapter = {
+  streamFormat: 'sse',
   buildRequest: buildOpenAIRequest,
   translateResponse: translateOpenAIResponse,
   // Usage only appears if the client asked for it, and then the upstream sends it itself.

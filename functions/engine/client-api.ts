@@ -1,0 +1,83 @@
+/**
+ * The client APIs modelgate serves, as one interface the failover path is written against: how a
+ * request is parsed and checked, which policy rewrites apply, which adapter serves it from each
+ * provider, and how errors look — OpenAI's `{"error":{...}}` for chat completions clients,
+ * Anthropic's `{"type":"error","error":{...}}` for Messages clients, in buffered answers and as
+ * the event that ends a broken stream.
+ */
+import type { AiSettings } from '../model/config.js';
+import type { MessagesApiRequest } from '../providers/anthropic/wire.js';
+import type { ChatCompletionRequest } from '../providers/openai/wire.js';
+import { adapterFor } from '../providers/registry.js';
+import { anthropicError, anthropicErrorTypeForStatus, openAIError } from '../providers/shared/error-body.js';
+import type { ClientApi, ProviderAdapter, ProviderTarget } from '../providers/types.js';
+import { applyAiPolicy, applyMessagesAiPolicy } from './ai-policy.js';
+import { parseChatRequest } from './chat-request.js';
+import { parseMessagesRequest } from './messages-request.js';
+import type { GatewayResponse } from './types.js';
+
+export interface ClientApiSpec<Req> {
+  readonly name: ClientApi;
+  /** Parses and checks the body; throws `BadRequest` for anything the client must fix. */
+  parse(body: Uint8Array): Req;
+  applyAiPolicy(req: Req, ai: AiSettings): Req;
+  model(req: Req): string | undefined;
+  stream(req: Req): boolean;
+  /** Whether a streamed answer should end with token usage (`stream_options.include_usage`). */
+  includeUsage(req: Req): boolean;
+  adapter(target: ProviderTarget): ProviderAdapter<Req, unknown, unknown>;
+  /** An error body in this API's shape. `type` and `code` are OpenAI's words; Anthropic's type follows from the status. */
+  errorBody(status: number, message: string, type: string, code: string | null, param?: string): unknown;
+  /** The event that ends a stream that broke after its content started: never a clean end. */
+  streamError(message: string, code: string, status?: number): string;
+}
+
+export function errorResponseFor<Req>(
+  api: Pick<ClientApiSpec<Req>, 'errorBody'>,
+  status: number,
+  message: string,
+  type: string,
+  code: string | null,
+  headers: Record<string, string> = {},
+  param?: string,
+): GatewayResponse {
+  return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(api.errorBody(status, message, type, code, param)) };
+}
+
+export const chatApi: ClientApiSpec<ChatCompletionRequest> = {
+  name: 'chat',
+  parse: parseChatRequest,
+  applyAiPolicy,
+  model: (req) => req.model,
+  stream: (req) => req.stream === true,
+  includeUsage: (req) => req.stream_options?.include_usage === true,
+  adapter: (target) => adapterFor('chat', target),
+  errorBody: (_status, message, type, code, param) => openAIError(message, type, code, param),
+  // An OpenAI client raises on `data: {"error":...}`; the stream then closes without [DONE].
+  streamError: (message, code) => `data: ${JSON.stringify(openAIError(message, 'upstream_error', code))}\n\n`,
+};
+
+export const messagesApi: ClientApiSpec<MessagesApiRequest> = {
+  name: 'messages',
+  parse: parseMessagesRequest,
+  applyAiPolicy: applyMessagesAiPolicy,
+  model: (req) => req.model,
+  stream: (req) => req.stream === true,
+  // A Messages stream always reports usage, in `message_delta`.
+  includeUsage: () => true,
+  adapter: (target) => adapterFor('messages', target),
+  errorBody: (status, message) => anthropicError(message, anthropicErrorTypeForStatus(status)),
+  // Anthropic's SDKs raise on `event: error`; no `message_stop` follows.
+  streamError: (message, _code, status) =>
+    `event: error\ndata: ${JSON.stringify(anthropicError(message, status !== undefined ? anthropicErrorTypeForStatus(status) : 'api_error'))}\n\n`,
+};
+
+/**
+ * An error in the shape the client at `path` expects, for errors raised before a request reaches
+ * the engine's endpoints (an oversized body in the Node server, no config yet in the Lambda):
+ * Anthropic's on the Messages endpoint, OpenAI's everywhere else.
+ */
+export function errorResponseForPath(path: string, status: number, message: string, type: string, code: string | null, headers: Record<string, string> = {}): GatewayResponse {
+  return errorResponseFor(path.endsWith('/messages') ? messagesApi : chatApi, status, message, type, code, headers);
+}
+

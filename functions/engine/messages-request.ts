@@ -1,0 +1,80 @@
+/**
+ * Parses and checks an Anthropic Messages body (`POST /v1/messages`) at the edge, so a malformed
+ * request is a 400 in Anthropic's error shape and never reaches a provider. The checks are the
+ * ones Anthropic's API makes on the fields every provider needs (`max_tokens` is required,
+ * `messages` is a non-empty list of turns with a role and content); anything else passes through
+ * to the provider, which judges it.
+ */
+import type { MessagesApiRequest } from '../providers/anthropic/wire.js';
+import { parseJsonBody } from './chat-request.js';
+import { BadRequest } from './errors.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** `system` is not Anthropic's own, but agentgateway accepts it (clients send it): a system prompt in place. */
+const ROLES = new Set(['user', 'assistant', 'system']);
+const TOOL_CHOICES = new Set(['auto', 'any', 'tool', 'none']);
+
+function bad(message: string, param?: string): never {
+  throw new BadRequest(message, param, 400, 'invalid_request');
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
+}
+
+function blocks(value: unknown, at: string): void {
+  if (typeof value === 'string') return;
+  if (!Array.isArray(value)) bad(`${at}: Input should be a valid string or a list of content blocks (got ${typeName(value)})`, at);
+  value.forEach((b, i) => {
+    if (!isObject(b) || typeof b.type !== 'string') bad(`${at}.${i}: Input should be a content block object with a string \`type\``, `${at}.${i}`);
+  });
+}
+
+export function parseMessagesRequest(body: Uint8Array): MessagesApiRequest {
+  const raw = parseJsonBody(body);
+  if (!isObject(raw)) bad('The request body must be a JSON object.');
+
+  const { messages } = raw;
+  if (messages === undefined) bad('messages: Field required', 'messages');
+  if (!Array.isArray(messages)) bad(`messages: Input should be a valid list (got ${typeName(messages)})`, 'messages');
+  if (messages.length === 0) bad('messages: at least one message is required', 'messages');
+  messages.forEach((m, i) => {
+    const at = `messages.${i}`;
+    if (!isObject(m)) bad(`${at}: Input should be an object`, at);
+    if (typeof m.role !== 'string' || !ROLES.has(m.role)) bad(`${at}.role: Input should be 'user' or 'assistant'`, `${at}.role`);
+    if (m.content === undefined) bad(`${at}.content: Field required`, `${at}.content`);
+    blocks(m.content, `${at}.content`);
+  });
+
+  if (raw.max_tokens === undefined) bad('max_tokens: Field required', 'max_tokens');
+  if (!Number.isInteger(raw.max_tokens) || (raw.max_tokens as number) < 1) bad('max_tokens: Input should be a positive integer', 'max_tokens');
+
+  // `model: null` would reach an upstream as null: absent or a string, nothing else.
+  if (raw.model === null) delete raw.model;
+  if (raw.model !== undefined && typeof raw.model !== 'string') bad(`model: Input should be a valid string (got ${typeName(raw.model)})`, 'model');
+  for (const [field, type] of [['stream', 'boolean'], ['temperature', 'number'], ['top_p', 'number'], ['top_k', 'number']] as const) {
+    const v = raw[field];
+    if (v !== undefined && v !== null && typeof v !== type) bad(`${field}: Input should be a valid ${type} (got ${typeName(v)})`, field);
+    if (v === null) delete raw[field];
+  }
+  if (raw.system !== undefined && raw.system !== null) blocks(raw.system, 'system');
+  if (raw.system === null) delete raw.system;
+  if (raw.stop_sequences !== undefined && !(Array.isArray(raw.stop_sequences) && raw.stop_sequences.every((s) => typeof s === 'string'))) {
+    bad('stop_sequences: Input should be a list of strings', 'stop_sequences');
+  }
+  if (raw.tools !== undefined) {
+    if (!Array.isArray(raw.tools)) bad(`tools: Input should be a valid list (got ${typeName(raw.tools)})`, 'tools');
+    raw.tools.forEach((t, i) => {
+      if (!isObject(t) || typeof t.name !== 'string') bad(`tools.${i}: Input should be a tool object with a string \`name\``, `tools.${i}`);
+    });
+  }
+  if (raw.tool_choice !== undefined) {
+    const c = raw.tool_choice;
+    if (!isObject(c) || typeof c.type !== 'string' || !TOOL_CHOICES.has(c.type)) bad("tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'", 'tool_choice');
+    if (c.type === 'tool' && typeof c.name !== 'string') bad('tool_choice.name: Field required', 'tool_choice.name');
+  }
+  for (const field of ['metadata', 'thinking', 'output_config'] as const) {
+    if (raw[field] !== undefined && !isObject(raw[field])) bad(`${field}: Input should be an object (got ${typeName(raw[field])})`, field);
+  }
+  return raw as unknown as MessagesApiRequest;
+}

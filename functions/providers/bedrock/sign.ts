@@ -1,0 +1,89 @@
+/**
+ * SigV4 for Bedrock calls, with the AWS SDK's own signer and default credential chain: on Lambda
+ * the function role's credentials (from the environment), on a laptop the profile / SSO / env,
+ * on EC2 or ECS the instance or task role. No key in the config: `auth.key` is not used.
+ *
+ * The signer signs the call as built (method, host, path, body), so the signature covers the
+ * exact bytes sent; Node's HTTP client then sends the same `host` header it was signed with.
+ */
+import { createHash, createHmac, type Hash as NodeHash, type Hmac } from 'node:crypto';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
+import type { UpstreamRequest } from '../types.js';
+
+export const BEDROCK_SIGNING_SERVICE = 'bedrock';
+
+/** SHA-256 (and HMAC-SHA-256 with a secret) on Node's crypto, in the shape the signer takes. */
+class Sha256 implements Checksum {
+  private hash: NodeHash | Hmac;
+  constructor(private readonly secret?: SourceData) {
+    this.hash = Sha256.create(secret);
+  }
+  private static create(secret?: SourceData): NodeHash | Hmac {
+    return secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(secret));
+  }
+  update(data: Uint8Array): void {
+    this.hash.update(data);
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+  reset(): void {
+    this.hash = Sha256.create(this.secret);
+  }
+}
+
+function toBuffer(data: SourceData): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(data);
+}
+
+let credentials: AwsCredentialIdentityProvider | undefined;
+
+/**
+ * The SDK's default chain, created on first use (never at cold start) and memoized by the SDK:
+ * it refreshes expiring credentials (a role's) before they expire.
+ */
+function credentialProvider(): AwsCredentialIdentityProvider {
+  credentials ??= defaultProvider();
+  return credentials;
+}
+
+/** For tests and embedding: credentials from somewhere else (undefined restores the default chain). */
+export function setAwsCredentialProvider(provider: AwsCredentialIdentityProvider | (() => Promise<AwsCredentialIdentity>) | undefined): void {
+  credentials = provider;
+}
+
+const signers = new Map<string, SignatureV4>();
+
+function signerFor(region: string): SignatureV4 {
+  let signer = signers.get(region);
+  if (!signer) {
+    signer = new SignatureV4({ service: BEDROCK_SIGNING_SERVICE, region, sha256: Sha256, credentials: () => credentialProvider()() });
+    signers.set(region, signer);
+  }
+  return signer;
+}
+
+/** The call, with `host`, `x-amz-date`, `x-amz-content-sha256`, `x-amz-security-token` (when the credentials have one) and `authorization` added. */
+export async function signBedrockCall(call: UpstreamRequest, region: string, now?: Date): Promise<UpstreamRequest> {
+  const url = new URL(call.url);
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = value;
+  const signed = await signerFor(region).sign(
+    {
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port !== '' && { port: Number(url.port) }),
+      path: url.pathname,
+      query,
+      headers: { ...call.headers, host: url.host },
+      body: call.body,
+    },
+    now ? { signingDate: now } : {},
+  );
+  return { ...call, headers: signed.headers as Record<string, string> };
+}

@@ -1,0 +1,243 @@
+/**
+ * OpenAI chat completions request -> Gemini `generateContent` request, following agentgateway's
+ * `vertex_gemini::from_completions` (its golden cases are the conformance suite).
+ *
+ * Gemini wants strictly alternating `user` / `model` turns, function responses in a user turn of
+ * their own and in the order of the calls, and no `id` on function calls or responses; a Gemini 3
+ * `thoughtSignature` must come back on the function call it was issued with. OpenAI clients echo
+ * `tool_call_id`s reliably and drop unknown fields, so the signature rides inside the tool call id
+ * (`<id>__thought__<signature>`), as agentgateway does.
+ */
+import type { ChatCompletionRequest, ChatMessage, ContentPart, ToolCall } from '../openai/wire.js';
+import { RequestNotExpressible } from '../types.js';
+import { normalizeGeminiSchema } from './schema.js';
+import type { Content, GenerateContentRequest, GenerationConfig, Part } from './wire.js';
+
+export const THOUGHT_SIGNATURE_SEPARATOR = '__thought__';
+
+export function splitToolCallId(raw: string): { id: string; signature?: string } {
+  const at = raw.indexOf(THOUGHT_SIGNATURE_SEPARATOR);
+  if (at < 0) return { id: raw };
+  const signature = raw.slice(at + THOUGHT_SIGNATURE_SEPARATOR.length);
+  return signature === '' ? { id: raw } : { id: raw.slice(0, at), signature };
+}
+
+export function joinToolCallId(id: string, signature: string | undefined): string {
+  return signature ? `${id}${THOUGHT_SIGNATURE_SEPARATOR}${signature}` : id;
+}
+
+const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
+  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', heic: 'image/heic', heif: 'image/heif',
+  pdf: 'application/pdf', mp3: 'audio/mpeg', wav: 'audio/wav', mp4: 'video/mp4', mov: 'video/quicktime', webm: 'video/webm', txt: 'text/plain',
+};
+
+const canonicalMime = (mime: string) => (mime === 'image/jpg' ? 'image/jpeg' : mime);
+
+function mimeHint(image: Record<string, unknown>, url: string): string | undefined {
+  for (const key of ['format', 'mime_type', 'content_type']) {
+    const hint = image[key];
+    if (typeof hint === 'string' && hint !== '') return hint.includes('/') ? hint : MIME_BY_EXTENSION[hint.toLowerCase()];
+  }
+  const ext = /\.([A-Za-z0-9]+)$/.exec(url.split('/').pop() ?? '')?.[1];
+  return ext ? MIME_BY_EXTENSION[ext.toLowerCase()] : undefined;
+}
+
+/** `data:` URLs go inline, `gs://` objects by reference; Gemini cannot fetch http(s) URLs itself. */
+function imagePart(part: ContentPart): Part {
+  const raw = (part as { image_url?: unknown }).image_url;
+  const image = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const url = typeof image.url === 'string' ? image.url : '';
+  const data = /^data:([^;,]+);base64,(.*)$/is.exec(url);
+  if (data) return { inlineData: { mimeType: canonicalMime(data[1]!), data: data[2]! } };
+  if (url.startsWith('gs://')) {
+    const mime = mimeHint(image, url);
+    if (!mime) throw new RequestNotExpressible(`gs:// image_url (${url}) has no recognised extension or MIME hint; pass image_url.format (or mime_type)`, 'messages');
+    return { fileData: { mimeType: canonicalMime(mime), fileUri: url } };
+  }
+  throw new RequestNotExpressible('Gemini cannot fetch image URLs: send the image inline as a data: URL, or as a gs:// URI', 'messages');
+}
+
+const textPart = (text: string): Part => ({ text });
+
+/** The text of a content value: the string, or its text parts joined. */
+function contentText(content: ChatMessage['content']): string | undefined {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return undefined;
+  return content.map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
+}
+
+function userParts(content: ChatMessage['content']): Part[] {
+  // An explicit empty string stays `{text: ""}`; a turn with no text at all gets a filler below.
+  if (typeof content === 'string') return [textPart(content)];
+  const parts: Part[] = [];
+  for (const part of content ?? []) {
+    if (part.type === 'text' && typeof part.text === 'string') parts.push(textPart(part.text));
+    else if (part.type === 'image_url') parts.push(imagePart(part));
+  }
+  return parts;
+}
+
+function parseArgs(args: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(args);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // broken JSON from a model: Gemini takes an object
+  }
+  return {};
+}
+
+function functionCallPart(call: ToolCall): Part {
+  const { signature } = splitToolCallId(call.id ?? '');
+  return { functionCall: { name: call.function?.name ?? '', args: parseArgs(call.function?.arguments ?? '') }, ...(signature && { thoughtSignature: signature }) };
+}
+
+const hasText = (parts: readonly Part[]) => parts.some((p) => typeof p.text === 'string');
+const hasFunctionResponse = (parts: readonly Part[]) => parts.some((p) => p.functionResponse !== undefined);
+
+/**
+ * Appends a turn, merged into the previous one when the role is the same (Gemini requires
+ * alternation). Function responses stay in a user turn of their own (Gemini 3 rejects siblings);
+ * a user turn without text gets a `" "` filler (an image-only turn is rejected otherwise).
+ */
+function pushContent(contents: Content[], role: 'user' | 'model', parts: Part[]): void {
+  if (parts.length === 0) return;
+  const responses = hasFunctionResponse(parts);
+  const last = contents.at(-1);
+  if (last && last.role === role && hasFunctionResponse(last.parts) === responses) {
+    if (role === 'user' && !responses && !hasText(last.parts) && !hasText(parts)) parts.push(textPart(' '));
+    last.parts.push(...parts);
+    return;
+  }
+  if (role === 'user' && !responses && !hasText(parts)) parts.push(textPart(' '));
+  contents.push({ role, parts });
+}
+
+interface CallMeta {
+  name: string;
+  /** Position among the assistant turn's tool calls: responses are put back in this order. */
+  position: number;
+}
+
+function translateMessages(messages: readonly ChatMessage[]): { system: string[]; contents: Content[] } {
+  const calls = new Map<string, CallMeta>();
+  const system: string[] = [];
+  const contents: Content[] = [];
+  /** The call id each functionResponse part answers, to order them; dropped before sending. */
+  const answers = new Map<Part, string>();
+  for (const m of messages) {
+    switch (m.role) {
+      case 'system':
+      case 'developer': {
+        const text = contentText(m.content);
+        if (text) system.push(text);
+        break;
+      }
+      case 'user':
+        pushContent(contents, 'user', userParts(m.content));
+        break;
+      case 'assistant': {
+        (m.tool_calls ?? []).forEach((call, position) => {
+          if (typeof call.id === 'string') calls.set(splitToolCallId(call.id).id, { name: call.function?.name ?? '', position });
+        });
+        const parts: Part[] =
+          typeof m.content === 'string'
+            ? m.content === '' ? [] : [textPart(m.content)]
+            : (m.content ?? []).flatMap((p) => (p.type === 'text' && typeof p.text === 'string' ? [textPart(p.text)] : []));
+        parts.push(...(m.tool_calls ?? []).map(functionCallPart));
+        pushContent(contents, 'model', parts);
+        break;
+      }
+      case 'tool':
+      case 'function': {
+        const id = typeof m.tool_call_id === 'string' ? splitToolCallId(m.tool_call_id).id : undefined;
+        const name = (id !== undefined ? calls.get(id)?.name : undefined) ?? m.name ?? '';
+        const text = contentText(m.content);
+        const part: Part = { functionResponse: { name, response: text !== undefined ? { content: text } : {} } };
+        if (id !== undefined) answers.set(part, id);
+        pushContent(contents, 'user', [part]);
+        break;
+      }
+    }
+  }
+  // Gemini matches responses to calls by position: put each turn's responses in call order.
+  for (const content of contents) {
+    const slots = content.parts.map((p, i) => (p.functionResponse ? i : -1)).filter((i) => i >= 0);
+    if (slots.length < 2) continue;
+    const order = (p: Part) => calls.get(answers.get(p) ?? '')?.position ?? Number.MAX_SAFE_INTEGER;
+    const sorted = slots.map((i) => content.parts[i]!).sort((a, b) => order(a) - order(b));
+    slots.forEach((slot, k) => (content.parts[slot] = sorted[k]!));
+  }
+  return { system, contents };
+}
+
+function toolConfig(choice: ChatCompletionRequest['tool_choice']): GenerateContentRequest['toolConfig'] {
+  if (choice === undefined || choice === null) return undefined;
+  if (choice === 'none') return { functionCallingConfig: { mode: 'NONE' } };
+  if (choice === 'required') return { functionCallingConfig: { mode: 'ANY' } };
+  if (typeof choice === 'object') return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.function.name] } };
+  return { functionCallingConfig: { mode: 'AUTO' } };
+}
+
+/** `reasoning_effort` -> thinking: Gemini 3 takes a level, Gemini 2.5 a token budget (agentgateway's table). */
+const BUDGET_BY_EFFORT: Readonly<Record<string, number>> = { minimal: 1024, low: 1024, medium: 2048, high: 4096, xhigh: 8192, max: 16384 };
+const LEVEL_BY_EFFORT: Readonly<Record<string, string>> = { minimal: 'minimal', low: 'low', medium: 'medium', high: 'high', xhigh: 'high', max: 'high' };
+
+function thinkingConfig(req: ChatCompletionRequest, model: string): GenerationConfig['thinkingConfig'] {
+  const explicit = req.thinking_config ?? req.thinkingConfig;
+  if (typeof explicit === 'object' && explicit !== null) return explicit as GenerationConfig['thinkingConfig'];
+  const effort = req.reasoning_effort;
+  if (effort === undefined || effort === 'none') return undefined;
+  if (model.includes('gemini-3')) {
+    const level = LEVEL_BY_EFFORT[effort];
+    return level ? { thinkingLevel: level, includeThoughts: true } : undefined;
+  }
+  const budget = BUDGET_BY_EFFORT[effort];
+  return budget ? { thinkingBudget: budget, includeThoughts: true } : undefined;
+}
+
+function generationConfig(req: ChatCompletionRequest, model: string): GenerationConfig | undefined {
+  const stop = typeof req.stop === 'string' ? [req.stop] : Array.isArray(req.stop) ? req.stop : [];
+  const format = req.response_format;
+  const config: GenerationConfig = {
+    ...(typeof req.temperature === 'number' && { temperature: req.temperature }),
+    ...(typeof req.top_p === 'number' && { topP: req.top_p }),
+    ...(typeof req.top_k === 'number' && { topK: req.top_k }),
+    ...(typeof req.frequency_penalty === 'number' && { frequencyPenalty: req.frequency_penalty }),
+    ...(typeof req.presence_penalty === 'number' && { presencePenalty: req.presence_penalty }),
+    ...(typeof (req.max_completion_tokens ?? req.max_tokens) === 'number' && { maxOutputTokens: (req.max_completion_tokens ?? req.max_tokens)! }),
+    ...(stop.length > 0 && { stopSequences: stop }),
+    ...(typeof req.n === 'number' && { candidateCount: req.n }),
+    ...(typeof req.seed === 'number' && { seed: req.seed }),
+    ...(format?.type === 'json_object' && { responseMimeType: 'application/json' }),
+    ...(format?.type === 'json_schema' && {
+      responseMimeType: 'application/json',
+      ...(format.json_schema?.schema && { responseSchema: normalizeGeminiSchema(format.json_schema.schema) }),
+    }),
+  };
+  const thinking = thinkingConfig(req, model);
+  if (thinking) config.thinkingConfig = thinking;
+  return Object.keys(config).length > 0 ? config : undefined;
+}
+
+export function toGenerateContentRequest(req: ChatCompletionRequest, model: string): GenerateContentRequest {
+  const { system, contents } = translateMessages(req.messages);
+  const declarations = (req.tools ?? [])
+    .filter((t) => t.type === 'function' && t.function)
+    .map((t) => ({
+      name: t.function.name,
+      ...(t.function.description !== undefined && { description: t.function.description }),
+      ...(t.function.parameters !== undefined && { parameters: normalizeGeminiSchema(t.function.parameters) }),
+    }));
+  const tools = declarations.length > 0 ? [{ functionDeclarations: declarations }] : undefined;
+  const config = generationConfig(req, model);
+  const tc = toolConfig(req.tool_choice);
+  return {
+    // Gemini rejects a request without contents ("contents is required").
+    contents: contents.length > 0 ? contents : [{ role: 'user', parts: [textPart(' ')] }],
+    ...(system.length > 0 && { systemInstruction: { parts: [textPart(system.join('\n'))] } }),
+    ...(tools && { tools }),
+    ...(tc && { toolConfig: tc }),
+    ...(config && { generationConfig: config }),
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * A Messages adapter for a provider that has a chat completions adapter: the Messages request is
+ * translated to chat completions, the provider's chat adapter builds the call and reads the
+ * answer, and the answer is translated back to Messages. One translation per direction serves
+ * every such provider (OpenAI, Azure OpenAI, custom hosts, Gemini, Vertex AI).
+ */
+import type { ChatCompletionsAdapter, MessagesAdapter } from '../types.js';
+import { anthropicErrorFromOpenAI } from './error-body.js';
+import { ChatToMessagesStream, chatToMessagesResponse } from './chat-to-messages.js';
+import { messagesToChatRequest } from './messages-to-chat.js';
+
+export function messagesViaChat(chat: ChatCompletionsAdapter): MessagesAdapter {
+  const adapter: MessagesAdapter = {
+    streamFormat: chat.streamFormat,
+    buildRequest: (req, target, context) => chat.buildRequest(messagesToChatRequest(req), target, context),
+    translateResponse(body, sentModel) {
+      const translated = chat.translateResponse(body, sentModel);
+      return { ...translated, body: chatToMessagesResponse(translated.body) };
+    },
+    // Usage always: a Messages stream ends with it in `message_delta`.
+    streamTranslator: (sentModel) => new ChatToMessagesStream(chat.streamTranslator(sentModel, true), sentModel),
+    translateError: (status, body, headers) => anthropicErrorFromOpenAI(status, chat.translateError(status, body, headers)),
+  };
+  if (chat.authorize) adapter.authorize = chat.authorize.bind(chat);
+  return adapter;
+}
