@@ -21,7 +21,7 @@ import { EmfMetrics } from './engine/metrics.js';
 import { toGatewayRequest, toStreamingResult, type FunctionUrlEvent, type LambdaContextLike, type StreamingResult } from './http/lambda.js';
 import { createTableClient } from './state/dynamodb-client.js';
 import { DynamoDBStore } from './state/dynamodb.js';
-import { errorResponse } from './engine/errors.js';
+import { errorResponseForPath } from './engine/client-api.js';
 
 const env = process.env;
 const table = env.MODELGATE_TABLE ?? '';
@@ -48,7 +48,7 @@ async function serve(event: FunctionUrlEvent, context: LambdaContextLike): Promi
   } catch (error) {
     dispose();
     logger.log('error', 'internal_error', `request ${request.id} failed before routing: ${(error as Error).message}`, { requestId: request.id });
-    return toStreamingResult(errorResponse(503, 'The gateway has no usable configuration yet.', 'server_error', 'config_unavailable'), () => {});
+    return toStreamingResult(errorResponseForPath(request.path, 503, 'The gateway has no usable configuration yet.', 'server_error', 'config_unavailable'), () => {});
   }
 }
 

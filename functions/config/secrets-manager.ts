@@ -44,6 +44,10 @@ export class SecretsManagerLoader implements SecretsLoader {
         const id = byName.get(`${namespace}/${name}`);
         return id ? this.values.get(id)?.[key] : inline.get(namespace, name, key);
       },
+      entries: (namespace, name) => {
+        const id = byName.get(`${namespace}/${name}`);
+        return id ? this.values.get(id) : inline.entries?.(namespace, name);
+      },
     };
   }
 }

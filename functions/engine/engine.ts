@@ -9,6 +9,7 @@ import { MemoryStore } from '../state/memory.js';
 import type { EvictionStore } from '../state/store.js';
 import { handleChat } from './chat.js';
 import { chatApi, errorResponseFor, messagesApi, type ClientApiSpec } from './client-api.js';
+import { checkClientKey } from './client-auth.js';
 import { DEFAULT_LIMITS, failOpen, type EngineContext, type EngineLimits } from './context.js';
 import { BadRequest, errorResponse } from './errors.js';
 import { handleMessages } from './messages.js';
@@ -108,6 +109,19 @@ export class Engine {
     const endpoint = endpointOf(req.path);
     const api = apiOf(endpoint);
     if (!rule) return errorResponseFor(api, 404, `No route matches ${req.method} ${req.path}.`, 'invalid_request_error', 'route_not_found');
+    if (rule.clientAuth) {
+      const result = checkClientKey(rule.clientAuth, req);
+      if (result !== 'ok') {
+        return errorResponseFor(
+          api,
+          401,
+          result === 'missing' ? 'This gateway needs an API key: send it as `Authorization: Bearer <key>` (or `x-api-key`).' : 'The API key is not valid for this gateway.',
+          'authentication_error',
+          'invalid_api_key',
+          { 'www-authenticate': 'Bearer' },
+        );
+      }
+    }
     if (!endpoint) {
       return errorResponse(404, `Unknown endpoint ${req.path}: modelgate serves /v1/chat/completions, /v1/messages and /v1/models.`, 'invalid_request_error', 'unknown_endpoint');
     }

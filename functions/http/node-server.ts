@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { MAX_REQUEST_BODY } from '../engine/engine.js';
 import { errorBody, errorResponse } from '../engine/errors.js';
+import { errorResponseForPath } from '../engine/client-api.js';
 import type { GatewayRequest, GatewayResponse } from '../engine/types.js';
 
 export type Handler = (req: GatewayRequest) => Promise<GatewayResponse>;
@@ -57,7 +58,7 @@ async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse
   const body = await readRequestBody(req, limits.maxBodyBytes);
   if (body === 'too-large') {
     res.setHeader('connection', 'close');
-    return write(res, errorResponse(413, `The request body is larger than ${limits.maxBodyBytes} bytes.`, 'invalid_request_error', 'request_too_large'), aborter.signal);
+    return write(res, errorResponseForPath(req.url?.split('?')[0] ?? '/', 413, `The request body is larger than ${limits.maxBodyBytes} bytes.`, 'invalid_request_error', 'request_too_large'), aborter.signal);
   }
   if (body === 'aborted') return;
 

@@ -5,8 +5,10 @@
  */
 import { parseDuration } from './duration.js';
 import { compileCondition, CelSyntaxError } from './cel.js';
+import { compileClientKeys, type SecretEntries } from './client-keys.js';
 import type {
   AiSettings,
+  ClientKeyAuth,
   CompiledBackend,
   CompiledConfig,
   CompiledMatch,
@@ -29,7 +31,7 @@ import { bedrockHost, DEFAULT_AZURE_API_VERSION, DEFAULT_BEDROCK_REGION, DEFAULT
 export const DEFAULT_NAMESPACE = 'default';
 
 /** Where provider keys come from: Secrets in the manifests locally, Secrets Manager on AWS. */
-export interface SecretSource {
+export interface SecretSource extends SecretEntries {
   /** The value of `key` in Secret `namespace/name`, or undefined when either is missing. */
   get(namespace: string, name: string, key: string): string | undefined;
 }
@@ -84,6 +86,7 @@ export function manifestSecrets(objects: readonly ManifestObject[]): SecretSourc
       // Own keys only: a `key: toString` missing from the Secret must read as missing, not as a function.
       return values && Object.hasOwn(values, key) ? values[key] : undefined;
     },
+    entries: (namespace, name) => byId.get(`${namespace}/${name}`),
   };
 }
 
@@ -107,7 +110,8 @@ export function compileConfig(objects: readonly ManifestObject[], secrets: Secre
 
   const listeners: Listener[] = gateways.flatMap((g) => g.spec.listeners.map((l) => ({ gateway: idOf(g), name: l.name, port: l.port })));
   const grants = of('ReferenceGrant');
-  const rules = routes.flatMap((route) => compileRoute(route, gateways, backends, policies, grants, problems));
+  const clientKeys = new Map<string, ClientKeyAuth | undefined>();
+  const rules = routes.flatMap((route) => compileRoute(route, gateways, backends, policies, grants, secrets, clientKeys, problems));
 
   // A policy shared by several providers or rules reports its own mistake once.
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
@@ -407,7 +411,7 @@ function trafficFor(policies: readonly PolicyObject[], route: HttpRouteObject, r
   return policies
     .flatMap((p) => (p.spec.traffic ? (p.spec.targetRefs ?? []).filter((r) => applies(p, r)).map((r) => ({ p, level: specificity(r) })) : []))
     .sort((a, b) => a.level - b.level || idOf(b.p).localeCompare(idOf(a.p)))
-    .map(({ p }) => ({ traffic: p.spec.traffic!, at: `${describeObject(p)}: spec.traffic` }));
+    .map(({ p }) => ({ traffic: p.spec.traffic!, at: `${describeObject(p)}: spec.traffic`, namespace: ns(p), id: idOf(p) }));
 }
 
 // ---------------------------------------------------------------- routes
@@ -418,6 +422,8 @@ function compileRoute(
   backends: ReadonlyMap<string, CompiledBackend>,
   policies: readonly PolicyObject[],
   grants: readonly ReferenceGrantObject[],
+  secrets: SecretSource,
+  clientKeys: Map<string, ClientKeyAuth | undefined>,
   problems: string[],
 ): CompiledRule[] {
   const where = describeObject(route);
@@ -467,8 +473,14 @@ function compileRoute(
     const traffic = trafficFor(policies, route, rule.name, parentIds);
     let retry: RetrySettings = {};
     let requestTimeoutMs: number | undefined;
-    for (const { traffic: t, at } of traffic) {
+    let clientAuth: ClientKeyAuth | undefined;
+    for (const { traffic: t, at, namespace, id } of traffic) {
       if (t.timeouts?.request) requestTimeoutMs = parseDuration(t.timeouts.request);
+      if (t.apiKeyAuthentication) {
+        // One policy often covers many rules: compile its keys (and report its problems) once.
+        if (!clientKeys.has(id)) clientKeys.set(id, compileClientKeys(t.apiKeyAuthentication, namespace, secrets, `${at}.apiKeyAuthentication`, problems));
+        clientAuth = clientKeys.get(id);
+      }
       // A more specific `retry` replaces a less specific one whole (policies merge per field), so a
       // Gateway's `codes` do not leak into a route's retry that leaves them out.
       if (t.retry) retry = compileRetry(t.retry, `${at}.retry`, problems);
@@ -485,6 +497,7 @@ function compileRoute(
       retry,
       ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
       ...(attemptTimeoutMs !== undefined && { attemptTimeoutMs }),
+      ...(clientAuth && { clientAuth }),
     };
   });
 }

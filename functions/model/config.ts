@@ -59,6 +59,15 @@ export interface CompiledBackend {
   providers: ReadonlyArray<CompiledProvider>;
 }
 
+/** `traffic.apiKeyAuthentication`, compiled: only SHA-256 digests of the keys are kept. */
+export interface ClientKeyAuth {
+  mode: 'Strict' | 'Optional' | 'Permissive';
+  /** Where the key is read; absent: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
+  location?: { header?: { name: string; prefix?: string }; queryParameter?: { name: string }; cookie?: { name: string } };
+  /** SHA-256 of each accepted key, 32 bytes each. */
+  keyDigests: readonly Buffer[];
+}
+
 export interface RetrySettings {
   /** Retries after the first attempt; the engine adds 1. Absent: every candidate once. */
   attempts?: number;
@@ -98,6 +107,8 @@ export interface CompiledRule {
   /** Per-attempt deadline (route `timeouts.backendRequest`). */
   attemptTimeoutMs?: number;
   retry: RetrySettings;
+  /** Client API keys the rule requires (from a traffic policy). */
+  clientAuth?: ClientKeyAuth;
 }
 
 export interface Listener {

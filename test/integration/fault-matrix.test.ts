@@ -27,7 +27,9 @@ import { closedPort } from '../support/harness.js';
 import { functionUrlEvent, installAwsLambdaGlobal, invoke, type StreamingHandler } from '../support/lambda-runtime.js';
 
 const PROVIDER_KEY = 'sk-ant-api03-MATRIXKEY-provider-0123456789abcdef';
+const CLIENT_KEY = 'mg-client-CLIENTKEY-0123456789abcdef';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:matrix-key-AbCdEf';
+const CLIENT_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:matrix-clients-AbCdEf';
 const TABLE = 'modelgate-matrix';
 
 interface Row {
@@ -82,6 +84,10 @@ function manifests(simPort: number, deadPort: number): string {
 kind: Secret
 metadata: { name: key, namespace: matrix }
 stringData: { Authorization: ${PROVIDER_KEY} }`,
+    `apiVersion: v1
+kind: Secret
+metadata: { name: client-keys, namespace: matrix }
+stringData: { matrix: ${CLIENT_KEY} }`,
   ];
   for (const cond of Object.keys(CONDITIONS) as Condition[]) {
     ROWS.forEach((row, i) => {
@@ -107,6 +113,13 @@ spec:
   backend:
     health:
       ${CONDITIONS[cond] ? `unhealthyCondition: "${CONDITIONS[cond]}"\n      ` : ''}eviction: { duration: 60s }`);
+      // Clients authenticate on every route: the matrix also proves their key is never echoed.
+      docs.push(`apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayPolicy
+metadata: { name: ${name}-clients, namespace: matrix }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: ${name} }]
+  traffic: { apiKeyAuthentication: { secretRef: { name: client-keys } } }`);
       docs.push(`apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: ${name}, namespace: matrix }
@@ -201,6 +214,7 @@ describe('the fault matrix', () => {
     // Secrets: nothing any platform logged or returned carries the provider key.
     expect(everything.join('\n')).not.toContain(PROVIDER_KEY);
     expect(everything.join('\n')).not.toContain('MATRIXKEY');
+    expect(everything.join('\n')).not.toContain('CLIENTKEY');
   });
 
   describe('through modelgate serve', () => {
@@ -217,7 +231,7 @@ describe('the fault matrix', () => {
 
     it('behaves as the matrix says, row by row', async () => {
       const table = await runMatrix('serve', async (path, body) => {
-        const res = await fetch(`${served.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+        const res = await fetch(`${served.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
         const reply = { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
         everything.push(JSON.stringify(reply));
         return reply;
@@ -236,7 +250,7 @@ describe('the fault matrix', () => {
 
     beforeAll(async () => {
       db = await startDynalite([TABLE]);
-      sm = await startFakeSecretsManager({ [SECRET_ARN]: JSON.stringify({ Authorization: PROVIDER_KEY }) });
+      sm = await startFakeSecretsManager({ [SECRET_ARN]: JSON.stringify({ Authorization: PROVIDER_KEY }), [CLIENT_ARN]: JSON.stringify({ matrix: CLIENT_KEY }) });
       Object.assign(process.env, {
         MODELGATE_TABLE: TABLE,
         MODELGATE_STATE_STALENESS_MS: '0',
@@ -249,7 +263,8 @@ describe('the fault matrix', () => {
       const client = db.client();
       for (const o of parseManifests([{ name: 'matrix.yaml', text: yaml }]).objects) {
         // The key goes to Secrets Manager; the Secret item only names it, as the components write it.
-        const item = o.kind === 'Secret' ? { apiVersion: 'v1' as const, kind: 'Secret' as const, metadata: { ...o.metadata, annotations: { [SECRET_ARN_ANNOTATION]: SECRET_ARN } } } : o;
+        const arn = o.metadata.name === 'client-keys' ? CLIENT_ARN : SECRET_ARN;
+        const item = o.kind === 'Secret' ? { apiVersion: 'v1' as const, kind: 'Secret' as const, metadata: { ...o.metadata, annotations: { [SECRET_ARN_ANNOTATION]: arn } } } : o;
         await client.send(new PutItemCommand({ TableName: TABLE, Item: configItem(item) }));
       }
       installAwsLambdaGlobal();
@@ -268,7 +283,7 @@ describe('the fault matrix', () => {
 
     it('behaves as the matrix says, row by row', async () => {
       await runMatrix('lambda', async (path, body) => {
-        const res = await invoke(handler, functionUrlEvent('POST', path, body));
+        const res = await invoke(handler, functionUrlEvent('POST', path, body, { headers: { authorization: `Bearer ${CLIENT_KEY}` } }));
         const reply = { status: res.statusCode, headers: res.headers, body: res.body };
         everything.push(JSON.stringify(reply));
         return reply;

@@ -39,6 +39,39 @@ export const retryPolicy = z.strictObject({
 /** `traffic` fields the CRD refuses with `phase: PreRouting`. */
 const POST_ROUTING_ONLY = ['buffer', 'csrf', 'delay', 'directResponse', 'headerModifiers', 'hostRewrite', 'rateLimit', 'retry', 'timeouts'];
 
+const credentialLocation = z
+  .strictObject({
+    header: z.strictObject({ name: z.string().min(1).max(256).regex(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/), prefix: z.string().min(1).max(256).optional() }).optional(),
+    queryParameter: z.strictObject({ name: z.string().min(1).max(256) }).optional(),
+    cookie: z.strictObject({ name: z.string().min(1).max(256) }).optional(),
+    expression: unsupported().optional(),
+  })
+  .superRefine((loc, ctx) => {
+    if (countPresent(loc, ['header', 'queryParameter', 'cookie', 'expression']) !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'exactly one of the fields in [header queryParameter cookie expression] must be set' });
+    }
+  });
+
+/** Client API keys, in agentgateway's shape: a Secret whose entries are keys (raw, or `{"keyHash": "sha256:<hex>"}`). */
+export const apiKeyAuthentication = z
+  .strictObject({
+    mode: z.enum(['Strict', 'Optional', 'Permissive']).default('Strict'),
+    location: credentialLocation.optional(),
+    secretRef: z.strictObject({ name: z.string().min(1).max(253), group: z.string().optional(), kind: z.string().optional() }).optional(),
+    secretSelector: unsupported().optional(),
+    configMapSelector: unsupported().optional(),
+  })
+  .superRefine((auth, ctx) => {
+    if (countPresent(auth, ['secretRef', 'secretSelector', 'configMapSelector']) !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'exactly one of the fields in [secretRef secretSelector configMapSelector] must be set' });
+    }
+    if (auth.secretRef && ((auth.secretRef.group ?? '') !== '' || (auth.secretRef.kind ?? 'Secret') !== 'Secret')) {
+      ctx.addIssue({ code: 'custom', path: ['secretRef'], message: 'credential sources other than a core Secret is not supported by modelgate yet' });
+    }
+  });
+
+export type ApiKeyAuthenticationSpec = z.infer<typeof apiKeyAuthentication>;
+
 export const trafficPolicy = z
   .strictObject({
     phase: z.enum(['PostRouting', 'PreRouting']).optional(),
@@ -48,7 +81,7 @@ export const trafficPolicy = z
       .strictObject({ request: duration(1, 'request must be at least 1ms').optional() })
       .superRefine(atLeastOne(['request']))
       .optional(),
-    apiKeyAuthentication: unsupported().optional(),
+    apiKeyAuthentication: apiKeyAuthentication.optional(),
     authorization: unsupported().optional(),
     basicAuthentication: unsupported().optional(),
     buffer: unsupported().optional(),
