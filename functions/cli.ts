@@ -11,7 +11,7 @@ import { describeConfig } from './config/describe.js';
 import { ConfigError } from './model/compile.js';
 import type { CompiledConfig } from './model/config.js';
 import { Engine } from './engine/engine.js';
-import { createLogger, type LogFormat, type Logger } from './engine/log.js';
+import { batchedStderr, createLogger, type LogFormat, type Logger } from './engine/log.js';
 import { createGatewayServer, listen } from './http/node-server.js';
 import { startSimulator } from './simulator/server.js';
 import type { EvictionStore } from './state/store.js';
@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const format = (values['log-format'] ?? 'text') as LogFormat;
   if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json, not ${format}`);
-  const logger = createLogger(format);
+  const logger = createLogger(format, batchedStderr());
   const port = values.port === undefined ? undefined : parsePort(values.port, '--port');
   const host = values.host ?? '127.0.0.1';
 

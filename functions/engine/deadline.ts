@@ -5,31 +5,36 @@
  */
 
 export class Deadline {
-  private readonly controller = new AbortController();
+  private readonly controller: AbortController | undefined;
   private timer: NodeJS.Timeout | undefined;
   private fired = false;
-  private readonly unlink: () => void;
+  private readonly unlink: () => void = () => {};
 
   constructor(
-    parent: AbortSignal,
+    private readonly parent: AbortSignal,
     readonly ms: number | undefined,
     readonly label: string,
   ) {
-    const onParent = () => this.controller.abort(parent.reason);
-    if (parent.aborted) this.controller.abort(parent.reason);
+    // No deadline of its own: follow the parent's signal as is (no controller, no listener — this
+    // runs on every request, and most routes set no request timeout).
+    if (ms === undefined || ms === Infinity) return;
+    const controller = new AbortController();
+    this.controller = controller;
+    const onParent = () => controller.abort(parent.reason);
+    if (parent.aborted) controller.abort(parent.reason);
     else parent.addEventListener('abort', onParent, { once: true });
     this.unlink = () => parent.removeEventListener('abort', onParent);
-    if (ms !== undefined && ms !== Infinity && !parent.aborted) {
+    if (!parent.aborted) {
       this.timer = setTimeout(() => {
         this.fired = true;
-        this.controller.abort(new Error(`${label} of ${ms} ms reached`));
+        controller.abort(new Error(`${label} of ${ms} ms reached`));
       }, ms);
       this.timer.unref?.();
     }
   }
 
   get signal(): AbortSignal {
-    return this.controller.signal;
+    return this.controller?.signal ?? this.parent;
   }
 
   /** True when this deadline's own timer aborted the signal. */

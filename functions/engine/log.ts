@@ -27,6 +27,31 @@ export function createLogger(format: LogFormat, write: (line: string) => void = 
   };
 }
 
+/**
+ * Lines to stderr, written in batches: one write per turn of the event loop instead of one per
+ * line (a synchronous syscall on the request path). For long-running servers only — a Lambda
+ * can be frozen before a batch is flushed, so the handler writes line by line.
+ */
+export function batchedStderr(): (line: string) => void {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join('\n') + '\n';
+    pending = [];
+    process.stderr.write(text);
+  };
+  process.once('exit', flush);
+  return (line) => {
+    pending.push(line);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+}
+
 /** For tests and embedding: keeps every entry. */
 export class MemoryLogger implements Logger {
   readonly entries: Array<{ level: LogLevel; event: string; message: string; fields: LogFields }> = [];
