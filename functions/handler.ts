@@ -37,6 +37,9 @@ const config = new TableConfigSource({
 const store = new DynamoDBStore({ client, table, logger, stalenessMs: Number(env.MODELGATE_STATE_STALENESS_MS ?? 1_000) });
 const metrics = new EmfMetrics(process.env.MODELGATE_METRICS_NAMESPACE ?? 'modelgate');
 let engine: Engine | undefined;
+// Start loading the config during the init phase (which Lambda runs with a full CPU, before the
+// first invocation): the first request then waits for what is left of it, if anything.
+void config.refresh();
 
 async function serve(event: FunctionUrlEvent, context: LambdaContextLike): Promise<StreamingResult> {
   const { request, dispose } = toGatewayRequest(event, context);

@@ -23,7 +23,8 @@ export function describeConfig(config: CompiledConfig): string[] {
 
 function providerText(p: CompiledProvider): string {
   const where = p.target.baseUrl + (p.target.path ?? p.target.pathPrefix ?? '');
-  return `${p.name} (${p.target.kind}${p.target.model ? ` ${p.target.model}` : ''} at ${where}${p.target.apiKey ? ', key set' : ', no key'})`;
+  const credential = p.target.kind === 'bedrock' ? 'SigV4 from the AWS credential chain' : p.target.apiKey ? (p.target.kind === 'vertexai' ? 'token set' : 'key set') : 'no key';
+  return `${p.name} (${p.target.kind}${p.target.model ? ` ${p.target.model}` : ''} at ${where}, ${credential})`;
 }
 
 function healthText(p: CompiledProvider): string {
