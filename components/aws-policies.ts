@@ -3,7 +3,13 @@
  * and its permissions — exactly the calls the handler makes (functions/state/dynamodb.ts,
  * functions/config/table-source.ts, functions/config/secrets-manager.ts), on exactly the resources
  * the components created. No statement has a `*` resource.
+ *
+ * The one wildcard is the Region of a foundation model reached through a Bedrock inference
+ * profile (`arn:aws:bedrock:*::foundation-model/<model>`): that statement holds only with
+ * `bedrock:InferenceProfileArn` equal to the profile's ARN, so it admits no direct call to the
+ * model anywhere — only the calls that profile routes, to the Regions AWS defines for it.
  */
+import type { BedrockGrants } from './bedrock.js';
 
 export interface PolicyStatement {
   Sid?: string;
@@ -11,6 +17,7 @@ export interface PolicyStatement {
   Action: string | string[];
   Resource?: string | string[];
   Principal?: Record<string, string>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 export interface PolicyDocument {
@@ -44,10 +51,39 @@ export function gatewayPolicy(tableArn: string, logGroupArn: string): PolicyDocu
   };
 }
 
-/** Reading the provider keys one component stored: those secrets' ARNs, nothing else. */
-export function secretsPolicy(secretArns: readonly string[]): PolicyDocument {
+/**
+ * Reading the secrets one component stored: its provider keys and its client API keys (their
+ * digests), those secrets' ARNs, nothing else.
+ */
+export function secretsPolicy(providerKeyArns: readonly string[], clientKeyArns: readonly string[] = []): PolicyDocument {
+  const statements: PolicyStatement[] = [];
+  if (providerKeyArns.length > 0) statements.push({ Sid: 'ProviderKeys', Effect: 'Allow', Action: SECRET_ACTIONS, Resource: [...providerKeyArns] });
+  if (clientKeyArns.length > 0) statements.push({ Sid: 'ClientKeys', Effect: 'Allow', Action: SECRET_ACTIONS, Resource: [...clientKeyArns] });
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** What the bedrock provider calls (Converse and ConverseStream authorize as these two). */
+export const BEDROCK_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
+/** A provider's `guardrail`, applied by Bedrock during the call, on the caller's permission. */
+export const GUARDRAIL_ACTIONS = ['bedrock:ApplyGuardrail'];
+
+/** Invoking exactly the models of one Backend's bedrock providers (components/bedrock.ts computes the ARNs). */
+export function bedrockPolicy(grants: BedrockGrants): PolicyDocument {
+  if (grants.models.length === 0) throw new Error('bedrockPolicy: no model to grant');
   return {
     Version: '2012-10-17',
-    Statement: [{ Sid: 'ProviderKeys', Effect: 'Allow', Action: SECRET_ACTIONS, Resource: [...secretArns] }],
+    Statement: [
+      { Sid: 'BedrockModels', Effect: 'Allow', Action: BEDROCK_ACTIONS, Resource: [...grants.models] },
+      ...grants.viaProfiles.map(
+        (v, i): PolicyStatement => ({
+          Sid: `BedrockViaInferenceProfile${i + 1}`,
+          Effect: 'Allow',
+          Action: BEDROCK_ACTIONS,
+          Resource: [...v.models],
+          Condition: { ArnEquals: { 'bedrock:InferenceProfileArn': v.profileArn } },
+        }),
+      ),
+      ...(grants.guardrails.length > 0 ? [{ Sid: 'BedrockGuardrails', Effect: 'Allow' as const, Action: GUARDRAIL_ACTIONS, Resource: [...grants.guardrails] }] : []),
+    ],
   };
 }

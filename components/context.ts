@@ -18,8 +18,10 @@ export interface GatewayContext {
   /** The gateway's object, validated: `now` when its args were plain. */
   parsed: pulumi.Output<ManifestObject>;
   parsedNow: ManifestObject | undefined;
-  /** `namespace/name` of the Secrets the components of this gateway hold keys in, when known at construction. */
+  /** `namespace/name` of the Secrets the components of this gateway hold provider keys in, when known at construction. */
   knownSecrets: Set<string>;
+  /** `namespace/name` of the Secrets the Policies of this gateway hold client API keys (digests) in, likewise. */
+  knownClientKeySecrets: Set<string>;
   kubernetes?: { provider: pulumi.ProviderResource | undefined };
   aws?: {
     provider: pulumi.ProviderResource | undefined;

@@ -158,6 +158,7 @@ export class Gateway extends pulumi.ComponentResource {
       parsed: rendered.parsed,
       parsedNow: rendered.now?.parsed,
       knownSecrets: new Set(),
+      knownClientKeySecrets: new Set(),
     };
 
     if (args.platform === Platform.Kubernetes) {

@@ -1,7 +1,9 @@
 /**
  * `Policy`: an `AgentgatewayPolicy` — `backend` policies (health and eviction, auth, timeouts, ai)
  * attached to Backends (or one provider of a Backend, by `sectionName`), and `traffic` policies
- * (retries, request timeouts) attached to Routes or to the Gateway.
+ * (retries, request timeouts, client API keys) attached to Routes or to the Gateway. Client keys
+ * given as `traffic.apiKeyAuthentication.keys` go, as SHA-256 digests, into a Secret
+ * `<name>-client-keys` the component creates; the object refers to it with `secretRef`.
  */
 import type * as pulumi from '@pulumi/pulumi';
 import type { Backend } from './backend.js';
@@ -25,7 +27,7 @@ export interface PolicyArgs {
   targetRefs: PolicyTarget[];
   /** `spec.backend`: health, auth, http, tcp and ai policies for the targeted Backends. */
   backend?: BackendPoliciesArgs;
-  /** `spec.traffic`: retry and timeouts for the targeted Routes or Gateway. */
+  /** `spec.traffic`: retry, timeouts and client API keys (`apiKeyAuthentication`) for the targeted Routes or Gateway. */
   traffic?: pulumi.Input<TrafficPolicyArgs>;
 }
 

@@ -7,7 +7,12 @@
  * writes a `secretRef` to a Secret in its place. On Kubernetes that Secret holds the key
  * (`stringData.Authorization`); on AWS its config item holds only the ARN of the Secrets Manager
  * secret that does (`SECRET_ARN_ANNOTATION`).
+ *
+ * Client API keys (`traffic.apiKeyAuthentication.keys`) likewise: `extractClientKeys` moves them
+ * out and writes `secretRef` to the Policy's `<name>-client-keys` Secret, whose entries hold only
+ * their SHA-256 digests (`{"keyHash": "sha256:<hex>"}`, agentgateway's form).
  */
+import { sha256 } from '../functions/model/client-keys.js';
 import { SECRET_ARN_ANNOTATION } from '../functions/state/table-layout.js';
 
 export const GATEWAY_API_VERSION = 'gateway.networking.k8s.io/v1';
@@ -130,11 +135,14 @@ export function extractKeys<K, N>(kind: ComponentKind, spec: Plain, nameFor: (in
   return { spec: copy, keys };
 }
 
-/** Paths of `auth.key` fields still in a (resolved) spec: keys that came inside an Output. */
+/** Paths of `auth.key` and client `keys` fields still in a (resolved) spec: keys that came inside an Output. */
 export function leftoverKeys(kind: ComponentKind, spec: Plain): string[] {
-  return authBlocks(kind, spec)
+  const paths = authBlocks(kind, spec)
     .filter((b) => b.auth.key !== undefined && b.auth.key !== KEY_PLACEHOLDER)
     .map((b) => `${b.path}.key`);
+  const traffic = kind === 'AgentgatewayPolicy' ? spec.traffic : undefined;
+  if (isObject(traffic) && isObject(traffic.apiKeyAuthentication) && traffic.apiKeyAuthentication.keys !== undefined) paths.push(CLIENT_KEYS_PATH);
+  return paths;
 }
 
 function authBlocks(kind: ComponentKind, spec: Plain): AuthBlock[] {
@@ -158,6 +166,65 @@ function authBlocks(kind: ComponentKind, spec: Plain): AuthBlock[] {
     }
   }
   return blocks;
+}
+
+// ---------------------------------------------------------------- client API keys
+
+/** The Secret a Policy keeps its client keys' digests in. */
+export function clientKeysSecretName(owner: string): string {
+  return `${owner}-client-keys`;
+}
+
+/** Where client keys are written in a Policy's args. */
+export const CLIENT_KEYS_PATH = 'traffic.apiKeyAuthentication.keys';
+
+/**
+ * One Secret entry per key, `key-1`, `key-2`, ...: `{"keyHash": "sha256:<hex>"}` of the key
+ * without surrounding whitespace (the data plane trims what a client presents, so a key with
+ * surrounding whitespace could never match otherwise).
+ */
+export function clientKeyEntries(keys: readonly string[]): Record<string, string> {
+  return Object.fromEntries(keys.map((key, i) => [`key-${i + 1}`, JSON.stringify({ keyHash: `sha256:${sha256(key.trim()).toString('hex')}` })]));
+}
+
+/** A Secret of entries (client keys' digests), as a Kubernetes object. */
+export function kubernetesSecretOf(meta: Meta, stringData: Record<string, string>): Manifest {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: meta.name, namespace: meta.namespace }, type: 'Opaque', stringData };
+}
+
+/** `{"key-1": "{\"keyHash\": ...}"}`: the JSON object of entries a Secrets Manager secret holds (what functions/config/secrets-manager.ts reads). */
+export function entriesSecretString(entries: Record<string, string>): string {
+  return JSON.stringify(entries);
+}
+
+/** A field problem, by arg path. */
+export interface PathProblem {
+  path: string;
+  message: string;
+}
+
+/**
+ * Moves a Policy's `traffic.apiKeyAuthentication.keys` out of its spec (a copy): the block gets
+ * `secretRef: { name }` instead, and the keys are returned as given (an array of keys, or one
+ * Input of an array). `keys` and `secretRef` exclusive, one of them required: a problem otherwise,
+ * without the keys in the spec. Walks plain objects only: keys inside an Output are found later by
+ * `leftoverKeys`.
+ */
+export function extractClientKeys<K, N>(kind: ComponentKind, spec: Plain, secretName: N): { spec: Plain; keys?: K; problems: PathProblem[] } {
+  const copy = copyPlain(spec) as Plain;
+  const traffic = kind === 'AgentgatewayPolicy' ? copy.traffic : undefined;
+  if (!isObject(traffic) || !isObject(traffic.apiKeyAuthentication)) return { spec: copy, problems: [] };
+  const { keys, ...rest } = traffic.apiKeyAuthentication;
+  const sources = ['secretRef', 'secretSelector', 'configMapSelector'].filter((f) => rest[f] !== undefined);
+  const where = 'traffic.apiKeyAuthentication';
+  if (keys === undefined) {
+    return sources.length === 0 ? { spec: copy, problems: [{ path: where, message: 'exactly one of the fields in [keys secretRef] must be set' }] } : { spec: copy, problems: [] };
+  }
+  traffic.apiKeyAuthentication = rest;
+  if (sources.length > 0) return { spec: copy, problems: [{ path: where, message: `exactly one of the fields in [keys ${sources.join(' ')}] must be set` }] };
+  if (Array.isArray(keys) && keys.length === 0) return { spec: copy, problems: [{ path: CLIENT_KEYS_PATH, message: 'should have at least 1 items' }] };
+  traffic.apiKeyAuthentication = { ...rest, secretRef: { name: secretName } };
+  return { spec: copy, keys: keys as K, problems: [] };
 }
 
 // ---------------------------------------------------------------- helpers

@@ -1,8 +1,9 @@
 /**
  * The args of the components, in agentgateway's and Gateway API's field names and nesting
  * (`AgentgatewayBackend.spec`, `AgentgatewayPolicy.spec`, `HTTPRoute.spec`, `Gateway.spec`).
- * Every field is a `pulumi.Input`, except the containers on the way to an `auth.key`: each key
- * becomes a Secret of its own, so where keys are must be known when the component is constructed.
+ * Every field is a `pulumi.Input`, except the containers on the way to an `auth.key` or to client
+ * API keys (`traffic.apiKeyAuthentication.keys`): keys become Secrets, so where they are must be
+ * known when the component is constructed.
  *
  * Only the fields modelgate serves are typed (README: "supported kinds and fields"); anything else
  * reaches validation as written and is refused there, by name.
@@ -97,10 +98,56 @@ export interface ModelArgs {
   model?: Input<string>;
 }
 
-/** One provider: exactly one of `openai`, `anthropic`; `host` + `port` means plain HTTP to that address. */
+/**
+ * `bedrock`: Converse / ConverseStream in `region` (default `us-east-1`), signed with the
+ * gateway's AWS credentials — on AWS, the Lambda's role, which the component allows to invoke
+ * exactly `model` (and, for an inference profile, the foundation model it routes to).
+ */
+export interface BedrockArgs {
+  /**
+   * A foundation model id (`anthropic.claude-sonnet-4-6`), a cross-Region inference profile id
+   * (`us.anthropic.claude-…`, `eu.…`, `apac.…`, `global.…`) or an ARN. Required on AWS: without it
+   * each client picks the model, which no grant short of every model covers.
+   */
+  model?: Input<string>;
+  /** Default `us-east-1`. */
+  region?: Input<string>;
+  /** A guardrail applied to every call (on AWS the role may apply exactly this one). */
+  guardrail?: Input<{ identifier: Input<string>; version: Input<string> }>;
+}
+
+/** `vertexai`: Gemini (or Claude) on Vertex AI; the token comes from `policies.auth`. */
+export interface VertexAiArgs {
+  projectId: Input<string>;
+  /** Default `global`. */
+  region?: Input<string>;
+  model?: Input<string>;
+}
+
+/** `azureopenai`: an Azure OpenAI resource; the key comes from `policies.auth`. */
+export interface AzureOpenAiArgs {
+  /** `my-resource.openai.azure.com`. */
+  endpoint: Input<string>;
+  deploymentName?: Input<string>;
+  /** Default `v1`; a dated version needs `deploymentName`. */
+  apiVersion?: Input<string>;
+}
+
+/** `custom`: an OpenAI- or Anthropic-compatible host (vLLM, Ollama) at the provider's `host` + `port`. */
+export interface CustomProviderArgs {
+  formats: Input<Array<Input<{ type: Input<'Completions' | 'Messages'>; path?: Input<string> }>>>;
+  model?: Input<string>;
+}
+
+/** One provider: exactly one kind (`openai`, `anthropic`, `bedrock`, ...); `host` + `port` means plain HTTP to that address. */
 export interface ProviderArgs {
   openai?: Input<ModelArgs>;
   anthropic?: Input<ModelArgs>;
+  bedrock?: Input<BedrockArgs>;
+  gemini?: Input<ModelArgs>;
+  vertexai?: Input<VertexAiArgs>;
+  azureopenai?: Input<AzureOpenAiArgs>;
+  custom?: Input<CustomProviderArgs>;
   host?: Input<string>;
   port?: Input<number>;
   path?: Input<string>;
@@ -140,10 +187,36 @@ export interface RetryArgs {
   condition?: Input<string>;
 }
 
+/** Where clients present their key; default `Authorization: Bearer <key>` (or `x-api-key`). Exactly one field. */
+export interface CredentialLocationArgs {
+  header?: Input<{ name: Input<string>; prefix?: Input<string> }>;
+  queryParameter?: Input<{ name: Input<string> }>;
+  cookie?: Input<{ name: Input<string> }>;
+}
+
+/**
+ * `apiKeyAuthentication`: requests must present one of the client API keys. Exactly one of:
+ * - `keys`: the keys themselves — pass Pulumi secrets (`config.requireSecret('clientKey')`); the
+ *   component stores only their SHA-256 digests (`{"keyHash": "sha256:<hex>"}`) in a Secret
+ *   `<policy name>-client-keys` (Kubernetes) or in AWS Secrets Manager, and writes `secretRef` in
+ *   their place: the equivalent of `kubectl create secret` with hashed entries.
+ * - `secretRef`: a Secret whose entries are keys (raw, or `{"key"}` / `{"keyHash"}` JSON) that you
+ *   manage yourself (Kubernetes), or another Policy's `<name>-client-keys` (both platforms).
+ * The block itself is a plain object when it holds `keys` (its fields may be Outputs).
+ */
+export interface ApiKeyAuthenticationArgs {
+  /** `Strict` (default): a key is required; `Optional`: a wrong key is refused, none is allowed; `Permissive`: never refuses. */
+  mode?: Input<'Strict' | 'Optional' | 'Permissive'>;
+  location?: Input<CredentialLocationArgs>;
+  keys?: Input<Input<string>[]>;
+  secretRef?: Input<{ name: Input<string>; group?: Input<string>; kind?: Input<string> }>;
+}
+
 export interface TrafficPolicyArgs {
   phase?: Input<'PostRouting' | 'PreRouting'>;
   retry?: Input<RetryArgs>;
   timeouts?: Input<{ request?: Input<string> }>;
+  apiKeyAuthentication?: ApiKeyAuthenticationArgs;
 }
 
 // ---------------------------------------------------------------- Gateway API

@@ -61,21 +61,27 @@ export interface ReferenceContext {
   platform: 'kubernetes' | 'aws';
   /** The gateway's own object, parsed. */
   gateway: ManifestObject | undefined;
-  /** `namespace/name` of the Secrets the components of this gateway hold keys in. */
+  /** `namespace/name` of the Secrets the components of this gateway hold provider keys in. */
   knownSecrets: ReadonlySet<string>;
+  /** `namespace/name` of the Secrets the components of this gateway hold client API keys (digests) in. */
+  knownClientKeySecrets?: ReadonlySet<string>;
 }
 
 /**
  * Compiles `object` with stand-ins for what it refers to, as the data plane compiles the whole
  * config, and throws the problems. On Kubernetes a Secret or a Gateway the components do not
  * manage may exist in the cluster, so references to them are taken on trust; on AWS the table
- * holds only what the components write, so they must be this gateway's.
+ * holds only what the components write, so they must be this gateway's (and of the right sort:
+ * a provider key's Secret for `auth.secretRef`, a client keys' Secret for `apiKeyAuthentication`).
  */
 export function checkReferences(owner: Owner, object: ManifestObject, context: ReferenceContext): void {
   const objects: ManifestObject[] = [object, ...standIns(object, context)];
   const secrets: SecretSource = {
     get: (namespace, name, key) =>
       context.platform === 'kubernetes' || (context.knownSecrets.has(`${namespace}/${name}`) && key === SECRET_KEY) ? 'placeholder' : undefined,
+    // Client API keys: a Secret of entries, each a key or a digest.
+    entries: (namespace, name) =>
+      context.platform === 'kubernetes' || context.knownClientKeySecrets?.has(`${namespace}/${name}`) ? { 'stand-in': 'placeholder' } : undefined,
   };
   try {
     compileConfig(objects, secrets);

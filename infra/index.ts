@@ -10,6 +10,8 @@
  *   modelgate:firstModel   the first group's model (`claude-opus-4-6-FAKE` shows a failover, as the tutorial does)
  *   modelgate:namespace    default `agentgateway-system`
  *   modelgate:authType     aws: `NONE` (default here: the tutorial's curl has no credentials) or `AWS_IAM`
+ *   modelgate:clientApiKey a secret: when set, the route requires it (`Authorization: Bearer <key>` or
+ *                          `x-api-key: <key>`); only its SHA-256 digest is stored
  */
 import * as pulumi from '@pulumi/pulumi';
 import { Backend, FunctionUrlAuthType, Gateway, Platform, Policy, Route, type GatewayArgs } from '../components/index.js';
@@ -25,6 +27,7 @@ if (authType !== FunctionUrlAuthType.None && authType !== FunctionUrlAuthType.Aw
 }
 const namespace = config.get('namespace') ?? 'agentgateway-system';
 const apiKey = config.requireSecret('anthropicApiKey');
+const clientApiKey = config.getSecret('clientApiKey');
 
 const gatewayArgs: GatewayArgs =
   platform === Platform.Kubernetes
@@ -59,11 +62,16 @@ new Policy('failover-health', {
   },
 });
 
-new Route('openshell-openai', {
+const route = new Route('openshell-openai', {
   gateway,
   parentRefs: [gateway],
   rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/v1' } }], backendRefs: [backend] }],
 });
+
+// A client key, when configured: requests without it get a 401 and never reach Anthropic.
+if (clientApiKey) {
+  new Policy('client-auth', { gateway, targetRefs: [route], traffic: { apiKeyAuthentication: { keys: [clientApiKey] } } });
+}
 
 /** Where to send the tutorial's requests: `curl "$(pulumi stack output url)/v1/chat/completions" ...`. */
 export const url = gateway.url;

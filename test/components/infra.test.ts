@@ -1,8 +1,9 @@
 /**
  * infra/index.ts — the program Pulumi.yaml runs — under mocks, on both platforms: the config keys
- * it reads (`modelgate:platform`, the secret `modelgate:anthropicApiKey`), the tutorial it
- * builds, and the `url` it exports.
+ * it reads (`modelgate:platform`, the secrets `modelgate:anthropicApiKey` and, optional,
+ * `modelgate:clientApiKey`), the tutorial it builds, and the `url` it exports.
  */
+import { createHash } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { validateObject } from '../../functions/model/validate.js';
@@ -11,13 +12,14 @@ import { formatViolation, loadCrdValidators } from '../support/crd-validator.js'
 import { FUNCTION_URL, isSecretInput, ofType, plain, setupMocks, settle, valueOf, type Recorded } from './mocks.js';
 
 const KEY = 'sk-ant-infra-test';
+const CLIENT_KEY = 'mg-infra-client-key-0123456789';
 
-/** Sets the stack's config as `pulumi config set` would, then runs the program (a fresh copy of it). */
+/** Sets the stack's config as `pulumi config set` would (`--secret` for the keys), then runs the program (a fresh copy of it). */
 async function run(config: Record<string, string>, options: { gatewayAddress?: string } = {}) {
   const recorded = await setupMocks(options);
   pulumi.runtime.setAllConfig(
     Object.fromEntries(Object.entries({ 'modelgate:anthropicApiKey': KEY, ...config }).map(([k, v]) => [k, v])),
-    ['modelgate:anthropicApiKey'],
+    ['modelgate:anthropicApiKey', 'modelgate:clientApiKey'],
   );
   vi.resetModules();
   const program = (await import('../../infra/index.js')) as { url: pulumi.Output<string> };
@@ -75,6 +77,35 @@ describe('infra/index.ts', () => {
     const secret = recorded.find((r) => r.type === 'kubernetes:core/v1:Secret')!;
     expect(isSecretInput(secret.inputs.stringData)).toBe(true);
     expect(plain(secret.inputs.stringData)).toEqual({ Authorization: KEY });
+  });
+
+  it('clientApiKey: the route requires it; only its digest is stored, as a secret', async () => {
+    const entries = { 'key-1': JSON.stringify({ keyHash: `sha256:${createHash('sha256').update(CLIENT_KEY).digest('hex')}` }) };
+    const aws = await run({ 'modelgate:clientApiKey': CLIENT_KEY });
+    expect(names(aws.recorded, 'modelgate:')).toContain('modelgate:index:Policy client-auth');
+    const version = aws.recorded.find((r) => r.type === 'aws:secretsmanager/secretVersion:SecretVersion' && r.name === 'client-auth-client-keys')!;
+    expect(isSecretInput(version.inputs.secretString)).toBe(true);
+    expect(JSON.parse(plain<string>(version.inputs.secretString))).toEqual(entries);
+    const policy = aws.recorded
+      .filter((r) => r.type === 'aws:dynamodb/tableItem:TableItem')
+      .map((r) => JSON.parse((JSON.parse(plain<string>(r.inputs.item)) as Record<string, { S: string }>)[CONFIG_ATTRIBUTE]!.S) as { kind: string; spec?: unknown })
+      .find((o) => o.kind === 'AgentgatewayPolicy' && JSON.stringify(o.spec).includes('apiKeyAuthentication'))!;
+    expect(policy.spec).toEqual({
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'openshell-openai' }],
+      traffic: { apiKeyAuthentication: { secretRef: { name: 'client-auth-client-keys' } } },
+    });
+    for (const r of aws.recorded) expect(JSON.stringify(Object.values(r.inputs).map((v) => plain(v))), `${r.type} ${r.name}`).not.toContain(CLIENT_KEY);
+
+    const k8s = await run({ 'modelgate:platform': 'kubernetes', 'modelgate:clientApiKey': CLIENT_KEY });
+    const secret = k8s.recorded.find((r) => r.type === 'kubernetes:core/v1:Secret' && r.name === 'client-auth-client-keys')!;
+    expect(isSecretInput(secret.inputs.stringData)).toBe(true);
+    expect(plain(secret.inputs.stringData)).toEqual(entries);
+    const cr = k8s.recorded.find((r) => r.type === 'kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy' && r.name === 'client-auth')!;
+    expect(loadCrdValidators().validate(cr.inputs).map(formatViolation)).toEqual([]);
+
+    // Without it, no client keys.
+    const none = await run({});
+    expect(names(none.recorded, 'modelgate:index:Policy')).toEqual(['modelgate:index:Policy failover-health']);
   });
 
   it('refuses an unknown platform, and needs the key', async () => {

@@ -12,6 +12,13 @@ export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
 export const FUNCTION_URL = 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/';
 
+/** An invoke (data source call) the components made, e.g. `aws:index/getCallerIdentity:getCallerIdentity`. */
+export interface RecordedCall {
+  token: string;
+  inputs: Record<string, unknown>;
+  provider: string | undefined;
+}
+
 export interface Recorded {
   type: string;
   name: string;
@@ -48,9 +55,21 @@ function outputsOf(type: string, name: string, inputs: Record<string, unknown>, 
   }
 }
 
+/** What an invoke answers: the caller identity in the mock account; anything else echoes its inputs. */
+function callResult(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (token === 'aws:index/getCallerIdentity:getCallerIdentity') {
+    return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: 'AIDAEXAMPLE', id: ACCOUNT };
+  }
+  return inputs;
+}
+
+/** Every invoke since the mocks were last set (clear it with `calls.length = 0`). */
+export const calls: RecordedCall[] = [];
+
 /** Sets the mocks (project `modelgate`, stack `test`) and returns the list every new resource is added to. */
 export async function setupMocks(options: MockOptions = {}): Promise<Recorded[]> {
   const recorded: Recorded[] = [];
+  calls.length = 0;
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -61,7 +80,8 @@ export async function setupMocks(options: MockOptions = {}): Promise<Recorded[]>
         return { id: id as string, state };
       },
       call(args) {
-        return args.inputs;
+        calls.push({ token: args.token, inputs: args.inputs as Record<string, unknown>, provider: args.provider });
+        return callResult(args.token, args.inputs as Record<string, unknown>);
       },
     },
     'modelgate',
