@@ -7,7 +7,8 @@
  * by its last good version (or left out when there is none), and a config that fails to compile
  * leaves the last good config in place.
  */
-import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { queryPartition } from '../state/query-partition.js';
 import type { Logger } from '../engine/log.js';
 import { compileConfig, type SecretSource } from '../model/compile.js';
 import type { CompiledConfig } from '../model/config.js';
@@ -128,26 +129,11 @@ export class TableConfigSource {
     return previous;
   }
 
-  private async readItems(): Promise<Array<Record<string, AttributeValue>>> {
-    const items: Array<Record<string, AttributeValue>> = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      this.options.onOperation?.('read');
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: CONFIG_PARTITION } },
-          // Config changes are rare and a reload is not on the request path: read what is committed.
-          ConsistentRead: true,
-          ...(start && { ExclusiveStartKey: start }),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+  private readItems(): Promise<Array<Record<string, AttributeValue>>> {
+    // Config changes are rare and a reload is not on the request path: read what is committed.
+    return queryPartition(this.options.client, this.options.table, CONFIG_PARTITION, { consistent: true, onPage: () => this.options.onOperation?.('read') });
   }
+
 }
 
 function sameItems(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {

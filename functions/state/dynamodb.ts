@@ -14,7 +14,6 @@
  */
 import {
   GetItemCommand,
-  QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -22,6 +21,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '../engine/log.js';
 import { MemoryStore } from './memory.js';
+import { queryPartition } from './query-partition.js';
 import { FRESH_STATE, type EvictionDecider, type EvictionStore, type FailureOutcome, type ProviderState } from './store.js';
 import { evictionKey, STATE_RETENTION_MS, TTL_ATTRIBUTE } from './table-layout.js';
 
@@ -179,24 +179,11 @@ export class DynamoDBStore implements EvictionStore {
     const cached = this.cache.get(pk);
     if (cached && now - cached.at < this.stalenessMs) return cached.states;
     const states = new Map<string, ProviderState>();
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      this.options.onOperation?.('read');
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: pk } },
-          ...(start && { ExclusiveStartKey: start }),
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const ttl = Number(item[TTL_ATTRIBUTE]?.N ?? Infinity);
-        if (ttl * 1000 < now) continue; // expired: read as never written
-        states.set(item.sk?.S ?? '', parseState(item));
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for (const item of await queryPartition(this.options.client, this.options.table, pk, { onPage: () => this.options.onOperation?.('read') })) {
+      const ttl = Number(item[TTL_ATTRIBUTE]?.N ?? Infinity);
+      if (ttl * 1000 < now) continue; // expired: read as never written
+      states.set(item.sk?.S ?? '', parseState(item));
+    }
     this.tableAnswered();
     this.cache.set(pk, { at: now, states });
     return states;
