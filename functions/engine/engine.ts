@@ -11,7 +11,7 @@ import { handleChat } from './chat.js';
 import { chatApi, errorResponseFor, messagesApi, type ClientApiSpec } from './client-api.js';
 import { checkClientKey } from './client-auth.js';
 import { DEFAULT_LIMITS, failOpen, type EngineContext, type EngineLimits } from './context.js';
-import { BadRequest, errorResponse } from './errors.js';
+import { BadRequest } from './errors.js';
 import { handleMessages } from './messages.js';
 import { LoadStats } from './load-stats.js';
 import { silentLogger, type Logger } from './log.js';
@@ -123,7 +123,7 @@ export class Engine {
       }
     }
     if (!endpoint) {
-      return errorResponse(404, `Unknown endpoint ${req.path}: modelgate serves /v1/chat/completions, /v1/messages and /v1/models.`, 'invalid_request_error', 'unknown_endpoint');
+      return errorResponseFor(api, 404, `Unknown endpoint ${req.path}: modelgate serves /v1/chat/completions, /v1/messages and /v1/models.`, 'invalid_request_error', 'unknown_endpoint');
     }
     if (req.method !== endpoint.method) {
       return errorResponseFor(api, 405, `Method ${req.method} is not allowed on ${req.path}; use ${endpoint.method}.`, 'invalid_request_error', 'method_not_allowed', { allow: endpoint.method });

@@ -6,7 +6,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { MAX_REQUEST_BODY } from '../engine/engine.js';
-import { errorBody, errorResponse } from '../engine/errors.js';
+import { errorBody } from '../engine/errors.js';
 import { errorResponseForPath } from '../engine/client-api.js';
 import type { GatewayRequest, GatewayResponse } from '../engine/types.js';
 
