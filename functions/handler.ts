@@ -11,6 +11,7 @@
  *   MODELGATE_METRICS_NAMESPACE     CloudWatch namespace of the EMF metrics (default modelgate)
  */
 import middy from '@middy/core';
+import { HANDLER_ENV } from './bundle.js';
 import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerLoader } from './config/secrets-manager.js';
@@ -24,18 +25,18 @@ import { DynamoDBStore } from './state/dynamodb.js';
 import { errorResponseForPath } from './engine/client-api.js';
 
 const env = process.env;
-const table = env.MODELGATE_TABLE ?? '';
-const logger = createLogger('json', undefined, (env.MODELGATE_LOG_LEVEL as LogLevel | undefined) ?? 'info');
+const table = env[HANDLER_ENV.table] ?? '';
+const logger = createLogger('json', undefined, (env[HANDLER_ENV.logLevel] as LogLevel | undefined) ?? 'info');
 const client = createTableClient();
 const config = new TableConfigSource({
   client,
   table,
   secrets: new SecretsManagerLoader(new SecretsManagerClient({})),
   logger,
-  refreshMs: Number(env.MODELGATE_CONFIG_REFRESH_MS ?? 10_000),
+  refreshMs: Number(env[HANDLER_ENV.configRefreshMs] ?? 10_000),
 });
-const store = new DynamoDBStore({ client, table, logger, stalenessMs: Number(env.MODELGATE_STATE_STALENESS_MS ?? 1_000) });
-const metrics = new EmfMetrics(process.env.MODELGATE_METRICS_NAMESPACE ?? 'modelgate');
+const store = new DynamoDBStore({ client, table, logger, stalenessMs: Number(env[HANDLER_ENV.stateStalenessMs] ?? 1_000) });
+const metrics = new EmfMetrics(env[HANDLER_ENV.metricsNamespace] ?? 'modelgate');
 let engine: Engine | undefined;
 // Start loading the config during the init phase (which Lambda runs with a full CPU, before the
 // first invocation): the first request then waits for what is left of it, if anything.

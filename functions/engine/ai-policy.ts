@@ -7,18 +7,32 @@ import type { AiSettings } from '../model/config.js';
 import type { MessagesApiBlock, MessagesApiMessage, MessagesApiRequest } from '../providers/anthropic/wire.js';
 import type { ChatCompletionRequest, ChatMessage, ChatRole } from '../providers/openai/wire.js';
 
-export function applyAiPolicy(req: ChatCompletionRequest, ai: AiSettings): ChatCompletionRequest {
+type Prompt = { role: string; content: string };
+
+/**
+ * What both APIs share: aliases, defaults and overrides on a copy, or the request itself when no
+ * policy applies. The prompts differ per API and are left to `withPrompts`.
+ */
+function applyFields<T extends { model?: string | undefined; [field: string]: unknown }>(
+  req: T,
+  ai: AiSettings,
+  withPrompts: (out: T, prompt: { prepend: readonly Prompt[]; append: readonly Prompt[] }) => void,
+): T {
   const alias = req.model !== undefined ? ai.modelAliases?.[req.model] : undefined;
   if (alias === undefined && !ai.defaults && !ai.overrides && !ai.prompt) return req;
-  const out: ChatCompletionRequest = { ...req };
+  const out: T = { ...req };
   if (alias !== undefined) out.model = alias;
-  for (const { field, value } of ai.defaults ?? []) if (out[field] === undefined) out[field] = value;
-  for (const { field, value } of ai.overrides ?? []) out[field] = value;
-  if (ai.prompt) {
-    const toMessage = (m: { role: string; content: string }): ChatMessage => ({ role: m.role as ChatRole, content: m.content });
-    out.messages = [...ai.prompt.prepend.map(toMessage), ...req.messages, ...ai.prompt.append.map(toMessage)];
-  }
+  for (const { field, value } of ai.defaults ?? []) if (out[field] === undefined) (out as Record<string, unknown>)[field] = value;
+  for (const { field, value } of ai.overrides ?? []) (out as Record<string, unknown>)[field] = value;
+  if (ai.prompt) withPrompts(out, ai.prompt);
   return out;
+}
+
+export function applyAiPolicy(req: ChatCompletionRequest, ai: AiSettings): ChatCompletionRequest {
+  return applyFields(req, ai, (out, prompt) => {
+    const toMessage = (m: Prompt): ChatMessage => ({ role: m.role as ChatRole, content: m.content });
+    out.messages = [...prompt.prepend.map(toMessage), ...req.messages, ...prompt.append.map(toMessage)];
+  });
 }
 
 /**
@@ -26,24 +40,16 @@ export function applyAiPolicy(req: ChatCompletionRequest, ai: AiSettings): ChatC
  * request's `system` prompt (Messages has no system turns); the others become turns.
  */
 export function applyMessagesAiPolicy(req: MessagesApiRequest, ai: AiSettings): MessagesApiRequest {
-  const alias = req.model !== undefined ? ai.modelAliases?.[req.model] : undefined;
-  if (alias === undefined && !ai.defaults && !ai.overrides && !ai.prompt) return req;
-  const out: MessagesApiRequest = { ...req };
-  if (alias !== undefined) out.model = alias;
-  for (const { field, value } of ai.defaults ?? []) if (out[field] === undefined) out[field] = value;
-  for (const { field, value } of ai.overrides ?? []) out[field] = value;
-  if (ai.prompt) {
-    const turns = (prompts: ReadonlyArray<{ role: string; content: string }>): MessagesApiMessage[] =>
+  return applyFields(req, ai, (out, prompt) => {
+    const turns = (prompts: readonly Prompt[]): MessagesApiMessage[] =>
       prompts.filter((p) => p.role !== 'system').map((p) => ({ role: p.role === 'assistant' ? 'assistant' : 'user', content: p.content }));
-    const systemOf = (prompts: ReadonlyArray<{ role: string; content: string }>): MessagesApiBlock[] =>
-      prompts.filter((p) => p.role === 'system').map((p) => ({ type: 'text', text: p.content }));
-    const before = systemOf(ai.prompt.prepend);
-    const after = systemOf(ai.prompt.append);
+    const systemOf = (prompts: readonly Prompt[]): MessagesApiBlock[] => prompts.filter((p) => p.role === 'system').map((p) => ({ type: 'text', text: p.content }));
+    const before = systemOf(prompt.prepend);
+    const after = systemOf(prompt.append);
     if (before.length > 0 || after.length > 0) {
       const current: MessagesApiBlock[] = typeof req.system === 'string' ? (req.system === '' ? [] : [{ type: 'text', text: req.system }]) : (req.system ?? []);
       out.system = [...before, ...current, ...after];
     }
-    out.messages = [...turns(ai.prompt.prepend), ...req.messages, ...turns(ai.prompt.append)];
-  }
-  return out;
+    out.messages = [...turns(prompt.prepend), ...req.messages, ...turns(prompt.append)];
+  });
 }

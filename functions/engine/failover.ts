@@ -27,17 +27,11 @@ export const SERVED_BY = { provider: 'x-modelgate-provider', model: 'x-modelgate
 /** Headers of a final upstream answer worth passing on: when to come back. */
 const PASSED_HEADERS = ['retry-after', 'retry-after-ms'];
 
-/** Serves one request of `api`. A request the client must fix is a 400 in the API's own error shape, with no upstream call. */
+/**
+ * Serves one request of `api`. A request the client must fix throws BadRequest, which the engine
+ * answers with a 400 in the API's own error shape, with no upstream call.
+ */
 export async function handleApiRequest<Req>(api: ClientApiSpec<Req>, ctx: EngineContext, req: GatewayRequest, rule: CompiledRule, outcome: RequestOutcome): Promise<GatewayResponse> {
-  try {
-    return await handle(api, ctx, req, rule, outcome);
-  } catch (error) {
-    if (error instanceof BadRequest) return errorResponseFor(api, error.status, error.message, 'invalid_request_error', error.code, {}, error.param);
-    throw error;
-  }
-}
-
-async function handle<Req>(api: ClientApiSpec<Req>, ctx: EngineContext, req: GatewayRequest, rule: CompiledRule, outcome: RequestOutcome): Promise<GatewayResponse> {
   const parsed = api.parse(req.body);
   const backend = pickBackend(rule, ctx.random);
   if (!backend) return errorResponseFor(api, 500, 'The route has no backend to send this request to.', 'server_error', 'no_backend');
