@@ -11,18 +11,26 @@ import type { ClientApiSpec } from './client-api.js';
 import { Deadline } from './deadline.js';
 import type { EventReader } from './sse-reader.js';
 import { openEventReader } from './stream-readers.js';
+import { BudgetExceeded, type MemoryBudget } from './memory-budget.js';
 import { readBody, sendUpstream, UpstreamError, type UpstreamResponse } from './upstream.js';
 
 /**
  * Why an attempt produced no usable answer. `status` failures carry the upstream's own status;
- * `credentials`: the call could not be signed (no AWS credentials in the chain, for one).
+ * `credentials`: the call could not be signed (no AWS credentials in the chain, for one);
+ * `overloaded`: this process's budget for buffered answers was in use (not the provider's fault).
  */
-export type AttemptFailure = 'connect' | 'timeout' | 'reset' | 'malformed' | 'stream' | 'status' | 'aborted' | 'credentials';
+export type AttemptFailure = 'connect' | 'timeout' | 'reset' | 'malformed' | 'stream' | 'status' | 'aborted' | 'credentials' | 'overloaded';
 
 /** Largest upstream body modelgate buffers (a buffered completion, or an error body). */
 export const MAX_UPSTREAM_BODY = 32 * 1024 * 1024;
-/** Error bodies are small; anything longer is cut before it is translated or logged. */
-const MAX_ERROR_BODY = 64 * 1024;
+/** Error bodies are small; only this much is read (the rest is never fetched), translated or logged. */
+export const MAX_ERROR_BODY = 64 * 1024;
+/**
+ * Bytes of events a stream may send before its first content event. Everything before it is held
+ * (so an error inside a 200 can still fail over); an upstream that sends `ping`s forever must not
+ * grow that hold without end. Real streams open with well under 4 KB.
+ */
+export const MAX_HELD_STREAM_BYTES = 1024 * 1024;
 
 export interface AttemptResult {
   provider: CompiledProvider;
@@ -59,6 +67,10 @@ export interface AttemptInput<Req> {
   /** Longest silence tolerated between two events once a stream is flowing. */
   streamIdleMs: number;
   now: () => number;
+  /** Replaces secrets by value in everything from the upstream that reaches the client. */
+  redact: (text: string) => string;
+  /** Process-wide memory for buffered answers; a read it cannot take is an `overloaded` failure. */
+  budget?: MemoryBudget;
   /** Called once when a stream that was handed to the client ends: how it ended. */
   onStreamEnd?: (end: StreamEnd) => void;
 }
@@ -79,7 +91,8 @@ export async function runAttempt<Req>(input: AttemptInput<Req>): Promise<Attempt
   const base = { provider, upstreamHeaders: {} as Record<string, string>, release: () => {} };
   const failed: Failed = (failure, status, reason, message, type, code, clientStatus) => {
     deadline.dispose();
-    const body = JSON.stringify(api.errorBody(clientStatus, message, type, code));
+    // `message` may be an upstream's own words (an error event inside a 200 stream).
+    const body = input.redact(JSON.stringify(api.errorBody(clientStatus, message, type, code)));
     return { ...base, ok: false, status, failure, reason, latencyMs: input.now() - started, reply: { status: clientStatus, body, contentType: 'application/json' } };
   };
 
@@ -103,7 +116,7 @@ export async function runAttempt<Req>(input: AttemptInput<Req>): Promise<Attempt
   if (response.status < 200 || response.status >= 300) {
     let text = '';
     try {
-      text = (await readBody(response.body, MAX_UPSTREAM_BODY)).subarray(0, MAX_ERROR_BODY).toString('utf8');
+      text = (await readBody(response.body, { limit: MAX_ERROR_BODY, truncate: true })).toString('utf8');
     } catch {
       // The status is the answer; a body cut short only loses the message.
     }
@@ -115,15 +128,18 @@ export async function runAttempt<Req>(input: AttemptInput<Req>): Promise<Attempt
       failure: 'status',
       reason: `HTTP ${response.status}`,
       latencyMs: input.now() - started,
-      reply: { status: response.status, body: JSON.stringify(adapter.translateError(response.status, text, response.headers)), contentType: 'application/json' },
+      reply: { status: response.status, body: input.redact(JSON.stringify(adapter.translateError(response.status, text, response.headers))), contentType: 'application/json' },
     };
   }
 
   if (!stream) {
     let bytes: Buffer;
     try {
-      bytes = await readBody(response.body, MAX_UPSTREAM_BODY);
+      bytes = await readBody(response.body, { limit: MAX_UPSTREAM_BODY, ...(input.budget && { budget: input.budget }) });
     } catch (error) {
+      if (error instanceof BudgetExceeded) {
+        return failed('overloaded', undefined, error.message, 'modelgate is holding as many buffered answers as its memory budget allows; retry shortly.', 'server_error', 'gateway_overloaded', 503);
+      }
       return noAnswer(error, deadline, input.requestSignal, failed);
     }
     deadline.dispose();
@@ -137,10 +153,12 @@ export async function runAttempt<Req>(input: AttemptInput<Req>): Promise<Attempt
         model: translated.model,
         ...(translated.usage && { usage: translated.usage }),
         latencyMs: input.now() - started,
-        reply: { status: response.status, body: JSON.stringify(translated.body), contentType: 'application/json' },
+        reply: { status: response.status, body: input.redact(JSON.stringify(translated.body)), contentType: 'application/json' },
       };
     } catch (error) {
       return failed('malformed', response.status, `malformed body: ${(error as Error).message.slice(0, 200)}`, 'The upstream provider returned a response modelgate could not read.', 'upstream_error', 'upstream_malformed_response', 502);
+    } finally {
+      input.budget?.release(bytes.length);
     }
   }
 
@@ -179,6 +197,7 @@ async function holdStream<Req>(
   const translator = input.adapter.streamTranslator(sentModel(input), input.api.includeUsage(input.request));
   const reader = openEventReader(input.adapter.streamFormat, response.body);
   const held: string[] = [];
+  let heldBytes = 0;
   let model: string | undefined;
   let usage: TokenUsage | undefined;
   for (;;) {
@@ -195,6 +214,14 @@ async function holdStream<Req>(
       return noAnswer(error, deadline, input.requestSignal, failed);
     }
     let step: StreamStep | undefined;
+    if (event !== null) {
+      // Counted as read, not as held: events that translate to nothing (pings) cost reading too.
+      heldBytes += event.data.length + (event.event?.length ?? 0);
+      if (heldBytes > MAX_HELD_STREAM_BYTES) {
+        void reader.cancel();
+        return failed('malformed', response.status, `no content in the first ${MAX_HELD_STREAM_BYTES} bytes of the stream`, 'The upstream provider streamed no content.', 'upstream_error', 'upstream_no_content', 502);
+      }
+    }
     if (event === null) {
       // A vendor without an end marker (Gemini) is complete at the close, if its translator says so.
       step = translator.finish?.();
@@ -217,6 +244,12 @@ async function holdStream<Req>(
       return failed('stream', f.status, `${f.type} in stream: ${f.message.slice(0, 200)}`, f.message, f.type, f.type, f.status);
     }
     held.push(...step.frames);
+    if (step.done && !step.content) {
+      // The end, and not one choice, message or finish before it (a stream of only `[DONE]`):
+      // a 200 with nothing in it is not an answer, and the next provider may have one.
+      void reader.cancel();
+      return failed('malformed', response.status, 'stream ended without any content', 'The upstream provider ended the stream without an answer.', 'upstream_error', 'upstream_empty_answer', 502);
+    }
     if (step.content || step.done) {
       // From here the attempt succeeded; the request's own deadline and the idle timer govern the rest.
       deadline.stopTimer();
@@ -243,7 +276,7 @@ async function holdStream<Req>(
 /** The upstream said everything in the held events: send them, release the connection. */
 async function* finished<Req>(held: string[], reader: EventReader, deadline: Deadline, input: AttemptInput<Req>, usage: TokenUsage | undefined): AsyncGenerator<string, void, undefined> {
   try {
-    yield held.join('');
+    yield input.redact(held.join(''));
     input.onStreamEnd?.({ kind: 'done', ...(usage && { usage }) });
   } finally {
     deadline.dispose();
@@ -265,7 +298,8 @@ async function* relay<Req>(
   input: AttemptInput<Req>,
   heldUsage: TokenUsage | undefined,
 ): AsyncGenerator<string, void, undefined> {
-  const streamError = input.api.streamError;
+  const redact = input.redact;
+  const streamError = (message: string, type: string, status?: number) => redact(input.api.streamError(message, type, status));
   let ended: StreamEnd = { kind: 'cancelled' };
   let usage = heldUsage;
   let silent = false;
@@ -276,7 +310,7 @@ async function* relay<Req>(
   }, input.streamIdleMs);
   idle.unref?.();
   try {
-    yield held.join('');
+    yield redact(held.join(''));
     for (;;) {
       idle.refresh();
       const event = await reader.next();
@@ -284,7 +318,7 @@ async function* relay<Req>(
         const end = translator.finish?.();
         if (end?.done) {
           if (end.usage) usage = end.usage;
-          if (end.frames.length > 0) yield end.frames.join('');
+          if (end.frames.length > 0) yield redact(end.frames.join(''));
           ended = { kind: 'done' };
           return;
         }
@@ -299,7 +333,7 @@ async function* relay<Req>(
         yield streamError(step.failure.message, step.failure.type, step.failure.status);
         return;
       }
-      if (step.frames.length > 0) yield step.frames.join('');
+      if (step.frames.length > 0) yield redact(step.frames.join(''));
       if (step.done) {
         ended = { kind: 'done' };
         return;

@@ -10,13 +10,58 @@ const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'func
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * Deepest nesting of arrays and objects a request body may have. Real requests nest a dozen levels
+ * (a tool's JSON schema being the deepest part); every translation walks the body recursively,
+ * so a body nested 100,000 deep would otherwise end in a stack overflow (a 500) on some path.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/** Longest `model` accepted. Real names are short; the longest (Bedrock ARNs) stay under 256. */
+export const MAX_MODEL_CHARS = 256;
+
 export function parseJsonBody(body: Uint8Array): unknown {
   if (body.length === 0) throw new BadRequest('The request body is empty; send a JSON object.', undefined, 400, 'invalid_json');
-  try {
-    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
-  } catch (error) {
-    throw new BadRequest(`The request body is not valid JSON: ${(error as Error).message}`, undefined, 400, 'invalid_json');
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (jsonDepth(bytes) > MAX_JSON_DEPTH) {
+    throw new BadRequest(`The request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`, undefined, 400, 'invalid_json');
   }
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw new BadRequest(`The request body is not valid JSON: ${(error as Error).message.slice(0, 200)}`, undefined, 400, 'invalid_json');
+  }
+}
+
+/** Deepest `[`/`{` nesting outside strings, in one pass over the bytes (stops early past the limit). */
+function jsonDepth(bytes: Buffer): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (inString) {
+      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x5b || b === 0x7b) {
+      if (++depth > max) {
+        max = depth;
+        if (max > MAX_JSON_DEPTH) return max;
+      }
+    } else if (b === 0x5d || b === 0x7d) depth--;
+  }
+  return max;
+}
+
+/**
+ * `model` is echoed in a header and logged: a bounded, printable name or a 400. (A control
+ * character in it could forge a text log line; a megabyte of it would be reflected whole.)
+ */
+export function checkModelName(model: unknown, param = 'model'): void {
+  if (typeof model !== 'string') return;
+  if (model.length > MAX_MODEL_CHARS) throw new BadRequest(`Invalid '${param}': longer than ${MAX_MODEL_CHARS} characters.`, param, 400, 'invalid_value');
+  if (/[\u0000-\u001f\u007f]/.test(model)) throw new BadRequest(`Invalid '${param}': control characters are not allowed in a model name.`, param, 400, 'invalid_value');
 }
 
 export function parseChatRequest(body: Uint8Array): ChatCompletionRequest {
@@ -31,6 +76,7 @@ export function parseChatRequest(body: Uint8Array): ChatCompletionRequest {
   // `model: null` would reach an upstream as null: absent or a string, nothing else.
   if (raw.model === null) delete raw.model;
   optional(raw, 'model', 'string');
+  checkModelName(raw.model);
   optional(raw, 'stream', 'boolean');
   optional(raw, 'temperature', 'number');
   optional(raw, 'top_p', 'number');

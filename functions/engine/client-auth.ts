@@ -21,8 +21,9 @@ export function checkClientKey(auth: ClientKeyAuth, req: GatewayRequest): AuthRe
   return 'invalid';
 }
 
-function presentedKey(auth: ClientKeyAuth, req: GatewayRequest): string | undefined {
-  const loc = auth.location;
+/** The key a client presented where `auth` reads it (the default places when there is no auth). */
+export function presentedKey(auth: ClientKeyAuth | undefined, req: GatewayRequest): string | undefined {
+  const loc = auth?.location;
   if (loc?.header) {
     const value = req.headers[loc.header.name.toLowerCase()];
     const prefix = loc.header.prefix ?? (loc.header.name.toLowerCase() === 'authorization' ? 'Bearer ' : '');

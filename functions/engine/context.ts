@@ -7,6 +7,7 @@ import type { CompiledBackend, CompiledProvider } from '../model/config.js';
 import { MemoryStore } from '../state/memory.js';
 import type { EvictionDecider, EvictionStore, FailureOutcome, ProviderState } from '../state/store.js';
 import type { LoadStats } from './load-stats.js';
+import type { MemoryBudget } from './memory-budget.js';
 import type { Logger } from './log.js';
 
 export interface EngineLimits {
@@ -16,12 +17,15 @@ export interface EngineLimits {
   attemptTimeoutMs: number;
   /** Longest silence between two events of a flowing stream. */
   streamIdleMs: number;
+  /** Bytes of buffered upstream answers held at once, process-wide; past it a buffered read gets a 503. */
+  bufferedBytes: number;
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
   maxAttempts: 10,
   attemptTimeoutMs: 600_000,
   streamIdleMs: 300_000,
+  bufferedBytes: 128 * 1024 * 1024,
 };
 
 export interface EngineContext {
@@ -30,6 +34,10 @@ export interface EngineContext {
   stats: LoadStats;
   logger: Logger;
   limits: EngineLimits;
+  /** Redacts secrets by value from upstream bytes on their way to the client (see redact.ts). */
+  redact: (text: string) => string;
+  /** Memory for buffered upstream answers, shared by every request of this engine. */
+  buffers: MemoryBudget;
   readStates(backend: CompiledBackend): Promise<ReadonlyMap<string, ProviderState>>;
   recordFailure(provider: CompiledProvider, decide: EvictionDecider, now: number): Promise<FailureOutcome | undefined>;
   resetState(provider: CompiledProvider, known: ProviderState | undefined, now: number): void;

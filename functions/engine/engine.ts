@@ -14,7 +14,11 @@ import { DEFAULT_LIMITS, failOpen, type EngineContext, type EngineLimits } from 
 import { BadRequest } from './errors.js';
 import { handleMessages } from './messages.js';
 import { LoadStats } from './load-stats.js';
-import { silentLogger, type Logger } from './log.js';
+import { redactingLogger, silentLogger, truncate, type Logger } from './log.js';
+import { normalisePath } from './path.js';
+import { MemoryBudget } from './memory-budget.js';
+import { redactorFor } from './redact.js';
+import { presentedKey } from './client-auth.js';
 import { listModels } from './models.js';
 import { findRule } from './route.js';
 import type { MetricsSink } from './metrics.js';
@@ -60,13 +64,17 @@ export class Engine {
     this.current = options.config;
     this.metrics = options.metrics;
     const now = options.now ?? Date.now;
-    const logger = options.logger ?? silentLogger;
+    // Every engine line is redacted by value with the keys of the config being served.
+    const logger = redactingLogger(options.logger ?? silentLogger, () => redactorFor(this.current).redact);
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.ctx = {
       now,
       random: options.random ?? Math.random,
       stats: new LoadStats(),
       logger,
-      limits: { ...DEFAULT_LIMITS, ...options.limits },
+      limits,
+      redact: (text: string) => text,
+      buffers: new MemoryBudget(limits.bufferedBytes),
       ...failOpen(options.store ?? new MemoryStore(), logger, now),
     };
   }
@@ -80,11 +88,16 @@ export class Engine {
     this.current = config;
   }
 
-  async handle(req: GatewayRequest): Promise<GatewayResponse> {
+  async handle(incoming: GatewayRequest): Promise<GatewayResponse> {
     const started = this.ctx.now();
     const outcome = newOutcome();
+    let req = incoming;
     let res: GatewayResponse;
     try {
+      // Routing, endpoint and logs all see one normal form of the path (see path.ts).
+      const normal = normalisePath(incoming.path);
+      if (!normal.ok) throw new BadRequest(`Invalid request path: ${normal.reason}.`, undefined, 400, 'invalid_path');
+      if (normal.path !== incoming.path) req = { ...incoming, path: normal.path };
       const rule = findRule(this.current, req);
       if (rule) outcome.route = rule.id;
       res = await this.dispatch(req, rule, outcome);
@@ -96,7 +109,8 @@ export class Engine {
         res = errorResponseFor(api, 500, 'modelgate failed to handle the request.', 'server_error', 'internal_error');
       }
     }
-    const done = () => this.requestDone(req, res, outcome, this.ctx.now() - started);
+    const logged = req;
+    const done = () => this.requestDone(logged, res, outcome, this.ctx.now() - started);
     if (typeof res.body === 'string') {
       done();
       return res;
@@ -133,12 +147,20 @@ export class Engine {
     }
     switch (endpoint.name) {
       case 'chat':
-        return handleChat(this.ctx, req, rule, outcome);
+        return handleChat(this.requestContext(req, rule), req, rule, outcome);
       case 'messages':
-        return handleMessages(this.ctx, req, rule, outcome);
+        return handleMessages(this.requestContext(req, rule), req, rule, outcome);
       case 'models':
         return listModels(rule);
     }
+  }
+
+  /**
+   * The context of one request: the shared one, plus what redacts this request's upstream bytes —
+   * every provider key of the config, and the key the client presented.
+   */
+  private requestContext(req: GatewayRequest, rule: CompiledRule): EngineContext {
+    return { ...this.ctx, redact: redactorFor(this.current).withValue(presentedKey(rule.clientAuth, req)) };
   }
 
   /** One log line per request (route, backend, attempts, provider, model, status, latency, tokens), and its metrics. */
@@ -149,7 +171,7 @@ export class Engine {
     this.ctx.logger.log(
       res.status >= 500 || outcome.streamEnd === 'broken' ? 'warn' : 'info',
       'request',
-      `${req.method} ${req.path} ${res.status}${outcome.provider ? ` via ${outcome.provider} (${outcome.model ?? '?'})` : ''}${attempts ? ` attempts=${attempts}` : ''} ${Math.round(ms)}ms${usage ? ` tokens=${usage.input}/${usage.output}` : ''}${streamed}`,
+      `${truncate(req.method, 16)} ${truncate(req.path, 256)} ${res.status}${outcome.provider ? ` via ${outcome.provider} (${truncate(outcome.model ?? '?', 256)})` : ''}${attempts ? ` attempts=${attempts}` : ''} ${Math.round(ms)}ms${usage ? ` tokens=${usage.input}/${usage.output}` : ''}${streamed}`,
       {
         requestId: req.id,
         method: req.method,

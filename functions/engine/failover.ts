@@ -24,6 +24,9 @@ import { judge } from './verdict.js';
 
 export const SERVED_BY = { provider: 'x-modelgate-provider', model: 'x-modelgate-model', attempts: 'x-modelgate-attempts' } as const;
 
+/** The served-by model header and the log carry at most this much of a model name an upstream chose. */
+const MAX_SERVED_MODEL_CHARS = 256;
+
 /** Headers of a final upstream answer worth passing on: when to come back. */
 const PASSED_HEADERS = ['retry-after', 'retry-after-ms'];
 
@@ -95,6 +98,8 @@ async function failover<Req>(
         timeoutMs: Math.min(provider.requestTimeoutMs ?? Infinity, rule.attemptTimeoutMs ?? Infinity, ctx.limits.attemptTimeoutMs),
         streamIdleMs: ctx.limits.streamIdleMs,
         now: ctx.now,
+        redact: ctx.redact,
+        budget: ctx.buffers,
         onStreamEnd: (end) => {
           requestDeadline.dispose();
           outcome.streamEnd = end.kind;
@@ -120,6 +125,7 @@ async function failover<Req>(
     last = result;
 
     if (result.failure === 'aborted') break; // the client left or the request's deadline passed
+    if (result.failure === 'overloaded') break; // this process is full; no provider is to blame
     const verdict = judge({
       status: result.ok ? result.status : result.failure === 'status' || result.failure === 'stream' || result.failure === 'malformed' ? result.status : undefined,
       failure: result.failure,
@@ -137,7 +143,7 @@ async function failover<Req>(
       ...(evictedForMs !== undefined && { evictedForMs }),
     });
 
-    if (result.ok) return respond(result, trail, api.model(parsed), outcome);
+    if (result.ok) return respond(result, trail, api.model(parsed), outcome, ctx.redact);
     const next = order[(i + 1) % order.length];
     const canRetry = (verdict.unhealthy || verdict.retryable) && i + 1 < maxAttempts && !requestDeadline.signal.aborted;
     if (!canRetry) break;
@@ -154,32 +160,34 @@ async function failover<Req>(
   }
   if (!last) return errorResponseFor(api, 504, 'The request timed out before any provider answered.', 'timeout_error', 'request_timeout');
   if (last.failure === 'aborted' && requestDeadline.timedOut) {
-    return withServedBy(errorResponseFor(api, 504, 'The request timed out.', 'timeout_error', 'request_timeout'), last, trail, api.model(parsed), outcome);
+    return withServedBy(errorResponseFor(api, 504, 'The request timed out.', 'timeout_error', 'request_timeout'), last, trail, api.model(parsed), outcome, ctx.redact);
   }
-  return respond(last, trail, api.model(parsed), outcome);
+  return respond(last, trail, api.model(parsed), outcome, ctx.redact);
 }
 
-function respond(result: AttemptResult, trail: readonly string[], clientModel: string | undefined, outcome: RequestOutcome): GatewayResponse {
+function respond(result: AttemptResult, trail: readonly string[], clientModel: string | undefined, outcome: RequestOutcome, redact: (text: string) => string): GatewayResponse {
   const headers: Record<string, string> = { 'content-type': result.reply.contentType };
   if (result.reply.contentType === 'text/event-stream') headers['cache-control'] = 'no-cache';
   if (!result.ok) {
     for (const name of PASSED_HEADERS) {
       const value = result.upstreamHeaders[name];
-      if (value !== undefined) headers[name] = value;
+      if (value !== undefined) headers[name] = headerSafe(redact(value)).slice(0, 64);
     }
   }
   if (result.usage) outcome.usage = result.usage;
-  return withServedBy({ status: result.reply.status, headers, body: result.reply.body }, result, trail, clientModel, outcome);
+  return withServedBy({ status: result.reply.status, headers, body: result.reply.body }, result, trail, clientModel, outcome, redact);
 }
 
-function withServedBy(res: GatewayResponse, result: AttemptResult, trail: readonly string[], clientModel: string | undefined, outcome: RequestOutcome): GatewayResponse {
+function withServedBy(res: GatewayResponse, result: AttemptResult, trail: readonly string[], clientModel: string | undefined, outcome: RequestOutcome, redact: (text: string) => string): GatewayResponse {
   outcome.provider = result.provider.name;
-  outcome.model = result.model ?? result.provider.target.model ?? clientModel;
+  // The upstream names the model in its body: bounded and redacted before it is logged or echoed.
+  const model = result.model ?? result.provider.target.model ?? clientModel;
+  outcome.model = model === undefined ? undefined : redact(model.slice(0, MAX_SERVED_MODEL_CHARS));
   res.headers[SERVED_BY.provider] = result.provider.name;
   // The model name comes from the upstream's body or the client's request: either can hold
   // characters a header cannot (a CJK name, a newline), and an invalid header value made the
   // Node adapter's writeHead throw — an unhandled rejection that took the server down.
-  res.headers[SERVED_BY.model] = headerSafe(result.model ?? result.provider.target.model ?? clientModel ?? '');
+  res.headers[SERVED_BY.model] = headerSafe(outcome.model ?? '');
   res.headers[SERVED_BY.attempts] = trail.join(',');
   return res;
 }

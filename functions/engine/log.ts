@@ -19,10 +19,63 @@ export function createLogger(format: LogFormat, write: (line: string) => void = 
     log(level, event, message, fields = {}) {
       if (order[level] < order[minLevel]) return;
       if (format === 'json') {
-        write(JSON.stringify({ time: new Date().toISOString(), level, event, message, ...fields }));
+        // JSON escapes control characters itself; sizes are still bounded.
+        write(JSON.stringify({ time: new Date().toISOString(), level, event, message: truncate(message, MAX_MESSAGE_CHARS), ...boundedFields(fields) }));
       } else {
-        write(`${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${message}`);
+        write(`${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${escapeControl(truncate(message, MAX_MESSAGE_CHARS))}`);
       }
+    },
+  };
+}
+
+/** A log line's message past this is cut: a client's 1 MB `model` must not become a 1 MB line. */
+export const MAX_MESSAGE_CHARS = 4_096;
+/** A field value past this is cut (paths, models, reasons: values a client or an upstream chose). */
+export const MAX_FIELD_CHARS = 512;
+
+/** Cuts `text` to `max` characters, saying how much was left out. */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…(+${text.length - max} chars)`;
+}
+
+/**
+ * Control characters (CR and LF above all) written as escapes, so a value a client sent can never
+ * start a line of its own in a text log, or rewrite one on a terminal.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
+function boundedFields(fields: LogFields): LogFields {
+  let out: LogFields | undefined;
+  for (const [k, v] of Object.entries(fields)) {
+    if (typeof v === 'string' && v.length > MAX_FIELD_CHARS) (out ??= { ...fields })[k] = truncate(v, MAX_FIELD_CHARS);
+  }
+  return out ?? fields;
+}
+
+/**
+ * Every line through `redact` first (message and string fields): the engine's lines can carry an
+ * upstream's words (a failover reason, a broken stream's error), and those can quote a key.
+ */
+export function redactingLogger(inner: Logger, redact: () => (text: string) => string): Logger {
+  return {
+    log(level, event, message, fields) {
+      const r = redact();
+      let out: LogFields | undefined;
+      if (fields) {
+        for (const [k, v] of Object.entries(fields)) {
+          if (typeof v !== 'string') continue;
+          const clean = r(v);
+          if (clean !== v) (out ??= { ...fields })[k] = clean;
+        }
+      }
+      inner.log(level, event, r(message), out ?? fields);
     },
   };
 }

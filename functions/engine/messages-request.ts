@@ -6,7 +6,7 @@
  * to the provider, which judges it.
  */
 import type { MessagesApiRequest } from '../providers/anthropic/wire.js';
-import { parseJsonBody } from './chat-request.js';
+import { checkModelName, parseJsonBody } from './chat-request.js';
 import { BadRequest } from './errors.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -52,6 +52,7 @@ export function parseMessagesRequest(body: Uint8Array): MessagesApiRequest {
   // `model: null` would reach an upstream as null: absent or a string, nothing else.
   if (raw.model === null) delete raw.model;
   if (raw.model !== undefined && typeof raw.model !== 'string') bad(`model: Input should be a valid string (got ${typeName(raw.model)})`, 'model');
+  checkModelName(raw.model);
   for (const [field, type] of [['stream', 'boolean'], ['temperature', 'number'], ['top_p', 'number'], ['top_k', 'number']] as const) {
     const v = raw[field];
     if (v !== undefined && v !== null && typeof v !== type) bad(`${field}: Input should be a valid ${type} (got ${typeName(v)})`, field);

@@ -8,6 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { UpstreamRequest } from '../providers/types.js';
+import { BudgetExceeded, type MemoryBudget } from './memory-budget.js';
 
 export type UpstreamFailure = 'connect' | 'reset' | 'aborted';
 
@@ -138,23 +139,56 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
   return out;
 }
 
-/** Reads a whole body, refusing more than `limit` bytes (a runaway upstream must not exhaust memory). */
-export function readBody(body: IncomingMessage, limit: number): Promise<Buffer> {
+/** How a body is read: its limit, whether a longer body is an error or just cut, and whose memory it takes. */
+export interface ReadOptions {
+  limit: number;
+  /** True: stop at `limit` and keep what was read (an error body, where only the start is used). */
+  truncate?: boolean;
+  /** Reserve every byte here first; the caller releases `bytes.length` when done with the result. */
+  budget?: MemoryBudget;
+}
+
+/**
+ * Reads a body up to `limit` bytes (a runaway upstream must not exhaust memory): past it, the
+ * read fails, or with `truncate` ends with what it has. Either way the connection is destroyed
+ * rather than drained — reading the rest of a gigabyte to keep a socket is not worth it.
+ */
+export function readBody(body: IncomingMessage, options: ReadOptions): Promise<Buffer> {
+  const { limit, truncate = false, budget } = options;
   // Plain events, not `for await`: an async iterator per response costs more than the read itself.
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      budget?.release(size);
+      body.destroy();
+      reject(error);
+    };
+    const done = () => {
+      if (settled) return;
+      settled = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
     body.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        body.destroy();
-        reject(new UpstreamError('reset', `upstream body larger than ${limit} bytes`));
-        return;
+      if (settled) return;
+      let piece = chunk;
+      if (size + piece.length > limit) {
+        if (!truncate) return fail(new UpstreamError('reset', `upstream body larger than ${limit} bytes`));
+        piece = piece.subarray(0, limit - size);
       }
-      chunks.push(chunk);
+      if (budget && !budget.tryReserve(piece.length)) return fail(new BudgetExceeded(budget.limit));
+      size += piece.length;
+      chunks.push(piece);
+      if (truncate && size >= limit) {
+        body.destroy();
+        done();
+      }
     });
-    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    body.once('error', (error) => reject(error instanceof UpstreamError ? error : new UpstreamError('reset', `body interrupted: ${error.message}`)));
-    body.once('aborted', () => reject(new UpstreamError('reset', 'body interrupted: aborted')));
+    body.once('end', done);
+    body.once('error', (error) => fail(error instanceof UpstreamError ? error : new UpstreamError('reset', `body interrupted: ${error.message}`)));
+    body.once('aborted', () => fail(new UpstreamError('reset', 'body interrupted: aborted')));
   });
 }

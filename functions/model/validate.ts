@@ -72,30 +72,58 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-function toIssues(error: z.ZodError): Issue[] {
+function toIssues(error: z.ZodError, kind: string | undefined): Issue[] {
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const base = formatPath(issue.path);
+      // `auth: {sk-…}` in flow YAML makes the key a field name: under a credential field, count them.
+      if (isSecretField(kind, issue.path)) return { path: base, message: `${issue.keys.length} unknown field${issue.keys.length > 1 ? 's' : ''} (names not shown: they may hold a credential)`, unsupported: false };
       return {
         path: base,
         message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${base ? `${base}.${k}` : k}"`).join(', ')}`,
         unsupported: false,
       };
     }
-    return { path: formatPath(issue.path), message: kubernetesWording(issue), unsupported: issue.message.includes(UNSUPPORTED) };
+    return { path: formatPath(issue.path), message: kubernetesWording(issue, kind), unsupported: issue.message.includes(UNSUPPORTED) };
   });
 }
 
-/** Zod's generic wording, rephrased the way the Kubernetes API server says the same thing. */
-function kubernetesWording(issue: z.core.$ZodIssue): string {
+/**
+ * Zod's generic wording, rephrased the way the Kubernetes API server says the same thing. The
+ * value is quoted only when it is a short scalar in a field that holds no credential: a key of the
+ * wrong type (`key: [sk-…]`) or a Secret entry that is a mapping must never reach a terminal or a
+ * log line by way of its error — the field's path says where to look.
+ */
+function kubernetesWording(issue: z.core.$ZodIssue, kind: string | undefined): string {
   const input = (issue as { input?: unknown }).input;
+  const shown = showValue(input, isSecretField(kind, issue.path));
   if (issue.code === 'invalid_type' && input === undefined) return 'Required value';
   if (issue.code === 'invalid_value') {
-    return `Unsupported value: ${JSON.stringify(input)}: supported values: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    return `Unsupported value: ${shown}: supported values: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   }
-  if (issue.code === 'invalid_type') return `Invalid value: ${JSON.stringify(input)}: must be of type ${issue.expected}`;
-  if (issue.code === 'too_small' && issue.origin === 'string') return `Invalid value: ${JSON.stringify(input)}: should be at least ${String(issue.minimum)} chars long`;
+  if (issue.code === 'invalid_type') return `Invalid value: ${shown}: must be of type ${issue.expected}`;
+  if (issue.code === 'too_small' && issue.origin === 'string') return `Invalid value: ${shown}: should be at least ${String(issue.minimum)} chars long`;
   return issue.message;
+}
+
+/** Longest value quoted in an error message. */
+const MAX_SHOWN_CHARS = 64;
+
+/** Field names that hold credentials, anywhere in any kind; a Secret's `data` and `stringData`, too. */
+const SECRET_FIELD = /key|secret|token|password|credential|auth/i;
+
+export function isSecretField(kind: string | undefined, path: ReadonlyArray<PropertyKey>): boolean {
+  if (kind === 'Secret' && (path[0] === 'data' || path[0] === 'stringData')) return true;
+  return path.some((part) => typeof part === 'string' && SECRET_FIELD.test(part));
+}
+
+/** A value as an error may show it: a short scalar quoted, anything else (or a secret) by its type alone. */
+function showValue(value: unknown, secret: boolean): string {
+  const type = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
+  if (secret) return `(${type}, not shown)`;
+  if (typeof value === 'string') return value.length > MAX_SHOWN_CHARS ? `(a string of ${value.length} chars)` : JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return `(${type})`;
 }
 
 /** Every concrete path in `value` that matches a dotted pattern with `*` for array indices. */
@@ -145,7 +173,7 @@ export function validateObject(raw: unknown): Validation {
     };
   }
   const parsed = schema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) return { ok: false, kind, name, issues: toIssues(parsed.error) };
+  if (!parsed.success) return { ok: false, kind, name, issues: toIssues(parsed.error, kind) };
   return { ok: true, object: parsed.data, warnings: ignoredFieldWarnings(kind as Kind, raw) };
 }
 

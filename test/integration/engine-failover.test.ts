@@ -709,11 +709,13 @@ describe('headers, credentials and models', () => {
     const failed = await send(g, { ...HELLO, model: 'gpt-模型-fail' });
     expect(failed.res.status).toBe(500);
     expect(failed.served.model).toBe('gpt-%E6%A8%A1%E5%9E%8B-fail');
-    // No header injection through the model name.
+    // No header injection (or forged log line) through the model name: a control character is a 400.
+    const calls = g.sim.calls.length;
     const injected = await send(g, { ...HELLO, model: 'm\r\nx-injected: 1' });
-    expect(injected.res.status).toBe(200);
+    expect(injected.res.status).toBe(400);
     expect(injected.res.headers.get('x-injected')).toBeNull();
-    expect(injected.served.model).toBe('m%0D%0Ax-injected: 1');
+    expect(injected.json).toMatchObject({ error: { param: 'model', code: 'invalid_value' } });
+    expect(g.sim.calls.length).toBe(calls);
     // Still serving.
     expect((await send(g)).res.status).toBe(200);
   });
