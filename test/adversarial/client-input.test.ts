@@ -26,6 +26,7 @@ beforeAll(async () => {
     { name: 'v1', groups: [[loopbackProvider('main', 'openai', p, 'key-main', { model: 'gpt-main' })]], matches: [{ path: { type: 'PathPrefix', value: '/v1' } }] },
     { name: 'fake', groups: [[loopbackProvider('fake', 'openai', p, 'key-fake', { model: 'gpt-fake' })]] },
     { name: 'evil', groups: [[loopbackProvider('evil', 'openai', p, 'key-evil', { model: 'gpt-evil' })]] },
+    { name: 'claude', groups: [[loopbackProvider('claude', 'anthropic', p, 'key-claude', { model: 'claude-x' })]] },
   ]);
   served = await serve(['-f', manifestFile(text), '--port', '0']);
 });
@@ -112,5 +113,21 @@ describe('model names and log lines', () => {
     const res = await post(`${served.url}/v1/chat/completions`, `{"model":"x","messages":[{"role":"user","content":"hi"}],"tools":${deep}}`);
     expect(res.status).toBe(400);
     expect(JSON.parse(res.text).error.message).toMatch(/deeper than 128 levels/);
+  });
+
+  it('tool-call arguments nested 20,000 deep inside their JSON string are a 400, not a 500, on a translating provider', async () => {
+    const args = '{"a":' + '['.repeat(20_000) + ']'.repeat(20_000) + '}';
+    const calls = hostile.calls.length;
+    const res = await post(`${served.url}/claude/v1/chat/completions`, {
+      ...CHAT_BODY,
+      messages: [
+        { role: 'user', content: 'call it' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: args } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'done' },
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text).error.message).toMatch(/arguments nests arrays and objects deeper than 128 levels/);
+    expect(hostile.calls.length).toBe(calls);
   });
 });

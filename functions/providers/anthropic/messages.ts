@@ -2,6 +2,8 @@
  * OpenAI chat messages -> Anthropic `system` + `messages`, following agentgateway's
  * `from_completions` translation (its golden cases are our conformance suite).
  */
+import { RequestNotExpressible } from '../types.js';
+import { boundedArguments } from '../shared/bounded-json.js';
 import type { ChatMessage, ContentPart, ToolCall } from '../openai/wire.js';
 import type { ImageSource, MessageParam, RequestContentBlock, TextBlock, ToolResultBlock, ToolUseBlock } from './wire.js';
 
@@ -66,9 +68,9 @@ function userBlocks(content: ChatMessage['content']): RequestContentBlock[] {
 function toolInput(args: string): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(args);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // fall through
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return boundedArguments(parsed as Record<string, unknown>);
+  } catch (error) {
+    if (error instanceof RequestNotExpressible) throw error;
   }
   return {};
 }

@@ -7,6 +7,7 @@
  * blank text blocks, images as bytes (it cannot fetch URLs), tool inputs as objects, and a
  * `toolConfig` whenever the history holds tool calls, even if this request offers no tools.
  */
+import { boundedArguments } from '../shared/bounded-json.js';
 import type { ChatCompletionRequest, ChatMessage } from '../openai/wire.js';
 import type { MessagesApiBlock, MessagesApiRequest, MessagesApiTool } from '../anthropic/wire.js';
 import { RequestNotExpressible, type ProviderTarget } from '../types.js';
@@ -47,7 +48,7 @@ function objectInput(value: unknown): Record<string, unknown> {
       return {};
     }
   }
-  return isRecord(value) ? value : {};
+  return isRecord(value) ? boundedArguments(value) : {};
 }
 
 /** Appends a turn, merged into the previous one when the role is the same (Converse requires alternation). */

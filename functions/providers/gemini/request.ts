@@ -8,9 +8,11 @@
  * `tool_call_id`s reliably and drop unknown fields, so the signature rides inside the tool call id
  * (`<id>__thought__<signature>`), as agentgateway does.
  */
+import { boundedArguments } from '../shared/bounded-json.js';
 import type { ChatCompletionRequest, ChatMessage, ContentPart, ToolCall } from '../openai/wire.js';
 import { RequestNotExpressible } from '../types.js';
 import { normalizeGeminiSchema } from './schema.js';
+import { SchemaBudget, SchemaTooComplex } from './schema-budget.js';
 import type { Content, GenerateContentRequest, GenerationConfig, Part } from './wire.js';
 
 export const THOUGHT_SIGNATURE_SEPARATOR = '__thought__';
@@ -78,13 +80,14 @@ function userParts(content: ChatMessage['content']): Part[] {
 }
 
 function parseArgs(args: string): Record<string, unknown> {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(args);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    parsed = JSON.parse(args);
   } catch {
-    // broken JSON from a model: Gemini takes an object
+    return {}; // broken JSON from a model: Gemini takes an object
   }
-  return {};
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+  return boundedArguments(parsed as Record<string, unknown>);
 }
 
 function functionCallPart(call: ToolCall): Part {
@@ -196,7 +199,26 @@ function thinkingConfig(req: ChatCompletionRequest, model: string): GenerationCo
   return budget ? { thinkingBudget: budget, includeThoughts: true } : undefined;
 }
 
-function generationConfig(req: ChatCompletionRequest, model: string): GenerationConfig | undefined {
+/** A tool's name for an error message, quoted, and cut short: it is the client's, of any length. */
+function toolLabel(name: unknown): string {
+  const text = typeof name === 'string' ? name : String(name);
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+}
+
+/**
+ * A client schema for Gemini, under the request's budget; over it, a 400 that says which schema
+ * (`param`, and `what` in words: the tool's name) before anything is sent upstream.
+ */
+function geminiSchema(schema: unknown, budget: SchemaBudget, param: string, what: string): Record<string, unknown> {
+  try {
+    return normalizeGeminiSchema(schema, budget);
+  } catch (error) {
+    if (error instanceof SchemaTooComplex) throw new RequestNotExpressible(`${what} (${param}) is too complex for Gemini: it ${error.message}.`, param);
+    throw error;
+  }
+}
+
+function generationConfig(req: ChatCompletionRequest, model: string, budget: SchemaBudget): GenerationConfig | undefined {
   const stop = typeof req.stop === 'string' ? [req.stop] : Array.isArray(req.stop) ? req.stop : [];
   const format = req.response_format;
   const config: GenerationConfig = {
@@ -212,7 +234,9 @@ function generationConfig(req: ChatCompletionRequest, model: string): Generation
     ...(format?.type === 'json_object' && { responseMimeType: 'application/json' }),
     ...(format?.type === 'json_schema' && {
       responseMimeType: 'application/json',
-      ...(format.json_schema?.schema && { responseSchema: normalizeGeminiSchema(format.json_schema.schema) }),
+      ...(format.json_schema?.schema && {
+        responseSchema: geminiSchema(format.json_schema.schema, budget, 'response_format.json_schema.schema', 'The response_format schema'),
+      }),
     }),
   };
   const thinking = thinkingConfig(req, model);
@@ -222,15 +246,22 @@ function generationConfig(req: ChatCompletionRequest, model: string): Generation
 
 export function toGenerateContentRequest(req: ChatCompletionRequest, model: string): GenerateContentRequest {
   const { system, contents } = translateMessages(req.messages);
-  const declarations = (req.tools ?? [])
-    .filter((t) => t.type === 'function' && t.function)
-    .map((t) => ({
-      name: t.function.name,
-      ...(t.function.description !== undefined && { description: t.function.description }),
-      ...(t.function.parameters !== undefined && { parameters: normalizeGeminiSchema(t.function.parameters) }),
-    }));
+  // One budget for every schema of the request: many tools must not multiply it.
+  const budget = new SchemaBudget();
+  // The index is the client's (before non-function tools are skipped), for the error's `param`.
+  const declarations = (req.tools ?? []).flatMap((t, i) =>
+    t.type === 'function' && t.function
+      ? [{
+          name: t.function.name,
+          ...(t.function.description !== undefined && { description: t.function.description }),
+          ...(t.function.parameters !== undefined && {
+            parameters: geminiSchema(t.function.parameters, budget, `tools[${i}].function.parameters`, `The schema of tool ${toolLabel(t.function.name)}`),
+          }),
+        }]
+      : [],
+  );
   const tools = declarations.length > 0 ? [{ functionDeclarations: declarations }] : undefined;
-  const config = generationConfig(req, model);
+  const config = generationConfig(req, model, budget);
   const tc = toolConfig(req.tool_choice);
   return {
     // Gemini rejects a request without contents ("contents is required").

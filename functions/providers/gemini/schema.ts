@@ -3,7 +3,12 @@
  * `responseSchema` and function `parameters`: `$ref`s inlined, `allOf` flattened, `const` and
  * `type` arrays rewritten, unknown keywords dropped. The rules are agentgateway's (ported there
  * from litellm's `_build_vertex_schema`).
+ *
+ * The schema is the client's, so its translation runs under a `SchemaBudget` (see
+ * schema-budget.ts): inlining can multiply a small schema, and nesting can go arbitrarily deep.
  */
+import { inlineRefs } from './inline-refs.js';
+import { SchemaBudget } from './schema-budget.js';
 
 type Json = Record<string, unknown>;
 
@@ -14,43 +19,25 @@ const ALLOWED = new Set([
   'minLength', 'maxLength', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'propertyOrdering',
 ]);
 
-/** A deep copy, so the client's request (reused by a later attempt) is never changed. */
-const clone = <T>(v: T): T => structuredClone(v);
+/** What the rewrites below read: the keywords Gemini takes, those rewritten into them, and `$ref`. */
+const READ = new Set([...ALLOWED, 'allOf', 'const', '$ref']);
 
-export function normalizeGeminiSchema(schema: unknown): Json {
+/**
+ * Throws `SchemaTooComplex` (a `RequestNotExpressible`) when the schema runs over `budget`; pass
+ * one budget for all the schemas of a request. The client's schema is never changed (a later
+ * attempt reuses the request): the rewrites work on the copy `inlineRefs` builds.
+ */
+export function normalizeGeminiSchema(schema: unknown, budget: SchemaBudget = new SchemaBudget()): Json {
   if (!isObject(schema)) return { type: 'object' };
-  const root = clone(schema);
-  const defs: Json = {};
-  for (const key of ['$defs', 'definitions']) {
-    if (isObject(root[key])) Object.assign(defs, root[key]);
-    delete root[key];
-  }
-  const inlined = inlineRefs(root, defs, []);
+  const inlined = inlineRefs(schema, READ, budget);
   cleanNode(inlined);
-  return inlined as Json;
+  return inlined;
 }
 
 function eachChild(node: Json, f: (child: unknown) => unknown): void {
   if (node.items !== undefined) node.items = f(node.items);
   if (isObject(node.properties)) for (const k of Object.keys(node.properties)) node.properties[k] = f(node.properties[k]);
   for (const key of ['anyOf', 'allOf']) if (Array.isArray(node[key])) node[key] = (node[key] as unknown[]).map(f);
-}
-
-/** `$ref` -> the definition (sibling keys win); a ref already being resolved stays (no recursion in Gemini). */
-function inlineRefs(node: unknown, defs: Json, chain: string[]): unknown {
-  if (Array.isArray(node)) return node.map((v) => inlineRefs(v, defs, chain));
-  if (!isObject(node)) return node;
-  if (typeof node.$ref === 'string') {
-    const name = node.$ref.split('/').pop()!;
-    if (chain.includes(name) || !isObject(defs[name])) return node;
-    const { $ref: _ref, ...siblings } = node;
-    const resolved = { ...clone(defs[name]), ...siblings };
-    return inlineRefs(resolved, defs, [...chain, name]);
-  }
-  delete node.$defs;
-  delete node.definitions;
-  eachChild(node, (child) => inlineRefs(child, defs, chain));
-  return node;
 }
 
 function constType(v: unknown): string {
@@ -74,8 +61,16 @@ function rewrite(node: Json): boolean {
           const dst = isObject(node.properties) ? node.properties : (node.properties = {} as Json);
           for (const [pk, pv] of Object.entries(v)) if (!(pk in dst)) (dst as Json)[pk] = pv;
         } else if (k === 'required' && Array.isArray(v)) {
-          const dst = Array.isArray(node.required) ? (node.required as unknown[]) : (node.required = [] as unknown[]);
-          for (const item of v) if (!dst.includes(item)) dst.push(item);
+          // A new array: the old one may be the client's, shared by every copy of a definition.
+          // The Set keeps long lists linear (`includes` made them quadratic).
+          const dst = Array.isArray(node.required) ? [...(node.required as unknown[])] : [];
+          const seen = new Set(dst);
+          for (const item of v) {
+            if (seen.has(item)) continue;
+            seen.add(item);
+            dst.push(item);
+          }
+          node.required = dst;
         } else if (!(k in node)) {
           node[k] = v;
         }
@@ -116,6 +111,7 @@ function rewrite(node: Json): boolean {
   return changed;
 }
 
+/** Rewrites the copy in place; its depth is bounded by the budget, so the recursion is too. */
 function cleanNode(node: unknown): void {
   if (Array.isArray(node)) {
     node.forEach(cleanNode);
