@@ -1,4 +1,8 @@
-/** HTTPRoute matching, as Gateway API defines it: the first match in precedence order wins. */
+/**
+ * HTTPRoute matching, as Gateway API defines it: the first match in precedence order wins. This runs
+ * before client auth on whatever a client sent, so regular expressions are RE2 (model/regex.ts):
+ * linear in the input, never backtracking.
+ */
 import type { CompiledConfig, CompiledMatch, CompiledRule, ValueMatch } from '../model/config.js';
 import type { GatewayRequest } from './types.js';
 

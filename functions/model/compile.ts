@@ -5,6 +5,7 @@
  */
 import { parseDuration } from './duration.js';
 import { compileCondition, CelSyntaxError } from './cel.js';
+import { compileLinearRegex, LinearRegexError, type LinearRegex, type RegexAnchoring } from './regex.js';
 import { compileClientKeys, type SecretEntries } from './client-keys.js';
 import type {
   AiSettings,
@@ -492,7 +493,7 @@ function compileRoute(
       id: `${idOf(route)}${rule.name ? `#${rule.name}` : `#${ri}`}`,
       routeId: idOf(route),
       hostnames: route.spec.hostnames ?? [],
-      matches: rule.matches.map(compileMatch),
+      matches: rule.matches.map((m, mi) => compileMatch(m, `${where}: ${rulePath}.matches[${mi}]`, problems)),
       backends: refs,
       retry,
       ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
@@ -528,17 +529,41 @@ function compileRetry(spec: NonNullable<PolicyObject['spec']['traffic']>['retry'
   return out;
 }
 
-function compileValueMatch(m: { type: 'Exact' | 'RegularExpression'; name: string; value: string }, lowerName: boolean): ValueMatch {
-  const name = lowerName ? m.name.toLowerCase() : m.name;
-  return m.type === 'Exact' ? { name, exact: m.value } : { name, regex: new RegExp(m.value) };
+/**
+ * RE2 (linear time: these run on client input before client auth), or a problem naming the field.
+ * The placeholder never matches; a config with problems is refused whole anyway.
+ */
+function compileRegex(pattern: string, anchoring: RegexAnchoring, where: string, problems: string[]): LinearRegex {
+  try {
+    return compileLinearRegex(pattern, anchoring);
+  } catch (error) {
+    if (!(error instanceof LinearRegexError)) throw error;
+    problems.push(`${where}: invalid regular expression: ${error.message}`);
+    return { source: pattern, programSize: 0, test: () => false };
+  }
 }
 
-function compileMatch(m: RouteMatchSpec): CompiledMatch {
+/** Header and query regexes search the value, as Gateway API implementations (and `RegExp.test`) do. */
+function compileValueMatch(
+  m: { type: 'Exact' | 'RegularExpression'; name: string; value: string },
+  lowerName: boolean,
+  where: string,
+  problems: string[],
+): ValueMatch {
+  const name = lowerName ? m.name.toLowerCase() : m.name;
+  return m.type === 'Exact' ? { name, exact: m.value } : { name, regex: compileRegex(m.value, 'search', `${where}.value`, problems) };
+}
+
+/** A path regex matches the whole path, as agentgateway does. */
+function compileMatch(m: RouteMatchSpec, where: string, problems: string[]): CompiledMatch {
   const path = m.path ?? { type: 'PathPrefix' as const, value: '/' };
   return {
-    path: path.type === 'RegularExpression' ? { type: path.type, value: path.value, regex: new RegExp(`^(?:${path.value})$`) } : { type: path.type, value: path.value },
-    headers: (m.headers ?? []).map((h) => compileValueMatch(h, true)),
-    queryParams: (m.queryParams ?? []).map((q) => compileValueMatch(q, false)),
+    path:
+      path.type === 'RegularExpression'
+        ? { type: path.type, value: path.value, regex: compileRegex(path.value, 'full', `${where}.path.value`, problems) }
+        : { type: path.type, value: path.value },
+    headers: (m.headers ?? []).map((h, i) => compileValueMatch(h, true, `${where}.headers[${i}]`, problems)),
+    queryParams: (m.queryParams ?? []).map((q, i) => compileValueMatch(q, false, `${where}.queryParams[${i}]`, problems)),
     ...(m.method !== undefined && { method: m.method }),
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { ProviderTarget } from '../providers/types.js';
 import type { CelCondition } from './cel.js';
+import type { LinearRegex } from './regex.js';
 
 export interface EvictionSettings {
   /** `eviction.duration`; absent means 3 s (the CRD default) once `eviction` is set. */
@@ -77,15 +78,17 @@ export interface RetrySettings {
   condition?: CelCondition;
 }
 
+/** A `RegularExpression` path must match the whole path (RE2, linear time). */
 export type PathMatch =
   | { type: 'Exact'; value: string }
   | { type: 'PathPrefix'; value: string }
-  | { type: 'RegularExpression'; value: string; regex: RegExp };
+  | { type: 'RegularExpression'; value: string; regex: LinearRegex };
 
+/** A header or query match: `exact`, or `regex` found anywhere in the value (RE2, linear time). */
 export interface ValueMatch {
   name: string;
   exact?: string;
-  regex?: RegExp;
+  regex?: LinearRegex;
 }
 
 export interface CompiledMatch {

@@ -3,6 +3,7 @@
  * matching requests to backends. Rules and messages follow the v1.6.1 CRDs.
  */
 import * as z from 'zod';
+import { compileLinearRegex, LinearRegexError } from '../regex.js';
 import { parseDuration } from '../duration.js';
 import { dnsSubdomain, duration, ignored, objectMeta, port, unsupported } from './common.js';
 
@@ -59,6 +60,16 @@ export const parentRef = z.strictObject({
   port: port.optional(),
 });
 
+/** RE2 syntax, as agentgateway and Envoy read it (`(?i)` included); JavaScript's RegExp is never used. */
+function checkRe2(pattern: string, ctx: z.RefinementCtx): void {
+  try {
+    compileLinearRegex(pattern, 'search');
+  } catch (error) {
+    if (!(error instanceof LinearRegexError)) throw error;
+    ctx.addIssue({ code: 'custom', path: ['value'], message: `invalid regular expression: ${error.message}` });
+  }
+}
+
 const VALID_PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;
 
 export const pathMatch = z
@@ -68,11 +79,7 @@ export const pathMatch = z
   })
   .superRefine((path, ctx) => {
     if (path.type === 'RegularExpression') {
-      try {
-        new RegExp(path.value);
-      } catch {
-        ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be a valid regular expression' });
-      }
+      checkRe2(path.value, ctx);
       return;
     }
     const broken = [
@@ -88,11 +95,15 @@ export const pathMatch = z
     for (const [bad, message] of broken) if (bad) ctx.addIssue({ code: 'custom', message: `${message} when type one of ['Exact', 'PathPrefix']` });
   });
 
-const valueMatch = z.strictObject({
-  type: z.enum(['Exact', 'RegularExpression']).default('Exact'),
-  name: z.string().min(1).max(256),
-  value: z.string().min(1).max(4096),
-});
+const valueMatch = z
+  .strictObject({
+    type: z.enum(['Exact', 'RegularExpression']).default('Exact'),
+    name: z.string().min(1).max(256),
+    value: z.string().min(1).max(4096),
+  })
+  .superRefine((m, ctx) => {
+    if (m.type === 'RegularExpression') checkRe2(m.value, ctx);
+  });
 
 export const routeMatch = z.strictObject({
   path: pathMatch.optional(),
