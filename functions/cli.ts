@@ -12,7 +12,7 @@ import { ConfigError } from './model/compile.js';
 import type { CompiledConfig } from './model/config.js';
 import { Engine } from './engine/engine.js';
 import { batchedStderr, createLogger, type LogFormat, type Logger } from './engine/log.js';
-import { createGatewayServer, listen } from './http/node-server.js';
+import { createGatewayServer, DEFAULT_SERVER_LIMITS, listen } from './http/node-server.js';
 import { startSimulator } from './simulator/server.js';
 import type { EvictionStore } from './state/store.js';
 import { unknownFakeModels } from './simulator/faults.js';
@@ -133,7 +133,8 @@ async function serve(config: CompiledConfig, logger: Logger, host: string, port:
     logger.log('warn', 'config_warning', `listeners on ports ${[...ports].join(', ')}: serving every route on ${listener!.port} (use --port to choose)`);
   }
   const engine = new Engine({ config, logger, ...(store && { store }) });
-  const server = createGatewayServer((req) => engine.handle(req));
+  // The server logs what it refuses itself (oversized body or head, slow or malformed request).
+  const server = createGatewayServer((req) => engine.handle(req), DEFAULT_SERVER_LIMITS, { logger });
   const address = await listen(server, port ?? listener?.port ?? DEFAULT_PORT, host);
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   for (const line of describeConfig(config)) logger.log('info', 'config', line);

@@ -19,7 +19,9 @@ import { TableConfigSource } from './config/table-source.js';
 import { Engine } from './engine/engine.js';
 import { createLogger, type LogLevel } from './engine/log.js';
 import { EmfMetrics } from './engine/metrics.js';
-import { toGatewayRequest, toStreamingResult, type FunctionUrlEvent, type LambdaContextLike, type StreamingResult } from './http/lambda.js';
+import { toGatewayRequest, toStreamingResult, type LambdaContextLike, type StreamingResult } from './http/lambda.js';
+// The same `request` line the Node server writes for what it refuses before routing.
+import { logRejected } from './http/adapter-log.js';
 import { createTableClient } from './state/dynamodb-client.js';
 import { DynamoDBStore } from './state/dynamodb.js';
 import { errorResponseForPath } from './engine/client-api.js';
@@ -42,8 +44,17 @@ let engine: Engine | undefined;
 // first invocation): the first request then waits for what is left of it, if anything.
 void config.refresh();
 
-async function serve(event: FunctionUrlEvent, context: LambdaContextLike): Promise<StreamingResult> {
-  const { request, dispose } = toGatewayRequest(event, context);
+async function serve(event: unknown, context: LambdaContextLike): Promise<StreamingResult> {
+  const started = Date.now();
+  const converted = toGatewayRequest(event, context);
+  if (!converted.ok) {
+    // An event the engine cannot take (not an object, fields of the wrong type, bad base64, too
+    // large): answered and logged here, never thrown, so the runtime sees a normal answer.
+    const r = converted.refused;
+    logRejected(logger, { id: r.id, method: r.method, path: r.path, status: r.status, latencyMs: Date.now() - started, reason: r.reason });
+    return toStreamingResult(errorResponseForPath(r.path, r.status, r.message, 'invalid_request_error', r.code), () => {});
+  }
+  const { request, dispose } = converted;
   try {
     const current = await config.current();
     if (!engine) engine = new Engine({ config: current, store, logger, metrics });
@@ -52,8 +63,9 @@ async function serve(event: FunctionUrlEvent, context: LambdaContextLike): Promi
   } catch (error) {
     dispose();
     logger.log('error', 'internal_error', `request ${request.id} failed before routing: ${(error as Error).message}`, { requestId: request.id });
+    logRejected(logger, { id: request.id, method: request.method, path: request.path, status: 503, latencyMs: Date.now() - started, reason: 'no usable configuration' });
     return toStreamingResult(errorResponseForPath(request.path, 503, 'The gateway has no usable configuration yet.', 'server_error', 'config_unavailable'), () => {});
   }
 }
 
-export const handler = middy({ executionMode: executionModeStreamifyResponse }).handler((event: unknown, context: LambdaContextLike) => serve(event as FunctionUrlEvent, context));
+export const handler = middy({ executionMode: executionModeStreamifyResponse }).handler((event: unknown, context: LambdaContextLike) => serve(event, context));

@@ -34,7 +34,7 @@ export function presentedKey(auth: ClientKeyAuth | undefined, req: GatewayReques
   if (loc?.cookie) {
     for (const part of (req.headers.cookie ?? '').split(';')) {
       const eq = part.indexOf('=');
-      if (eq > 0 && part.slice(0, eq).trim() === loc.cookie.name) return nonEmpty(decodeURIComponent(part.slice(eq + 1).trim()));
+      if (eq > 0 && part.slice(0, eq).trim() === loc.cookie.name) return nonEmpty(decodeCookie(part.slice(eq + 1).trim()));
     }
     return undefined;
   }
@@ -45,3 +45,12 @@ export function presentedKey(auth: ClientKeyAuth | undefined, req: GatewayReques
 }
 
 const nonEmpty = (v: string | undefined) => (v ? v : undefined);
+
+/** A cookie value as sent, percent-decoded when it decodes (`%E0%A4%A` does not: then it is taken as is, and simply fails to match). */
+function decodeCookie(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

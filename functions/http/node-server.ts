@@ -2,13 +2,15 @@
  * The Node HTTP adapter: socket in, GatewayRequest to the engine, GatewayResponse back out.
  * Streams are written with back-pressure, and a client that disconnects aborts its upstream call.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { MAX_REQUEST_BODY } from '../engine/engine.js';
 import { errorBody } from '../engine/errors.js';
 import { errorResponseForPath } from '../engine/client-api.js';
+import { silentLogger, type Logger } from '../engine/log.js';
 import type { GatewayRequest, GatewayResponse } from '../engine/types.js';
+import { logRejected } from './adapter-log.js';
 
 export type Handler = (req: GatewayRequest) => Promise<GatewayResponse>;
 
@@ -34,31 +36,81 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   slowClientMs: 60_000,
 };
 
-export function createGatewayServer(handler: Handler, limits: ServerLimits = DEFAULT_SERVER_LIMITS): http.Server {
+export interface GatewayServerOptions {
+  /**
+   * Where the requests the server answers itself are logged (a body over the limit, a head over
+   * the limit, a client too slow to send its request, malformed HTTP): one `request` line each, in
+   * the shape of the engine's, so every answered request has a line. Default: none.
+   */
+  logger?: Logger;
+}
+
+/**
+ * How long the answer to a refused connection may take to flush before the socket is cut anyway:
+ * a client that never reads must not hold the socket.
+ */
+const REJECTION_FLUSH_MS = 2_000;
+
+export function createGatewayServer(handler: Handler, limits: ServerLimits = DEFAULT_SERVER_LIMITS, options: GatewayServerOptions = {}): http.Server {
+  const logger = options.logger ?? silentLogger;
+  // When each connection last started waiting for a request: a request Node refuses before it
+  // reaches `serve` has no other start time to measure its latency from.
+  const waitingSince = new WeakMap<Socket, number>();
   const server = http.createServer(
-    { maxHeaderSize: limits.maxHeaderBytes, requestTimeout: limits.requestTimeoutMs, keepAliveTimeout: 65_000 },
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      requestTimeout: limits.requestTimeoutMs,
+      // Node looks for requests past their timeout only this often (30 s by default), so a short
+      // requestTimeout would otherwise be enforced up to 30 s late.
+      ...(limits.requestTimeoutMs > 0 && { connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(limits.requestTimeoutMs / 2))) }),
+      keepAliveTimeout: 65_000,
+    },
     (req, res) => {
       // Nothing a request does may become an unhandled rejection (which ends the process): a
       // throw while answering (e.g. writeHead refusing a header value) is a 500 if nothing was
       // sent yet, else the connection is cut so the client does not wait forever.
-      serve(handler, req, res, limits).catch(() => failed(res));
+      serve(handler, req, res, limits, logger, waitingSince).catch(() => failed(res));
     },
   );
+  server.on('connection', (socket: Socket) => waitingSince.set(socket, Date.now()));
+  // With a listener here Node no longer answers these errors itself: the answer is written below,
+  // and logged.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => rejectConnection(error, socket, limits, logger, waitingSince));
   return server;
 }
 
-async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse, limits: ServerLimits): Promise<void> {
+async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse, limits: ServerLimits, logger: Logger, waitingSince: WeakMap<Socket, number>): Promise<void> {
+  const started = Date.now();
+  waitingSince.set(req.socket, started);
   const aborter = new AbortController();
   // 'close' on the response fires when the exchange ends, normally or not; only a response that
   // did not finish means the client went away.
   res.on('close', () => {
+    waitingSince.set(req.socket, Date.now());
     if (!res.writableFinished) aborter.abort(new Error('client disconnected'));
   });
 
   const body = await readRequestBody(req, limits.maxBodyBytes);
   if (body === 'too-large') {
-    res.setHeader('connection', 'close');
-    return write(res, errorResponseForPath(req.url?.split('?')[0] ?? '/', 413, `The request body is larger than ${limits.maxBodyBytes} bytes.`, 'invalid_request_error', 'request_too_large'), aborter.signal);
+    const path = req.url?.split('?')[0] ?? '/';
+    logRejected(logger, {
+      id: requestIdOf(req),
+      method: req.method ?? null,
+      path,
+      status: 413,
+      latencyMs: Date.now() - started,
+      reason: `body over ${limits.maxBodyBytes} bytes`,
+    });
+    const answer = errorResponseForPath(path, 413, `The request body is larger than ${limits.maxBodyBytes} bytes.`, 'invalid_request_error', 'request_too_large');
+    const text = answer.body as string;
+    res.writeHead(413, { ...answer.headers, 'content-length': Buffer.byteLength(text), connection: 'close' });
+    res.write(text);
+    // The whole answer is out, but the connection is closed only once the client has stopped
+    // sending: closing a socket with unread input resets it, and a client still uploading its
+    // body then saw the reset (EPIPE, "other side closed"), which SDKs retry, instead of this 413.
+    await discardRest(req, 2 * limits.maxBodyBytes);
+    res.end();
+    return;
   }
   if (body === 'aborted') return;
 
@@ -81,6 +133,87 @@ async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse
   await write(res, response, aborter.signal, limits);
 }
 
+const requestIdOf = (req: IncomingMessage): string => {
+  const id = req.headers['x-request-id'];
+  return typeof id === 'string' ? id : randomUUID();
+};
+
+/** The answer to an error Node's HTTP parser or request timer raised, by its code. */
+function rejectionFor(code: string | undefined, limits: ServerLimits): { status: number; message: string; code: string; reason: string } {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, message: `The request head is larger than ${limits.maxHeaderBytes} bytes.`, code: 'request_header_fields_too_large', reason: `head over ${limits.maxHeaderBytes} bytes` };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, message: `The request was not received within ${limits.requestTimeoutMs} ms.`, code: 'request_timeout', reason: `request not received within ${limits.requestTimeoutMs} ms` };
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      // As Node answers it.
+      return { status: 413, message: 'The request has chunk extensions larger than allowed.', code: 'request_too_large', reason: 'chunk extensions too large' };
+    default:
+      return { status: 400, message: 'The request is not valid HTTP/1.1.', code: 'bad_request', reason: `malformed HTTP (${code ?? 'unknown error'})` };
+  }
+}
+
+/** Sockets already being refused: the parser can report the same broken input more than once. */
+const refusing = new WeakSet<Socket>();
+
+/**
+ * Node's 'clientError': the request could not be parsed (malformed, head too large) or did not
+ * arrive in time. Answered here with a minimal HTTP/1.1 response in the client API's error shape,
+ * logged, and the connection closed.
+ */
+function rejectConnection(error: NodeJS.ErrnoException, socket: Socket, limits: ServerLimits, logger: Logger, waitingSince: WeakMap<Socket, number>): void {
+  if (refusing.has(socket)) return;
+  refusing.add(socket);
+  // A broken socket (reset, broken pipe: an error with a syscall) is not a request: there is no
+  // one to answer and nothing to log.
+  if (error.syscall !== undefined) {
+    socket.destroy();
+    return;
+  }
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
+  // Bytes of an answer already on the wire: anything more would corrupt it, so just cut. That
+  // request has its own line (the engine's, or the 413 serve() wrote); what broke after it was
+  // never answered.
+  if (inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  // A request whose head was parsed and whose body was still arriving (a timeout, bad chunked
+  // framing): its method and path are known. Otherwise the request line never was.
+  const current = inFlight && !inFlight.req.complete ? inFlight.req : undefined;
+  const path = current?.url?.split('?')[0] ?? null;
+  const rejection = rejectionFor(error.code, limits);
+  const since = current ? waitingSince.get(current.socket) : waitingSince.get(socket);
+  logRejected(logger, {
+    id: current ? requestIdOf(current) : randomUUID(),
+    method: current?.method ?? null,
+    path,
+    status: rejection.status,
+    latencyMs: since === undefined ? null : Date.now() - since,
+    reason: rejection.reason,
+  });
+  // The client is gone (it may have sent its garbage and left): nothing to answer.
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const answer = errorResponseForPath(path ?? '/', rejection.status, rejection.message, 'invalid_request_error', rejection.code);
+  const body = answer.body as string;
+  const head = [
+    `HTTP/1.1 ${rejection.status} ${STATUS_CODES[rejection.status] ?? 'Error'}`,
+    'content-type: application/json',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'connection: close',
+  ];
+  const timer = setTimeout(() => socket.destroy(), REJECTION_FLUSH_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  // Destroyed once the answer is flushed, not at once: a destroy drops a write the kernel has not
+  // taken yet. Not later either: the rest of a request the parser gave up on is not worth
+  // reading (Node itself writes and destroys at once).
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+}
+
 function failed(res: ServerResponse): void {
   if (res.headersSent || res.destroyed) {
     res.destroy();
@@ -96,15 +229,44 @@ function failed(res: ServerResponse): void {
 }
 
 /**
+ * Reads and drops the rest of a refused body: a client somewhat over the limit finishes sending
+ * and reads its answer. One that sends more than `max` further bytes is not finishing a request:
+ * it is cut (it has its answer already).
+ */
+function discardRest(req: IncomingMessage, max: number): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let discarded = 0;
+    const onData = (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > max) {
+        req.socket.destroy();
+        done();
+      }
+    };
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', done);
+      req.off('close', done);
+      req.off('error', done);
+      resolve();
+    };
+    req.on('data', onData);
+    req.once('end', done);
+    req.once('close', done);
+    req.once('error', done);
+    req.resume();
+  });
+}
+
+/**
  * Collects the body with plain 'data'/'end' events: an async iterator per request costs more than
  * the rest of the body handling on the request path (measured with --cpu-prof).
  */
 function readRequestBody(req: IncomingMessage, max: number): Promise<Uint8Array | 'too-large' | 'aborted'> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > max) {
-    req.resume();
-    return Promise.resolve('too-large');
-  }
+  // A refused body is left paused, not resumed: what discards it counts every byte.
+  if (Number.isFinite(declared) && declared > max) return Promise.resolve('too-large');
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -112,7 +274,7 @@ function readRequestBody(req: IncomingMessage, max: number): Promise<Uint8Array 
       size += chunk.length;
       if (size > max) {
         req.off('data', onData);
-        req.resume();
+        req.pause();
         resolve('too-large');
         return;
       }

@@ -22,6 +22,7 @@ beforeAll(async () => {
     [
       { name: 'v1', groups: [[loopbackProvider('p', 'openai', hostile.port, 'key-p-0123', { model: 'gpt' })]], matches: [{ path: { type: 'PathPrefix', value: '/v1' } }] },
       { name: 'locked', groups: [[loopbackProvider('l', 'openai', hostile.port, 'key-l-0123', { model: 'gpt' })]], traffic: { apiKeyAuthentication: { mode: 'Strict', secretRef: { name: 'client-keys' } } } },
+      { name: 'cookie', groups: [[loopbackProvider('c', 'openai', hostile.port, 'key-c-0123', { model: 'gpt' })]], traffic: { apiKeyAuthentication: { mode: 'Strict', secretRef: { name: 'client-keys' }, location: { cookie: { name: 'mg' } } } } },
     ],
     [keys],
   );
@@ -100,5 +101,12 @@ describe('HTTP probes', () => {
     expect(right.status).toBe(200);
     // The client's key is not forwarded upstream either: the provider gets its own.
     expect(hostile.calls.at(-1)!.key).toBe('key-l-0123');
+  });
+
+  it('a client key in a cookie: right 200, wrong 401, undecodable 401 (not a 500)', async () => {
+    const url = `${served.url}/cookie/v1/chat/completions`;
+    expect((await post(url, CHAT_BODY, { cookie: `other=1; mg=${CLIENT_KEY}` })).status).toBe(200);
+    expect((await post(url, CHAT_BODY, { cookie: 'mg=not-the-key' })).status).toBe(401);
+    expect((await post(url, CHAT_BODY, { cookie: 'mg=%E0%A4%A' })).status).toBe(401);
   });
 });
