@@ -1,46 +1,129 @@
 /**
  * `modelgate`: the command line.
- *   modelgate serve -f FILE [-f FILE ...] [--port N] [--host H] [--log-format text|json]
- *   modelgate demo [--port N]          the tutorial against the simulated provider
- *   modelgate validate -f FILE ...     check manifests, print what would be served
+ *   modelgate serve -f FILE [-f FILE ...]   serve manifests (watched: a valid change is served live)
+ *   modelgate validate -f FILE ...          check manifests, print what would be served
+ *   modelgate demo                          the tutorial against the simulated provider
+ * `modelgate COMMAND --help` prints that command's usage.
  */
-import { parseArgs } from 'node:util';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { loadManifestFiles, MissingEnvironment } from './config/manifests.js';
+import { loadManifestFiles, MissingEnvironment, parseManifests } from './config/manifests.js';
 import { describeConfig } from './config/describe.js';
-import { ConfigError } from './model/compile.js';
+import { watchFiles, type ConfigWatcher } from './config/watch.js';
+import { compileConfig, ConfigError } from './model/compile.js';
 import type { CompiledConfig } from './model/config.js';
+import { parseDuration, formatDuration } from './model/duration.js';
 import { Engine } from './engine/engine.js';
 import { batchedStderr, createLogger, type LogFormat, type Logger } from './engine/log.js';
+import { InFlight } from './http/drain.js';
 import { createGatewayServer, DEFAULT_SERVER_LIMITS, listen } from './http/node-server.js';
-import { startSimulator } from './simulator/server.js';
+import { startSimulator, type Simulator } from './simulator/server.js';
 import type { EvictionStore } from './state/store.js';
 import { unknownFakeModels } from './simulator/faults.js';
 
 const VERSION = '0.1.0';
 const DEFAULT_PORT = 8080;
 const SIMULATOR_PORT = 8788;
+const DEFAULT_DRAIN_MS = 30_000;
+
+const SERVE_USAGE = `Usage: modelgate serve -f FILE [-f FILE ...] [options]
+
+Loads Kubernetes-style YAML (Gateway, HTTPRoute, AgentgatewayBackend, AgentgatewayPolicy, Secret;
+-f - reads stdin; \${NAME} in values is read from the environment) and serves the routes on the
+Gateway listener's port (or --port). The files are watched: a valid change is served within 2 s
+(SIGHUP reloads too); an invalid one is logged and the last good config keeps serving.
+On SIGTERM or SIGINT it stops accepting, lets requests in flight finish for up to --drain-timeout,
+ends what is left (a 503, or an error event in a stream) and exits 0; a second signal exits at once.
+
+Options:
+  -f, --file FILE              a manifest file (repeatable; - for stdin)
+  -p, --port N                 listen on N instead of the Gateway listener's port (0: any free port)
+      --host H                 listen address (default 127.0.0.1)
+      --log-format text|json   log lines as text (default) or JSON
+      --drain-timeout DURATION how long requests in flight may take to finish on shutdown (default 30s)
+      --state-table NAME       keep eviction state in this DynamoDB table (endpoint and region from
+                               AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL and AWS_REGION), shared
+                               with every other process or Lambda on the table
+      --create-table           create the --state-table when it is missing
+      --state-staleness-ms N   how old a cached eviction read may be (default 1000)
+  -h, --help                   this text
+`;
+
+const VALIDATE_USAGE = `Usage: modelgate validate -f FILE [-f FILE ...]
+
+Checks the manifests as serve would load them, prints what serve would serve, and exits:
+0 when they are valid, 1 (with every problem, naming file, object and field) when not.
+
+Options:
+  -f, --file FILE   a manifest file (repeatable; - for stdin)
+  -h, --help        this text
+`;
+
+const DEMO_USAGE = `Usage: modelgate demo [options]
+
+Serves examples/tutorial-failover.demo.yaml against modelgate's simulated provider, which answers
+404 for the tutorial's FAKE model and answers other models: failover to see, no key needed.
+
+Options:
+  -p, --port N              the gateway's port (default 8080)
+      --host H              listen address (default 127.0.0.1)
+      --simulator-port N    the simulated provider's port (default 8788; 0: any free port)
+      --log-format text|json
+      --drain-timeout DURATION
+  -h, --help                this text
+`;
 
 const USAGE = `modelgate ${VERSION}: an AI gateway with group-ordered multi-model failover
 
 Usage:
-  modelgate serve -f FILE [-f FILE ...] [--port N] [--host H] [--log-format text|json]
-                  [--state-table NAME [--create-table]] [--state-staleness-ms N]
-  modelgate validate -f FILE [-f FILE ...]
-  modelgate demo [--port N] [--log-format text|json]
+  modelgate serve -f FILE [-f FILE ...] [options]   serve manifests (live reload, graceful drain)
+  modelgate validate -f FILE [-f FILE ...]          check manifests, print what would be served
+  modelgate demo [options]                          the tutorial against a simulated provider
+  modelgate --version | -v
 
-serve     loads Kubernetes-style YAML (Gateway, HTTPRoute, AgentgatewayBackend, AgentgatewayPolicy,
-          Secret; -f - reads stdin; \${NAME} in values is read from the environment) and serves the
-          routes on the Gateway listener's port (or --port) on --host (default 127.0.0.1).
-          --state-table keeps eviction state in that DynamoDB table (endpoint and region from
-          AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL and AWS_REGION), shared with every other
-          process or Lambda on the table; --create-table creates it when missing.
-validate  checks the manifests and prints what serve would serve, then exits.
-demo      serves examples/tutorial-failover.demo.yaml against modelgate's simulated provider, which
-          answers 404 for the tutorial's FAKE model and answers other models: no key needed.
+Run \`modelgate COMMAND --help\` for a command's options.
 `;
 
-class UsageError extends Error {}
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const COMMON: Options = {
+  help: { type: 'boolean', short: 'h' },
+  'log-format': { type: 'string' },
+};
+const LISTEN: Options = {
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+  'drain-timeout': { type: 'string' },
+};
+
+const COMMANDS: Record<string, { usage: string; options: Options }> = {
+  serve: {
+    usage: SERVE_USAGE,
+    options: {
+      ...COMMON,
+      ...LISTEN,
+      file: { type: 'string', short: 'f', multiple: true },
+      'state-table': { type: 'string' },
+      'create-table': { type: 'boolean' },
+      'state-staleness-ms': { type: 'string' },
+    },
+  },
+  validate: { usage: VALIDATE_USAGE, options: { ...COMMON, file: { type: 'string', short: 'f', multiple: true } } },
+  demo: { usage: DEMO_USAGE, options: { ...COMMON, ...LISTEN, 'simulator-port': { type: 'string' } } },
+};
+
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage = USAGE,
+  ) {
+    super(message);
+  }
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -48,34 +131,32 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
   }
-  if (command === '--version') {
+  if (command === '--version' || command === '-v' || command === 'version') {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      file: { type: 'string', short: 'f', multiple: true },
-      port: { type: 'string', short: 'p' },
-      host: { type: 'string' },
-      'log-format': { type: 'string' },
-      'state-table': { type: 'string' },
-      'create-table': { type: 'boolean' },
-      'state-staleness-ms': { type: 'string' },
-    },
-    strict: true,
-  });
+  const spec = Object.hasOwn(COMMANDS, command) ? COMMANDS[command]! : undefined;
+  if (!spec) throw new UsageError(`unknown command ${command}`);
+  let values: Values;
+  try {
+    values = parseArgs({ args: rest, options: spec.options, strict: true }).values as Values;
+  } catch (error) {
+    throw new UsageError((error as Error).message, spec.usage);
+  }
+  if (values.help) {
+    process.stdout.write(spec.usage);
+    return 0;
+  }
   const format = (values['log-format'] ?? 'text') as LogFormat;
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json, not ${format}`);
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json, not ${String(format)}`, spec.usage);
   const logger = createLogger(format, batchedStderr());
-  const port = values.port === undefined ? undefined : parsePort(values.port, '--port');
-  const host = values.host ?? '127.0.0.1';
+  const listenOn = { host: (values.host as string | undefined) ?? '127.0.0.1', port: portOption(values, 'port', spec.usage), drainMs: drainTimeout(values, spec.usage) };
 
   switch (command) {
     case 'serve':
     case 'validate': {
-      const files = values.file ?? [];
-      if (files.length === 0) throw new UsageError(`${command} needs at least one -f FILE`);
+      const files = (values.file as string[] | undefined) ?? [];
+      if (files.length === 0) throw new UsageError(`${command} needs at least one -f FILE`, spec.usage);
       const { config, warnings } = await loadManifestFiles(files);
       for (const w of warnings) logger.log('warn', 'config_warning', w);
       if (command === 'validate') {
@@ -84,17 +165,25 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       const store = await stateStore(values, logger);
-      await serve(config, logger, host, port, store);
+      await serve({ config, logger, ...listenOn, ...(store && { store }), files });
       return -1;
     }
     case 'demo': {
-      // The demo manifest names this port, as the tutorial's manifests would name a real host.
-      const simulator = await startSimulator({ port: SIMULATOR_PORT, faults: unknownFakeModels });
+      // The demo manifest names the simulator's port, as the tutorial's manifests name a real host.
+      const simulatorPort = portOption(values, 'simulator-port', spec.usage) ?? SIMULATOR_PORT;
+      let simulator: Simulator;
+      try {
+        simulator = await startSimulator({ port: simulatorPort, faults: unknownFakeModels });
+      } catch (error) {
+        throw inUse(error, simulatorPort, '--simulator-port');
+      }
       logger.log('info', 'simulator', `simulated provider on ${simulator.url}: answers 404 for *-FAKE models, and answers every other model`);
-      const demoFile = new URL('../examples/tutorial-failover.demo.yaml', import.meta.url);
-      const { config, warnings } = await loadManifestFiles([fileURLToPath(demoFile)]);
-      for (const w of warnings) logger.log('warn', 'config_warning', w);
-      await serve(config, logger, host, port);
+      const demoFile = fileURLToPath(new URL('../examples/tutorial-failover.demo.yaml', import.meta.url));
+      const text = (await readFile(demoFile, 'utf8')).replaceAll(`port: ${SIMULATOR_PORT}`, `port: ${simulator.port}`);
+      const { objects, warnings } = parseManifests([{ name: demoFile, text }]);
+      const config = compileConfig(objects);
+      for (const w of [...warnings, ...config.warnings]) logger.log('warn', 'config_warning', w);
+      await serve({ config, logger, ...listenOn, onStop: () => simulator.close() });
       return -1;
     }
     default:
@@ -102,15 +191,38 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+function portOption(values: Values, flag: string, usage: string): number | undefined {
+  const text = values[flag] as string | undefined;
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${flag} must be a port number (0-65535), not ${text}`, usage);
+  return n;
+}
+
+/** `--drain-timeout 30s` (a Gateway API duration) or plain seconds. */
+function drainTimeout(values: Values, usage: string): number {
+  const text = values['drain-timeout'] as string | undefined;
+  if (text === undefined) return DEFAULT_DRAIN_MS;
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : parseDuration(text);
+  if (ms === undefined) throw new UsageError(`--drain-timeout must be a duration (30s, 500ms, 1m) or seconds, not ${text}`, usage);
+  return ms;
+}
+
+/** A port already taken, said with the flag that picks another; anything else as it is. */
+function inUse(error: unknown, port: number, flag: string): Error {
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return new Error(`port ${port} is already in use: stop what listens there, or choose another port with ${flag}`);
+  return error as Error;
+}
+
 /** Memory by default; `--state-table` shares eviction state through DynamoDB, as Lambda instances do. */
-async function stateStore(values: { 'state-table'?: string; 'create-table'?: boolean; 'state-staleness-ms'?: string }, logger: Logger): Promise<EvictionStore | undefined> {
-  const table = values['state-table'];
+async function stateStore(values: Values, logger: Logger): Promise<EvictionStore | undefined> {
+  const table = values['state-table'] as string | undefined;
   if (!table) {
-    if (values['create-table']) throw new UsageError('--create-table needs --state-table NAME');
+    if (values['create-table']) throw new UsageError('--create-table needs --state-table NAME', SERVE_USAGE);
     return undefined;
   }
   const staleness = values['state-staleness-ms'] === undefined ? undefined : Number(values['state-staleness-ms']);
-  if (staleness !== undefined && !(staleness >= 0)) throw new UsageError('--state-staleness-ms must be a number of milliseconds');
+  if (staleness !== undefined && !(staleness >= 0)) throw new UsageError('--state-staleness-ms must be a number of milliseconds', SERVE_USAGE);
   // Loaded only when asked for: the AWS SDK costs startup time a local gateway does not need.
   const [{ createTableClient }, { DEFAULT_STALENESS_MS, DynamoDBStore }, { ensureTable }] = await Promise.all([
     import('./state/dynamodb-client.js'),
@@ -126,32 +238,92 @@ async function stateStore(values: { 'state-table'?: string; 'create-table'?: boo
   return new DynamoDBStore({ client, table, logger, ...(staleness !== undefined && { stalenessMs: staleness }) });
 }
 
-async function serve(config: CompiledConfig, logger: Logger, host: string, port: number | undefined, store?: EvictionStore): Promise<void> {
+interface ServeOptions {
+  config: CompiledConfig;
+  logger: Logger;
+  host: string;
+  port: number | undefined;
+  drainMs: number;
+  store?: EvictionStore;
+  /** Manifest files to watch and reload; none for the demo. */
+  files?: readonly string[];
+  /** Runs after the drain, before the process exits. */
+  onStop?: () => Promise<void>;
+}
+
+async function serve(o: ServeOptions): Promise<void> {
+  const { config, logger } = o;
   const listener = config.listeners[0];
   const ports = new Set(config.listeners.map((l) => l.port));
-  if (port === undefined && ports.size > 1) {
+  if (o.port === undefined && ports.size > 1) {
     logger.log('warn', 'config_warning', `listeners on ports ${[...ports].join(', ')}: serving every route on ${listener!.port} (use --port to choose)`);
   }
-  const engine = new Engine({ config, logger, ...(store && { store }) });
+  const engine = new Engine({ config, logger, ...(o.store && { store: o.store }) });
+  const inFlight = new InFlight();
   // The server logs what it refuses itself (oversized body or head, slow or malformed request).
-  const server = createGatewayServer((req) => engine.handle(req), DEFAULT_SERVER_LIMITS, { logger });
-  const address = await listen(server, port ?? listener?.port ?? DEFAULT_PORT, host);
+  const server = createGatewayServer((req) => engine.handle(req), DEFAULT_SERVER_LIMITS, { logger, inFlight });
+  const port = o.port ?? listener?.port ?? DEFAULT_PORT;
+  let address;
+  try {
+    address = await listen(server, port, o.host);
+  } catch (error) {
+    throw inUse(error, port, '--port');
+  }
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   for (const line of describeConfig(config)) logger.log('info', 'config', line);
   logger.log('info', 'start', `modelgate ${VERSION} serving http://${shown}:${address.port}${listener ? ` (Gateway ${listener.gateway}, listener ${listener.name})` : ''}`);
-  const stop = () => {
-    logger.log('info', 'stop', 'shutting down');
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
+
+  const watcher = o.files ? reloading(o.files, engine, logger) : undefined;
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.log('warn', 'stop', `${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.log('info', 'stop', `${signal}: draining, up to ${formatDuration(o.drainMs)} for requests in flight`);
+    watcher?.close();
+    void inFlight
+      .drain(server, o.drainMs, logger)
+      .then(async (report) => {
+        logger.log('info', 'stop', `drained: ${report.finished} request${report.finished === 1 ? '' : 's'} finished, ${report.ended} ended at the drain timeout; exiting`, { ...report });
+        await Promise.allSettled([o.onStop?.(), o.store?.close?.()]);
+      })
+      .finally(() => process.exit(0));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
-function parsePort(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} must be a port number (0-65535), not ${text}`);
-  return n;
+/** Watches the files (and SIGHUP) and swaps in each valid change; an invalid one is logged and skipped. */
+function reloading(files: readonly string[], engine: Engine, logger: Logger): ConfigWatcher {
+  let loaded = '';
+  const fingerprint = async () => {
+    const hash = createHash('sha256');
+    for (const f of files) if (f !== '-') hash.update(await readFile(f).catch(() => Buffer.from('(missing)'))).update('\0');
+    return hash.digest('hex');
+  };
+  void fingerprint().then((f) => (loaded = f));
+  const reload = async (why: string) => {
+    const seen = await fingerprint();
+    if (seen === loaded && why !== 'SIGHUP') return; // a save that changed nothing
+    try {
+      const { config, warnings } = await loadManifestFiles(files);
+      loaded = seen;
+      engine.setConfig(config);
+      for (const w of warnings) logger.log('warn', 'config_warning', w);
+      logger.log('info', 'config_reload', `config reloaded (${why}): ${config.rules.length} route rule${config.rules.length === 1 ? '' : 's'}, ${config.backends.length} backend${config.backends.length === 1 ? '' : 's'}`, { rules: config.rules.length, backends: config.backends.length });
+      for (const line of describeConfig(config)) logger.log('info', 'config', line);
+    } catch (error) {
+      loaded = seen; // logged once per change, not on every poll
+      if (error instanceof ConfigError) for (const p of error.problems) logger.log('error', 'config_error', p);
+      else logger.log('error', 'config_error', (error as Error).message);
+      logger.log('error', 'config_error', `the changed config was not loaded (${why}); still serving the last good one`);
+    }
+  };
+  process.on('SIGHUP', () => void reload('SIGHUP'));
+  return watchFiles(files, () => reload('file changed'));
 }
 
 main(process.argv.slice(2)).then(
@@ -167,8 +339,8 @@ main(process.argv.slice(2)).then(
     } else if (error instanceof ConfigError) {
       for (const p of error.problems) process.stderr.write(`modelgate: ${p}\n`);
       process.exitCode = 1;
-    } else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`modelgate: ${(error as Error).message}\n\n${USAGE}`);
+    } else if (error instanceof UsageError) {
+      process.stderr.write(`modelgate: ${error.message}\n\n${error.usage}`);
       process.exitCode = 2;
     } else {
       process.stderr.write(`modelgate: ${(error as Error).message}\n`);

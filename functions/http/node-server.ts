@@ -11,6 +11,7 @@ import { errorResponseForPath } from '../engine/client-api.js';
 import { silentLogger, type Logger } from '../engine/log.js';
 import type { GatewayRequest, GatewayResponse } from '../engine/types.js';
 import { logRejected } from './adapter-log.js';
+import type { InFlight } from './drain.js';
 
 export type Handler = (req: GatewayRequest) => Promise<GatewayResponse>;
 
@@ -43,6 +44,8 @@ export interface GatewayServerOptions {
    * the shape of the engine's, so every answered request has a line. Default: none.
    */
   logger?: Logger;
+  /** Where exchanges in flight are registered, so the server can be drained (see drain.ts). */
+  inFlight?: InFlight;
 }
 
 /**
@@ -69,7 +72,7 @@ export function createGatewayServer(handler: Handler, limits: ServerLimits = DEF
       // Nothing a request does may become an unhandled rejection (which ends the process): a
       // throw while answering (e.g. writeHead refusing a header value) is a 500 if nothing was
       // sent yet, else the connection is cut so the client does not wait forever.
-      serve(handler, req, res, limits, logger, waitingSince).catch(() => failed(res));
+      serve(handler, req, res, limits, logger, waitingSince, options.inFlight).catch(() => failed(res));
     },
   );
   server.on('connection', (socket: Socket) => waitingSince.set(socket, Date.now()));
@@ -79,13 +82,18 @@ export function createGatewayServer(handler: Handler, limits: ServerLimits = DEF
   return server;
 }
 
-async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse, limits: ServerLimits, logger: Logger, waitingSince: WeakMap<Socket, number>): Promise<void> {
+async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse, limits: ServerLimits, logger: Logger, waitingSince: WeakMap<Socket, number>, inFlight?: InFlight): Promise<void> {
   const started = Date.now();
   waitingSince.set(req.socket, started);
   const aborter = new AbortController();
+  const over = inFlight?.begin({ method: req.method ?? 'GET', path: req.url?.split('?')[0] ?? '/', res, abort: (reason) => aborter.abort(reason) });
+  // While draining, every answer closes its connection: a keep-alive client must reconnect
+  // (to another instance) rather than send its next request here.
+  if (inFlight?.draining) res.setHeader('connection', 'close');
   // 'close' on the response fires when the exchange ends, normally or not; only a response that
   // did not finish means the client went away.
   res.on('close', () => {
+    over?.();
     waitingSince.set(req.socket, Date.now());
     if (!res.writableFinished) aborter.abort(new Error('client disconnected'));
   });
@@ -288,6 +296,11 @@ function readRequestBody(req: IncomingMessage, max: number): Promise<Uint8Array 
 }
 
 async function write(res: ServerResponse, response: GatewayResponse, signal: AbortSignal, limits: Pick<ServerLimits, 'slowClientMs'> = DEFAULT_SERVER_LIMITS): Promise<void> {
+  if (res.writableEnded || res.destroyed) {
+    // Answered already (a drain that ran out of time sent its 503): only let go of the stream.
+    if (typeof response.body !== 'string') await response.body[Symbol.asyncIterator]().return?.(undefined);
+    return;
+  }
   if (typeof response.body === 'string') {
     res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
     res.end(response.body);
@@ -302,7 +315,8 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
       // `destroyed` too: the socket can be gone a moment before 'close' aborts the signal.
       if (signal.aborted || res.destroyed) break;
       const { value, done } = await iterator.next();
-      if (done) break;
+      // A drain may have ended the response (with an error event) while this waited.
+      if (done || res.writableEnded) break;
       // Back-pressure: a slow client slows the upstream read instead of growing a buffer.
       if (!res.write(value) && !(await waitForDrain(res, signal, limits.slowClientMs))) {
         res.destroy(); // the client stopped reading: let go of it, and of the upstream with it
@@ -317,7 +331,7 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
   } finally {
     await iterator.return?.(undefined);
     if (broken) res.destroy();
-    else res.end();
+    else if (!res.writableEnded) res.end();
   }
 }
 
