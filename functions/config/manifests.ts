@@ -5,10 +5,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
-import { compileConfig, ConfigError, recordOrigin } from '../model/compile.js';
+import { compileConfig, ConfigError, recordOrigin, routeWarnings } from '../model/compile.js';
 import type { CompiledConfig } from '../model/config.js';
 import { expandEnv, MissingVariable } from './env.js';
-import { formatIssue, SUPPORTED_KINDS, validateObject, type ManifestObject } from '../model/validate.js';
+import { judgeKind } from '../model/kinds.js';
+import { formatIssue, validateObject, type ManifestObject } from '../model/validate.js';
 
 export interface ManifestText {
   /** A file path, or `-` / `<stdin>` for standard input. */
@@ -59,8 +60,8 @@ export function parseManifests(files: readonly ManifestText[], env: Readonly<Rec
           objects.push(result.object);
           recordOrigin(result.object, at); // so compile problems name the file and document too
           for (const w of result.warnings) warnings.push(`${at}: ${result.object.kind} ${result.object.metadata.name}: ${w}`);
-        } else if (result.kind && !(SUPPORTED_KINDS as string[]).includes(result.kind)) {
-          warnings.push(`${at}: ${result.kind} ${result.name ?? ''} skipped: modelgate serves ${SUPPORTED_KINDS.join(', ')}`);
+        } else if (result.skip !== undefined) {
+          warnings.push(`${at}: ${result.kind} ${result.name ?? ''} skipped: ${result.skip}`);
         } else {
           for (const issue of result.issues) problems.push(`${at}: ${formatIssue(result, issue)}`);
         }
@@ -84,8 +85,12 @@ export class MissingEnvironment extends ConfigError {
   }
 }
 
+/** `kind: List` (what kubectl writes), or a typed list of a group modelgate reads (`HTTPRouteList`, what the API server answers). */
 function isList(raw: unknown): raw is { items: unknown[] } {
-  return typeof raw === 'object' && raw !== null && (raw as { kind?: unknown }).kind === 'List' && Array.isArray((raw as { items?: unknown }).items);
+  if (typeof raw !== 'object' || raw === null || !Array.isArray((raw as { items?: unknown }).items)) return false;
+  const { apiVersion, kind } = raw as { apiVersion?: unknown; kind?: unknown };
+  if (kind === 'List') return true;
+  return typeof kind === 'string' && kind.endsWith('List') && judgeKind(typeof apiVersion === 'string' ? apiVersion : undefined, kind)?.known === true;
 }
 
 /** Reads files (`-` is standard input), validates and compiles them. */
@@ -106,7 +111,8 @@ export async function loadManifestFiles(
   if (problems.length > 0) throw new ConfigError(problems);
   const { objects, warnings } = parseManifests(files, env);
   const config = compileConfig(objects);
-  return { config, warnings: [...warnings, ...config.warnings] };
+  const where = files.map((f) => f.name).join(', ');
+  return { config, warnings: [...warnings, ...config.warnings, ...routeWarnings(objects).map((w) => `${where}: ${w}`)] };
 }
 
 async function readStdin(): Promise<string> {

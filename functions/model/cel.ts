@@ -1,7 +1,9 @@
 /**
  * CEL expressions from the config (`unhealthyCondition`, `retry.condition`), parsed once at load
  * with a real CEL implementation and evaluated per response. agentgateway's rule holds: an
- * expression that fails to evaluate (a missing header, a wrong type) counts as false.
+ * expression that fails to evaluate (a missing header, a wrong type) counts as false. A name that
+ * does not exist (`response.status`, `llm.model`) can only ever fail, so it is refused at load
+ * instead (cel-names.ts), and a well-typed condition is checked against CelContext's types.
  *
  * An expression runs on every judged answer, over headers a client (or an upstream) chose, so it
  * cannot be allowed to block the event loop: `matches()` runs on RE2 (cel-matches.ts), and an
@@ -12,6 +14,7 @@ import { Environment, type ParseResult } from '@marcbachmann/cel-js';
 import { boundContext, CEL_CONTEXT_LIMITS, CEL_COST_LIMIT, CEL_PARSE_LIMITS, CONTEXT_BOUND, CONTEXT_SHAPE } from './cel-bounds.js';
 import { CelEstimateError, estimateCost, type CostModel } from './cel-cost.js';
 import { LINEAR_MATCHES, MatchesPatternError, programSize, registerLinearMatches, useLinearMatches } from './cel-matches.js';
+import { CEL_VARIABLES, unknownNames } from './cel-names.js';
 
 export interface CelContext {
   request: { method: string; path: string; host: string; headers: Record<string, string> };
@@ -33,11 +36,27 @@ export interface CelCondition {
   test(context: CelContext): boolean;
 }
 
-/** The expression is refused at load: bad syntax, a `matches()` pattern RE2 refuses, or too costly. */
+/** The expression is refused at load: bad syntax, a name modelgate does not provide, a `matches()` pattern RE2 refuses, or too costly. */
 export class CelSyntaxError extends Error {}
 
-// Undeclared variables are dyn, as with cel-js's global `parse`: the context is plain objects.
-const env = registerLinearMatches(new Environment({ unlistedVariablesAreDyn: true, limits: CEL_PARSE_LIMITS }));
+/**
+ * The variables of CelContext, declared with their CEL types, so a condition is type-checked at
+ * load: a name that does not exist is refused then, and a well-typed condition is evaluated with
+ * CEL's types (integers as `int`).
+ */
+const typedEnv = registerLinearMatches(
+  Object.entries(CEL_VARIABLES).reduce(
+    (env, [name, schema]) => env.registerVariable({ name, schema }),
+    new Environment({ limits: CEL_PARSE_LIMITS }),
+  ),
+);
+
+/**
+ * Where a condition names only what exists but does not type-check (`request.path + 1 == 2`,
+ * `response.code == 404.0`), it is evaluated as modelgate always did: every variable dyn, numbers
+ * as JavaScript numbers, an operation CEL does not define an evaluation error (so false).
+ */
+const dynEnv = registerLinearMatches(new Environment({ unlistedVariablesAreDyn: true, limits: CEL_PARSE_LIMITS }));
 
 const COST_MODEL: CostModel = {
   variables: CONTEXT_SHAPE,
@@ -46,7 +65,42 @@ const COST_MODEL: CostModel = {
   programSize,
 };
 
+/** cel-js's codes for a name it cannot resolve (a field of a declared type, a variable). */
+const NAME_ERRORS = new Set(['no_such_key', 'unknown_variable']);
+
 export function compileCondition(source: string): CelCondition {
+  const typed = parse(typedEnv, source);
+  const unknown = unknownNames(typed.ast, (name) => typedEnv.hasVariable(name));
+  if (unknown.length > 0) throw new CelSyntaxError(unknown.join('; '));
+  const checked = typed.check();
+  let program = typed;
+  let values: (context: CelContext) => Record<string, unknown> = celValues;
+  if (checked.valid) {
+    // `test()` is true only for `true`: a condition of another type could never fire. (cel-js
+    // names a declared variable's type `$response`; the `$` would only puzzle.)
+    if (checked.type !== 'bool' && checked.type !== 'dyn') throw new CelSyntaxError(`CEL condition must evaluate to a bool, not ${checked.type?.replaceAll('$', '')}`);
+  } else if (checked.error && NAME_ERRORS.has(checked.error.code)) {
+    // A name the walk in cel-names.ts did not see (inside a construct it does not follow).
+    throw new CelSyntaxError(`invalid CEL expression: ${checked.error.summary}`);
+  } else {
+    program = parse(dynEnv, source);
+    values = (context) => context as unknown as Record<string, unknown>;
+  }
+  checkCost(program);
+  return {
+    source,
+    test(context) {
+      try {
+        return program(values(boundContext(context))) === true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/** Parsed, with `matches()` on RE2 (before any type check: that is when cel-js resolves calls). */
+function parse(env: Environment, source: string): ParseResult {
   let program: ParseResult;
   try {
     program = env.parse(source);
@@ -61,17 +115,26 @@ export function compileCondition(source: string): CelCondition {
     if (!(error instanceof MatchesPatternError)) throw error;
     throw new CelSyntaxError(`invalid regular expression in matches(): ${error.message}`);
   }
-  checkCost(program);
+  return program;
+}
+
+/**
+ * The context as the typed environment takes it: CEL integers are BigInt in cel-js, and a declared
+ * `int` field refuses a JavaScript number. A count that is not a safe integer is left out, so
+ * reading it is an evaluation error (false), as reading an unknown count is.
+ */
+function celValues(context: CelContext): Record<string, unknown> {
+  const { request, response, llm } = context;
+  const { inputTokens, outputTokens, totalTokens, ...rest } = llm;
   return {
-    source,
-    test(context) {
-      try {
-        return program(boundContext(context) as unknown as Record<string, unknown>) === true;
-      } catch {
-        return false;
-      }
-    },
+    request,
+    ...(response && { response: { headers: response.headers, ...int('code', response.code) } }),
+    llm: { ...rest, ...int('inputTokens', inputTokens), ...int('outputTokens', outputTokens), ...int('totalTokens', totalTokens) },
   };
+}
+
+function int(name: string, value: number | undefined): Record<string, bigint> {
+  return value !== undefined && Number.isSafeInteger(value) ? { [name]: BigInt(value) } : {};
 }
 
 function checkCost(program: ParseResult): void {

@@ -119,6 +119,28 @@ export function compileConfig(objects: readonly ManifestObject[], secrets: Secre
   return { listeners, rules, matchers: byPrecedence(rules), backends: [...backends.values()], warnings };
 }
 
+/**
+ * What a whole config that is about to be served says about its routes, when that is nothing a
+ * client could reach: no HTTPRoute at all (every request is answered 404), or Gateways that no
+ * route attaches to. Not part of compileConfig: the components compile single objects with
+ * stand-ins, and a config source on AWS may be mid-update; only a config served as a whole
+ * (`modelgate serve`, `validate`) is judged. Call it on objects that compiled.
+ */
+export function routeWarnings(objects: readonly ManifestObject[]): string[] {
+  const routes = objects.filter((o): o is HttpRouteObject => o.kind === 'HTTPRoute');
+  const gateways = objects.filter((o): o is GatewayObject => o.kind === 'Gateway');
+  if (routes.length === 0) {
+    return ['no HTTPRoute: nothing is served, every request is answered 404 (an HTTPRoute matches requests and sends them to an AgentgatewayBackend in its backendRefs)'];
+  }
+  // A config compiles only when each parentRef names a Gateway of the config and a listener of it
+  // (when the config has Gateways at all), so a route is unattached exactly when it has none.
+  if (gateways.length > 0 && routes.every((r) => (r.spec.parentRefs ?? []).length === 0)) {
+    const names = gateways.map((g) => `Gateway ${idOf(g)}`).join(', ');
+    return [`no HTTPRoute is attached to a Gateway listener (none has spec.parentRefs naming ${names}): agentgateway would serve no route; modelgate serves every route on every listener`];
+  }
+  return [];
+}
+
 // ---------------------------------------------------------------- backends
 
 function compileBackend(

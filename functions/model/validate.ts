@@ -1,9 +1,12 @@
 /**
  * Validates one Kubernetes-style object of a kind modelgate serves, with modelgate's own schemas
  * (agentgateway's and Gateway API's field names and rules). Messages name the field by its path,
- * the way `kubectl apply` does: `spec.ai.groups[0].providers[1].name: ...`.
+ * the way `kubectl apply` does: `spec.ai.groups[0].providers[1].name: ...`. An object of another
+ * kind is left out with a warning, unless its kind does not exist in agentgateway's or Gateway
+ * API's group (kinds.ts): that is a typo, refused like any other mistake.
  */
 import type * as z from 'zod';
+import { judgeKind } from './kinds.js';
 import { UNSUPPORTED } from './schema/common.js';
 import { backendObject, type BackendObject } from './schema/backend.js';
 import { gatewayObject, httpRouteObject, referenceGrantObject, type GatewayObject, type HttpRouteObject, type ReferenceGrantObject } from './schema/gateway-api.js';
@@ -34,7 +37,18 @@ export interface Issue {
 
 export type Validation =
   | { ok: true; object: ManifestObject; warnings: string[] }
-  | { ok: false; kind?: string; name?: string; issues: Issue[] };
+  | {
+      ok: false;
+      kind?: string;
+      name?: string;
+      issues: Issue[];
+      /**
+       * Set when the object is of a kind modelgate does not serve and may be left out of a config
+       * with a warning (this text says why): a Deployment, an AgentgatewayModel. Unset for a kind
+       * that does not exist in its group, which is a mistake like any other.
+       */
+      skip?: string;
+    };
 
 /**
  * Fields accepted without effect, because ignoring them cannot change an answer; each is
@@ -157,7 +171,7 @@ function describe(raw: unknown): { apiVersion?: string; kind?: string; name?: st
 }
 
 export function validateObject(raw: unknown): Validation {
-  const { kind, name } = describe(raw);
+  const { apiVersion, kind, name } = describe(raw);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, issues: [{ path: '', message: 'must be a mapping (a Kubernetes object)', unsupported: false }] };
   }
@@ -165,11 +179,14 @@ export function validateObject(raw: unknown): Validation {
   // Own keys only: `kind: constructor` (or toString, __proto__) must not find Object.prototype's members.
   const schema = Object.hasOwn(SCHEMAS, kind) ? SCHEMAS[kind as Kind] : undefined;
   if (!schema) {
+    const verdict = judgeKind(apiVersion, kind);
+    if (verdict?.known === false) return { ok: false, kind, name, issues: [{ path: 'kind', message: verdict.message, unsupported: false }] };
     return {
       ok: false,
       kind,
       name,
       issues: [{ path: 'kind', message: `kind ${kind} ${UNSUPPORTED} (supported: ${SUPPORTED_KINDS.join(', ')})`, unsupported: true }],
+      skip: verdict?.known ? `modelgate does not serve ${kind} (it serves ${SUPPORTED_KINDS.join(', ')})` : `modelgate serves ${SUPPORTED_KINDS.join(', ')}`,
     };
   }
   const parsed = schema.safeParse(raw, { reportInput: true });
