@@ -37,7 +37,9 @@ export function lambdaTrustPolicy(): PolicyDocument {
 export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
 /** The log group exists (the components create it), so only streams and events are written. */
 export const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-export const SECRET_ACTIONS = ['secretsmanager:GetSecretValue'];
+// DescribeSecret: each config refresh asks which version is current and fetches the value only
+// when it moved (a rotated provider key, a revoked client key), with no decryption per poll.
+export const SECRET_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
 
 /** The gateway's own permissions: its table, its log group and the group's streams. */
 export function gatewayPolicy(tableArn: string, logGroupArn: string): PolicyDocument {

@@ -207,7 +207,7 @@ describe('aws: resources and inputs', () => {
     expect(statements.map((s) => ({ Effect: s.Effect, Action: s.Action, Resource: s.Resource }))).toEqual([
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], Resource: TABLE_ARN },
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [LOG_GROUP_ARN, `${LOG_GROUP_ARN}:*`] },
-      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [SECRET_ARN] },
+      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: [SECRET_ARN] },
     ]);
     for (const statement of statements) {
       const resources = [statement.Resource].flat();
