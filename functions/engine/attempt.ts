@@ -45,6 +45,12 @@ export interface AttemptResult {
   model?: string;
   usage?: TokenUsage;
   latencyMs: number;
+  /**
+   * A stream's first content event (or its end, for a stream that said everything at once): when
+   * it arrived, on `now`'s clock. The hold ends there and the answer starts going out, so the
+   * engine measures time to first token up to it.
+   */
+  firstContentAt?: number;
   /** What the client gets if this attempt is the answer. */
   reply: { status: number; body: string | AsyncIterable<string>; contentType: string };
   /** Releases a held upstream stream that will not be used. */
@@ -251,6 +257,7 @@ async function holdStream<Req>(
       return failed('malformed', response.status, 'stream ended without any content', 'The upstream provider ended the stream without an answer.', 'upstream_error', 'upstream_empty_answer', 502);
     }
     if (step.content || step.done) {
+      const firstContentAt = input.now();
       // From here the attempt succeeded; the request's own deadline and the idle timer govern the rest.
       deadline.stopTimer();
       const flowing = step.done ? finished(held, reader, deadline, input, usage) : relay(held, reader, response, translator, deadline, input, usage);
@@ -262,7 +269,8 @@ async function holdStream<Req>(
         reason: `HTTP ${response.status}`,
         ...(model !== undefined && { model }),
         ...(usage && { usage }),
-        latencyMs: input.now() - started,
+        latencyMs: firstContentAt - started,
+        firstContentAt,
         reply: { status: response.status, body: flowing, contentType: 'text/event-stream' },
         release: () => {
           if (!released) void flowing.return(undefined);

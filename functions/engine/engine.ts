@@ -23,6 +23,7 @@ import { listModels } from './models.js';
 import { findRule } from './route.js';
 import type { MetricsSink } from './metrics.js';
 import { newOutcome, type RequestOutcome } from './outcome.js';
+import { statusOf, type StatusSnapshot } from './status.js';
 import type { GatewayRequest, GatewayResponse } from './types.js';
 
 /** The largest request body accepted (the Lambda function URL's own limit for a buffered request). */
@@ -88,6 +89,14 @@ export class Engine {
     this.current = config;
   }
 
+  /**
+   * Every provider's eviction state as this instance's store has it (one read per backend: the
+   * store's cache applies, as on the request path) and this instance's own scores.
+   */
+  status(): Promise<StatusSnapshot> {
+    return statusOf(this.current, { read: (backend) => this.ctx.readStates(backend), stats: this.ctx.stats }, this.ctx.now(), { source: 'engine' });
+  }
+
   async handle(incoming: GatewayRequest): Promise<GatewayResponse> {
     const started = this.ctx.now();
     const outcome = newOutcome();
@@ -110,7 +119,10 @@ export class Engine {
       }
     }
     const logged = req;
-    const done = () => this.requestDone(logged, res, outcome, this.ctx.now() - started);
+    const done = () => {
+      if (outcome.firstContentAt !== undefined) outcome.timeToFirstTokenMs = Math.max(0, outcome.firstContentAt - started);
+      this.requestDone(logged, res, outcome, this.ctx.now() - started);
+    };
     if (typeof res.body === 'string') {
       done();
       return res;

@@ -40,6 +40,9 @@ export async function handleApiRequest<Req>(api: ClientApiSpec<Req>, ctx: Engine
   if (!backend) return errorResponseFor(api, 500, 'The route has no backend to send this request to.', 'server_error', 'no_backend');
   outcome.backend = backend.id;
   outcome.streaming = api.stream(parsed);
+  const asked = api.model(parsed);
+  // The client's words: bounded and redacted before a log or a metric label sees them.
+  if (asked !== undefined) outcome.requestModel = ctx.redact(asked.slice(0, MAX_SERVED_MODEL_CHARS));
 
   const requestDeadline = new Deadline(req.signal, rule.requestTimeoutMs, 'route request timeout');
   let res: GatewayResponse | undefined;
@@ -143,11 +146,18 @@ async function failover<Req>(
       ...(evictedForMs !== undefined && { evictedForMs }),
     });
 
-    if (result.ok) return respond(result, trail, api.model(parsed), outcome, ctx.redact);
+    if (result.ok) {
+      if (result.firstContentAt !== undefined) outcome.firstContentAt = result.firstContentAt;
+      return respond(result, trail, api.model(parsed), outcome, ctx.redact);
+    }
     const next = order[(i + 1) % order.length];
     const canRetry = (verdict.unhealthy || verdict.retryable) && i + 1 < maxAttempts && !requestDeadline.signal.aborted;
     if (!canRetry) break;
-    ctx.logger.log('info', 'failover', `failover ${backend.name}: ${provider.name} answered ${result.status ?? result.failure} (${verdict.unhealthy ? 'unhealthy' : 'retryable'}); trying ${next!.name}`, {
+    // The text log prints the message only: a connection that failed says why there (the JSON log
+    // has it as `reason` too), or "connect" alone leaves DNS, refusal and TLS looking the same.
+    const why = connectionReason(result);
+    const what = why === undefined ? `answered ${result.status ?? result.failure}` : `failed with ${result.failure}: ${why}`;
+    ctx.logger.log('info', 'failover', `failover ${backend.name}: ${provider.name} ${what} (${verdict.unhealthy ? 'unhealthy' : 'retryable'}); trying ${next!.name}`, {
       requestId: req.id,
       backend: backend.id,
       from: provider.name,
@@ -180,6 +190,7 @@ function respond(result: AttemptResult, trail: readonly string[], clientModel: s
 
 function withServedBy(res: GatewayResponse, result: AttemptResult, trail: readonly string[], clientModel: string | undefined, outcome: RequestOutcome, redact: (text: string) => string): GatewayResponse {
   outcome.provider = result.provider.name;
+  outcome.providerKind = result.provider.target.kind;
   // The upstream names the model in its body: bounded and redacted before it is logged or echoed.
   const model = result.model ?? result.provider.target.model ?? clientModel;
   outcome.model = model === undefined ? undefined : redact(model.slice(0, MAX_SERVED_MODEL_CHARS));
@@ -216,7 +227,8 @@ async function record(
     return undefined;
   }
   const health = ctx.stats.get(provider.id).health;
-  ctx.stats.recordUnhealthy(provider.id);
+  const reason = connectionReason(result);
+  ctx.stats.recordUnhealthy(provider.id, { what: String(result.status ?? result.failure ?? 'unhealthy'), ...(reason !== undefined && { reason: ctx.redact(reason) }), at: now });
   const retryAfter = result.status === 429 || result.status === 503 ? retryAfterMs(result.upstreamHeaders, now) : undefined;
   const failure = await ctx.recordFailure(
     provider,
@@ -238,6 +250,21 @@ async function record(
     failure: result.failure ?? null,
   });
   return evictedForMs;
+}
+
+/** A reason this long is a sentence already; past it, the JSON log's `reason` field has the rest. */
+const MAX_SHORT_REASON_CHARS = 160;
+
+/**
+ * Why a connection failed, in the network stack's words: only for connect, reset and timeout
+ * failures, whose reason is never an upstream's body. Node's `ENOTFOUND: getaddrinfo ENOTFOUND
+ * host` says its code twice; once is enough.
+ */
+function connectionReason(result: AttemptResult): string | undefined {
+  if (result.failure !== 'connect' && result.failure !== 'reset' && result.failure !== 'timeout') return undefined;
+  const doubled = /^([A-Z][A-Z0-9_]+): (.*\b\1\b.*)$/s.exec(result.reason.slice(0, 1_000));
+  const text = doubled ? doubled[2]! : result.reason;
+  return text.length <= MAX_SHORT_REASON_CHARS ? text : `${text.slice(0, MAX_SHORT_REASON_CHARS)}…`;
 }
 
 function celContext(req: GatewayRequest, sentModel: string | undefined, provider: CompiledProvider, result: AttemptResult, streaming: boolean): CelContext {

@@ -1,10 +1,21 @@
 /**
  * What this instance knows about each provider and shares with nobody: an EWMA health score
  * (agentgateway's, alpha 0.3), an EWMA of latency, and the requests in flight. They rank
- * providers inside a group (power of two choices) and feed `healthThreshold`.
+ * providers inside a group (power of two choices) and feed `healthThreshold`. The last unhealthy
+ * answer is kept too, for the status an operator reads (the shared store keeps counters only).
  */
 
 const ALPHA = 0.3;
+
+/** The last unhealthy answer of a provider, as this instance saw it. */
+export interface LastFailure {
+  /** The HTTP status, or the failure word (connect, timeout, reset, malformed, ...). */
+  what: string;
+  /** For a connection that failed, why (`getaddrinfo ENOTFOUND api.anthropic.com`); never an upstream's body. */
+  reason?: string;
+  /** Epoch ms, on the engine's clock. */
+  at: number;
+}
 
 export interface ProviderLoad {
   health: number;
@@ -12,6 +23,7 @@ export interface ProviderLoad {
   pending: number;
   /** The end of the last eviction this instance saw, so `restoreHealth` is applied once when it ends. */
   evictedUntilSeen: number;
+  lastFailure?: LastFailure;
 }
 
 export class LoadStats {
@@ -24,6 +36,11 @@ export class LoadStats {
       this.loads.set(id, load);
     }
     return load;
+  }
+
+  /** What is known of `id`, without starting a record for it (a status read must not grow the map). */
+  peek(id: string): Readonly<ProviderLoad> | undefined {
+    return this.loads.get(id);
   }
 
   /** agentgateway's score: healthy and fast wins, and queueing counts against latency. */
@@ -48,9 +65,10 @@ export class LoadStats {
     l.latencySeconds = l.latencySeconds === 0 ? seconds : ewma(l.latencySeconds, seconds);
   }
 
-  recordUnhealthy(id: string): void {
+  recordUnhealthy(id: string, failure?: LastFailure): void {
     const l = this.get(id);
     l.health = ewma(l.health, 0);
+    if (failure) l.lastFailure = failure;
   }
 
   /** Called when the store reports an eviction; when it has ended, `restoreHealth` (if set) applies once. */

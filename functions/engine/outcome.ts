@@ -22,7 +22,15 @@ export interface RequestOutcome {
   attempts: AttemptRecord[];
   /** The provider and model that answered (or gave the final error). */
   provider?: string;
+  /** That provider's kind (`anthropic`, `openai`, ...): OpenTelemetry's `gen_ai.system`. */
+  providerKind?: string;
   model?: string;
+  /** The model the client asked for (bounded and redacted, as `model` is). */
+  requestModel?: string;
+  /** Engine clock time at which the answering stream's first content event arrived (streams only). */
+  firstContentAt?: number;
+  /** From the request's start to that first content event; set by the engine once the request is over. */
+  timeToFirstTokenMs?: number;
   usage?: TokenUsage;
   streaming: boolean;
   /** How a streamed answer ended: complete, broken after it started, or cut by the client. */
