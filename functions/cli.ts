@@ -18,6 +18,10 @@ import { parseDuration, formatDuration } from './model/duration.js';
 import { Engine } from './engine/engine.js';
 import { batchedStderr, createLogger, type LogFormat, type Logger } from './engine/log.js';
 import { InFlight } from './http/drain.js';
+import { AdminListenError, startAdminServers, type AdminServerName, type AdminServers } from './http/admin.js';
+import { PrometheusMetrics } from './engine/prometheus.js';
+import { configDump } from './engine/config-dump.js';
+import { renderStatusTable, type StatusSnapshot } from './engine/status.js';
 import { createGatewayServer, DEFAULT_SERVER_LIMITS, listen } from './http/node-server.js';
 import { startSimulator, type Simulator } from './simulator/server.js';
 import type { EvictionStore } from './state/store.js';
@@ -27,6 +31,9 @@ const VERSION = '0.1.0';
 const DEFAULT_PORT = 8080;
 const SIMULATOR_PORT = 8788;
 const DEFAULT_DRAIN_MS = 30_000;
+/** agentgateway's admin layout: admin API, Prometheus metrics, readiness. */
+const ADMIN_DEFAULTS: Record<AdminServerName, number> = { admin: 15_000, metrics: 15_020, readiness: 15_021 };
+const ADMIN_FLAGS: Record<AdminServerName, string> = { admin: 'admin-port', metrics: 'metrics-port', readiness: 'readiness-port' };
 
 const SERVE_USAGE = `Usage: modelgate serve -f FILE [-f FILE ...] [options]
 
@@ -43,6 +50,10 @@ Options:
       --host H                 listen address (default 127.0.0.1)
       --log-format text|json   log lines as text (default) or JSON
       --drain-timeout DURATION how long requests in flight may take to finish on shutdown (default 30s)
+      --admin-port N           GET /config_dump (secrets redacted) and /status (default 15000)
+      --metrics-port N         GET /metrics, Prometheus text (default 15020)
+      --readiness-port N       GET /healthz/ready: 200 while serving, 503 while draining (default 15021)
+                               (each on 127.0.0.1; 0 turns one off; a busy default is a warning)
       --state-table NAME       keep eviction state in this DynamoDB table (endpoint and region from
                                AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL and AWS_REGION), shared
                                with every other process or Lambda on the table
@@ -72,7 +83,20 @@ Options:
       --simulator-port N    the simulated provider's port (default 8788; 0: any free port)
       --log-format text|json
       --drain-timeout DURATION
+      --admin-port N, --metrics-port N, --readiness-port N   as for serve
   -h, --help                this text
+`;
+
+const STATUS_USAGE = `Usage: modelgate status [--admin URL | --state-table NAME [-f FILE ...]]
+
+Prints, for every backend, group and provider: evicted until (or serving), times evicted,
+consecutive failures, health score and last failure.
+  --admin URL        ask a running modelgate serve (default http://127.0.0.1:15000)
+  --state-table NAME read the DynamoDB eviction items directly: what every process and Lambda
+                     instance on the table sees. The backends come from -f FILE, or else from the
+                     config items in the same table (as the Lambda reads them).
+Options:
+  -h, --help         this text
 `;
 
 const USAGE = `modelgate ${VERSION}: an AI gateway with group-ordered multi-model failover
@@ -81,6 +105,7 @@ Usage:
   modelgate serve -f FILE [-f FILE ...] [options]   serve manifests (live reload, graceful drain)
   modelgate validate -f FILE [-f FILE ...]          check manifests, print what would be served
   modelgate demo [options]                          the tutorial against a simulated provider
+  modelgate status [--admin URL | --state-table NAME]  eviction state and health, as a table
   modelgate --version | -v
 
 Run \`modelgate COMMAND --help\` for a command's options.
@@ -96,6 +121,9 @@ const LISTEN: Options = {
   port: { type: 'string', short: 'p' },
   host: { type: 'string' },
   'drain-timeout': { type: 'string' },
+  'admin-port': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'readiness-port': { type: 'string' },
 };
 
 const COMMANDS: Record<string, { usage: string; options: Options }> = {
@@ -112,6 +140,7 @@ const COMMANDS: Record<string, { usage: string; options: Options }> = {
   },
   validate: { usage: VALIDATE_USAGE, options: { ...COMMON, file: { type: 'string', short: 'f', multiple: true } } },
   demo: { usage: DEMO_USAGE, options: { ...COMMON, ...LISTEN, 'simulator-port': { type: 'string' } } },
+  status: { usage: STATUS_USAGE, options: { help: { type: 'boolean', short: 'h' }, admin: { type: 'string' }, 'state-table': { type: 'string' }, file: { type: 'string', short: 'f', multiple: true } } },
 };
 
 class UsageError extends Error {
@@ -150,7 +179,7 @@ async function main(argv: string[]): Promise<number> {
   const format = (values['log-format'] ?? 'text') as LogFormat;
   if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json, not ${String(format)}`, spec.usage);
   const logger = createLogger(format, batchedStderr());
-  const listenOn = { host: (values.host as string | undefined) ?? '127.0.0.1', port: portOption(values, 'port', spec.usage), drainMs: drainTimeout(values, spec.usage) };
+  const listenOn = { host: (values.host as string | undefined) ?? '127.0.0.1', port: portOption(values, 'port', spec.usage), drainMs: drainTimeout(values, spec.usage), admin: adminPorts(values, spec.usage) };
 
   switch (command) {
     case 'serve':
@@ -186,9 +215,78 @@ async function main(argv: string[]): Promise<number> {
       await serve({ config, logger, ...listenOn, onStop: () => simulator.close() });
       return -1;
     }
+    case 'status':
+      process.stdout.write(renderStatusTable(await statusSnapshot(values)));
+      return 0;
     default:
       throw new UsageError(`unknown command ${command}`);
   }
+}
+
+/** Each admin server's port, and whether the user asked for it (a busy default is only a warning). */
+type AdminChoice = Record<AdminServerName, { port: number | null; explicit: boolean }>;
+
+function adminPorts(values: Values, usage: string): AdminChoice {
+  const out = {} as AdminChoice;
+  for (const name of Object.keys(ADMIN_DEFAULTS) as AdminServerName[]) {
+    const given = portOption(values, ADMIN_FLAGS[name], usage);
+    out[name] = { port: given === undefined ? ADMIN_DEFAULTS[name] : given === 0 ? null : given, explicit: given !== undefined };
+  }
+  return out;
+}
+
+/** `status`: from a running server's admin port, or from the DynamoDB table the fleet shares. */
+async function statusSnapshot(values: Values): Promise<StatusSnapshot> {
+  const table = values['state-table'] as string | undefined;
+  if (!table) {
+    const base = (values.admin as string | undefined) ?? `http://127.0.0.1:${ADMIN_DEFAULTS.admin}`;
+    let res: Response;
+    try {
+      res = await fetch(new URL('/status', base), { signal: AbortSignal.timeout(5_000) });
+    } catch (error) {
+      throw new Error(`no modelgate admin endpoint at ${base} (${(error as Error).message}); start \`modelgate serve\` (its --admin-port), or pass --admin URL or --state-table NAME`);
+    }
+    if (!res.ok) throw new Error(`${base}/status answered ${res.status}`);
+    return (await res.json()) as StatusSnapshot;
+  }
+  const [{ createTableClient }, { statusFromTable }, { TableConfigSource }] = await Promise.all([import('./state/dynamodb-client.js'), import('./engine/status-from-table.js'), import('./config/table-source.js')]);
+  const client = createTableClient();
+  const files = (values.file as string[] | undefined) ?? [];
+  let config: CompiledConfig;
+  if (files.length > 0) {
+    config = (await loadManifestFiles(files)).config;
+  } else {
+    // The config items the Lambda reads; keys are not needed to name backends and providers.
+    const notLoaded = { get: () => 'not-loaded', entries: () => ({ key: 'not-loaded' }) };
+    const source = new TableConfigSource({ client, table, logger: createLogger('text'), secrets: { prepare: async () => {}, source: () => notLoaded } });
+    config = await source.current();
+  }
+  return statusFromTable(client, table, config);
+}
+
+/**
+ * The admin, metrics and readiness servers, each on its own: a default port that is busy (another
+ * modelgate on this host) costs that one endpoint and a warning; a port asked for is an error.
+ */
+async function startAdmin(choice: AdminChoice, host: string, handlers: Parameters<typeof startAdminServers>[1], logger: Logger): Promise<AdminServers[]> {
+  const started: AdminServers[] = [];
+  for (const name of Object.keys(choice) as AdminServerName[]) {
+    const { port, explicit } = choice[name];
+    if (port === null) continue;
+    try {
+      const servers = await startAdminServers({ host, admin: null, metrics: null, readiness: null, [name]: port }, handlers);
+      started.push(servers);
+      const address = servers[name]!;
+      logger.log('info', 'admin', `${name} endpoints on http://${address.address}:${address.port}${name === 'admin' ? ' (/config_dump, /status)' : name === 'metrics' ? '/metrics' : '/healthz/ready'}`);
+    } catch (error) {
+      if (!(error instanceof AdminListenError) || explicit) {
+        await Promise.all(started.map((s) => s.close()));
+        throw error instanceof AdminListenError && error.code === 'EADDRINUSE' ? new Error(`${error.message}: choose another port with --${ADMIN_FLAGS[name]} (0 turns it off)`) : error;
+      }
+      logger.log('warn', 'admin', `${error.message}: serving without the ${name} endpoints (--${ADMIN_FLAGS[name]} picks another port, 0 turns it off)`);
+    }
+  }
+  return started;
 }
 
 function portOption(values: Values, flag: string, usage: string): number | undefined {
@@ -244,6 +342,7 @@ interface ServeOptions {
   host: string;
   port: number | undefined;
   drainMs: number;
+  admin: AdminChoice;
   store?: EvictionStore;
   /** Manifest files to watch and reload; none for the demo. */
   files?: readonly string[];
@@ -258,7 +357,8 @@ async function serve(o: ServeOptions): Promise<void> {
   if (o.port === undefined && ports.size > 1) {
     logger.log('warn', 'config_warning', `listeners on ports ${[...ports].join(', ')}: serving every route on ${listener!.port} (use --port to choose)`);
   }
-  const engine = new Engine({ config, logger, ...(o.store && { store: o.store }) });
+  const metrics = new PrometheusMetrics();
+  const engine = new Engine({ config, logger, metrics, ...(o.store && { store: o.store }) });
   const inFlight = new InFlight();
   // The server logs what it refuses itself (oversized body or head, slow or malformed request).
   const server = createGatewayServer((req) => engine.handle(req), DEFAULT_SERVER_LIMITS, { logger, inFlight });
@@ -267,9 +367,27 @@ async function serve(o: ServeOptions): Promise<void> {
   try {
     address = await listen(server, port, o.host);
   } catch (error) {
+    await o.onStop?.();
     throw inUse(error, port, '--port');
   }
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let admin: AdminServers[];
+  try {
+    // On loopback whatever --host says: config and status are for this host's operator.
+    admin = await startAdmin(o.admin, '127.0.0.1', {
+      ready: () => server.listening && !inFlight.draining,
+      draining: () => inFlight.draining,
+      metrics: () => metrics.metrics(),
+      status: () => engine.status(),
+      configDump: () => configDump(engine.config),
+    }, logger);
+  } catch (error) {
+    // Nothing is served half-configured: the gateway's listener goes too, and the process exits.
+    server.close();
+    server.closeAllConnections();
+    await o.onStop?.();
+    throw error;
+  }
   for (const line of describeConfig(config)) logger.log('info', 'config', line);
   logger.log('info', 'start', `modelgate ${VERSION} serving http://${shown}:${address.port}${listener ? ` (Gateway ${listener.gateway}, listener ${listener.name})` : ''}`);
 
@@ -288,7 +406,7 @@ async function serve(o: ServeOptions): Promise<void> {
       .drain(server, o.drainMs, logger)
       .then(async (report) => {
         logger.log('info', 'stop', `drained: ${report.finished} request${report.finished === 1 ? '' : 's'} finished, ${report.ended} ended at the drain timeout; exiting`, { ...report });
-        await Promise.allSettled([o.onStop?.(), o.store?.close?.()]);
+        await Promise.allSettled([o.onStop?.(), o.store?.close?.(), ...admin.map((a) => a.close())]);
       })
       .finally(() => process.exit(0));
   };

@@ -271,3 +271,61 @@ async function demo(): Promise<Served> {
   });
   return { child, url, logs };
 }
+
+/** A port free at this moment (bound, then released). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('admin endpoints, in agentgateway\'s layout', () => {
+  it('readiness, metrics, config_dump and status; readiness turns 503 the moment a drain starts', async () => {
+    const [admin, metrics, readiness] = await Promise.all([freePort(), freePort(), freePort()]);
+    const s = await start(['--admin-port', String(admin), '--metrics-port', String(metrics), '--readiness-port', String(readiness), '--drain-timeout', '10s']);
+    const ready = await fetch(`http://127.0.0.1:${readiness}/healthz/ready`);
+    expect(ready.status).toBe(200);
+    expect((await post(`${s.url}/v1/chat/completions`, { ...CHAT_BODY, model: 'm1' })).status).toBe(200);
+    const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
+    expect(text).toMatch(/modelgate_requests_total\{route="adv\/v1[^"]*",backend="adv\/v1",provider="p",status="200"\} 1/);
+    expect(text).toMatch(/modelgate_gen_ai_client_token_usage_count\{/);
+    const dump = await (await fetch(`http://127.0.0.1:${admin}/config_dump`)).text();
+    expect(dump).toContain('adv/v1');
+    expect(dump).not.toContain('key-p-0123');
+    const status = (await (await fetch(`http://127.0.0.1:${admin}/status`)).json()) as { backends: Array<{ id?: string; name?: string }> };
+    expect(JSON.stringify(status)).toContain('adv/v1');
+    // The same, as the operator's table.
+    const table = await run(['status', '--admin', `http://127.0.0.1:${admin}`]);
+    expect(table.code).toBe(0);
+    expect(table.output).toMatch(/backend adv\/v1/);
+    expect(table.output).toMatch(/\bp\s+serving/);
+    // Readiness flips at once when a drain starts, while a request is still in flight.
+    const slow = post(`${s.url}/v1/chat/completions`, { ...CHAT_BODY, model: 'slow' });
+    await sleep(200);
+    s.child.kill('SIGTERM');
+    await sleep(200);
+    const draining = await fetch(`http://127.0.0.1:${readiness}/healthz/ready`);
+    expect(draining.status).toBe(503);
+    expect((await slow).status).toBe(200);
+    expect(await exited(s)).toBe(0);
+  });
+
+  it('a busy default port is a warning; a busy port asked for is an error naming its flag', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      hostile = await startHostile(behave);
+      const file = manifestFile(adversarialManifests([{ name: 'v1', groups: [[loopbackProvider('p', 'openai', hostile.port, 'key-p-0123', {})]] }]));
+      const { code, output } = await run(['serve', '-f', file, '--port', '0', '--metrics-port', String(port)]);
+      expect(code).toBe(1);
+      expect(output).toContain(`the metrics port ${port} on 127.0.0.1 is in use: choose another port with --metrics-port (0 turns it off)`);
+    } finally {
+      blocker.close();
+    }
+  });
+});
