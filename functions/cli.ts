@@ -277,7 +277,7 @@ async function startAdmin(choice: AdminChoice, host: string, handlers: Parameter
       const servers = await startAdminServers({ host, admin: null, metrics: null, readiness: null, [name]: port }, handlers);
       started.push(servers);
       const address = servers[name]!;
-      logger.log('info', 'admin', `${name} endpoints on http://${address.address}:${address.port}${name === 'admin' ? ' (/config_dump, /status)' : name === 'metrics' ? '/metrics' : '/healthz/ready'}`);
+      logger.log('info', 'admin', `${name} ${name === 'admin' ? 'endpoints' : 'endpoint'} on http://${address.address}:${address.port}${name === 'admin' ? ' (/config_dump, /status)' : name === 'metrics' ? '/metrics' : '/healthz/ready'}`);
     } catch (error) {
       if (!(error instanceof AdminListenError) || explicit) {
         await Promise.all(started.map((s) => s.close()));
