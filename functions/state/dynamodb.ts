@@ -48,6 +48,8 @@ interface CachedPartition {
 export class DynamoDBStore implements EvictionStore {
   private readonly cache = new Map<string, CachedPartition>();
   private readonly memory = new MemoryStore();
+  /** Resets run off the request path; close() waits for them, so none reaches a table being shut. */
+  private readonly resets = new Set<Promise<void>>();
   private readonly stalenessMs: number;
   private readonly retryAfterMs: number;
   private tableDownUntil = 0;
@@ -100,8 +102,21 @@ export class DynamoDBStore implements EvictionStore {
     }
   }
 
-  async recordSuccess(id: string, known: ProviderState | undefined, now: number): Promise<void> {
-    if (!known || (known.consecutiveFailures === 0 && known.timesEvicted === 0)) return; // nothing to reset: no write
+  recordSuccess(id: string, known: ProviderState | undefined, now: number): Promise<void> {
+    if (!known || (known.consecutiveFailures === 0 && known.timesEvicted === 0)) return Promise.resolve(); // nothing to reset: no write
+    const reset = this.reset(id, known, now);
+    this.resets.add(reset);
+    void reset.finally(() => this.resets.delete(reset));
+    return reset;
+  }
+
+  /** Waits for background resets, then lets go of the client's connections. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.resets]);
+    this.options.client.destroy();
+  }
+
+  private async reset(id: string, known: ProviderState, now: number): Promise<void> {
     if (now < this.tableDownUntil) return this.memory.recordSuccess(id, known, now);
     try {
       const state = await this.update(id, {

@@ -3,7 +3,7 @@
  * the Policy gets `secretRef` to a Secret `<policy>-client-keys` the component made, whose entries
  * hold only SHA-256 digests (`{"keyHash": "sha256:<hex>"}`) — a Kubernetes Secret, or on AWS a
  * Secrets Manager secret named by a Secret config item, readable by the role. The objects pass the
- * CRDs; the AWS config compiles and, through the data plane's own code, accepts the original key;
+ * CRDs (a suite of its own, which needs ../shared); the AWS config compiles and, through the data plane's own code, accepts the original key;
  * no key is ever in the objects, the Secrets, or an output.
  */
 import { createHash } from 'node:crypto';
@@ -19,6 +19,7 @@ import { compileConfig } from '../../functions/model/compile.js';
 import { validateObject, type ManifestObject } from '../../functions/model/validate.js';
 import { CONFIG_ATTRIBUTE } from '../../functions/state/table-layout.js';
 import { formatViolation, loadCrdValidators } from '../support/crd-validator.js';
+import { CRDS, describeWithShared } from '../support/shared.js';
 import { ACCOUNT, collectingRejections, isSecretInput, one, ofType, plain, REGION, setupMocks, settle, valueOf, type Recorded } from './mocks.js';
 
 type Components = typeof import('../../components/index.js');
@@ -74,21 +75,33 @@ async function expectOutputsClean(...outputs: Array<pulumi.Output<unknown>>) {
   }
 }
 
+/** The Kubernetes objects applied, as plain objects (secret markers removed), with their records. */
+function appliedKubernetes() {
+  return recorded
+    .filter((r) => r.type.startsWith('kubernetes:'))
+    .map((r) => ({ record: r, object: Object.fromEntries(Object.entries(r.inputs).map(([k, v]) => [k, plain(v)])) as Record<string, unknown> }));
+}
+
+/** Client keys in a header of their own, optional, on a Gateway target. */
+async function deployHeaderKeys() {
+  const gateway = new c.Gateway('edge', { platform: 'kubernetes' });
+  const policy = new c.Policy('header-keys', {
+    gateway,
+    targetRefs: [gateway],
+    traffic: { apiKeyAuthentication: { mode: 'Optional', location: { header: { name: 'x-team-key' } }, keys: [pulumi.secret(KEYS[0]!)] } },
+  });
+  await settle(gateway.urn, policy.urn);
+  return one(recorded, 'kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy');
+}
+
 function request(headers: Record<string, string>): GatewayRequest {
   return { method: 'POST', path: '/v1/chat/completions', query: '', headers, body: new Uint8Array(), signal: new AbortController().signal, id: 'test' };
 }
 
 describe('client keys on kubernetes', () => {
-  it('a Secret of digests, secretRef in the Policy, every object valid against the CRDs', async () => {
+  it('a Secret of digests, secretRef in the Policy, every object valid for modelgate', async () => {
     const { policy } = await deploy('kubernetes');
-    const applied = recorded
-      .filter((r) => r.type.startsWith('kubernetes:'))
-      .map((r) => ({ record: r, object: Object.fromEntries(Object.entries(r.inputs).map(([k, v]) => [k, plain(v)])) as Record<string, unknown> }));
-    const crds = loadCrdValidators();
-    for (const { object } of applied) {
-      if (object.kind === 'Secret') expect(validateObject(object)).toMatchObject({ ok: true });
-      else expect(crds.validate(object).map(formatViolation), String(object.kind)).toEqual([]);
-    }
+    const applied = appliedKubernetes();
 
     const policyObject = applied.find((a) => a.object.kind === 'AgentgatewayPolicy')!.object;
     expect(policyObject.spec).toEqual({
@@ -121,19 +134,11 @@ describe('client keys on kubernetes', () => {
   });
 
   it('mode and location stay as written; a Gateway target works too', async () => {
-    const gateway = new c.Gateway('edge', { platform: 'kubernetes' });
-    const policy = new c.Policy('header-keys', {
-      gateway,
-      targetRefs: [gateway],
-      traffic: { apiKeyAuthentication: { mode: 'Optional', location: { header: { name: 'x-team-key' } }, keys: [pulumi.secret(KEYS[0]!)] } },
-    });
-    await settle(gateway.urn, policy.urn);
-    const cr = one(recorded, 'kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy');
+    const cr = await deployHeaderKeys();
     expect(cr.inputs.spec).toEqual({
       targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge' }],
       traffic: { apiKeyAuthentication: { mode: 'Optional', location: { header: { name: 'x-team-key' } }, secretRef: { name: 'header-keys-client-keys' } } },
     });
-    expect(loadCrdValidators().validate(cr.inputs).map(formatViolation)).toEqual([]);
     expect(plain(one(recorded, 'kubernetes:core/v1:Secret').inputs.stringData)).toEqual({ 'key-1': ENTRIES['key-1'] });
   });
 
@@ -143,6 +148,21 @@ describe('client keys on kubernetes', () => {
     await settle(gateway.urn, policy.urn);
     expect(ofType(recorded, 'kubernetes:core/v1:Secret')).toEqual([]);
     expect((await valueOf(policy.manifest)).spec).toMatchObject({ traffic: { apiKeyAuthentication: { secretRef: { name: 'my-client-keys' } } } });
+  });
+});
+
+describeWithShared('client keys on kubernetes: against the upstream CRDs', CRDS, () => {
+  it('every custom resource applied is valid', async () => {
+    await deploy('kubernetes');
+    const crds = loadCrdValidators();
+    for (const { object } of appliedKubernetes()) {
+      if (object.kind !== 'Secret') expect(crds.validate(object).map(formatViolation), String(object.kind)).toEqual([]);
+    }
+  });
+
+  it('mode and location, on a Gateway target', async () => {
+    const cr = await deployHeaderKeys();
+    expect(loadCrdValidators().validate(cr.inputs).map(formatViolation)).toEqual([]);
   });
 });
 
@@ -172,7 +192,7 @@ describe('client keys on aws', () => {
     expect(rolePolicy.inputs.role).toBe('gw-1a2b3c4');
     expect(JSON.parse(plain<string>(rolePolicy.inputs.policy))).toEqual({
       Version: '2012-10-17',
-      Statement: [{ Sid: 'ClientKeys', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [SECRET_ARN] }],
+      Statement: [{ Sid: 'ClientKeys', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: [SECRET_ARN] }],
     });
     expect(await valueOf(policy.secretNames)).toEqual(['clients-client-keys']);
     expect((await valueOf(policy.manifest)).spec).toEqual({

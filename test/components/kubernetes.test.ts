@@ -1,12 +1,14 @@
 /**
  * The Kubernetes platform under Pulumi mocks: what each component applies (custom resources and
  * Secrets, recorded as the engine receives them), checked against the upstream CRDs — schema and
- * x-kubernetes-validations CEL rules — and against the tutorial's own YAML.
+ * x-kubernetes-validations CEL rules, in a suite of its own that needs ../shared — and against the
+ * tutorial's own YAML.
  */
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { validateObject } from '../../functions/model/validate.js';
 import { formatViolation, loadCrdValidators } from '../support/crd-validator.js';
+import { CRDS, describeWithShared } from '../support/shared.js';
 import { isSecretInput, plain, setupMocks, settle, valueOf, type Recorded } from './mocks.js';
 import { buildTutorial, tutorialKey, tutorialObjects } from './tutorial.js';
 
@@ -36,37 +38,85 @@ const byId = (o: Record<string, unknown>) => {
   return `${String(o.kind)} ${meta.namespace}/${meta.name}`;
 };
 
-/** Every custom resource passes the upstream CRD (schema and CEL rules); a Secret, modelgate's own Secret schema (there is no CRD). */
-function expectValid(objects: Array<Record<string, unknown>>) {
+/** Every Secret passes modelgate's own Secret schema (there is no CRD for it). */
+function expectSecretsValid(objects: Array<Record<string, unknown>>) {
+  for (const object of objects) if (object.kind === 'Secret') expect(validateObject(object), byId(object)).toMatchObject({ ok: true });
+}
+
+/** Every custom resource passes the upstream CRD (schema and CEL rules). Needs ../shared/crds. */
+function expectCrdValid(objects: Array<Record<string, unknown>>) {
   const crds = loadCrdValidators();
-  for (const object of objects) {
-    if (object.kind === 'Secret') {
-      expect(validateObject(object), byId(object)).toMatchObject({ ok: true });
-      continue;
-    }
-    expect(crds.validate(object).map(formatViolation), byId(object)).toEqual([]);
-  }
+  for (const object of objects) if (object.kind !== 'Secret') expect(crds.validate(object).map(formatViolation), byId(object)).toEqual([]);
+}
+
+/** The tutorial with its Gateway written out in full, as applied. */
+async function applyTutorial(): Promise<Array<Record<string, unknown>>> {
+  const { gateway, backend, policy, route } = buildTutorial(
+    c,
+    {
+      platform: 'kubernetes',
+      namespace: 'agentgateway-system',
+      gatewayClassName: 'agentgateway',
+      listeners: [{ name: 'http', port: 8080, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Same' } } }],
+    },
+    pulumi.secret(tutorialKey()),
+  );
+  await settle(gateway.urn, backend.urn, policy.urn, route.urn);
+  return applied();
+}
+
+/** A backend-level key shared by two providers, and a provider's own key. */
+async function applyMixedKeys() {
+  const gateway = new c.Gateway('gw', { platform: 'kubernetes', namespace: 'team-a' });
+  const shared = pulumi.secret('sk-shared');
+  const backend = new c.Backend('mixed', {
+    gateway,
+    policies: { auth: { key: shared }, health: { eviction: { duration: '5s' } } },
+    ai: {
+      groups: [
+        { providers: [{ name: 'openai-4o', openai: { model: 'gpt-4o' } }, { name: 'anthropic-a', anthropic: {}, policies: { auth: { key: pulumi.secret('sk-a') } } }] },
+        { providers: [{ name: 'anthropic-b', anthropic: {}, policies: { auth: { key: shared } } }] },
+      ],
+    },
+  });
+  await settle(gateway.urn, backend.urn);
+  return { backend, objects: applied() };
+}
+
+/** Traffic policies on a Route and on the Gateway, a backend policy by name, Output-valued fields. */
+async function applyTrafficPolicies(): Promise<Array<Record<string, unknown>>> {
+  const gateway = new c.Gateway('edge', { platform: 'kubernetes', namespace: 'ai', listeners: [{ name: 'web', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] });
+  const backend = new c.Backend('models', { gateway, ai: { provider: { openai: { model: pulumi.output('gpt-4o-mini') } } }, policies: { auth: { secretRef: { name: 'existing-openai-key' } } } });
+  const route = new c.Route('chat', {
+    gateway,
+    hostnames: ['ai.example.com'],
+    rules: [
+      {
+        name: 'completions',
+        matches: [{ path: { type: 'Exact', value: '/v1/chat/completions' }, method: 'POST' }],
+        backendRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'models' }],
+        timeouts: { request: '120s' },
+      },
+    ],
+  });
+  const retry = new c.Policy('retry', { gateway, targetRefs: [route], traffic: { retry: { attempts: 2, codes: [429, 503], backoff: '500ms' } } });
+  const timeouts = new c.Policy('timeouts', { gateway, targetRefs: [gateway], traffic: { timeouts: { request: '300s' } } });
+  const provider = new c.Policy('sonnet-only', {
+    gateway,
+    targetRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'models', sectionName: 'models' }],
+    backend: { http: { requestTimeout: '60s' }, ai: { defaults: [{ field: 'temperature', value: 0.2 }] } },
+  });
+  await settle(gateway.urn, backend.urn, route.urn, retry.urn, timeouts.urn, provider.urn);
+  return applied();
 }
 
 describe('kubernetes: the tutorial', () => {
-  it('renders exactly the objects of the tutorial YAML, each valid against the upstream CRDs', async () => {
-    const { gateway, backend, policy, route } = buildTutorial(
-      c,
-      {
-        platform: 'kubernetes',
-        namespace: 'agentgateway-system',
-        gatewayClassName: 'agentgateway',
-        listeners: [{ name: 'http', port: 8080, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Same' } } }],
-      },
-      pulumi.secret(tutorialKey()),
-    );
-    await settle(gateway.urn, backend.urn, policy.urn, route.urn);
-
-    const objects = applied();
+  it('renders exactly the objects of the tutorial YAML', async () => {
+    const objects = await applyTutorial();
     expect(objects.map(byId).sort()).toEqual(tutorialObjects().map(byId).sort());
     const expected = new Map(tutorialObjects().map((o) => [byId(o), o]));
     for (const object of objects) expect(object, byId(object)).toEqual(expected.get(byId(object)));
-    expectValid(objects);
+    expectSecretsValid(objects);
   });
 
   it('the default Gateway (class, listener) and parentRefs are the tutorial\'s', async () => {
@@ -152,21 +202,8 @@ describe('kubernetes: the tutorial', () => {
 
 describe('kubernetes: other shapes', () => {
   it('a backend-level key and several keys: one Secret per distinct key, in order of first use', async () => {
-    const gateway = new c.Gateway('gw', { platform: 'kubernetes', namespace: 'team-a' });
-    const shared = pulumi.secret('sk-shared');
-    const backend = new c.Backend('mixed', {
-      gateway,
-      policies: { auth: { key: shared }, health: { eviction: { duration: '5s' } } },
-      ai: {
-        groups: [
-          { providers: [{ name: 'openai-4o', openai: { model: 'gpt-4o' } }, { name: 'anthropic-a', anthropic: {}, policies: { auth: { key: pulumi.secret('sk-a') } } }] },
-          { providers: [{ name: 'anthropic-b', anthropic: {}, policies: { auth: { key: shared } } }] },
-        ],
-      },
-    });
-    await settle(gateway.urn, backend.urn);
-    const objects = applied();
-    expectValid(objects);
+    const { backend, objects } = await applyMixedKeys();
+    expectSecretsValid(objects);
     const secrets = objects.filter((o) => o.kind === 'Secret');
     expect(secrets.map((s) => [(s.metadata as { name: string }).name, s.stringData])).toEqual([
       ['mixed-secret', { Authorization: 'sk-shared' }],
@@ -180,31 +217,8 @@ describe('kubernetes: other shapes', () => {
   });
 
   it('traffic policies on a Route and on the Gateway, references by name, Output-valued fields', async () => {
-    const gateway = new c.Gateway('edge', { platform: 'kubernetes', namespace: 'ai', listeners: [{ name: 'web', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] });
-    const backend = new c.Backend('models', { gateway, ai: { provider: { openai: { model: pulumi.output('gpt-4o-mini') } } }, policies: { auth: { secretRef: { name: 'existing-openai-key' } } } });
-    const route = new c.Route('chat', {
-      gateway,
-      hostnames: ['ai.example.com'],
-      rules: [
-        {
-          name: 'completions',
-          matches: [{ path: { type: 'Exact', value: '/v1/chat/completions' }, method: 'POST' }],
-          backendRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'models' }],
-          timeouts: { request: '120s' },
-        },
-      ],
-    });
-    const retry = new c.Policy('retry', { gateway, targetRefs: [route], traffic: { retry: { attempts: 2, codes: [429, 503], backoff: '500ms' } } });
-    const timeouts = new c.Policy('timeouts', { gateway, targetRefs: [gateway], traffic: { timeouts: { request: '300s' } } });
-    const provider = new c.Policy('sonnet-only', {
-      gateway,
-      targetRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'models', sectionName: 'models' }],
-      backend: { http: { requestTimeout: '60s' }, ai: { defaults: [{ field: 'temperature', value: 0.2 }] } },
-    });
-    await settle(gateway.urn, backend.urn, route.urn, retry.urn, timeouts.urn, provider.urn);
-    const objects = applied();
+    const objects = await applyTrafficPolicies();
     expect(objects).toHaveLength(6);
-    expectValid(objects);
     const get = (kind: string, name: string) => objects.find((o) => o.kind === kind && (o.metadata as { name: string }).name === name)!;
     expect(get('HTTPRoute', 'chat').spec).toMatchObject({ parentRefs: [{ name: 'edge', namespace: 'ai' }], hostnames: ['ai.example.com'] });
     expect(get('AgentgatewayPolicy', 'retry').spec).toEqual({
@@ -218,5 +232,19 @@ describe('kubernetes: other shapes', () => {
     expect(get('AgentgatewayBackend', 'models').spec).toEqual({ ai: { provider: { openai: { model: 'gpt-4o-mini' } } }, policies: { auth: { secretRef: { name: 'existing-openai-key' } } } });
     // A secretRef to a Secret the components do not manage makes no Secret.
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+  });
+});
+
+describeWithShared('kubernetes: every custom resource applied is valid against the upstream CRDs', CRDS, () => {
+  it('the tutorial', async () => {
+    expectCrdValid(await applyTutorial());
+  });
+
+  it('a backend-level key and several keys', async () => {
+    expectCrdValid((await applyMixedKeys()).objects);
+  });
+
+  it('traffic policies on a Route and on the Gateway', async () => {
+    expectCrdValid(await applyTrafficPolicies());
   });
 });

@@ -24,41 +24,43 @@ import {
   secretString,
 } from '../../components/render.js';
 import { formatViolation, loadCrdValidators } from '../support/crd-validator.js';
+import { CRDS, describeWithShared } from '../support/shared.js';
 import { tutorialKey, tutorialObjects } from './tutorial.js';
 
 const meta = (name: string) => ({ name, namespace: 'agentgateway-system' });
 
+/** The tutorial rendered from plain values, checking the keys extracted on the way. */
+function renderTutorial(): Array<Record<string, unknown>> {
+  const key = tutorialKey();
+  const provider = (name: string, model: string) => ({ name, anthropic: { model }, policies: { auth: { key } } });
+  const backend = extractKeys<string, string>(
+    'AgentgatewayBackend',
+    { ai: { groups: [{ providers: [provider('anthropic-opus-46', 'claude-opus-4-6-FAKE')] }, { providers: [provider('anthropic-sonnet-46', 'claude-sonnet-4-6')] }] } },
+    (i) => secretName('anthropic', i),
+  );
+  expect(backend.keys).toEqual([{ secretName: 'anthropic-secret', key, paths: ['ai.groups[0].providers[0].policies.auth.key', 'ai.groups[1].providers[0].policies.auth.key'] }]);
+
+  const objects = [
+    ...backend.keys.map((k) => kubernetesSecret(meta(k.secretName), k.key)),
+    manifest('Gateway', meta('agentgateway-openshell'), {}),
+    manifest('AgentgatewayBackend', meta('anthropic'), backend.spec),
+    manifest('AgentgatewayPolicy', meta('failover-health'), {
+      targetRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'anthropic' }],
+      backend: { health: { unhealthyCondition: 'response.code == 404 || response.code == 429', eviction: { duration: '10s', consecutiveFailures: 1 } } },
+    }),
+    manifest('HTTPRoute', meta('openshell-openai'), {
+      parentRefs: [{ name: 'agentgateway-openshell', namespace: 'agentgateway-system' }],
+      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/v1' } }], backendRefs: [{ name: 'anthropic', namespace: 'agentgateway-system', group: 'agentgateway.dev', kind: 'AgentgatewayBackend' }] }],
+    }),
+  ];
+  return objects;
+}
+
 describe('render', () => {
-  it('the tutorial, from plain values, is the tutorial YAML; every object valid', () => {
-    const key = tutorialKey();
-    const provider = (name: string, model: string) => ({ name, anthropic: { model }, policies: { auth: { key } } });
-    const backend = extractKeys<string, string>(
-      'AgentgatewayBackend',
-      { ai: { groups: [{ providers: [provider('anthropic-opus-46', 'claude-opus-4-6-FAKE')] }, { providers: [provider('anthropic-sonnet-46', 'claude-sonnet-4-6')] }] } },
-      (i) => secretName('anthropic', i),
-    );
-    expect(backend.keys).toEqual([{ secretName: 'anthropic-secret', key, paths: ['ai.groups[0].providers[0].policies.auth.key', 'ai.groups[1].providers[0].policies.auth.key'] }]);
-
-    const objects = [
-      ...backend.keys.map((k) => kubernetesSecret(meta(k.secretName), k.key)),
-      manifest('Gateway', meta('agentgateway-openshell'), {}),
-      manifest('AgentgatewayBackend', meta('anthropic'), backend.spec),
-      manifest('AgentgatewayPolicy', meta('failover-health'), {
-        targetRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'anthropic' }],
-        backend: { health: { unhealthyCondition: 'response.code == 404 || response.code == 429', eviction: { duration: '10s', consecutiveFailures: 1 } } },
-      }),
-      manifest('HTTPRoute', meta('openshell-openai'), {
-        parentRefs: [{ name: 'agentgateway-openshell', namespace: 'agentgateway-system' }],
-        rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/v1' } }], backendRefs: [{ name: 'anthropic', namespace: 'agentgateway-system', group: 'agentgateway.dev', kind: 'AgentgatewayBackend' }] }],
-      }),
-    ];
+  it('the tutorial, from plain values, is the tutorial YAML; every object valid for modelgate', () => {
+    const objects = renderTutorial();
     expect(objects).toEqual(tutorialObjects());
-
-    const crds = loadCrdValidators();
-    for (const object of objects) {
-      expect(validateObject(object)).toMatchObject({ ok: true, warnings: [] });
-      if (object.kind !== 'Secret') expect(crds.validate(object).map(formatViolation)).toEqual([]);
-    }
+    for (const object of objects) expect(validateObject(object)).toMatchObject({ ok: true, warnings: [] });
   });
 
   it('drops unset fields, and fills only the Gateway\'s defaults', () => {
@@ -119,7 +121,7 @@ describe('render', () => {
       [['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], 'arn:table'],
       [['logs:CreateLogStream', 'logs:PutLogEvents'], ['arn:logs', 'arn:logs:*']],
     ]);
-    expect(secretsPolicy(['arn:s1', 'arn:s2']).Statement.map((s) => [s.Action, s.Resource])).toEqual([[['secretsmanager:GetSecretValue'], ['arn:s1', 'arn:s2']]]);
+    expect(secretsPolicy(['arn:s1', 'arn:s2']).Statement.map((s) => [s.Action, s.Resource])).toEqual([[['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], ['arn:s1', 'arn:s2']]]);
     expect(secretsPolicy(['arn:p'], ['arn:c']).Statement.map((s) => [s.Sid, s.Resource])).toEqual([
       ['ProviderKeys', ['arn:p']],
       ['ClientKeys', ['arn:c']],
@@ -241,5 +243,14 @@ describe('bedrock grants', () => {
     expect(hasBedrockProvider({ ai: { groups: [{ providers: [{ name: 'a', openai: {} }, pulumi.output({ name: 'b' })] }] } })).toBeUndefined();
     // Known bedrock wins over an unknown sibling.
     expect(hasBedrockProvider({ ai: { groups: [pulumi.output({ providers: [] }), { providers: [{ name: 'b', bedrock: {} }] }] } })).toBe(true);
+  });
+});
+
+describeWithShared('render: against the upstream CRDs', CRDS, () => {
+  it('the tutorial, from plain values: every custom resource valid', () => {
+    const crds = loadCrdValidators();
+    for (const object of renderTutorial()) {
+      if (object.kind !== 'Secret') expect(crds.validate(object).map(formatViolation), String(object.kind)).toEqual([]);
+    }
   });
 });

@@ -1,21 +1,23 @@
 /**
- * The tutorial's final state (../shared/examples/tutorial-failover.yaml) built with the components,
- * for the Kubernetes and AWS tests; infra/index.ts builds the same with config. The module is
- * passed in because it must be imported after the mocks are set.
+ * The tutorial's final state (examples/tutorial-failover.yaml) built with the components, for the
+ * Kubernetes and AWS tests; infra/index.ts builds the same with config. The module is passed in
+ * because it must be imported after the mocks are set.
  */
-import { readFileSync } from 'node:fs';
 import type * as pulumi from '@pulumi/pulumi';
 import { parseAllDocuments } from 'yaml';
 import type * as Components from '../../components/index.js';
+import { expandEnv } from '../../functions/config/env.js';
+import { tutorialText, TUTORIAL_ENV } from '../support/manifests.js';
 
-export const TUTORIAL_YAML = new URL('../../../shared/examples/tutorial-failover.yaml', import.meta.url);
-
-/** The tutorial's objects, parsed at test time (never copied). */
+/**
+ * The tutorial's objects, parsed at test time (never copied), with `${ANTHROPIC_API_KEY}` expanded
+ * as the manifest loader does, to the tests' placeholder key.
+ */
 export function tutorialObjects(): Array<Record<string, unknown>> {
-  return parseAllDocuments(readFileSync(TUTORIAL_YAML, 'utf8')).map((d) => d.toJS() as Record<string, unknown>);
+  return parseAllDocuments(tutorialText()).map((d) => expandEnv(d.toJS() as Record<string, unknown>, TUTORIAL_ENV));
 }
 
-/** The key the tutorial's Secret holds (a placeholder, `sk-ant-replace-me`). */
+/** The key the tutorial's Secret holds once expanded (TUTORIAL_KEY, a placeholder). */
 export function tutorialKey(): string {
   const secret = tutorialObjects().find((o) => o.kind === 'Secret') as { stringData: { Authorization: string } };
   return secret.stringData.Authorization;

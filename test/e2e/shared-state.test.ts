@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../functions/simulator/server.js';
-import { serve, stop, tutorialAgainst, type Served } from '../support/cli.js';
+import { serve, stop, TUTORIAL_ENV, tutorialAgainst, type Served } from '../support/cli.js';
 import { startDynalite, type Dynalite } from '../support/dynalite.js';
 
 const REQUEST = { messages: [{ role: 'user', content: 'Write me a paragraph about Istio Ambient Mesh' }] };
@@ -38,6 +38,7 @@ describe('two modelgate serve processes sharing one DynamoDB table', () => {
     writeFileSync(file, tutorialAgainst(sim.port));
     const env = {
       ...process.env,
+      ...TUTORIAL_ENV,
       AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',

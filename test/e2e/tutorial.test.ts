@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../functions/simulator/server.js';
-import { ROOT, run, serve, stop, TUTORIAL, tutorialAgainst, type Served } from '../support/cli.js';
+import { ROOT, run, serve, stop, TUTORIAL, TUTORIAL_ENV, tutorialAgainst, type Served } from '../support/cli.js';
 
 const TUTORIAL_REQUEST = {
   messages: [
@@ -128,7 +128,7 @@ describe('the modelgate command line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelgate-bad-'));
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, readFileSync(TUTORIAL, 'utf8').replace('duration: 10s', 'duration: 10 seconds'));
-    const { code, output } = await run(['serve', '-f', file]);
+    const { code, output } = await run(['serve', '-f', file], TUTORIAL_ENV);
     expect(code).toBe(1);
     expect(output).toContain(`${file}: document 4: AgentgatewayPolicy failover-health: spec.backend.health.eviction.duration: should match`);
   });
@@ -142,7 +142,7 @@ describe('the modelgate command line', () => {
   });
 
   it('validates without serving', async () => {
-    const { code, output } = await run(['validate', '-f', TUTORIAL]);
+    const { code, output } = await run(['validate', '-f', TUTORIAL], TUTORIAL_ENV);
     expect(code).toBe(0);
     expect(output).toContain('group 2: anthropic-sonnet-46');
     expect(output).toContain(': valid');

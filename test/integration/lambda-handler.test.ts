@@ -4,7 +4,6 @@
  * in a loopback Secrets Manager, the providers simulated.
  */
 import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifests } from '../../functions/config/manifests.js';
@@ -14,12 +13,12 @@ import { startSimulator, type Simulator } from '../../functions/simulator/server
 import { configItem } from '../../functions/state/table-layout.js';
 import { startDynalite, type Dynalite } from '../support/dynalite.js';
 import { startFakeSecretsManager, type FakeSecretsManager } from '../support/fake-secrets-manager.js';
+import { tutorialAgainst, TUTORIAL_ENV } from '../support/manifests.js';
 import { functionUrlEvent, installAwsLambdaGlobal, invoke, lambdaContext, type StreamingHandler } from '../support/lambda-runtime.js';
 
 const TABLE = 'modelgate-lambda-test';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:modelgate/anthropic-AbCdEf';
 const KEY = 'sk-ant-api03-lambda-test-key-0123456789';
-const TUTORIAL = fileURLToPath(new URL('../../../shared/examples/tutorial-failover.yaml', import.meta.url));
 const HANDLER = pathToFileURL(fileURLToPath(new URL('../../dist/handler.mjs', import.meta.url))).href;
 
 const CHAT = {
@@ -39,8 +38,8 @@ const writeStdout = process.stdout.write.bind(process.stdout);
 
 /** The tutorial's objects as the components write them: providers on the simulator, the key in Secrets Manager. */
 function tutorialObjects(port: number): ManifestObject[] {
-  const yaml = readFileSync(TUTORIAL, 'utf8').replace(/^(\s+)(anthropic:\n\s+model: .+)$/gm, (_m, i: string, b: string) => `${i}${b}\n${i}host: 127.0.0.1\n${i}port: ${port}`);
-  return parseManifests([{ name: 'tutorial.yaml', text: yaml }]).objects.map((o) =>
+  // The Secret's ${ANTHROPIC_API_KEY} is expanded only to load the file; the Secret written holds no key.
+  return parseManifests([{ name: 'tutorial.yaml', text: tutorialAgainst(port) }], TUTORIAL_ENV).objects.map((o) =>
     o.kind === 'Secret' ? { apiVersion: 'v1', kind: 'Secret', metadata: { ...o.metadata, annotations: { [SECRET_ARN_ANNOTATION]: SECRET_ARN } } } : o,
   );
 }

@@ -1,19 +1,14 @@
 /** Spawning the real `modelgate` command (dist/cli.js) in end-to-end tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TUTORIAL_ENV } from './manifests.js';
+
+// The tutorial is the repository's own examples/ file; re-exported for the tests that spawn it.
+export { TUTORIAL, TUTORIAL_ENV, TUTORIAL_KEY, tutorialAgainst } from './manifests.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(ROOT, 'dist/cli.js');
-export const TUTORIAL = fileURLToPath(new URL('../../../shared/examples/tutorial-failover.yaml', import.meta.url));
-
-/** The tutorial's YAML with `host`/`port` under each provider's model block, pointing at the simulator. */
-export function tutorialAgainst(port: number): string {
-  return readFileSync(TUTORIAL, 'utf8').replace(/^(\s+)(anthropic:\n\s+model: .+)$/gm, (_m, indent: string, block: string) => {
-    return `${indent}${block}\n${indent}host: 127.0.0.1\n${indent}port: ${port}`;
-  });
-}
 
 export interface Served {
   child: ChildProcess;
@@ -21,8 +16,11 @@ export interface Served {
   logs: string[];
 }
 
-/** Spawns `modelgate serve`, waits for its "serving" line, and collects every log line. */
-export async function serve(args: string[], stdin?: string, env: NodeJS.ProcessEnv = process.env): Promise<Served> {
+/**
+ * Spawns `modelgate serve`, waits for its "serving" line, and collects every log line. By default
+ * ${ANTHROPIC_API_KEY} is the tutorial's placeholder, never the developer's own key.
+ */
+export async function serve(args: string[], stdin?: string, env: NodeJS.ProcessEnv = { ...process.env, ...TUTORIAL_ENV }): Promise<Served> {
   const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
   if (stdin !== undefined) child.stdin!.end(stdin);
   const logs: string[] = [];
@@ -53,10 +51,13 @@ export function stop(served: Served | undefined): Promise<void> {
   });
 }
 
-/** Runs the CLI to completion: exit code and everything it printed. */
-export function run(args: string[]): Promise<{ code: number | null; output: string }> {
+/**
+ * Runs the CLI to completion: exit code and everything it printed. ANTHROPIC_API_KEY is unset
+ * unless `env` sets it (e.g. TUTORIAL_ENV), so a developer's own key never changes the outcome.
+ */
+export function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ANTHROPIC_API_KEY: '' } });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ANTHROPIC_API_KEY: '', ...env } });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));

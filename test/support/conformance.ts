@@ -1,14 +1,16 @@
 /**
- * Loader for agentgateway's golden translation cases (see /work/shared/conformance/README.md).
- * The data stays outside the repository; tests read it in place.
+ * Loader for agentgateway's golden translation cases (see ../shared/conformance/README.md).
+ * The data stays outside the repository; tests read it in place, in suites declared with
+ * `describeWithShared(name, GOLDEN, ...)` (./shared.ts), so a clone without ../shared skips them.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { GOLDEN, sharedAvailable } from './shared.js';
 
-export const GOLDEN_ROOT = new URL('../../../shared/conformance/agentgateway-golden/', import.meta.url);
+export const GOLDEN_ROOT = GOLDEN.dir;
 
 export function goldenAvailable(): boolean {
-  return existsSync(GOLDEN_ROOT);
+  return sharedAvailable(GOLDEN);
 }
 
 export function readGolden(relativePath: string): string {

@@ -1,7 +1,8 @@
 /**
  * Test-time validator for Kubernetes custom resources against the real upstream CRD schemas in
- * /work/shared/crds (agentgateway.dev and gateway.networking.k8s.io). The CRDs are read where
- * they live, never copied into the project.
+ * ../shared/crds (agentgateway.dev and gateway.networking.k8s.io). The CRDs are read where
+ * they live, never copied into the project; suites that use them are declared with
+ * `describeWithShared(name, CRDS, ...)` (./shared.ts), so a clone without ../shared skips them.
  *
  * It reproduces what the API server does on create, in the same order:
  *   1. defaulting (and pruning of non-nullable nulls) on a deep copy,
@@ -17,6 +18,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { Environment, type ParseResult } from '@marcbachmann/cel-js';
 import { parseAllDocuments } from 'yaml';
+import { CRDS } from './shared.js';
 
 // ────────────────────────────────────────────────────────────────────────────────────────────
 // Public API
@@ -60,7 +62,7 @@ export function formatViolation(v: CrdViolation): string {
   return v.path ? `${v.path}: ${v.message}` : v.message;
 }
 
-const DEFAULT_CRD_ROOT = new URL('../../../shared/crds/', import.meta.url);
+const DEFAULT_CRD_ROOT = CRDS.dir;
 const CRD_DIRS = ['agentgateway', 'gateway-api'];
 
 let defaultSet: CrdValidatorSet | undefined;

@@ -4,7 +4,6 @@
  * Engine with a fake clock behind the real Node server on 127.0.0.1:0, and one `close()` that
  * tears everything down. Nothing here leaves loopback.
  */
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { Server } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
@@ -20,6 +19,7 @@ import { createGatewayServer, listen } from '../../functions/http/node-server.js
 import { MemoryStore } from '../../functions/state/memory.js';
 import type { Fault, FaultPlan } from '../../functions/simulator/faults.js';
 import { startSimulator, type Simulator } from '../../functions/simulator/server.js';
+import { TUTORIAL_ENV, tutorialAgainst } from './manifests.js';
 
 export const NAMESPACE = 'gw';
 export const BACKEND = 'llm';
@@ -152,10 +152,12 @@ export function compileYaml(text: string, env: Record<string, string> = {}): Com
   return compileConfig(objects);
 }
 
-/** The tutorial's manifests with `host`/`port` added to every provider, pointing at `port`. */
+/**
+ * The tutorial's manifests (examples/) with `host`/`port` added to every provider, pointing at
+ * `port`. Its `${ANTHROPIC_API_KEY}` needs TUTORIAL_ENV, which startGateway gives by default.
+ */
 export function tutorialYaml(port: number): string {
-  const text = readFileSync(new URL('../../../shared/examples/tutorial-failover.yaml', import.meta.url), 'utf8');
-  return text.replace(/^(\s+)(anthropic:\n\s+model: .+)$/gm, (_m, indent: string, block: string) => `${indent}${block}\n${indent}host: 127.0.0.1\n${indent}port: ${port}`);
+  return tutorialAgainst(port);
 }
 
 /** A loopback port nothing listens on: connecting to it is refused. */
@@ -204,6 +206,8 @@ export interface GatewayOptions {
   faults?: FaultPlan;
   limits?: Partial<EngineLimits>;
   random?: () => number;
+  /** `${VAR}` values for the YAML; the tutorial's ANTHROPIC_API_KEY is there unless this replaces it. */
+  env?: Record<string, string>;
 }
 
 /** No faults: every call is answered normally (unlike the simulator's own default, which 404s `-FAKE` models). */
@@ -226,7 +230,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const sim = await startSimulator({ faults: options.faults ?? noFaults });
   try {
     const text = typeof options.config === 'function' ? options.config(sim.port) : gatewayYaml(options.config, sim.port);
-    const config = compileYaml(text);
+    const config = compileYaml(text, { ...TUTORIAL_ENV, ...options.env });
     const clock = new FakeClock();
     const logger = new MemoryLogger();
     const store = new MemoryStore();

@@ -3,12 +3,35 @@
  * document parses to), so a test states only what it is about. `load` runs them through the real
  * load path (YAML text -> parseManifests -> compileConfig).
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { parseManifests, type LoadedManifests } from '../../functions/config/manifests.js';
 import { compileConfig, ConfigError } from '../../functions/model/compile.js';
 import type { CompiledBackend, CompiledConfig, CompiledProvider } from '../../functions/model/config.js';
 
 export type Obj = Record<string, unknown>;
+
+/**
+ * The tutorial's final state as the repository ships it (what `npm start` serves). Its Secret
+ * holds `${ANTHROPIC_API_KEY}`, which the manifest loader expands from the environment.
+ */
+export const TUTORIAL = fileURLToPath(new URL('../../examples/tutorial-failover.yaml', import.meta.url));
+/** What tests put in ${ANTHROPIC_API_KEY}: a placeholder, so a developer's real key never reaches a test. */
+export const TUTORIAL_KEY = 'sk-ant-replace-me';
+/** The environment the tutorial needs, for parseManifests' `env` or a spawned process's. */
+export const TUTORIAL_ENV: Readonly<Record<string, string>> = { ANTHROPIC_API_KEY: TUTORIAL_KEY };
+
+export function tutorialText(): string {
+  return readFileSync(TUTORIAL, 'utf8');
+}
+
+/** The tutorial's YAML with `host`/`port` under each provider's model block, pointing at a simulator. */
+export function tutorialAgainst(port: number): string {
+  return tutorialText().replace(/^(\s+)(anthropic:\n\s+model: .+)$/gm, (_m, indent: string, block: string) => {
+    return `${indent}${block}\n${indent}host: 127.0.0.1\n${indent}port: ${port}`;
+  });
+}
 
 export const NS = 'default';
 const AGW = 'agentgateway.dev/v1alpha1';

@@ -1,6 +1,6 @@
 /**
  * agentgateway's golden cases for the OpenAI <-> Anthropic translations, run against modelgate's
- * anthropic adapter. Data: /work/shared/conformance/agentgateway-golden (read in place).
+ * anthropic adapter. Data: ../shared/conformance/agentgateway-golden (read in place).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createParser } from 'eventsource-parser';
@@ -10,12 +10,12 @@ import type { ChatCompletionRequest } from '../../functions/providers/openai/wir
 import {
   type CompareOptions,
   diffJson,
-  goldenAvailable,
   listCases,
   readGolden,
   snapshotJson,
   snapshotSseData,
 } from '../support/conformance.js';
+import { describeWithShared, GOLDEN } from '../support/shared.js';
 
 const REQUEST = 'completions->anthropic';
 const RESPONSE = 'anthropic->completions';
@@ -105,7 +105,7 @@ function diffStream(frames: string[], expected: string[]): string[] {
   );
 }
 
-describe.skipIf(!goldenAvailable())('agentgateway golden cases: anthropic', () => {
+describeWithShared('agentgateway golden cases: anthropic', GOLDEN, () => {
   describe(REQUEST, () => {
     const dir = 'requests/completions/';
     it.each(listCases(dir, '.json', '.anthropic.snap'))('%s', (name) => {

@@ -2,14 +2,15 @@
  * agentgateway's golden cases for Bedrock, run against modelgate's bedrock adapters: completions
  * and messages requests -> Converse, Converse answers -> completions and messages, buffered and
  * streamed (the recorded `.bin` AWS event streams, decoded with the SDK's codec).
- * Data: /work/shared/conformance/agentgateway-golden (read in place).
+ * Data: ../shared/conformance/agentgateway-golden (read in place).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { bedrockChat, bedrockMessages } from '../../functions/providers/bedrock/adapter.js';
 import type { MessagesApiRequest } from '../../functions/providers/anthropic/wire.js';
 import type { ChatCompletionRequest } from '../../functions/providers/openai/wire.js';
 import type { ProviderTarget } from '../../functions/providers/types.js';
-import { type CompareOptions, diffJson, goldenAvailable, listCases, readGolden, snapshotJson, snapshotSseData } from '../support/conformance.js';
+import { type CompareOptions, diffJson, listCases, readGolden, snapshotJson, snapshotSseData } from '../support/conformance.js';
+import { describeWithShared, GOLDEN } from '../support/shared.js';
 import { diffChatFrames, diffMessagesFrames, framesOf, readEventStream, snapshotEvents, Tally, translateStream, type Deviation } from '../support/golden-check.js';
 
 const COMPLETIONS_REQUEST = 'completions->bedrock';
@@ -67,7 +68,7 @@ const SENT_MODEL = 'input-model';
 
 const target: ProviderTarget = { name: 'golden', kind: 'bedrock', baseUrl: 'https://bedrock-runtime.us-west-2.amazonaws.com', region: 'us-west-2', model: 'anthropic.claude-3-5-sonnet-20241022-v2:0' };
 
-describe.skipIf(!goldenAvailable())('agentgateway golden cases: bedrock', () => {
+describeWithShared('agentgateway golden cases: bedrock', GOLDEN, () => {
   describe(COMPLETIONS_REQUEST, () => {
     const dir = 'requests/completions/';
     it.each(listCases(dir, '.json', '.bedrock.snap'))('%s', (name) => {

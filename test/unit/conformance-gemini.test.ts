@@ -2,13 +2,14 @@
  * agentgateway's golden cases for Gemini (its `vertex-gemini` translation: the native
  * generateContent format both Google AI Studio and Vertex AI speak), run against modelgate's
  * gemini and vertexai adapters: completions requests -> generateContent, generateContent answers
- * -> completions, buffered and streamed. Data: /work/shared/conformance/agentgateway-golden.
+ * -> completions, buffered and streamed. Data: ../shared/conformance/agentgateway-golden.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { geminiChat } from '../../functions/providers/gemini/adapter.js';
 import { vertexChat } from '../../functions/providers/vertex/adapter.js';
 import type { ChatCompletionRequest } from '../../functions/providers/openai/wire.js';
-import { type CompareOptions, diffJson, goldenAvailable, listCases, readGolden, snapshotJson, snapshotSseData } from '../support/conformance.js';
+import { type CompareOptions, diffJson, listCases, readGolden, snapshotJson, snapshotSseData } from '../support/conformance.js';
+import { describeWithShared, GOLDEN } from '../support/shared.js';
 import { diffChatFrames, framesOf, parseSse, Tally, translateStream, type Deviation } from '../support/golden-check.js';
 
 const REQUEST = 'completions->vertex-gemini';
@@ -21,7 +22,7 @@ const DEVIATIONS: ReadonlyArray<Deviation<Translation>> = [];
 const tally = new Tally<Translation>('gemini', [REQUEST, RESPONSE, STREAM], DEVIATIONS);
 const RESPONSE_COMPARE: CompareOptions = { placeholderKeys: ['created'], nullMatchesAbsent: true };
 
-describe.skipIf(!goldenAvailable())('agentgateway golden cases: gemini', () => {
+describeWithShared('agentgateway golden cases: gemini', GOLDEN, () => {
   describe(REQUEST, () => {
     const dir = 'requests/completions/';
     it.each(listCases(dir, '.json', '.vertex-gemini.snap'))('%s', (name) => {

@@ -3,13 +3,14 @@
  * Anthropic and translated to OpenAI chat completions (what OpenAI, Azure OpenAI, custom hosts and
  * — through their chat adapters — Gemini and Vertex AI receive), and answers back: Anthropic's
  * passed through, OpenAI's translated, buffered and streamed.
- * Data: /work/shared/conformance/agentgateway-golden (read in place).
+ * Data: ../shared/conformance/agentgateway-golden (read in place).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { anthropicMessages } from '../../functions/providers/anthropic/passthrough.js';
 import type { MessagesApiRequest } from '../../functions/providers/anthropic/wire.js';
 import { messagesAdapter } from '../../functions/providers/registry.js';
-import { type CompareOptions, diffJson, goldenAvailable, listCases, readGolden, snapshotJson } from '../support/conformance.js';
+import { type CompareOptions, diffJson, listCases, readGolden, snapshotJson } from '../support/conformance.js';
+import { describeWithShared, GOLDEN } from '../support/shared.js';
 import { diffMessagesFrames, framesOf, parseSse, snapshotEvents, Tally, translateStream, type Deviation } from '../support/golden-check.js';
 
 const TO_ANTHROPIC = 'messages->anthropic';
@@ -36,7 +37,7 @@ const tally = new Tally<Translation>('messages', [TO_ANTHROPIC, TO_VERTEX, TO_CO
 const RESPONSE_COMPARE: CompareOptions = { nullMatchesAbsent: true };
 const openai = messagesAdapter('openai');
 
-describe.skipIf(!goldenAvailable())('agentgateway golden cases: messages', () => {
+describeWithShared('agentgateway golden cases: messages', GOLDEN, () => {
   describe(TO_ANTHROPIC, () => {
     const dir = 'requests/messages/';
     it.each(listCases(dir, '.json', '.anthropic.snap'))('%s', (name) => {

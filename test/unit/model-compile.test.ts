@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { CompiledConfig, CompiledRule } from '../../functions/model/config.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../../functions/model/duration.js';
 import { formatViolation, loadCrdValidators } from '../support/crd-validator.js';
+import { CRDS, describeWithShared } from '../support/shared.js';
 import {
   backend,
   backendOf,
@@ -445,7 +446,7 @@ describe('duration', () => {
   });
 });
 
-describe('the manifests these tests build', () => {
+describeWithShared('the manifests these tests build', CRDS, () => {
   it('are valid against the upstream CRDs (the tests exercise real agentgateway shapes)', () => {
     const crds = loadCrdValidators();
     const objects = [

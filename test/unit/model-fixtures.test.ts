@@ -1,7 +1,8 @@
 /**
  * modelgate's validation against agentgateway's own CRD test fixtures (read in place from
  * ../shared/crds/agentgateway-examples, never copied), cross-checked with the test-side CRD
- * validator. See ../shared/crds/SOURCES.md for where each file comes from.
+ * validator. See ../shared/crds/SOURCES.md for where each file comes from. A clone without
+ * ../shared skips the suites that read it (describeWithShared).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,12 +10,16 @@ import { parseAllDocuments } from 'yaml';
 import { compileConfig } from '../../functions/model/compile.js';
 import { SUPPORTED_KINDS, validateObject, type Issue, type ManifestObject } from '../../functions/model/validate.js';
 import { formatViolation, loadCrdValidators, type CrdValidatorSet } from '../support/crd-validator.js';
+import { tutorialText, TUTORIAL_ENV } from '../support/manifests.js';
+import { CRD_FIXTURES, CRDS, describeWithShared } from '../support/shared.js';
+import { expandEnv } from '../../functions/config/env.js';
 
 type Obj = Record<string, unknown>;
 
-const FIXTURES = new URL('../../../shared/crds/agentgateway-examples/', import.meta.url);
-const VALID_FILES = [...readdirSync(FIXTURES).filter((f) => f.endsWith('_valid.yaml')), 'e2e_aibackend_failover_eviction.yaml'].sort();
-const INVALID_FILES = readdirSync(FIXTURES).filter((f) => f.endsWith('_invalid.yaml')).sort();
+const FIXTURES = CRD_FIXTURES.dir;
+// Listed when a suite is collected, not on import: without ../shared the suites are skipped instead.
+const validFiles = () => [...readdirSync(FIXTURES).filter((f) => f.endsWith('_valid.yaml')), 'e2e_aibackend_failover_eviction.yaml'].sort();
+const invalidFiles = () => readdirSync(FIXTURES).filter((f) => f.endsWith('_invalid.yaml')).sort();
 
 interface Fixture {
   file: string;
@@ -152,11 +157,11 @@ const EXPECTED_ACCEPTED: Record<string, string[]> = {
 };
 
 let crds: CrdValidatorSet;
-beforeAll(() => {
-  crds = loadCrdValidators();
-});
 
-describe('model: upstream valid fixtures', () => {
+describeWithShared('model: upstream valid fixtures', CRD_FIXTURES, () => {
+  const VALID_FILES = validFiles();
+  const INVALID_FILES = invalidFiles();
+
   it('finds the fixture files', () => {
     expect(VALID_FILES).toEqual([
       'agentgateway_backend_valid.yaml',
@@ -214,8 +219,8 @@ describe('model: upstream valid fixtures', () => {
   });
 });
 
-describe('model: upstream invalid fixtures', () => {
-  it.each(INVALID_FILES)('%s: every object is refused; supported rules with their own message', (file) => {
+describeWithShared('model: upstream invalid fixtures', CRD_FIXTURES, () => {
+  it.each(invalidFiles())('%s: every object is refused; supported rules with their own message', (file) => {
     const fixtures = readFixtures(file);
     expect(fixtures.every((f) => f.err !== undefined && supported(f))).toBe(true);
     const classes: Record<Outcome, string[]> = { a: [], b: [], c: [] };
@@ -243,7 +248,9 @@ describe('model: upstream invalid fixtures', () => {
     // Nothing is refused for a reason the fixture does not name, unless explained above.
     expect(classes.c.filter((id) => !(id in OTHER_REASON))).toEqual([]);
   });
+});
 
+describe('model: fixture classification', () => {
   it('the classification can tell the classes apart', () => {
     const issue = (message: string, unsupported = false): Issue => ({ path: 'spec.x', message, unsupported });
     expect(classify([issue('both host and port must be set together')], 'both host and port')).toBe('a');
@@ -253,8 +260,11 @@ describe('model: upstream invalid fixtures', () => {
   });
 });
 
-describe('model: cross-check with the CRD validator', () => {
-  const all = () => [...VALID_FILES, ...INVALID_FILES].flatMap(readFixtures).filter(supported);
+describeWithShared('model: cross-check with the CRD validator', [CRDS, CRD_FIXTURES], () => {
+  const all = () => [...validFiles(), ...invalidFiles()].flatMap(readFixtures).filter(supported);
+  beforeAll(() => {
+    crds = loadCrdValidators();
+  });
 
   it('modelgate never accepts an object the CRDs reject, and what it accepts validates clean', () => {
     const disagreements: string[] = [];
@@ -273,15 +283,6 @@ describe('model: cross-check with the CRD validator', () => {
     expect(disagreements).toEqual([]);
   });
 
-  it('the tutorial file: modelgate accepts every object, and so do the CRDs', () => {
-    const tutorial = new URL('../../../shared/examples/tutorial-failover.yaml', import.meta.url);
-    const objects = parseAllDocuments(readFileSync(tutorial, 'utf8')).map((d) => d.toJS() as Obj);
-    expect(objects.map((o) => validateObject(o).ok)).toEqual(objects.map(() => true));
-    const checked = objects.filter((o) => o.kind !== 'Secret');
-    expect(checked).toHaveLength(4);
-    for (const o of checked) expect(crds.validate(o).map(formatViolation), String(o.kind)).toEqual([]);
-  });
-
   it('the CRDs reject every invalid fixture and accept every valid one (the oracle itself)', () => {
     for (const f of all()) {
       if (f.kind === 'Secret') continue;
@@ -289,5 +290,17 @@ describe('model: cross-check with the CRD validator', () => {
       if (f.err !== undefined) expect(violations.length, `${f.file} ${f.id}`).toBeGreaterThan(0);
       else expect(violations.map(formatViolation), `${f.file} ${f.id}`).toEqual([]);
     }
+  });
+});
+
+describeWithShared('model: the tutorial file, cross-checked with the CRD validator', CRDS, () => {
+  it('the tutorial file: modelgate accepts every object, and so do the CRDs', () => {
+    // The repository's own file, its ${ANTHROPIC_API_KEY} expanded as the manifest loader would.
+    const objects = parseAllDocuments(tutorialText()).map((d) => expandEnv(d.toJS() as Obj, TUTORIAL_ENV));
+    expect(objects.map((o) => validateObject(o).ok)).toEqual(objects.map(() => true));
+    const checked = objects.filter((o) => o.kind !== 'Secret');
+    expect(checked).toHaveLength(4);
+    const crds = loadCrdValidators();
+    for (const o of checked) expect(crds.validate(o).map(formatViolation), String(o.kind)).toEqual([]);
   });
 });

@@ -3,7 +3,6 @@
  * functions/model/validate.ts and compile.ts): the tutorial file as is, problem messages that point
  * into the file, warnings, Secrets, `${VAR}` expansion, and the shapes of a manifest file.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { describeConfig } from '../../functions/config/describe.js';
@@ -29,11 +28,14 @@ import {
   secret,
   targetBackend,
   toYaml,
+  TUTORIAL_ENV,
+  TUTORIAL_KEY,
+  tutorialText,
   type Obj,
 } from '../support/manifests.js';
 
-const TUTORIAL_URL = new URL('../../../shared/examples/tutorial-failover.yaml', import.meta.url);
-const TUTORIAL = readFileSync(TUTORIAL_URL, 'utf8');
+/** The repository's examples/tutorial-failover.yaml; its Secret's `${ANTHROPIC_API_KEY}` gets TUTORIAL_ENV. */
+const TUTORIAL = tutorialText();
 
 /** A CEL context with just a response code, for checking a compiled condition. */
 function answer(code: number): CelContext {
@@ -52,7 +54,7 @@ const keyedBackend = (name = 'b', extra: Obj = {}) =>
 
 describe('model: the tutorial file', () => {
   it('loads unchanged and compiles to two groups, one provider each, with the health policy', () => {
-    const { objects, warnings } = parseManifests([{ name: 'tutorial-failover.yaml', text: TUTORIAL }], {});
+    const { objects, warnings } = parseManifests([{ name: 'tutorial-failover.yaml', text: TUTORIAL }], TUTORIAL_ENV);
     expect(warnings).toEqual([]);
     expect(objects.map((o) => o.kind)).toEqual(['Secret', 'Gateway', 'AgentgatewayBackend', 'AgentgatewayPolicy', 'HTTPRoute']);
 
@@ -67,7 +69,7 @@ describe('model: the tutorial file', () => {
       ['agentgateway-system/anthropic/anthropic-sonnet-46', 1, 'claude-sonnet-4-6'],
     ]);
     for (const p of anthropic.providers) {
-      expect(p.target).toMatchObject({ kind: 'anthropic', baseUrl: 'https://api.anthropic.com', apiKey: 'sk-ant-replace-me' });
+      expect(p.target).toMatchObject({ kind: 'anthropic', baseUrl: 'https://api.anthropic.com', apiKey: TUTORIAL_KEY });
       expect(p.target.path).toBeUndefined();
       // The AgentgatewayPolicy targeting the backend applies to both providers.
       expect(p.health.eviction).toEqual({ durationMs: 10_000, consecutiveFailures: 1 });
@@ -86,14 +88,14 @@ describe('model: the tutorial file', () => {
     const backendDoc = docs.find((d) => d.kind === 'AgentgatewayBackend') as { spec: { ai: { groups: Array<{ providers: Obj[] }> } } };
     backendDoc.spec.ai.groups.forEach((g, i) => g.providers.forEach((p) => Object.assign(p, { host: '127.0.0.1', port: 9100 + i })));
 
-    const config = compileConfig(parseManifests([{ name: 'local.yaml', text: toYaml(docs) }], {}).objects);
+    const config = compileConfig(parseManifests([{ name: 'local.yaml', text: toYaml(docs) }], TUTORIAL_ENV).objects);
     const providers = backendOf(config, 'agentgateway-system/anthropic').providers;
     expect(providers.map((p) => p.target.baseUrl)).toEqual(['http://127.0.0.1:9100', 'http://127.0.0.1:9101']);
-    expect(providers.every((p) => p.target.apiKey === 'sk-ant-replace-me' && p.health.eviction?.durationMs === 10_000)).toBe(true);
+    expect(providers.every((p) => p.target.apiKey === TUTORIAL_KEY && p.health.eviction?.durationMs === 10_000)).toBe(true);
   });
 
   it('is summarised in a few lines at start-up', () => {
-    const config = compileConfig(parseManifests([{ name: 'tutorial-failover.yaml', text: TUTORIAL }], {}).objects);
+    const config = compileConfig(parseManifests([{ name: 'tutorial-failover.yaml', text: TUTORIAL }], TUTORIAL_ENV).objects);
     expect(describeConfig(config)).toEqual([
       'route agentgateway-system/openshell-openai#0: PathPrefix /v1 -> agentgateway-system/anthropic',
       'backend agentgateway-system/anthropic:',
