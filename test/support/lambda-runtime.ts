@@ -3,6 +3,11 @@
  * `awslambda` global (`streamifyResponse`, `HttpResponseStream.from`) and a response stream that
  * records what the runtime would send — the JSON prelude, 8 NUL bytes, then the body, chunk by
  * chunk — so tests can check both the HTTP head and that a stream really streamed.
+ *
+ * It follows what AWS's runtime client (aws-lambda-ric, run against a loopback Runtime API in
+ * lambda-ric.test.ts) does, not a reading of the docs: the prelude goes out at the first
+ * `write()` (an `end(body)` with no write before sends no prelude at all), `from()` after a write
+ * is an error, and a handler that resolves without ending its stream never finishes.
  */
 import { Writable } from 'node:stream';
 
@@ -19,8 +24,20 @@ const NULS = Buffer.alloc(8);
 class ResponseRecorder extends Writable {
   readonly raw: Buffer[] = [];
   readonly times: number[] = [];
+  /** Set by `HttpResponseStream.from`; written before the first `write()`, as the runtime does. */
+  beforeFirstWrite: (() => void) | undefined;
+  wroteOnce = false;
   constructor(private readonly started: number) {
     super();
+  }
+  override write(chunk: unknown, ...rest: unknown[]): boolean {
+    if (!this.wroteOnce) {
+      this.wroteOnce = true;
+      const hook = this.beforeFirstWrite;
+      this.beforeFirstWrite = undefined;
+      hook?.();
+    }
+    return (super.write as (...a: unknown[]) => boolean)(chunk, ...rest);
   }
   override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
@@ -37,9 +54,14 @@ export function installAwsLambdaGlobal(): void {
     streamifyResponse: (fn: unknown) => fn,
     HttpResponseStream: {
       from(stream: Writable, prelude: { statusCode?: number; headers?: Record<string, string> }) {
-        // As the runtime does: the prelude as JSON, then eight NUL bytes, then the body.
-        stream.write(JSON.stringify(prelude));
-        stream.write(NULS);
+        const recorder = stream as ResponseRecorder;
+        if (recorder.wroteOnce) throw new Error('Runtime.InvalidStreamingOperation: HttpResponseStream.from after the first write');
+        // As the runtime does: the prelude as JSON, then eight NUL bytes, then the body — sent
+        // when the handler first writes, not now.
+        recorder.beforeFirstWrite = () => {
+          (Writable.prototype.write as (this: Writable, chunk: unknown) => boolean).call(recorder, JSON.stringify(prelude));
+          (Writable.prototype.write as (this: Writable, chunk: unknown) => boolean).call(recorder, NULS);
+        };
         return stream;
       },
     },
@@ -58,6 +80,16 @@ export async function invoke(handler: StreamingHandler, event: unknown, context 
   const started = Date.now();
   const recorder = new ResponseRecorder(started);
   await handler(event, recorder, context);
+  // The runtime waits for the stream to finish; one never ended would hang the invocation.
+  if (!recorder.writableFinished) {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the handler resolved without ending its response stream (the runtime would wait until the timeout)')), 5_000);
+      recorder.once('finish', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
   const all = Buffer.concat(recorder.raw);
   const cut = all.indexOf(NULS);
   if (cut < 0) throw new Error(`no prelude in the response: ${all.toString('utf8').slice(0, 200)}`);
