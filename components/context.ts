@@ -22,7 +22,13 @@ export interface GatewayContext {
   knownSecrets: Set<string>;
   /** `namespace/name` of the Secrets the Policies of this gateway hold client API keys (digests) in, likewise. */
   knownClientKeySecrets: Set<string>;
-  kubernetes?: { provider: pulumi.ProviderResource | undefined };
+  /** The validated objects of the gateway's Backends, Policies and Routes, in construction order (the AWS public-URL check reads them). */
+  objects: Array<pulumi.Output<ManifestObject>>;
+  kubernetes?: {
+    provider: pulumi.ProviderResource | undefined;
+    /** What every object of the gateway waits for: the agentgateway install, when the Gateway makes one. */
+    dependsOn: pulumi.Resource[];
+  };
   aws?: {
     provider: pulumi.ProviderResource | undefined;
     tableName: pulumi.Output<string>;

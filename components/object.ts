@@ -297,6 +297,7 @@ export abstract class SpecComponent extends pulumi.ComponentResource {
       { platform: gateway.platform, knownSecrets: gateway.knownSecrets, knownClientKeySecrets: gateway.knownClientKeySecrets, checkReferences: true, check: checkBedrock },
     );
 
+    gateway.objects.push(rendered.parsed);
     this.manifest = rendered.manifest;
     this.name = rendered.manifest.apply((m) => m.metadata.name);
     this.namespace = rendered.manifest.apply((m) => m.metadata.namespace);
@@ -327,18 +328,20 @@ export abstract class SpecComponent extends pulumi.ComponentResource {
 
     if (gateway.platform === 'kubernetes') {
       const provider = gateway.kubernetes?.provider;
+      // With an install, the namespace, the CRDs and the controller exist before any object.
+      const installed = gateway.kubernetes?.dependsOn ?? [];
       this.secrets = owned.map(
         (secret) =>
           new k8s.core.v1.Secret(
             secret.resourceName,
             { metadata: secret.meta, type: 'Opaque', stringData: secret.data },
-            { parent: this, provider, additionalSecretOutputs: ['data', 'stringData'] },
+            { parent: this, provider, additionalSecretOutputs: ['data', 'stringData'], dependsOn: installed },
           ),
       );
       this.resource = new k8s.apiextensions.CustomResource(
         name,
         { apiVersion: apiVersionOf(kind), kind, metadata: rendered.manifest.apply((m) => m.metadata), spec: rendered.manifest.apply((m) => m.spec) },
-        { parent: this, provider, dependsOn: [...this.secrets, ...dependsOn] },
+        { parent: this, provider, dependsOn: [...installed, ...this.secrets, ...dependsOn] },
       );
     } else {
       const table = gateway.aws!;

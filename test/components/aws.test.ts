@@ -5,6 +5,8 @@
  * these resources, never `*`), the log group, the Lambda, the function URL and its permissions —
  * and that no key is anywhere but in a secret.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -230,8 +232,10 @@ describe('aws: resources and inputs', () => {
     const fn = one(recorded, 'aws:lambda/function:Function');
     // Assets reach the mocks as asset objects whose fields are promises.
     const { code, ...inputs } = fn.inputs as { code: { __pulumiArchive: boolean; assets: Promise<Record<string, { __pulumiAsset: boolean; path: Promise<string> }>> } };
+    // The bundle's hash is in the description, so a new build shows in a diff.
+    const sha256 = createHash('sha256').update(readFileSync(`${HANDLER_BUNDLE_DIR}${HANDLER_FILE}`)).digest('hex');
     expect(inputs).toEqual({
-      description: 'modelgate gateway agentgateway-openshell',
+      description: `modelgate gateway agentgateway-openshell (bundle sha256:${sha256})`,
       runtime: 'nodejs22.x',
       handler: 'handler.handler',
       architectures: ['arm64'],

@@ -1,12 +1,17 @@
 /**
  * infra/index.ts — the program Pulumi.yaml runs — under mocks, on both platforms: the config keys
  * it reads (`modelgate:platform`, the secrets `modelgate:anthropicApiKey` and, optional,
- * `modelgate:clientApiKey`), the tutorial it builds, and the `url` it exports. What it applies on
+ * `modelgate:clientApiKey`, `modelgate:authType` — AWS_IAM unless a client key guards the route —
+ * and `modelgate:installAgentgateway`), the tutorial it builds, and the `url` and `bundleSha256` it
+ * exports. What it applies on
  * Kubernetes is checked against the upstream CRDs in a suite of its own, which needs ../shared.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { AGENTGATEWAY_CHART, AGENTGATEWAY_CRDS_CHART, AGENTGATEWAY_VERSION } from '../../components/install.js';
+import { HANDLER_BUNDLE_DIR, HANDLER_FILE } from '../../functions/bundle.js';
 import { validateObject } from '../../functions/model/validate.js';
 import { CONFIG_ATTRIBUTE } from '../../functions/state/table-layout.js';
 import { formatViolation, loadCrdValidators } from '../support/crd-validator.js';
@@ -24,9 +29,9 @@ async function run(config: Record<string, string>, options: { gatewayAddress?: s
     ['modelgate:anthropicApiKey', 'modelgate:clientApiKey'],
   );
   vi.resetModules();
-  const program = (await import('../../infra/index.js')) as { url: pulumi.Output<string> };
+  const program = (await import('../../infra/index.js')) as { url: pulumi.Output<string>; bundleSha256: pulumi.Output<string> | undefined };
   await settle(program.url);
-  return { recorded, url: program.url };
+  return { recorded, url: program.url, bundleSha256: program.bundleSha256 };
 }
 
 /** The custom resources applied on Kubernetes (Secrets have no CRD). */
@@ -39,14 +44,15 @@ beforeEach(() => {
 });
 
 describe('infra/index.ts', () => {
-  it('aws by default: the tutorial in a Lambda function URL, exporting the URL', async () => {
+  it('aws by default: the tutorial in a Lambda function URL that takes IAM-signed requests only, exporting the URL', async () => {
     const { recorded, url } = await run({});
     expect(await valueOf(url)).toBe(FUNCTION_URL.replace(/\/$/, ''));
     expect(names(recorded, 'modelgate:')).toEqual(
       ['modelgate:index:Gateway agentgateway-openshell', 'modelgate:index:Backend anthropic', 'modelgate:index:Policy failover-health', 'modelgate:index:Route openshell-openai'].sort(),
     );
-    expect(ofType(recorded, 'aws:lambda/functionUrl:FunctionUrl')[0]!.inputs).toMatchObject({ authorizationType: 'NONE', invokeMode: 'RESPONSE_STREAM' });
-    expect(ofType(recorded, 'aws:lambda/permission:Permission')).toHaveLength(2);
+    // No client key configured: a public URL would let anyone spend the provider key.
+    expect(ofType(recorded, 'aws:lambda/functionUrl:FunctionUrl')[0]!.inputs).toMatchObject({ authorizationType: 'AWS_IAM', invokeMode: 'RESPONSE_STREAM' });
+    expect(ofType(recorded, 'aws:lambda/permission:Permission')).toHaveLength(0);
 
     const objects = ofType(recorded, 'aws:dynamodb/tableItem:TableItem').map((r) => {
       const item = JSON.parse(plain<string>(r.inputs.item)) as Record<string, { S: string }>;
@@ -106,6 +112,59 @@ describe('infra/index.ts', () => {
     // Without it, no client keys.
     const none = await run({});
     expect(names(none.recorded, 'modelgate:index:Policy')).toEqual(['modelgate:index:Policy failover-health']);
+  });
+
+  it('aws authType: NONE by default once a client key guards the route; an explicit setting wins either way', async () => {
+    const authOf = (recorded: Recorded[]) => ofType(recorded, 'aws:lambda/functionUrl:FunctionUrl')[0]!.inputs.authorizationType;
+    const warn = vi.spyOn(pulumi.log, 'warn');
+    try {
+      const keyed = await run({ 'modelgate:clientApiKey': CLIENT_KEY });
+      expect(authOf(keyed.recorded)).toBe('NONE');
+      expect(ofType(keyed.recorded, 'aws:lambda/permission:Permission')).toHaveLength(2);
+      // Public, but every route needs the key: nothing to warn about.
+      expect(warn.mock.calls.filter(([m]) => String(m).includes('public'))).toEqual([]);
+
+      expect(authOf((await run({ 'modelgate:clientApiKey': CLIENT_KEY, 'modelgate:authType': 'AWS_IAM' })).recorded)).toBe('AWS_IAM');
+
+      // Public on purpose, with no key: allowed, and warned about, naming the Gateway.
+      const open = await run({ 'modelgate:authType': 'NONE' });
+      expect(authOf(open.recorded)).toBe('NONE');
+      const warned = warn.mock.calls.filter(([m]) => String(m).includes('public'));
+      expect(warned).toHaveLength(1);
+      expect(warned[0]![0]).toContain('modelgate:index:Gateway agentgateway-openshell: the function URL is public (authType NONE)');
+      expect(warned[0]![0]).toContain('agentgateway-system/openshell-openai');
+    } finally {
+      warn.mockRestore();
+    }
+    await expect(run({ 'modelgate:authType': 'PUBLIC' })).rejects.toThrow('modelgate:authType must be "NONE" or "AWS_IAM", not "PUBLIC"');
+  });
+
+  it('aws: exports the Lambda bundle\'s SHA-256; kubernetes: does not', async () => {
+    const aws = await run({});
+    const expected = createHash('sha256').update(readFileSync(`${HANDLER_BUNDLE_DIR}${HANDLER_FILE}`)).digest('hex');
+    expect(await valueOf(aws.bundleSha256)).toBe(expected);
+    const k8s = await run({ 'modelgate:platform': 'kubernetes' });
+    expect(k8s.bundleSha256).toBeUndefined();
+  });
+
+  it('kubernetes with modelgate:installAgentgateway: the pinned install first, then the tutorial', async () => {
+    const { recorded } = await run({ 'modelgate:platform': 'kubernetes', 'modelgate:installAgentgateway': 'true' }, { gatewayAddress: '198.51.100.7' });
+    expect(names(recorded, 'kubernetes:').filter((n) => !n.includes('agentgateway.dev/') && !n.includes('gateway.networking.k8s.io/') && !n.includes(':Secret '))).toEqual(
+      [
+        'kubernetes:core/v1:Namespace agentgateway-openshell-namespace',
+        'kubernetes:helm.sh/v4:Chart agentgateway-openshell-agentgateway',
+        'kubernetes:helm.sh/v4:Chart agentgateway-openshell-agentgateway-crds',
+        'kubernetes:yaml/v2:ConfigFile agentgateway-openshell-gateway-api-crds',
+      ].sort(),
+    );
+    const charts = ofType(recorded, 'kubernetes:helm.sh/v4:Chart').map((r) => [r.inputs.chart, r.inputs.version, r.inputs.namespace]);
+    expect(charts.sort()).toEqual([
+      [AGENTGATEWAY_CHART, AGENTGATEWAY_VERSION, 'agentgateway-system'],
+      [AGENTGATEWAY_CRDS_CHART, AGENTGATEWAY_VERSION, 'agentgateway-system'],
+    ]);
+    // Without it, nothing is installed.
+    const plainRun = await run({ 'modelgate:platform': 'kubernetes' });
+    expect(plainRun.recorded.filter((r) => r.type.startsWith('kubernetes:helm.sh') || r.type.startsWith('kubernetes:yaml') || r.type === 'kubernetes:core/v1:Namespace')).toEqual([]);
   });
 
   it('refuses an unknown platform, and needs the key', async () => {

@@ -26,11 +26,23 @@ beforeEach(() => {
   recorded.length = 0;
 });
 
-/** The Kubernetes objects applied, as plain objects (secret markers removed). */
+/**
+ * The Kubernetes objects applied, as plain objects (secret markers removed), without the
+ * `pulumi.com/` await annotations: instructions to Pulumi's provider, not part of the objects the
+ * tutorial defines (kubernetes-install.test.ts checks them).
+ */
 function applied(): Array<Record<string, unknown>> {
   return recorded
     .filter((r) => r.type.startsWith('kubernetes:') && !r.type.startsWith('pulumi:providers:'))
-    .map((r) => Object.fromEntries(Object.entries(r.inputs).map(([k, v]) => [k, plain(v)])));
+    .map((r) => withoutAwaitAnnotations(Object.fromEntries(Object.entries(r.inputs).map(([k, v]) => [k, plain(v)]))));
+}
+
+function withoutAwaitAnnotations(object: Record<string, unknown>): Record<string, unknown> {
+  const metadata = object.metadata as { annotations?: Record<string, string> } | undefined;
+  if (!metadata?.annotations) return object;
+  const annotations = Object.fromEntries(Object.entries(metadata.annotations).filter(([k]) => !k.startsWith('pulumi.com/')));
+  const { annotations: _dropped, ...rest } = metadata;
+  return { ...object, metadata: Object.keys(annotations).length > 0 ? { ...rest, annotations } : rest };
 }
 
 const byId = (o: Record<string, unknown>) => {

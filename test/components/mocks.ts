@@ -28,16 +28,20 @@ export interface Recorded {
 }
 
 export interface MockOptions {
-  /** The address a Gateway custom resource reports in `status.addresses` (none by default). */
+  /** The address a Gateway custom resource reports in `status.addresses` (none by default): an IP address, or a hostname (as a cloud load balancer's). */
   gatewayAddress?: string;
 }
+
+const IP_ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:]*)$/;
 
 /** What a provider adds to the inputs: physical names (autonamed), ARNs, ids, a Gateway's status. */
 function outputsOf(type: string, name: string, inputs: Record<string, unknown>, options: MockOptions): Record<string, unknown> {
   const physical = typeof inputs.name === 'string' ? inputs.name : `${name}-1a2b3c4`;
   switch (type) {
     case 'kubernetes:gateway.networking.k8s.io/v1:Gateway':
-      return options.gatewayAddress ? { status: { addresses: [{ type: 'IPAddress', value: options.gatewayAddress }] } } : {};
+      return options.gatewayAddress
+        ? { status: { addresses: [{ type: IP_ADDRESS.test(options.gatewayAddress) ? 'IPAddress' : 'Hostname', value: options.gatewayAddress }] } }
+        : {};
     case 'aws:dynamodb/table:Table':
       return { name: physical, arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${physical}` };
     case 'aws:iam/role:Role':
