@@ -15,6 +15,13 @@ import { openAIAnswer, startHostile, type Hostile, type HostileCall } from '../s
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits (bounded) until the upstream has seen `n` calls: the requests are then in flight at the gateway. */
+async function upstreamCalls(n: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && (hostile?.calls.length ?? 0) < n) await sleep(20);
+  expect(hostile?.calls.length).toBeGreaterThanOrEqual(n);
+}
+
 /** Slow on purpose, by the model the gateway sends: `slow` answers after 1.2 s; `hang` never; `trickle` streams for 1.2 s; `stall` streams once, then nothing. */
 function behave(call: HostileCall, res: ServerResponse): void {
   const model = (JSON.parse(call.body) as { model?: string }).model ?? '';
@@ -81,7 +88,7 @@ describe('graceful drain', () => {
     const s = await start(['--drain-timeout', '10s']);
     const buffered = post(`${s.url}/v1/chat/completions`, { ...CHAT_BODY, model: 'slow' });
     const streamed = post(`${s.url}/v1/chat/completions`, { ...CHAT_BODY, model: 'trickle', stream: true });
-    await sleep(300);
+    await upstreamCalls(2);
     s.child.kill('SIGTERM');
     await sleep(200);
     expect(await refused(s.url)).toBe(true);
@@ -100,7 +107,8 @@ describe('graceful drain', () => {
     const buffered = post(`${s.url}/v1/chat/completions`, { ...CHAT_BODY, model: 'hang' });
     const chat = post(`${s.url}/v1/chat/completions`, { ...CHAT_BODY, model: 'stall', stream: true });
     const messages = post(`${s.url}/v1/messages`, { ...MESSAGES_BODY, model: 'stall', stream: true });
-    await sleep(400);
+    await upstreamCalls(3);
+    await sleep(100); // the streams' first chunks reach the clients
     s.child.kill('SIGINT');
     const [b, c, m] = await Promise.all([buffered, chat, messages]);
     expect(b.status).toBe(503);
@@ -120,7 +128,7 @@ describe('graceful drain', () => {
   it('a second signal exits at once', async () => {
     const s = await start(['--drain-timeout', '60s']);
     const hanging = post(`${s.url}/v1/chat/completions`, { ...CHAT_BODY, model: 'hang' }).catch(() => undefined);
-    await sleep(300);
+    await upstreamCalls(1);
     s.child.kill('SIGTERM');
     await sleep(200);
     expect(s.child.exitCode).toBeNull(); // still draining
@@ -138,7 +146,7 @@ describe('live reload', () => {
     served = await serve(['-f', file, '--port', '0']);
     const url = `${served.url}/v1/chat/completions`;
     const inFlight = post(url, CHAT_BODY); // pinned to `slow`: answers after 1.2 s
-    await sleep(200);
+    await upstreamCalls(1);
     writeFileSync(file, manifests('fast'));
     const changedAt = Date.now();
     let answer = '';
@@ -304,8 +312,9 @@ describe('admin endpoints, in agentgateway\'s layout', () => {
     expect(table.output).toMatch(/backend adv\/v1/);
     expect(table.output).toMatch(/\bp\s+serving/);
     // Readiness flips at once when a drain starts, while a request is still in flight.
+    const calls = hostile!.calls.length;
     const slow = post(`${s.url}/v1/chat/completions`, { ...CHAT_BODY, model: 'slow' });
-    await sleep(200);
+    await upstreamCalls(calls + 1);
     s.child.kill('SIGTERM');
     await sleep(200);
     const draining = await fetch(`http://127.0.0.1:${readiness}/healthz/ready`);
