@@ -17,8 +17,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerLoader } from './config/secrets-manager.js';
 import { TableConfigSource } from './config/table-source.js';
 import { Engine } from './engine/engine.js';
-import { createLogger, type LogLevel } from './engine/log.js';
-import { EmfMetrics } from './engine/metrics.js';
+import { createLogger, type LogLevel } from './core/log.js';
+import { EmfMetrics } from './http/emf-metrics.js';
 import { toGatewayRequest, toStreamingResult, type LambdaContextLike, type StreamingResult } from './http/lambda.js';
 // The same `request` line the Node server writes for what it refuses before routing.
 import { logRejected } from './http/adapter-log.js';

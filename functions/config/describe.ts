@@ -1,7 +1,7 @@
 /** The start-up summary: what is served, where, and how it fails over — in a few readable lines. */
-import { formatDuration } from '../model/duration.js';
+import { formatDuration } from '../core/duration.js';
 import type { CompiledConfig, CompiledProvider, CompiledRule } from '../model/config.js';
-import { DEFAULT_EVICTION_MS } from '../engine/eviction.js';
+import { DEFAULT_EVICTION_MS } from '../core/eviction-defaults.js';
 
 export function describeConfig(config: CompiledConfig): string[] {
   const lines: string[] = [];

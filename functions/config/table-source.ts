@@ -14,7 +14,7 @@
  */
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { queryPartition } from '../state/query-partition.js';
-import type { Logger } from '../engine/log.js';
+import type { Logger } from '../core/log.js';
 import { compileConfig, DEFAULT_NAMESPACE, type SecretSource } from '../model/compile.js';
 import type { CompiledConfig } from '../model/config.js';
 import { formatIssue, validateObject, type ManifestObject } from '../model/validate.js';

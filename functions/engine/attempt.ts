@@ -6,10 +6,9 @@
  */
 import type { CompiledProvider } from '../model/config.js';
 import { EventStreamError } from '../providers/bedrock/event-stream.js';
-import type { ProviderAdapter, StreamStep, StreamTranslator, TokenUsage, UpstreamRequest } from '../providers/types.js';
+import type { EventReader, ProviderAdapter, StreamStep, StreamTranslator, TokenUsage, UpstreamRequest } from '../providers/types.js';
 import type { ClientApiSpec } from './client-api.js';
 import { Deadline } from './deadline.js';
-import type { EventReader } from './sse-reader.js';
 import { openEventReader } from './stream-readers.js';
 import { BudgetExceeded, type MemoryBudget } from './memory-budget.js';
 import { readBody, sendUpstream, UpstreamError, type UpstreamResponse } from './upstream.js';

@@ -5,10 +5,9 @@
  */
 import type { ChatCompletionRequest } from '../providers/openai/wire.js';
 import { BadRequest } from './errors.js';
+import { isRecord } from '../core/json.js';
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Deepest nesting of arrays and objects a request body may have. Real requests nest a dozen levels
@@ -66,7 +65,7 @@ export function checkModelName(model: unknown, param = 'model'): void {
 
 export function parseChatRequest(body: Uint8Array): ChatCompletionRequest {
   const raw = parseJsonBody(body);
-  if (!isObject(raw)) throw new BadRequest('The request body must be a JSON object.', undefined, 400, 'invalid_json');
+  if (!isRecord(raw)) throw new BadRequest('The request body must be a JSON object.', undefined, 400, 'invalid_json');
   const { messages } = raw;
   if (messages === undefined) throw new BadRequest("Missing required parameter: 'messages'.", 'messages', 400, 'missing_required_parameter');
   if (!Array.isArray(messages)) throw new BadRequest("Invalid type for 'messages': expected an array.", 'messages', 400, 'invalid_type');
@@ -93,12 +92,12 @@ export function parseChatRequest(body: Uint8Array): ChatCompletionRequest {
   if (raw.tools !== undefined) {
     if (!Array.isArray(raw.tools)) throw new BadRequest("Invalid type for 'tools': expected an array.", 'tools', 400, 'invalid_type');
     raw.tools.forEach((tool, i) => {
-      if (!isObject(tool) || !isObject(tool.function) || typeof tool.function.name !== 'string') {
+      if (!isRecord(tool) || !isRecord(tool.function) || typeof tool.function.name !== 'string') {
         throw new BadRequest(`Invalid 'tools[${i}]': expected {"type":"function","function":{"name":...}}.`, `tools[${i}]`, 400, 'invalid_value');
       }
     });
   }
-  if (raw.stream_options !== undefined && raw.stream_options !== null && !isObject(raw.stream_options)) {
+  if (raw.stream_options !== undefined && raw.stream_options !== null && !isRecord(raw.stream_options)) {
     throw new BadRequest("Invalid type for 'stream_options': expected an object.", 'stream_options', 400, 'invalid_type');
   }
   return raw as unknown as ChatCompletionRequest;
@@ -113,14 +112,14 @@ function optional(raw: Record<string, unknown>, field: string, type: 'string' | 
 
 function checkMessage(m: unknown, i: number) {
   const at = `messages[${i}]`;
-  if (!isObject(m)) throw new BadRequest(`Invalid type for '${at}': expected an object.`, at, 400, 'invalid_type');
+  if (!isRecord(m)) throw new BadRequest(`Invalid type for '${at}': expected an object.`, at, 400, 'invalid_type');
   if (typeof m.role !== 'string' || !ROLES.has(m.role)) {
     throw new BadRequest(`Invalid value for '${at}.role': expected one of ${[...ROLES].join(', ')}.`, `${at}.role`, 400, 'invalid_value');
   }
   const c = m.content;
   const ok =
     typeof c === 'string' ||
-    (Array.isArray(c) && c.every((part) => isObject(part) && typeof part.type === 'string')) ||
+    (Array.isArray(c) && c.every((part) => isRecord(part) && typeof part.type === 'string')) ||
     ((c === null || c === undefined) && m.role === 'assistant');
   if (!ok) {
     throw new BadRequest(

@@ -1,11 +1,12 @@
 /**
- * The order in which one request tries a backend's providers. Groups are priorities: the first
+ * The choose step: which backend of a route serves the request (`pickBackend`, by weight), and
+ * the order in which the request tries that backend's providers. Groups are priorities: the first
  * group with a provider that is not evicted comes first, its providers picked by power of two
  * choices (as agentgateway does) and the rest by score; then the later groups in list order;
  * evicted providers last, the one whose eviction ends first at the front — so a request is never
  * refused without trying.
  */
-import type { CompiledBackend, CompiledProvider } from '../model/config.js';
+import type { CompiledBackend, CompiledProvider, CompiledRule } from '../model/config.js';
 import type { ProviderState } from '../state/store.js';
 import type { LoadStats } from './load-stats.js';
 
@@ -45,4 +46,17 @@ function powerOfTwo(providers: readonly CompiledProvider[], stats: LoadStats, ra
   const a = providers[Math.floor(random() * providers.length)]!;
   const b = providers[Math.floor(random() * providers.length)]!;
   return stats.score(b.id) > stats.score(a.id) ? b : a;
+}
+
+/** Gateway API weights: a backend is chosen in proportion to its weight; weight 0 is never chosen. */
+export function pickBackend(rule: CompiledRule, random: () => number): CompiledBackend | undefined {
+  if (rule.backends.length === 1) return rule.backends[0]!.weight > 0 ? rule.backends[0]!.backend : undefined;
+  const total = rule.backends.reduce((sum, b) => sum + b.weight, 0);
+  if (total <= 0) return undefined;
+  let at = random() * total;
+  for (const b of rule.backends) {
+    at -= b.weight;
+    if (at < 0) return b.backend;
+  }
+  return rule.backends.at(-1)!.backend;
 }

@@ -8,7 +8,7 @@ import { MemoryStore } from '../state/memory.js';
 import type { EvictionDecider, EvictionStore, FailureOutcome, ProviderState } from '../state/store.js';
 import type { LoadStats } from './load-stats.js';
 import type { MemoryBudget } from './memory-budget.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../core/log.js';
 
 export interface EngineLimits {
   /** Attempts one request may make, whatever the retry policy says (no unbounded fan-out). */

@@ -7,14 +7,13 @@
 import type { CompiledConfig, CompiledRule } from '../model/config.js';
 import { MemoryStore } from '../state/memory.js';
 import type { EvictionStore } from '../state/store.js';
-import { handleChat } from './chat.js';
 import { chatApi, errorResponseFor, messagesApi, type ClientApiSpec } from './client-api.js';
 import { checkClientKey } from './client-auth.js';
 import { DEFAULT_LIMITS, failOpen, type EngineContext, type EngineLimits } from './context.js';
+import { handleApiRequest } from './failover.js';
 import { BadRequest } from './errors.js';
-import { handleMessages } from './messages.js';
 import { LoadStats } from './load-stats.js';
-import { redactingLogger, silentLogger, truncate, type Logger } from './log.js';
+import { redactingLogger, silentLogger, truncate, type Logger } from '../core/log.js';
 import { normalisePath } from './path.js';
 import { MemoryBudget } from './memory-budget.js';
 import { redactorFor } from './redact.js';
@@ -159,9 +158,9 @@ export class Engine {
     }
     switch (endpoint.name) {
       case 'chat':
-        return handleChat(this.requestContext(req, rule), req, rule, outcome);
+        return handleApiRequest(chatApi, this.requestContext(req, rule), req, rule, outcome);
       case 'messages':
-        return handleMessages(this.requestContext(req, rule), req, rule, outcome);
+        return handleApiRequest(messagesApi, this.requestContext(req, rule), req, rule, outcome);
       case 'models':
         return listModels(rule);
     }

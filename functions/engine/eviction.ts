@@ -13,8 +13,7 @@
  */
 import type { EvictionSettings } from '../model/config.js';
 import type { ProviderState } from '../state/store.js';
-
-export const DEFAULT_EVICTION_MS = 3_000;
+import { DEFAULT_EVICTION_MS } from '../core/eviction-defaults.js';
 
 export interface EvictionInput {
   eviction: EvictionSettings | undefined;

@@ -8,8 +8,8 @@
 import type { MessagesApiRequest } from '../providers/anthropic/wire.js';
 import { checkModelName, parseJsonBody } from './chat-request.js';
 import { BadRequest } from './errors.js';
+import { isRecord } from '../core/json.js';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** `system` is not Anthropic's own, but agentgateway accepts it (clients send it): a system prompt in place. */
 const ROLES = new Set(['user', 'assistant', 'system']);
 const TOOL_CHOICES = new Set(['auto', 'any', 'tool', 'none']);
@@ -26,13 +26,13 @@ function blocks(value: unknown, at: string): void {
   if (typeof value === 'string') return;
   if (!Array.isArray(value)) bad(`${at}: Input should be a valid string or a list of content blocks (got ${typeName(value)})`, at);
   value.forEach((b, i) => {
-    if (!isObject(b) || typeof b.type !== 'string') bad(`${at}.${i}: Input should be a content block object with a string \`type\``, `${at}.${i}`);
+    if (!isRecord(b) || typeof b.type !== 'string') bad(`${at}.${i}: Input should be a content block object with a string \`type\``, `${at}.${i}`);
   });
 }
 
 export function parseMessagesRequest(body: Uint8Array): MessagesApiRequest {
   const raw = parseJsonBody(body);
-  if (!isObject(raw)) bad('The request body must be a JSON object.');
+  if (!isRecord(raw)) bad('The request body must be a JSON object.');
 
   const { messages } = raw;
   if (messages === undefined) bad('messages: Field required', 'messages');
@@ -40,7 +40,7 @@ export function parseMessagesRequest(body: Uint8Array): MessagesApiRequest {
   if (messages.length === 0) bad('messages: at least one message is required', 'messages');
   messages.forEach((m, i) => {
     const at = `messages.${i}`;
-    if (!isObject(m)) bad(`${at}: Input should be an object`, at);
+    if (!isRecord(m)) bad(`${at}: Input should be an object`, at);
     if (typeof m.role !== 'string' || !ROLES.has(m.role)) bad(`${at}.role: Input should be 'user' or 'assistant'`, `${at}.role`);
     if (m.content === undefined) bad(`${at}.content: Field required`, `${at}.content`);
     blocks(m.content, `${at}.content`);
@@ -66,16 +66,16 @@ export function parseMessagesRequest(body: Uint8Array): MessagesApiRequest {
   if (raw.tools !== undefined) {
     if (!Array.isArray(raw.tools)) bad(`tools: Input should be a valid list (got ${typeName(raw.tools)})`, 'tools');
     raw.tools.forEach((t, i) => {
-      if (!isObject(t) || typeof t.name !== 'string') bad(`tools.${i}: Input should be a tool object with a string \`name\``, `tools.${i}`);
+      if (!isRecord(t) || typeof t.name !== 'string') bad(`tools.${i}: Input should be a tool object with a string \`name\``, `tools.${i}`);
     });
   }
   if (raw.tool_choice !== undefined) {
     const c = raw.tool_choice;
-    if (!isObject(c) || typeof c.type !== 'string' || !TOOL_CHOICES.has(c.type)) bad("tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'", 'tool_choice');
+    if (!isRecord(c) || typeof c.type !== 'string' || !TOOL_CHOICES.has(c.type)) bad("tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'", 'tool_choice');
     if (c.type === 'tool' && typeof c.name !== 'string') bad('tool_choice.name: Field required', 'tool_choice.name');
   }
   for (const field of ['metadata', 'thinking', 'output_config'] as const) {
-    if (raw[field] !== undefined && !isObject(raw[field])) bad(`${field}: Input should be an object (got ${typeName(raw[field])})`, field);
+    if (raw[field] !== undefined && !isRecord(raw[field])) bad(`${field}: Input should be an object (got ${typeName(raw[field])})`, field);
   }
   return raw as unknown as MessagesApiRequest;
 }

@@ -3,7 +3,7 @@
  * `retry-after-ms` (OpenAI, Anthropic SDKs), `retry-after` (seconds or an HTTP date), and the
  * `x-ratelimit-reset*` family. The first header that parses wins, in that order.
  */
-import { parseDuration } from '../model/duration.js';
+import { parseDuration } from '../core/duration.js';
 
 const THIRTY_DAYS_S = 30 * 24 * 3600;
 /** Beyond this a header is more likely a bug than a plan; cap it so one answer cannot park a provider for days. */

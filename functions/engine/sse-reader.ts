@@ -4,18 +4,10 @@
  * event, then hand the rest to the client at the client's pace.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { SseEvent } from '../providers/types.js';
+import type { EventReader, SseEvent } from '../providers/types.js';
 
 /** An SSE line longer than this is not an LLM stream; stop before it eats memory. */
 const MAX_EVENT_BYTES = 4 * 1024 * 1024;
-
-/** A pull-based reader of upstream stream events, whatever their framing. */
-export interface EventReader {
-  /** The next event, or null when the upstream closed the stream. Throws when the connection broke. */
-  next(): Promise<SseEvent | null>;
-  /** Stops reading; the upstream connection is released. */
-  cancel(): Promise<void>;
-}
 
 export class SseReader implements EventReader {
   private readonly queue: SseEvent[] = [];

@@ -7,7 +7,7 @@
  * No AWS SDK here: the engine imports this module, and the SDK costs a local gateway start-up
  * time it does not need (reading the table directly is status-from-table.ts).
  */
-import { formatDuration } from '../model/duration.js';
+import { formatDuration } from '../core/duration.js';
 import type { CompiledBackend, CompiledConfig, CompiledProvider } from '../model/config.js';
 import type { ProviderState } from '../state/store.js';
 import type { LoadStats } from './load-stats.js';

@@ -5,8 +5,9 @@
  * A 429 is retryable but, by default, not unhealthy; the tutorial's condition makes 404 unhealthy.
  */
 import type { CelContext } from '../model/cel.js';
-import type { HealthSettings, RetrySettings } from '../model/config.js';
-import type { AttemptFailure } from './attempt.js';
+import type { CompiledProvider, HealthSettings, RetrySettings } from '../model/config.js';
+import type { AttemptFailure, AttemptResult } from './attempt.js';
+import type { GatewayRequest } from './types.js';
 
 export interface Verdict {
   unhealthy: boolean;
@@ -42,4 +43,22 @@ export function judge({ status, failure, health, retry, context }: VerdictInput)
     (retry.codes ? retry.codes.has(status) : isDefaultRetryableStatus(status)) ||
     (retry.condition !== undefined && retry.condition.test((ctx ??= context())));
   return { unhealthy, retryable };
+}
+
+/** What a CEL condition sees of one attempt: the request, the upstream's answer, the LLM facts. */
+export function celContext(req: GatewayRequest, sentModel: string | undefined, provider: CompiledProvider, result: AttemptResult, streaming: boolean): CelContext {
+  const llm: CelContext['llm'] = { provider: provider.target.kind, streaming };
+  const requestModel = sentModel ?? provider.target.model;
+  if (requestModel !== undefined) llm.requestModel = requestModel;
+  if (result.model !== undefined) llm.responseModel = result.model;
+  if (result.usage) {
+    llm.inputTokens = result.usage.input;
+    llm.outputTokens = result.usage.output;
+    llm.totalTokens = result.usage.input + result.usage.output;
+  }
+  return {
+    request: { method: req.method, path: req.path, host: req.headers.host ?? '', headers: req.headers },
+    ...(result.status !== undefined && { response: { code: result.status, headers: result.upstreamHeaders } }),
+    llm,
+  };
 }

@@ -3,7 +3,7 @@
  * (the Node server's 413/431/408/400, the Lambda adapter's unreadable events): every answered
  * request has its line, in the engine's shape.
  */
-import { truncate, type Logger } from '../engine/log.js';
+import { truncate, type Logger } from '../core/log.js';
 
 /** Longest method and path written to a log line: both are whatever the client sent. */
 export const MAX_LOGGED_METHOD_CHARS = 16;

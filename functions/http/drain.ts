@@ -8,7 +8,7 @@
  */
 import type { Server, ServerResponse } from 'node:http';
 import { chatApi, errorResponseForPath, messagesApi } from '../engine/client-api.js';
-import type { Logger } from '../engine/log.js';
+import type { Logger } from '../core/log.js';
 
 export interface Exchange {
   method: string;

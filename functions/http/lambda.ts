@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { MAX_REQUEST_BODY } from '../engine/engine.js';
 import type { GatewayRequest, GatewayResponse } from '../engine/types.js';
+import { isRecord } from '../core/json.js';
 
 /** The parts of a function URL event modelgate reads (toGatewayRequest checks each: an event arrives untyped). */
 export interface FunctionUrlEvent {
@@ -112,8 +113,6 @@ export function toGatewayRequest(event: unknown, context: LambdaContextLike, max
 function badEvent(message: string, method: string | null, path: string, id: string): RefusedEvent {
   return { status: 400, message, code: 'invalid_event', reason: 'malformed event', method, path, id };
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const stringOr = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 

@@ -3,7 +3,7 @@
  * target, auth -> Secret), merges policies in agentgateway's order, compiles CEL, and refuses
  * anything dangling with a message that names the object and the field.
  */
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../core/duration.js';
 import { compileCondition, CelSyntaxError } from './cel.js';
 import { compileLinearRegex, LinearRegexError, type LinearRegex, type RegexAnchoring } from './regex.js';
 import { compileClientKeys, type SecretEntries } from './client-keys.js';
@@ -26,8 +26,8 @@ import type { BackendPolicies, ProviderPolicies } from './schema/policies.js';
 import type { PolicyObject, TargetRef } from './schema/policy.js';
 import { secretValues, type SecretObject } from './schema/secret.js';
 import type { ManifestObject } from './validate.js';
-import { PROVIDER_KINDS, type ProviderKind, type ProviderTarget } from '../providers/types.js';
-import { bedrockHost, DEFAULT_AZURE_API_VERSION, DEFAULT_BEDROCK_REGION, DEFAULT_VERTEX_REGION, vertexHost } from '../providers/shared/endpoints.js';
+import { PROVIDER_KINDS, type ProviderKind, type ProviderTarget } from '../core/provider-target.js';
+import { bedrockHost, DEFAULT_AZURE_API_VERSION, DEFAULT_BEDROCK_REGION, DEFAULT_VERTEX_REGION, vertexHost } from '../core/endpoints.js';
 
 export const DEFAULT_NAMESPACE = 'default';
 

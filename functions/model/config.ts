@@ -3,7 +3,7 @@
  * objects (manifests locally, config items on AWS), immutable afterwards, so a reload swaps one
  * reference and a request never sees half a config.
  */
-import type { ProviderTarget } from '../providers/types.js';
+import type { ProviderTarget } from '../core/provider-target.js';
 import type { CelCondition } from './cel.js';
 import type { LinearRegex } from './regex.js';
 

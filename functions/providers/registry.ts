@@ -8,7 +8,8 @@ import { geminiChat } from './gemini/adapter.js';
 import { openaiChat } from './openai/adapter.js';
 import { messagesViaChat } from './shared/messages-via-chat.js';
 import { vertexChat, vertexMessages } from './vertex/adapter.js';
-import type { ChatCompletionsAdapter, ClientApi, MessagesAdapter, ProviderKind, ProviderTarget } from './types.js';
+import type { ChatCompletionsAdapter, ClientApi, MessagesAdapter } from './types.js';
+import type { ProviderKind, ProviderTarget } from '../core/provider-target.js';
 
 const CHAT_ADAPTERS: Readonly<Record<Exclude<ProviderKind, 'custom'>, ChatCompletionsAdapter>> = {
   openai: openaiChat,

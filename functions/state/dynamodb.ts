@@ -19,7 +19,7 @@ import {
   type DynamoDBClient,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import type { Logger } from '../engine/log.js';
+import type { Logger } from '../core/log.js';
 import { MemoryStore } from './memory.js';
 import { queryPartition } from './query-partition.js';
 import { FRESH_STATE, type EvictionDecider, type EvictionStore, type FailureOutcome, type ProviderState } from './store.js';

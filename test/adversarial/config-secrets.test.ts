@@ -7,7 +7,7 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableConfigSource } from '../../functions/config/table-source.js';
-import { MemoryLogger } from '../../functions/engine/log.js';
+import { MemoryLogger } from '../../functions/core/log.js';
 import { configItem } from '../../functions/state/table-layout.js';
 import { adversarialManifests, loopbackProvider, manifestFile, type Obj } from '../support/adversarial.js';
 import { run } from '../support/cli.js';

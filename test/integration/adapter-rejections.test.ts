@@ -9,7 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../functions/engine/engine.js';
-import { MemoryLogger } from '../../functions/engine/log.js';
+import { MemoryLogger } from '../../functions/core/log.js';
 import { createGatewayServer, DEFAULT_SERVER_LIMITS, listen, type ServerLimits } from '../../functions/http/node-server.js';
 import { MAX_LOGGED_PATH_CHARS } from '../../functions/http/adapter-log.js';
 import { startSimulator, type Simulator } from '../../functions/simulator/server.js';

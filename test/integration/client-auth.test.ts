@@ -13,7 +13,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifests } from '../../functions/config/manifests.js';
 import { Engine } from '../../functions/engine/engine.js';
-import { MemoryLogger } from '../../functions/engine/log.js';
+import { MemoryLogger } from '../../functions/core/log.js';
 import { createGatewayServer, listen } from '../../functions/http/node-server.js';
 import { compileConfig } from '../../functions/model/compile.js';
 import { startSimulator, type Simulator } from '../../functions/simulator/server.js';

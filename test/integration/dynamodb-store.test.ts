@@ -4,7 +4,7 @@
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryLogger } from '../../functions/engine/log.js';
+import { MemoryLogger } from '../../functions/core/log.js';
 import { DynamoDBStore } from '../../functions/state/dynamodb.js';
 import type { ProviderState } from '../../functions/state/store.js';
 import { startDynalite, type Dynalite } from '../support/dynalite.js';

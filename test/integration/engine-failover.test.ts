@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../functions/engine/engine.js';
-import { MemoryLogger } from '../../functions/engine/log.js';
+import { MemoryLogger } from '../../functions/core/log.js';
 import { createGatewayServer, listen } from '../../functions/http/node-server.js';
 import { unknownFakeModels, type Fault } from '../../functions/simulator/faults.js';
 import { startSimulator } from '../../functions/simulator/server.js';

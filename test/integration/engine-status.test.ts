@@ -6,7 +6,7 @@
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../functions/engine/log.js';
+import { createLogger } from '../../functions/core/log.js';
 import { statusFromTable } from '../../functions/engine/status-from-table.js';
 import { renderStatusTable, type ProviderStatus, type StatusSnapshot } from '../../functions/engine/status.js';
 import { DynamoDBStore } from '../../functions/state/dynamodb.js';

@@ -9,7 +9,7 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../functions/engine/engine.js';
-import { MemoryLogger } from '../../functions/engine/log.js';
+import { MemoryLogger } from '../../functions/core/log.js';
 import { createGatewayServer, listen } from '../../functions/http/node-server.js';
 import type { Fault } from '../../functions/simulator/faults.js';
 import { startSimulator, type Simulator } from '../../functions/simulator/server.js';

@@ -5,7 +5,7 @@
  */
 import { createParser } from 'eventsource-parser';
 import { expect } from 'vitest';
-import { AwsEventStreamReader } from '../../functions/engine/event-stream-reader.js';
+import { AwsEventStreamReader } from '../../functions/providers/bedrock/event-stream-reader.js';
 import type { SseEvent, StreamStep, StreamTranslator } from '../../functions/providers/types.js';
 import { type CompareOptions, diffJson, readGolden } from './conformance.js';
 import { readFileSync } from 'node:fs';

@@ -14,7 +14,7 @@ import { compileConfig } from '../../functions/model/compile.js';
 import type { CompiledConfig } from '../../functions/model/config.js';
 import type { EngineLimits } from '../../functions/engine/context.js';
 import { Engine } from '../../functions/engine/engine.js';
-import { MemoryLogger } from '../../functions/engine/log.js';
+import { MemoryLogger } from '../../functions/core/log.js';
 import { createGatewayServer, listen } from '../../functions/http/node-server.js';
 import { MemoryStore } from '../../functions/state/memory.js';
 import type { Fault, FaultPlan } from '../../functions/simulator/faults.js';

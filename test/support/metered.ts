@@ -5,7 +5,7 @@
  * where its log line and metrics are written — has happened when `send` returns.
  */
 import { Engine, type EngineOptions } from '../../functions/engine/engine.js';
-import { MemoryLogger } from '../../functions/engine/log.js';
+import { MemoryLogger } from '../../functions/core/log.js';
 import type { Gateway } from './harness.js';
 
 export function meteredEngine(gw: Gateway, options: Omit<EngineOptions, 'config'> = {}): { engine: Engine; logger: MemoryLogger } {

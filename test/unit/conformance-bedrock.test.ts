@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { bedrockChat, bedrockMessages } from '../../functions/providers/bedrock/adapter.js';
 import type { MessagesApiRequest } from '../../functions/providers/anthropic/wire.js';
 import type { ChatCompletionRequest } from '../../functions/providers/openai/wire.js';
-import type { ProviderTarget } from '../../functions/providers/types.js';
+import type { ProviderTarget } from '../../functions/core/provider-target.js';
 import { type CompareOptions, diffJson, listCases, readGolden, snapshotJson, snapshotSseData } from '../support/conformance.js';
 import { describeWithShared, GOLDEN } from '../support/shared.js';
 import { diffChatFrames, diffMessagesFrames, framesOf, readEventStream, snapshotEvents, Tally, translateStream, type Deviation } from '../support/golden-check.js';

@@ -3,7 +3,8 @@
  * EWMA load stats, and the memory store's counters.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EVICTION_MS, evictionFor, type EvictionInput } from '../../functions/engine/eviction.js';
+import { evictionFor, type EvictionInput } from '../../functions/engine/eviction.js';
+import { DEFAULT_EVICTION_MS } from '../../functions/core/eviction-defaults.js';
 import { LoadStats } from '../../functions/engine/load-stats.js';
 import { MAX_RETRY_AFTER_MS, retryAfterMs } from '../../functions/engine/retry-after.js';
 import { MemoryStore } from '../../functions/state/memory.js';

@@ -1,6 +1,6 @@
 /** The request log line and the EMF metrics, written once per request when its answer is complete. */
 import { describe, expect, it } from 'vitest';
-import { EmfMetrics } from '../../functions/engine/metrics.js';
+import { EmfMetrics } from '../../functions/http/emf-metrics.js';
 import type { RequestOutcome } from '../../functions/engine/outcome.js';
 
 describe('EmfMetrics', () => {

@@ -12,7 +12,8 @@ import { MAX_ARGUMENTS_DEPTH } from '../../functions/providers/shared/bounded-js
 import { normalizeGeminiSchema } from '../../functions/providers/gemini/schema.js';
 import { MAX_SCHEMA_CHARS, MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES, SchemaBudget, SchemaTooComplex } from '../../functions/providers/gemini/schema-budget.js';
 import type { ChatCompletionRequest, FunctionTool } from '../../functions/providers/openai/wire.js';
-import { RequestNotExpressible, type ProviderTarget } from '../../functions/providers/types.js';
+import { RequestNotExpressible } from '../../functions/providers/types.js';
+import type { ProviderTarget } from '../../functions/core/provider-target.js';
 
 type Json = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CompiledConfig, CompiledRule } from '../../functions/model/config.js';
-import { DURATION_PATTERN, formatDuration, parseDuration } from '../../functions/model/duration.js';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../../functions/core/duration.js';
 import { formatViolation, loadCrdValidators } from '../support/crd-validator.js';
 import { CRDS, describeWithShared } from '../support/shared.js';
 import {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { anthropicChat } from '../../functions/providers/anthropic/adapter.js';
-import type { ProviderTarget, SseEvent, StreamStep } from '../../functions/providers/types.js';
+import type { SseEvent, StreamStep } from '../../functions/providers/types.js';
+import type { ProviderTarget } from '../../functions/core/provider-target.js';
 import type { ChatCompletionRequest, ChatMessage } from '../../functions/providers/openai/wire.js';
 
 const target: ProviderTarget = {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { AwsEventStreamReader } from '../../functions/engine/event-stream-reader.js';
+import { AwsEventStreamReader } from '../../functions/providers/bedrock/event-stream-reader.js';
 import { bedrockChat, bedrockMessages } from '../../functions/providers/bedrock/adapter.js';
 import { bedrockStreamFailure, translateBedrockError } from '../../functions/providers/bedrock/errors.js';
 import { bedrockEvent, bedrockStreamException, decodeEventStreamFrame, encodeEventStreamMessage } from '../../functions/providers/bedrock/event-stream.js';
 import { PLACEHOLDER_TOOL } from '../../functions/providers/bedrock/request.js';
 import { setAwsCredentialProvider, signBedrockCall } from '../../functions/providers/bedrock/sign.js';
 import type { ChatCompletionRequest } from '../../functions/providers/openai/wire.js';
-import { RequestNotExpressible, type ProviderTarget } from '../../functions/providers/types.js';
+import { RequestNotExpressible } from '../../functions/providers/types.js';
+import type { ProviderTarget } from '../../functions/core/provider-target.js';
 import { parseAuthorization, verifySigV4 } from '../support/sigv4.js';
 
 const target: ProviderTarget = { name: 'b', kind: 'bedrock', baseUrl: 'https://bedrock-runtime.us-east-1.amazonaws.com', region: 'us-east-1' };

@@ -5,7 +5,8 @@ import { streamFailureFromGoogleError, translateGoogleError } from '../../functi
 import { toGenerateContentRequest } from '../../functions/providers/gemini/request.js';
 import { normalizeGeminiSchema } from '../../functions/providers/gemini/schema.js';
 import type { ChatCompletionRequest } from '../../functions/providers/openai/wire.js';
-import { RequestNotExpressible, type ProviderTarget, type StreamStep } from '../../functions/providers/types.js';
+import { RequestNotExpressible, type StreamStep } from '../../functions/providers/types.js';
+import type { ProviderTarget } from '../../functions/core/provider-target.js';
 
 const gemini: ProviderTarget = { name: 'g', kind: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com', apiKey: 'AIzaTEST' };
 const vertex: ProviderTarget = { name: 'v', kind: 'vertexai', baseUrl: 'https://us-central1-aiplatform.googleapis.com', projectId: 'proj', region: 'us-central1', apiKey: 'ya29.token' };

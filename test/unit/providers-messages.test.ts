@@ -9,8 +9,9 @@ import { anthropicMessages } from '../../functions/providers/anthropic/passthrou
 import type { MessagesApiRequest } from '../../functions/providers/anthropic/wire.js';
 import { adapterFor, chatAdapter, messagesAdapter } from '../../functions/providers/registry.js';
 import { anthropicErrorTypeForStatus } from '../../functions/providers/shared/error-body.js';
-import { messagesToChatRequest } from '../../functions/providers/shared/messages-to-chat.js';
-import { PROVIDER_KINDS, type ProviderTarget, type SseEvent } from '../../functions/providers/types.js';
+import { messagesToChatRequest } from '../../functions/providers/conversion/messages-to-completions-request.js';
+import type { SseEvent } from '../../functions/providers/types.js';
+import { PROVIDER_KINDS, type ProviderTarget } from '../../functions/core/provider-target.js';
 import { parseSse } from '../support/golden-check.js';
 
 const target = (kind: ProviderTarget['kind'], extra: Partial<ProviderTarget> = {}): ProviderTarget => ({ name: 'p', kind, baseUrl: 'http://127.0.0.1:1', model: 'm', ...extra });

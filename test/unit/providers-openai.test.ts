@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openaiChat } from '../../functions/providers/openai/adapter.js';
-import type { ProviderTarget } from '../../functions/providers/types.js';
+import type { ProviderTarget } from '../../functions/core/provider-target.js';
 import type { ChatCompletionRequest } from '../../functions/providers/openai/wire.js';
 
 const target: ProviderTarget = { name: 'oai', kind: 'openai', baseUrl: 'https://api.openai.com', apiKey: 'sk-test-1234567890' };

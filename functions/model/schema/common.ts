@@ -5,7 +5,7 @@
  */
 // A namespace import keeps zod tree-shakable: `import { z }` pulls in all of it (450 KB in the Lambda bundle).
 import * as z from 'zod';
-import { DURATION_PATTERN, formatDuration, parseDuration } from '../duration.js';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../../core/duration.js';
 
 /** Marks a message as "valid upstream, not implemented here", so callers can tell it apart from a typo. */
 export const UNSUPPORTED = 'is not supported by modelgate yet';

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { compileLinearRegex, LinearRegexError } from '../regex.js';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../../core/duration.js';
 import { dnsSubdomain, duration, ignored, objectMeta, port, unsupported } from './common.js';
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';

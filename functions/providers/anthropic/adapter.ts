@@ -2,8 +2,8 @@
 import type { ChatCompletionsAdapter } from '../types.js';
 import { translateAnthropicError } from './errors.js';
 import { buildAnthropicRequest } from './request.js';
-import { translateAnthropicResponse } from './response.js';
-import { AnthropicStreamTranslator } from './stream.js';
+import { translateAnthropicResponse } from '../conversion/messages-to-completions-response.js';
+import { AnthropicStreamTranslator } from '../conversion/messages-to-completions-stream.js';
 
 export const anthropicChat: ChatCompletionsAdapter = {
   streamFormat: 'sse',

@@ -5,7 +5,8 @@
  * the stream's content starts, which model answered, the usage, and whether an `error` event
  * arrived inside the 200 stream.
  */
-import type { MessagesAdapter, ProviderTarget, RequestContext, SseEvent, StreamStep, StreamTranslator, UpstreamRequest } from '../types.js';
+import type { MessagesAdapter, RequestContext, SseEvent, StreamStep, StreamTranslator, UpstreamRequest } from '../types.js';
+import type { ProviderTarget } from '../../core/provider-target.js';
 import { anthropicError, anthropicErrorTypeForStatus } from '../shared/error-body.js';
 import { requireModel, upstreamUrl } from '../shared/target.js';
 import { parseAnthropicError, streamFailure } from './errors.js';

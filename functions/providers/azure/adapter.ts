@@ -5,12 +5,13 @@
  * - a dated version: `https://{endpoint}/openai/deployments/{deploymentName}/chat/completions?api-version={apiVersion}`.
  * - `preview`: the v1 path with `?api-version=preview`.
  */
-import type { ChatCompletionsAdapter, ProviderTarget, UpstreamRequest } from '../types.js';
+import type { ChatCompletionsAdapter, UpstreamRequest } from '../types.js';
+import type { ProviderTarget } from '../../core/provider-target.js';
 import type { ChatCompletionRequest } from '../openai/wire.js';
 import { translateOpenAIError } from '../openai/errors.js';
 import { translateOpenAIResponse } from '../openai/response.js';
 import { OpenAIStreamTranslator } from '../openai/stream.js';
-import { DEFAULT_AZURE_API_VERSION } from '../shared/endpoints.js';
+import { DEFAULT_AZURE_API_VERSION } from '../../core/endpoints.js';
 import { pathSegment, requireModel, resolveModel, vendorUrl } from '../shared/target.js';
 
 

@@ -3,9 +3,10 @@
  * answer and `/model/{modelId}/converse-stream` for a streamed one (a binary AWS event stream),
  * on `bedrock-runtime.{region}.amazonaws.com`, SigV4-signed with the AWS SDK's credential chain.
  */
-import type { ChatCompletionsAdapter, MessagesAdapter, ProviderTarget, UpstreamRequest } from '../types.js';
+import type { ChatCompletionsAdapter, MessagesAdapter, UpstreamRequest } from '../types.js';
+import type { ProviderTarget } from '../../core/provider-target.js';
 import { anthropicErrorFromOpenAI } from '../shared/error-body.js';
-import { DEFAULT_BEDROCK_REGION } from '../shared/endpoints.js';
+import { DEFAULT_BEDROCK_REGION } from '../../core/endpoints.js';
 import { pathSegment, requireModel, vendorUrl } from '../shared/target.js';
 import { translateBedrockError } from './errors.js';
 import { chatToConverse, messagesToConverse } from './request.js';

@@ -10,8 +10,10 @@
 import { boundedArguments } from '../shared/bounded-json.js';
 import type { ChatCompletionRequest, ChatMessage } from '../openai/wire.js';
 import type { MessagesApiBlock, MessagesApiRequest, MessagesApiTool } from '../anthropic/wire.js';
-import { RequestNotExpressible, type ProviderTarget } from '../types.js';
+import { RequestNotExpressible } from '../types.js';
+import type { ProviderTarget } from '../../core/provider-target.js';
 import type { ContentBlock, ConverseRequest, Message, SystemBlock, Tool, ToolChoice, ToolResultContent } from './wire.js';
+import { isRecord } from '../../core/json.js';
 
 /** Converse needs `maxTokens` as much as Anthropic does; the same default. */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -22,7 +24,6 @@ const MAX_CACHE_POINTS = 4;
 
 const BUDGET_BY_EFFORT: Readonly<Record<string, number>> = { minimal: 1024, low: 1024, medium: 2048, high: 4096, xhigh: 8192, max: 16384 };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isBlank = (text: string) => text.trim() === '';
 const CACHE_POINT = { cachePoint: { type: 'default' as const } };
 

@@ -7,7 +7,8 @@
  * A client is served in its own API when the host speaks it, translated to the other otherwise.
  * A format's `path` replaces the default path for that format.
  */
-import type { ChatCompletionsAdapter, CustomFormat, MessagesAdapter, ProviderTarget } from '../types.js';
+import type { ChatCompletionsAdapter, MessagesAdapter } from '../types.js';
+import type { CustomFormat, ProviderTarget } from '../../core/provider-target.js';
 import { anthropicChat } from '../anthropic/adapter.js';
 import { anthropicMessages } from '../anthropic/passthrough.js';
 import { openaiChat } from '../openai/adapter.js';

@@ -5,9 +5,10 @@
  * `/v1/projects/{project}/locations/{region}/publishers/google/models/{model}:generateContent`;
  * streaming is `:streamGenerateContent?alt=sse` (without `alt=sse` Google answers a JSON array).
  */
-import type { ChatCompletionsAdapter, ProviderTarget, UpstreamRequest } from '../types.js';
+import type { ChatCompletionsAdapter, UpstreamRequest } from '../types.js';
+import type { ProviderTarget } from '../../core/provider-target.js';
 import type { ChatCompletionRequest } from '../openai/wire.js';
-import { DEFAULT_VERTEX_REGION } from '../shared/endpoints.js';
+import { DEFAULT_VERTEX_REGION } from '../../core/endpoints.js';
 import { pathSegment, requireModel, vendorUrl } from '../shared/target.js';
 import { translateGoogleError } from './errors.js';
 import { toGenerateContentRequest } from './request.js';

@@ -9,10 +9,9 @@
  * client's request, not copied; the rewrites never change them.
  */
 import type { SchemaBudget } from './schema-budget.js';
+import { isRecord } from '../../core/json.js';
 
 type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Sets an own property, `__proto__` included (a plain assignment would set the prototype). */
 function define(target: Json, key: string, value: unknown): void {
@@ -59,7 +58,7 @@ export function inlineRefs(root: Json, keep: ReadonlySet<string>, budget: Schema
   const defs = new Map<string, unknown>();
   for (const key of ['$defs', 'definitions']) {
     const table = root[key];
-    if (isObject(table)) for (const [name, def] of Object.entries(table)) defs.set(name, def);
+    if (isRecord(table)) for (const [name, def] of Object.entries(table)) defs.set(name, def);
   }
   // Memos keyed by the client's objects: a definition copied ten thousand times is filtered,
   // weighed and named once, so each copy costs only what it adds to the output.
@@ -94,7 +93,7 @@ export function inlineRefs(root: Json, keep: ReadonlySet<string>, budget: Schema
   function schema(value: unknown, depth: number, chain: readonly string[], resolve: boolean): unknown {
     budget.node(depth);
     if (Array.isArray(value)) return value.map((v) => schema(v, depth + 1, chain, resolve));
-    if (!isObject(value)) return carry(value);
+    if (!isRecord(value)) return carry(value);
     return object(value, depth, chain, resolve);
   }
 
@@ -102,7 +101,7 @@ export function inlineRefs(root: Json, keep: ReadonlySet<string>, budget: Schema
     if (resolve && typeof node.$ref === 'string') {
       const name = refName(node.$ref);
       const def = defs.get(name);
-      if (!chain.includes(name) && isObject(def)) {
+      if (!chain.includes(name) && isRecord(def)) {
         // Following a reference is a level and a node: alias chains (`A` -> `B` -> ...) recurse too.
         budget.node(depth + 1);
         return object(merge(def, node), depth + 1, [...chain, name], true);
@@ -124,7 +123,7 @@ export function inlineRefs(root: Json, keep: ReadonlySet<string>, budget: Schema
     const out: Json = {};
     for (const [key, value] of kept(node)) {
       if (key === 'items') out.items = schema(value, depth + 1, chain, resolve);
-      else if (key === 'properties' && isObject(value)) out.properties = properties(value, depth + 1, chain, resolve);
+      else if (key === 'properties' && isRecord(value)) out.properties = properties(value, depth + 1, chain, resolve);
       else if ((key === 'anyOf' || key === 'allOf') && Array.isArray(value)) out[key] = value.map((m) => schema(m, depth + 1, chain, resolve));
       else out[key] = carry(value);
     }

@@ -9,10 +9,9 @@
  */
 import { inlineRefs } from './inline-refs.js';
 import { SchemaBudget } from './schema-budget.js';
+import { isRecord } from '../../core/json.js';
 
 type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const ALLOWED = new Set([
   'type', 'format', 'description', 'title', 'nullable', 'enum', 'items', 'properties', 'required', 'anyOf', 'default',
@@ -28,7 +27,7 @@ const READ = new Set([...ALLOWED, 'allOf', 'const', '$ref']);
  * attempt reuses the request): the rewrites work on the copy `inlineRefs` builds.
  */
 export function normalizeGeminiSchema(schema: unknown, budget: SchemaBudget = new SchemaBudget()): Json {
-  if (!isObject(schema)) return { type: 'object' };
+  if (!isRecord(schema)) return { type: 'object' };
   const inlined = inlineRefs(schema, READ, budget);
   cleanNode(inlined);
   return inlined;
@@ -36,7 +35,7 @@ export function normalizeGeminiSchema(schema: unknown, budget: SchemaBudget = ne
 
 function eachChild(node: Json, f: (child: unknown) => unknown): void {
   if (node.items !== undefined) node.items = f(node.items);
-  if (isObject(node.properties)) for (const k of Object.keys(node.properties)) node.properties[k] = f(node.properties[k]);
+  if (isRecord(node.properties)) for (const k of Object.keys(node.properties)) node.properties[k] = f(node.properties[k]);
   for (const key of ['anyOf', 'allOf']) if (Array.isArray(node[key])) node[key] = (node[key] as unknown[]).map(f);
 }
 
@@ -55,10 +54,10 @@ function rewrite(node: Json): boolean {
     delete node.allOf;
     changed = true;
     for (const m of members) {
-      if (!isObject(m)) continue;
+      if (!isRecord(m)) continue;
       for (const [k, v] of Object.entries(m)) {
-        if (k === 'properties' && isObject(v)) {
-          const dst = isObject(node.properties) ? node.properties : (node.properties = {} as Json);
+        if (k === 'properties' && isRecord(v)) {
+          const dst = isRecord(node.properties) ? node.properties : (node.properties = {} as Json);
           for (const [pk, pv] of Object.entries(v)) if (!(pk in dst)) (dst as Json)[pk] = pv;
         } else if (k === 'required' && Array.isArray(v)) {
           // A new array: the old one may be the client's, shared by every copy of a definition.
@@ -95,13 +94,13 @@ function rewrite(node: Json): boolean {
   }
   if (Array.isArray(node.anyOf)) {
     const members = node.anyOf as unknown[];
-    const isNull = (m: unknown) => isObject(m) && m.type === 'null';
+    const isNull = (m: unknown) => isRecord(m) && m.type === 'null';
     if (members.length === 1 || members.some(isNull)) {
       delete node.anyOf;
       changed = true;
       if (members.some(isNull)) node.nullable = true;
       const rest = members.filter((m) => !isNull(m));
-      if (rest.length === 1 && isObject(rest[0])) {
+      if (rest.length === 1 && isRecord(rest[0])) {
         for (const [k, v] of Object.entries(rest[0])) if (!(k in node)) node[k] = v;
       } else if (rest.length > 1) {
         node.anyOf = rest;
@@ -117,7 +116,7 @@ function cleanNode(node: unknown): void {
     node.forEach(cleanNode);
     return;
   }
-  if (!isObject(node)) return;
+  if (!isRecord(node)) return;
   for (let guard = 0; rewrite(node) && guard < 64; guard++);
   if (node.type === 'array' && !('items' in node)) node.items = { type: 'object' };
   if ('enum' in node) {

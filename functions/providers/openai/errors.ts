@@ -3,6 +3,7 @@ import type { OpenAIErrorBody } from './wire.js';
 import type { StreamFailure } from '../types.js';
 import { scrubSecrets } from '../shared/scrub.js';
 import { errorTypeForStatus, genericUpstreamError, openAIError } from '../shared/error-body.js';
+import { asRecord } from '../../core/json.js';
 
 /**
  * OpenAI `error.code` / `error.type` values (and a few that OpenAI-compatible servers use) -> the
@@ -29,10 +30,6 @@ const STATUS_BY_ERROR_NAME: Readonly<Record<string, number>> = {
   service_unavailable: 503,
   timeout: 504,
 };
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
 
 function isHttpStatus(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599;

@@ -2,7 +2,8 @@
  * OpenAI upstream request: the client already speaks this API, so the body passes through and
  * only the model may change.
  */
-import type { ProviderTarget, UpstreamRequest } from '../types.js';
+import type { UpstreamRequest } from '../types.js';
+import type { ProviderTarget } from '../../core/provider-target.js';
 import type { ChatCompletionRequest } from './wire.js';
 import { resolveModel, upstreamUrl } from '../shared/target.js';
 

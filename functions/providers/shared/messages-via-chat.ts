@@ -6,8 +6,9 @@
  */
 import type { ChatCompletionsAdapter, MessagesAdapter } from '../types.js';
 import { anthropicErrorFromOpenAI } from './error-body.js';
-import { ChatToMessagesStream, chatToMessagesResponse } from './chat-to-messages.js';
-import { messagesToChatRequest } from './messages-to-chat.js';
+import { chatToMessagesResponse } from '../conversion/completions-to-messages-response.js';
+import { ChatToMessagesStream } from '../conversion/completions-to-messages-stream.js';
+import { messagesToChatRequest } from '../conversion/messages-to-completions-request.js';
 
 export function messagesViaChat(chat: ChatCompletionsAdapter): MessagesAdapter {
   const adapter: MessagesAdapter = {

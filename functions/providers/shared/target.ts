@@ -1,7 +1,7 @@
 /**
  * Upstream addressing shared by every adapter: where the call goes and which model it names.
  */
-import type { ProviderTarget } from '../types.js';
+import type { ProviderTarget } from '../../core/provider-target.js';
 import { RequestNotExpressible } from '../types.js';
 
 /**

@@ -16,11 +16,12 @@ import type { MessagesApiRequest } from '../anthropic/wire.js';
 import { vertexGeminiChat } from '../gemini/adapter.js';
 import { translateGoogleError } from '../gemini/errors.js';
 import type { ChatCompletionRequest } from '../openai/wire.js';
-import { DEFAULT_VERTEX_REGION } from '../shared/endpoints.js';
+import { DEFAULT_VERTEX_REGION } from '../../core/endpoints.js';
 import { anthropicErrorFromOpenAI } from '../shared/error-body.js';
 import { messagesViaChat } from '../shared/messages-via-chat.js';
 import { pathSegment, requireModel, resolveModel, vendorUrl } from '../shared/target.js';
-import type { ChatCompletionsAdapter, MessagesAdapter, ProviderTarget, UpstreamRequest } from '../types.js';
+import type { ChatCompletionsAdapter, MessagesAdapter, UpstreamRequest } from '../types.js';
+import type { ProviderTarget } from '../../core/provider-target.js';
 
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 

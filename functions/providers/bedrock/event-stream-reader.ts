@@ -3,9 +3,8 @@
  * message out per `next()`, as the SSE reader does for text streams. This module finds where each
  * binary frame ends (its prelude states its length); the SDK's codec decodes and checks it.
  */
-import { decodeEventStreamFrame, EventStreamError } from '../providers/bedrock/event-stream.js';
-import type { SseEvent } from '../providers/types.js';
-import type { EventReader } from './sse-reader.js';
+import { decodeEventStreamFrame, EventStreamError } from './event-stream.js';
+import type { EventReader, SseEvent } from '../types.js';
 
 /** A frame larger than this is not an LLM stream; stop before it eats memory. */
 const MAX_FRAME_BYTES = 4 * 1024 * 1024;

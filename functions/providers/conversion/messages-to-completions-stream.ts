@@ -9,10 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import type { SseEvent, StreamStep, StreamTranslator } from '../types.js';
 import type { ChatCompletionChunk, ChunkToolCallDelta, FinishReason } from '../openai/wire.js';
-import { streamFailure } from './errors.js';
-import { finishReason } from './finish.js';
-import { mergeUsage, tokenUsage, toOpenAIUsage } from './usage.js';
-import type { ContentBlockDelta, StreamEvent, ToolUseBlock, Usage } from './wire.js';
+import { streamFailure } from '../anthropic/errors.js';
+import { finishReason } from '../anthropic/finish.js';
+import { mergeUsage, tokenUsage, toOpenAIUsage } from '../anthropic/usage.js';
+import type { ContentBlockDelta, StreamEvent, ToolUseBlock, Usage } from '../anthropic/wire.js';
 
 type Delta = ChatCompletionChunk['choices'][number]['delta'];
 type Event<T extends StreamEvent['type']> = Extract<StreamEvent, { type: T }>;

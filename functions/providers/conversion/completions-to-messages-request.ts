@@ -1,11 +1,15 @@
 /**
- * OpenAI chat messages -> Anthropic `system` + `messages`, following agentgateway's
- * `from_completions` translation (its golden cases are our conformance suite).
+ * OpenAI chat completions request -> Anthropic Messages request, following agentgateway's
+ * `from_completions` translation (its golden cases are our conformance suite): the chat messages
+ * become Anthropic's `system` + `messages`. Fields Anthropic has no equivalent for (n,
+ * logit_bias, presence/frequency_penalty, seed, stream_options, the legacy
+ * functions/function_call, ...) are dropped, as agentgateway does.
  */
 import { RequestNotExpressible } from '../types.js';
 import { boundedArguments } from '../shared/bounded-json.js';
-import type { ChatMessage, ContentPart, ToolCall } from '../openai/wire.js';
-import type { ImageSource, MessageParam, RequestContentBlock, TextBlock, ToolResultBlock, ToolUseBlock } from './wire.js';
+import { isRecord } from '../../core/json.js';
+import type { ChatCompletionRequest, ChatMessage, ContentPart, FunctionTool, ToolCall, ToolChoice as OpenAIToolChoice } from '../openai/wire.js';
+import type { ImageSource, MessageParam, MessagesRequest, RequestContentBlock, TextBlock, Tool, ToolChoice, ToolResultBlock, ToolUseBlock } from '../anthropic/wire.js';
 
 export interface TranslatedMessages {
   /** System and developer messages joined with "\n"; undefined when there are none. */
@@ -68,7 +72,7 @@ function userBlocks(content: ChatMessage['content']): RequestContentBlock[] {
 function toolInput(args: string): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(args);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return boundedArguments(parsed as Record<string, unknown>);
+    if (isRecord(parsed)) return boundedArguments(parsed);
   } catch (error) {
     if (error instanceof RequestNotExpressible) throw error;
   }
@@ -136,4 +140,101 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
   }
 
   return systemParts.length > 0 ? { system: systemParts.join('\n'), messages } : { messages };
+}
+
+/** Anthropic requires `max_tokens`; OpenAI does not. agentgateway's default, seen in its goldens. */
+export const DEFAULT_MAX_TOKENS = 4096;
+
+/** `reasoning_effort` -> thinking budget, agentgateway's table (`none` and unknown values: no thinking). */
+const THINKING_BUDGET_BY_EFFORT: Readonly<Record<string, number>> = {
+  minimal: 1024,
+  low: 1024,
+  medium: 2048,
+  high: 4096,
+  xhigh: 8192,
+  max: 16384,
+};
+
+/** Anthropic's smallest thinking budget; the budget must also stay below `max_tokens`. */
+const MIN_THINKING_BUDGET = 1024;
+
+function thinkingBudget(effort: string | undefined, maxTokens: number): number | undefined {
+  const budget = effort === undefined ? undefined : THINKING_BUDGET_BY_EFFORT[effort];
+  if (budget === undefined || budget < MIN_THINKING_BUDGET || maxTokens <= MIN_THINKING_BUDGET) return undefined;
+  return Math.min(budget, maxTokens - 1);
+}
+
+function stopSequences(stop: ChatCompletionRequest['stop']): string[] {
+  if (typeof stop === 'string') return [stop];
+  return Array.isArray(stop) ? stop : [];
+}
+
+function translateTool(tool: FunctionTool): Tool {
+  const { name, description, parameters } = tool.function;
+  // Anthropic requires a schema; a parameterless OpenAI function takes an empty object.
+  const input_schema = parameters ?? { type: 'object', properties: {} };
+  return description === undefined ? { name, input_schema } : { name, description, input_schema };
+}
+
+/**
+ * `parallel_tool_calls: false` lives on Anthropic's tool_choice, so it can create one (`auto`)
+ * when the client set no tool_choice. `none` takes no such flag.
+ */
+function translateToolChoice(
+  choice: OpenAIToolChoice | undefined,
+  parallelToolCalls: boolean | undefined,
+  hasTools: boolean,
+): ToolChoice | undefined {
+  const serial = parallelToolCalls === false ? { disable_parallel_tool_use: true } : {};
+  if (choice === 'none') return { type: 'none' };
+  if (choice === 'auto') return { type: 'auto', ...serial };
+  if (choice === 'required') return { type: 'any', ...serial };
+  if (typeof choice === 'object' && choice !== null) return { type: 'tool', name: choice.function.name, ...serial };
+  return parallelToolCalls === false && hasTools ? { type: 'auto', ...serial } : undefined;
+}
+
+/**
+ * Anthropic has no JSON mode; `json_object` becomes a schema that accepts any object, as
+ * agentgateway does. A `json_schema` without a schema is treated the same way.
+ */
+function outputFormat(format: ChatCompletionRequest['response_format']): MessagesRequest['output_config'] {
+  if (format?.type === 'json_schema' && format.json_schema?.schema) {
+    return { format: { type: 'json_schema', schema: format.json_schema.schema } };
+  }
+  if (format?.type === 'json_schema' || format?.type === 'json_object') {
+    return { format: { type: 'json_schema', schema: { type: 'object', additionalProperties: true } } };
+  }
+  return undefined;
+}
+
+export function toMessagesRequest(req: ChatCompletionRequest, model: string): MessagesRequest {
+  const { system, messages } = translateMessages(req.messages);
+  const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? DEFAULT_MAX_TOKENS;
+  const stop = stopSequences(req.stop);
+  const tools = (req.tools ?? []).filter((tool) => tool.type === 'function').map(translateTool);
+  const toolChoice = translateToolChoice(req.tool_choice, req.parallel_tool_calls, tools.length > 0);
+  const budget = thinkingBudget(req.reasoning_effort, maxTokens);
+  const output = outputFormat(req.response_format);
+
+  // Extended thinking rejects a non-default temperature and a top_p below 0.95; a client that
+  // asked for reasoning gets it rather than a 400.
+  const temperature = typeof req.temperature === 'number' && (budget === undefined || req.temperature === 1) ? req.temperature : undefined;
+  const topP = typeof req.top_p === 'number' && (budget === undefined || req.top_p >= 0.95) ? req.top_p : undefined;
+
+  // Keys in agentgateway's order, so a diff against its goldens reads naturally.
+  return {
+    messages,
+    ...(system !== undefined ? { system } : {}),
+    model,
+    max_tokens: maxTokens,
+    ...(stop.length > 0 ? { stop_sequences: stop } : {}),
+    ...(req.stream === true ? { stream: true as const } : {}),
+    ...(temperature !== undefined ? { temperature } : {}),
+    ...(topP !== undefined ? { top_p: topP } : {}),
+    ...(tools.length > 0 ? { tools } : {}),
+    ...(toolChoice ? { tool_choice: toolChoice } : {}),
+    ...(typeof req.user === 'string' && req.user !== '' ? { metadata: { user_id: req.user } } : {}),
+    ...(budget !== undefined ? { thinking: { type: 'enabled' as const, budget_tokens: budget } } : {}),
+    ...(output ? { output_config: output } : {}),
+  };
 }

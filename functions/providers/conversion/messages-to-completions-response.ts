@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import type { TranslatedResponse } from '../types.js';
 import type { ChatCompletion, ToolCall } from '../openai/wire.js';
-import { finishReason } from './finish.js';
-import { tokenUsage, toOpenAIUsage } from './usage.js';
-import type { MessagesResponse, ResponseContentBlock, ThinkingBlock, TextBlock, ToolUseBlock } from './wire.js';
+import { finishReason } from '../anthropic/finish.js';
+import { tokenUsage, toOpenAIUsage } from '../anthropic/usage.js';
+import type { MessagesResponse, ResponseContentBlock, ThinkingBlock, TextBlock, ToolUseBlock } from '../anthropic/wire.js';
 
 function isMessagesResponse(body: unknown): body is MessagesResponse {
   if (typeof body !== 'object' || body === null) return false;

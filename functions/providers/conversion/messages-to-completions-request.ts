@@ -7,8 +7,7 @@
  */
 import type { ChatCompletionRequest, ChatMessage, ContentPart, FunctionTool, ToolCall, ToolChoice } from '../openai/wire.js';
 import type { MessagesApiBlock, MessagesApiMessage, MessagesApiRequest, MessagesApiTool } from '../anthropic/wire.js';
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isRecord } from '../../core/json.js';
 
 function textPart(text: string): ContentPart {
   return { type: 'text', text };
