@@ -2,6 +2,8 @@
  * What the components know about each other, kept out of their public surface: a Backend, Policy
  * or Route reads its Gateway's platform, namespace, table and providers here, and a reference to
  * a component instance (in `targetRefs`, `backendRefs`, `parentRefs`) reads its kind and name.
+ * Each component carries its own `ComponentInfo` under a symbol key, so nothing is kept in module
+ * state and it is not one of the component's named fields.
  */
 import type * as pulumi from '@pulumi/pulumi';
 import type { ManifestObject } from '../functions/model/validate.js';
@@ -47,13 +49,16 @@ export interface ComponentInfo {
   resource: pulumi.Resource;
 }
 
-const infos = new WeakMap<object, ComponentInfo>();
+/** The key a component keeps its `ComponentInfo` under (a symbol: never in outputs or named fields). */
+export const COMPONENT_INFO: unique symbol = Symbol('modelgate.componentInfo');
 
-export function registerComponent(instance: object, info: ComponentInfo): void {
-  infos.set(instance, info);
+/** What a component carries under `COMPONENT_INFO`. */
+export interface HasComponentInfo {
+  readonly [COMPONENT_INFO]: ComponentInfo;
 }
 
 /** The component behind a reference, or undefined when the value is not a modelgate component. */
 export function componentInfo(value: unknown): ComponentInfo | undefined {
-  return value !== null && typeof value === 'object' ? infos.get(value) : undefined;
+  if (value === null || typeof value !== 'object' || !(COMPONENT_INFO in value)) return undefined;
+  return (value as HasComponentInfo)[COMPONENT_INFO];
 }

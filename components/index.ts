@@ -32,7 +32,7 @@ export {
   gatewayApiCrdsUrl,
   type AgentgatewayInstallArgs,
   type AgentgatewayInstallOptions,
-} from './install.js';
+} from './kubernetes/install.js';
 export { Platform } from './context.js';
 export { Backend, BACKEND_TYPE, type BackendArgs } from './backend.js';
 export { Policy, POLICY_TYPE, type PolicyArgs, type PolicyTarget } from './policy.js';

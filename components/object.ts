@@ -1,34 +1,31 @@
 /**
  * What Backend, Policy and Route share: render the object from the args, validate it with the data
- * plane's code (at once when the args are plain, inside `apply` when they hold Outputs), move the
+ * plane's code (at once when the args are plain, inside `apply` when they hold Outputs), and move the
  * keys into Secrets — provider keys (`auth.key`) as they are, client API keys
- * (`traffic.apiKeyAuthentication.keys`) as SHA-256 digests — and create the platform's resources:
- * custom resources and Secrets on Kubernetes; config items, Secrets Manager secrets, the grant to
- * read them and (for bedrock providers) the grant to invoke exactly their models on AWS.
+ * (`traffic.apiKeyAuthentication.keys`) as SHA-256 digests. The platform's resources are made by
+ * its own folder: kubernetes/object.ts (custom resource, Secrets), aws/object.ts (config items,
+ * Secrets Manager secrets, the grants to read them and to invoke exactly the bedrock models).
  */
-import * as aws from '@pulumi/aws';
-import * as k8s from '@pulumi/kubernetes';
+import type * as aws from '@pulumi/aws';
+import type * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { ManifestObject } from '../functions/model/validate.js';
-import { configItem, KEY } from '../functions/state/table-layout.js';
-import { bedrockPolicy, secretsPolicy } from './aws-policies.js';
-import { bedrockGrants, bedrockTargets, hasBedrockProvider, needsAccount } from './bedrock.js';
-import { componentInfo, registerComponent, type ComponentName, type GatewayContext } from './context.js';
+import { bedrockRule, createAwsObject, type AwsObjectResources, type BedrockRule } from './aws/object.js';
+import { COMPONENT_INFO, componentInfo, type ComponentInfo, type ComponentName, type GatewayContext } from './context.js';
 import { hasUnresolved, mapInput } from './inputs.js';
+import { createKubernetesObject, type KubernetesObjectResources } from './kubernetes/object.js';
 import {
-  apiVersionOf,
-  awsSecretItem,
   CLIENT_KEYS_PATH,
   clientKeyEntries,
   clientKeysSecretName,
-  entriesSecretString,
   extractClientKeys,
   extractKeys,
   leftoverKeys,
   manifest,
+  providerKeyEntries,
   secretName,
-  SECRET_KEY,
   type ComponentKind,
+  type ExtractedKey,
   type Manifest,
   type Meta,
   type Plain,
@@ -163,7 +160,7 @@ export interface SpecComponentArgs {
 const suffix = (i: number) => (i === 0 ? '' : `-${i + 1}`);
 
 /** A Secret a component makes: provider key (`{Authorization: key}`) or client keys' digests (`{key-1: {"keyHash": ...}}`). */
-interface OwnedSecret {
+export interface OwnedSecret {
   /** The Pulumi resource name of its resources (`<component>-secret`, `<component>-client-keys`). */
   resourceName: string;
   meta: pulumi.Output<Meta>;
@@ -194,6 +191,75 @@ function clientKeyEntriesOf(resource: pulumi.Resource, owner: Owner, keys: pulum
   );
 }
 
+/** The Gateway a component names in `gateway`, or an InvalidSpecError. */
+function gatewayOf(resource: pulumi.Resource, owner: Owner, value: unknown): GatewayContext {
+  const info = componentInfo(value);
+  if (!info || info.component !== 'Gateway') {
+    throw new InvalidSpecError([problem(owner, 'gateway', 'must be a modelgate Gateway (the instance the object belongs to)')], resource);
+  }
+  return info.gateway;
+}
+
+/** A spec with its keys moved out: what the object holds, and what goes into the component's Secrets. */
+interface Extracted {
+  /** The spec with `secretRef`s in place of the keys. */
+  keyless: Plain;
+  /** Provider keys, each checked (a non-empty string), and the Secret it goes into. */
+  keys: Array<ExtractedKey<pulumi.Input<string>, pulumi.Input<string>>>;
+  keyInputs: Array<pulumi.Input<string>>;
+  /** The client keys' Secret and its entries, for a Policy with `traffic.apiKeyAuthentication.keys`. */
+  clientKeysName: pulumi.Input<string>;
+  clientEntries?: pulumi.Output<Record<string, string>>;
+}
+
+/** Keys out of the spec, into Secrets named after the object. */
+function extractSecrets(resource: pulumi.Resource, owner: Owner, kind: ComponentKind, spec: Plain, objectName: pulumi.Input<string>): Extracted {
+  const { spec: withoutProviderKeys, keys } = extractKeys<pulumi.Input<string>, pulumi.Input<string>>(kind, spec, (i) => mapInput(objectName, (n) => secretName(n, i)));
+  const keyInputs = keys.map((k) =>
+    mapInput(k.key, (value) => {
+      // Never the value in a message: it is a key.
+      if (typeof value !== 'string' || value.trim() === '') throw new InvalidSpecError(k.paths.map((p) => problem(owner, p, 'must be a non-empty string')), resource);
+      return value;
+    }),
+  );
+  const clientKeysName = mapInput(objectName, clientKeysSecretName);
+  const client = extractClientKeys<pulumi.Input<pulumi.Input<string>[]>, pulumi.Input<string>>(kind, withoutProviderKeys, clientKeysName);
+  if (client.problems.length > 0) throw new InvalidSpecError(client.problems.map((p) => problem(owner, p.path, p.message)), resource);
+  const clientEntries = client.keys === undefined ? undefined : clientKeyEntriesOf(resource, owner, client.keys);
+  return { keyless: client.spec, keys, keyInputs, clientKeysName, clientEntries };
+}
+
+/** The Secrets' names the gateway knows at construction, so a later component's `secretRef` to them is checked now. */
+function noteSecrets(gateway: GatewayContext, extracted: Extracted): void {
+  if (typeof gateway.namespace !== 'string') return;
+  for (const n of extracted.keys.map((k) => k.secretName)) if (typeof n === 'string') gateway.knownSecrets.add(`${gateway.namespace}/${n}`);
+  if (extracted.clientEntries && typeof extracted.clientKeysName === 'string') gateway.knownClientKeySecrets.add(`${gateway.namespace}/${extracted.clientKeysName}`);
+}
+
+/** Every Secret the component makes. Metadata comes from the validated object, so an invalid spec fails its Secrets too. */
+function ownedSecrets(name: string, rendered: Rendered, extracted: Extracted): OwnedSecret[] {
+  const metaOf = (nameOf: (object: string) => string) => rendered.manifest.apply((m) => ({ name: nameOf(m.metadata.name), namespace: m.metadata.namespace }));
+  const providerKeys = extracted.keyInputs.map((key, i) => ({
+    resourceName: `${name}-secret${suffix(i)}`,
+    meta: metaOf((n) => secretName(n, i)),
+    data: pulumi.secret(pulumi.output(key).apply(providerKeyEntries)),
+    describe: (m: Meta) => `modelgate: provider key of Secret ${m.namespace}/${m.name}`,
+    clientKeys: false,
+  }));
+  const clientKeys = extracted.clientEntries
+    ? [
+        {
+          resourceName: `${name}-client-keys`,
+          meta: metaOf(clientKeysSecretName),
+          data: extracted.clientEntries,
+          describe: (m: Meta) => `modelgate: client API keys (SHA-256 digests) of Secret ${m.namespace}/${m.name}`,
+          clientKeys: true,
+        },
+      ]
+    : [];
+  return [...providerKeys, ...clientKeys];
+}
+
 /** Base of Backend, Policy and Route: one object of a gateway, and the Secrets of its keys. */
 export abstract class SpecComponent extends pulumi.ComponentResource {
   /** `metadata.name` of the object. */
@@ -220,6 +286,8 @@ export abstract class SpecComponent extends pulumi.ComponentResource {
   readonly secretsPolicy?: aws.iam.RolePolicy;
   /** AWS, a Backend with bedrock providers: lets the gateway's function invoke exactly their models. */
   readonly bedrockPolicy?: aws.iam.RolePolicy;
+  /** What a reference to this component (and the component's own checks) read: its gateway, kind and name. */
+  readonly [COMPONENT_INFO]: ComponentInfo;
 
   protected constructor(
     type: string,
@@ -232,187 +300,42 @@ export abstract class SpecComponent extends pulumi.ComponentResource {
   ) {
     super(type, name, {}, opts);
     const owner: Owner = { type, name };
-    const info = componentInfo(args.gateway);
-    if (!info || info.component !== 'Gateway') {
-      throw new InvalidSpecError([problem(owner, 'gateway', 'must be a modelgate Gateway (the instance the object belongs to)')], this);
-    }
-    const gateway = info.gateway;
+    const gateway = gatewayOf(this, owner, args.gateway);
     const objectName = args.name ?? name;
     const dependsOn: pulumi.Resource[] = [];
     const spec = asResourceError(this, () => prepare(owner, gateway, dependsOn));
-    registerComponent(this, { component, gateway, name: objectName, namespace: gateway.namespace, resource: this });
+    this[COMPONENT_INFO] = { component, gateway, name: objectName, namespace: gateway.namespace, resource: this };
 
-    // Keys out of the spec, into Secrets named after the object.
-    const { spec: withoutProviderKeys, keys } = extractKeys<pulumi.Input<string>, pulumi.Input<string>>(kind, spec, (i) =>
-      mapInput(objectName, (n) => secretName(n, i)),
-    );
-    const keyInputs = keys.map((k) =>
-      mapInput(k.key, (value) => {
-        if (typeof value !== 'string' || value.trim() === '') {
-          // Never the value in a message: it is a key.
-          throw new InvalidSpecError(k.paths.map((p) => problem(owner, p, 'must be a non-empty string')), this);
-        }
-        return value;
-      }),
-    );
-    const clientKeysName = mapInput(objectName, clientKeysSecretName);
-    const client = extractClientKeys<pulumi.Input<pulumi.Input<string>[]>, pulumi.Input<string>>(kind, withoutProviderKeys, clientKeysName);
-    if (client.problems.length > 0) throw new InvalidSpecError(client.problems.map((p) => problem(owner, p.path, p.message)), this);
-    const keyless = client.spec;
-    const clientEntries = client.keys === undefined ? undefined : clientKeyEntriesOf(this, owner, client.keys);
-
-    const plainNames = keys.map((k) => k.secretName).filter((n): n is string => typeof n === 'string');
-    if (typeof gateway.namespace === 'string') {
-      for (const n of plainNames) gateway.knownSecrets.add(`${gateway.namespace}/${n}`);
-      if (clientEntries && typeof clientKeysName === 'string') gateway.knownClientKeySecrets.add(`${gateway.namespace}/${clientKeysName}`);
-    }
-
-    // AWS: the role's Bedrock grant names the models, so they must be pinned, and known to be bedrock at construction.
-    const bedrock = gateway.platform === 'aws' && kind === 'AgentgatewayBackend' ? hasBedrockProvider(keyless) : false;
-    const checkBedrock =
-      gateway.platform === 'aws' && kind === 'AgentgatewayBackend'
-        ? (parsed: ManifestObject) => {
-            const { targets, problems } = bedrockTargets(parsed);
-            const all = problems.map((p) => problem(owner, p.path, p.message));
-            if (bedrock !== true) {
-              for (const t of targets) {
-                all.push(problem(owner, t.path, 'a bedrock provider inside an Output: on AWS the role\'s Bedrock grant is decided at construction; pass `ai` and its providers as plain objects (their fields may be Outputs)'));
-              }
-            }
-            if (all.length > 0) throw new SpecError(all);
-          }
-        : undefined;
-
+    const extracted = extractSecrets(this, owner, kind, spec, objectName);
+    noteSecrets(gateway, extracted);
+    const rule: BedrockRule = gateway.platform === 'aws' ? bedrockRule(owner, kind, extracted.keyless) : { bedrock: false };
     const rendered = renderObject(
       this,
       owner,
       kind,
       {
         meta: { name: objectName, namespace: gateway.namespace },
-        spec: keyless,
-        ownSecrets: keys.map((k) => k.secretName),
-        ownClientKeySecrets: clientEntries ? [clientKeysName] : [],
+        spec: extracted.keyless,
+        ownSecrets: extracted.keys.map((k) => k.secretName),
+        ownClientKeySecrets: extracted.clientEntries ? [extracted.clientKeysName] : [],
         ...(kind === 'HTTPRoute' && { gateway: gateway.parsedNow ?? gateway.parsed }),
       },
-      { platform: gateway.platform, knownSecrets: gateway.knownSecrets, knownClientKeySecrets: gateway.knownClientKeySecrets, checkReferences: true, check: checkBedrock },
+      { platform: gateway.platform, knownSecrets: gateway.knownSecrets, knownClientKeySecrets: gateway.knownClientKeySecrets, checkReferences: true, check: rule.check },
     );
-
     gateway.objects.push(rendered.parsed);
     this.manifest = rendered.manifest;
     this.name = rendered.manifest.apply((m) => m.metadata.name);
     this.namespace = rendered.manifest.apply((m) => m.metadata.namespace);
-    this.secretNames = pulumi.output([...keys.map((k) => k.secretName), ...(clientEntries ? [clientKeysName] : [])]);
+    this.secretNames = pulumi.output([...extracted.keys.map((k) => k.secretName), ...(extracted.clientEntries ? [extracted.clientKeysName] : [])]);
 
-    // Every Secret the component makes. Metadata comes from the validated object, so an invalid spec fails its Secrets too.
-    const metaOf = (nameOf: (object: string) => string) => rendered.manifest.apply((m) => ({ name: nameOf(m.metadata.name), namespace: m.metadata.namespace }));
-    const owned: OwnedSecret[] = [
-      ...keyInputs.map((key, i) => ({
-        resourceName: `${name}-secret${suffix(i)}`,
-        meta: metaOf((n) => secretName(n, i)),
-        data: pulumi.secret(pulumi.output(key).apply((k): Record<string, string> => ({ [SECRET_KEY]: k }))),
-        describe: (m: Meta) => `modelgate: provider key of Secret ${m.namespace}/${m.name}`,
-        clientKeys: false,
-      })),
-      ...(clientEntries
-        ? [
-            {
-              resourceName: `${name}-client-keys`,
-              meta: metaOf(clientKeysSecretName),
-              data: clientEntries,
-              describe: (m: Meta) => `modelgate: client API keys (SHA-256 digests) of Secret ${m.namespace}/${m.name}`,
-              clientKeys: true,
-            },
-          ]
-        : []),
-    ];
+    const owned = ownedSecrets(name, rendered, extracted);
+    const created: Partial<KubernetesObjectResources & AwsObjectResources> =
+      gateway.platform === 'kubernetes'
+        ? createKubernetesObject(this, name, kind, rendered, owned, dependsOn, gateway.kubernetes!)
+        : createAwsObject(this, name, rendered, owned, dependsOn, rule.bedrock, gateway.aws!);
+    Object.assign(this, created);
 
-    if (gateway.platform === 'kubernetes') {
-      const provider = gateway.kubernetes?.provider;
-      // With an install, the namespace, the CRDs and the controller exist before any object.
-      const installed = gateway.kubernetes?.dependsOn ?? [];
-      this.secrets = owned.map(
-        (secret) =>
-          new k8s.core.v1.Secret(
-            secret.resourceName,
-            { metadata: secret.meta, type: 'Opaque', stringData: secret.data },
-            { parent: this, provider, additionalSecretOutputs: ['data', 'stringData'], dependsOn: installed },
-          ),
-      );
-      this.resource = new k8s.apiextensions.CustomResource(
-        name,
-        { apiVersion: apiVersionOf(kind), kind, metadata: rendered.manifest.apply((m) => m.metadata), spec: rendered.manifest.apply((m) => m.spec) },
-        { parent: this, provider, dependsOn: [...installed, ...this.secrets, ...dependsOn] },
-      );
-    } else {
-      const table = gateway.aws!;
-      const childOpts = { parent: this, provider: table.provider };
-      const itemArgs = (object: pulumi.Input<Manifest>) => ({
-        tableName: table.tableName,
-        hashKey: KEY.partition,
-        rangeKey: KEY.sort,
-        item: pulumi.output(object).apply((o) => JSON.stringify(configItem(o as Manifest))),
-      });
-      this.secretsManagerSecrets = owned.map(
-        (secret) => new aws.secretsmanager.Secret(secret.resourceName, { description: secret.meta.apply(secret.describe), tags: table.tags }, childOpts),
-      );
-      this.secretVersions = owned.map(
-        (secret, i) =>
-          new aws.secretsmanager.SecretVersion(
-            secret.resourceName,
-            { secretId: this.secretsManagerSecrets![i]!.id, secretString: pulumi.secret(secret.data.apply(entriesSecretString)) },
-            childOpts,
-          ),
-      );
-      const sms = this.secretsManagerSecrets;
-      const arns = (clientKeys: boolean) => pulumi.all(sms.filter((_s, i) => owned[i]!.clientKeys === clientKeys).map((s) => s.arn));
-      this.secretsPolicy =
-        owned.length === 0
-          ? undefined
-          : new aws.iam.RolePolicy(
-              `${name}-secrets`,
-              { role: table.roleId, policy: pulumi.all([arns(false), arns(true)]).apply(([provider, client]) => JSON.stringify(secretsPolicy(provider, client))) },
-              childOpts,
-            );
-      this.secretItems = this.secretsManagerSecrets.map(
-        (secret, i) =>
-          new aws.dynamodb.TableItem(
-            owned[i]!.resourceName,
-            itemArgs(pulumi.all([owned[i]!.meta, secret.arn]).apply(([meta, arn]) => awsSecretItem(meta, arn))),
-            { ...childOpts, dependsOn: [this.secretVersions![i]!, ...(this.secretsPolicy ? [this.secretsPolicy] : [])] },
-          ),
-      );
-      if (bedrock === true) {
-        // The account id is in an inference profile's and a guardrail's ARN; a plain model's needs none.
-        const needs = rendered.now ? bedrockTargets(rendered.now.parsed).targets.some(needsAccount) : true;
-        const accountId = needs ? aws.getCallerIdentityOutput({}, { parent: this, provider: table.provider }).accountId : undefined;
-        this.bedrockPolicy = new aws.iam.RolePolicy(
-          `${name}-bedrock`,
-          {
-            role: table.roleId,
-            policy: pulumi.all([rendered.parsed, accountId]).apply(([parsed, account]) => JSON.stringify(bedrockPolicy(bedrockGrants(bedrockTargets(parsed as ManifestObject).targets, account)))),
-          },
-          childOpts,
-        );
-      }
-      // The function sees the object only once it may read its secrets and call its models.
-      this.item = new aws.dynamodb.TableItem(name, itemArgs(rendered.manifest), {
-        ...childOpts,
-        dependsOn: [...this.secretItems, ...(this.bedrockPolicy ? [this.bedrockPolicy] : []), ...dependsOn],
-      });
-    }
-
-    this.registerOutputs({
-      name: this.name,
-      namespace: this.namespace,
-      manifest: this.manifest,
-      secretNames: this.secretNames,
-      resource: this.resource,
-      secrets: this.secrets,
-      item: this.item,
-      secretsManagerSecrets: this.secretsManagerSecrets,
-      secretItems: this.secretItems,
-      secretsPolicy: this.secretsPolicy,
-      bedrockPolicy: this.bedrockPolicy,
-    });
+    // Every child resource, by the field that holds it.
+    this.registerOutputs({ name: this.name, namespace: this.namespace, manifest: this.manifest, secretNames: this.secretNames, ...created });
   }
 }

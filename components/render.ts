@@ -63,7 +63,12 @@ export function manifest(kind: ComponentKind, meta: Meta, spec: Plain): Manifest
 
 /** A Kubernetes Secret holding one provider key, as the tutorial's `anthropic-secret`. */
 export function kubernetesSecret(meta: Meta, key: string): Manifest {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: meta.name, namespace: meta.namespace }, type: 'Opaque', stringData: { [SECRET_KEY]: key } };
+  return kubernetesSecretOf(meta, providerKeyEntries(key));
+}
+
+/** The entries of a provider key's Secret: the key under the entry a `secretRef` reads by default. */
+export function providerKeyEntries(key: string): Record<string, string> {
+  return { [SECRET_KEY]: key };
 }
 
 /** The same Secret as an AWS config item: no key material, only the Secrets Manager secret that holds it. */
@@ -78,7 +83,7 @@ export function awsSecretItem(meta: Meta, secretArn: string): Manifest {
 
 /** The JSON a Secrets Manager secret holds for one key (what functions/config/secrets-manager.ts reads). */
 export function secretString(key: string): string {
-  return JSON.stringify({ [SECRET_KEY]: key });
+  return entriesSecretString(providerKeyEntries(key));
 }
 
 /** `<name>-secret`, `<name>-secret-2`, ...: the Secrets a component makes for its keys, in order of first use. */
@@ -187,8 +192,14 @@ export function clientKeyEntries(keys: readonly string[]): Record<string, string
   return Object.fromEntries(keys.map((key, i) => [`key-${i + 1}`, JSON.stringify({ keyHash: `sha256:${sha256(key.trim()).toString('hex')}` })]));
 }
 
-/** A Secret of entries (client keys' digests), as a Kubernetes object. */
-export function kubernetesSecretOf(meta: Meta, stringData: Record<string, string>): Manifest {
+/**
+ * A Secret of entries (a provider key, or client keys' digests), as a Kubernetes object. Generic so
+ * the component renders its Secrets with it too, over Outputs (`S`, `D`), as the tests do over plain values.
+ */
+export function kubernetesSecretOf<S = string, D = Record<string, string>>(
+  meta: Meta<S>,
+  stringData: D,
+): { apiVersion: 'v1'; kind: 'Secret'; metadata: Meta<S>; type: 'Opaque'; stringData: D } {
   return { apiVersion: 'v1', kind: 'Secret', metadata: { name: meta.name, namespace: meta.namespace }, type: 'Opaque', stringData };
 }
 

@@ -8,8 +8,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { one, setupMocks, settle, valueOf, type Recorded } from './mocks.js';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { one, settle, valueOf, type Recorded } from './mocks.js';
+import { useComponents, type Components } from './components.js';
 
 const root = vi.hoisted(() => `${process.env.TMPDIR ?? '/tmp'}/modelgate-bundle-test-${process.pid}-${Date.now()}`);
 
@@ -18,7 +19,6 @@ vi.mock('../../functions/bundle.js', async (importOriginal) => ({
   HANDLER_BUNDLE_DIR: `${root}/dist/`,
 }));
 
-type Components = typeof import('../../components/index.js');
 
 let recorded: Recorded[];
 let c: Components;
@@ -32,13 +32,9 @@ const NPM_TIME = new Date('1985-10-26T08:15:00Z');
 
 const at = (path: string, time: Date) => utimesSync(path, time, time);
 
-beforeAll(async () => {
-  recorded = await setupMocks();
-  c = await import('../../components/index.js');
-});
+useComponents((loaded) => ({ recorded, c } = loaded));
 
 beforeEach(() => {
-  recorded.length = 0;
   rmSync(root, { recursive: true, force: true });
   mkdirSync(join(root, 'dist'), { recursive: true });
   mkdirSync(join(root, 'functions', 'engine'), { recursive: true });

@@ -8,25 +8,21 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { HANDLER_BUNDLE_DIR, HANDLER_FILE } from '../../functions/bundle.js';
 import type { AwsGatewayArgs } from '../../components/index.js';
-import { collectingRejections, one, setupMocks, settle, valueOf, type Recorded } from './mocks.js';
+import { collectingRejections, one, settle, valueOf, type Recorded } from './mocks.js';
+import { useComponents, type Components } from './components.js';
 import { buildTutorial } from './tutorial.js';
 
-type Components = typeof import('../../components/index.js');
 
 let recorded: Recorded[];
 let c: Components;
 let warn: MockInstance<typeof pulumi.log.warn>;
 
-beforeAll(async () => {
-  recorded = await setupMocks();
-  c = await import('../../components/index.js');
-});
+useComponents((loaded) => ({ recorded, c } = loaded));
 
 beforeEach(() => {
-  recorded.length = 0;
   warn = vi.spyOn(pulumi.log, 'warn').mockResolvedValue(undefined);
 });
 

@@ -10,31 +10,24 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SECRET_ARN_ANNOTATION, SecretsManagerLoader } from '../../functions/config/secrets-manager.js';
 import { TableConfigSource } from '../../functions/config/table-source.js';
-import { MemoryLogger } from '../../functions/engine/log.js';
+import { MemoryLogger } from '../../functions/core/log.js';
 import { compileConfig } from '../../functions/model/compile.js';
 import { validateObject, type ManifestObject } from '../../functions/model/validate.js';
 import { CONFIG_ATTRIBUTE, CONFIG_PARTITION } from '../../functions/state/table-layout.js';
 import { HANDLER_BUNDLE_DIR, HANDLER_ENV, HANDLER_FILE } from '../../functions/bundle.js';
 import type { AwsGatewayArgs } from '../../components/index.js';
-import { ACCOUNT, FUNCTION_URL, isSecretInput, one, ofType, plain, REGION, setupMocks, settle, valueOf, type Recorded } from './mocks.js';
+import { ACCOUNT, FUNCTION_URL, isSecretInput, one, ofType, plain, REGION, settle, valueOf, type Recorded } from './mocks.js';
+import { useComponents, type Components } from './components.js';
 import { buildTutorial, tutorialObjects } from './tutorial.js';
 
-type Components = typeof import('../../components/index.js');
 
 let recorded: Recorded[];
 let c: Components;
 
-beforeAll(async () => {
-  recorded = await setupMocks();
-  c = await import('../../components/index.js');
-});
-
-beforeEach(() => {
-  recorded.length = 0;
-});
+useComponents((loaded) => ({ recorded, c } = loaded));
 
 const KEY = 'sk-ant-aws-test-key-0123456789';
 const TABLE = 'agentgateway-openshell-1a2b3c4';

@@ -5,26 +5,18 @@
  * nothing when there is no bedrock provider. A provider without a pinned model is refused on AWS.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileConfig } from '../../functions/model/compile.js';
 import { validateObject, type ManifestObject } from '../../functions/model/validate.js';
 import { CONFIG_ATTRIBUTE } from '../../functions/state/table-layout.js';
-import { ACCOUNT, calls, collectingRejections, ofType, one, plain, setupMocks, settle, valueOf, type Recorded } from './mocks.js';
+import { ACCOUNT, calls, collectingRejections, ofType, one, plain, settle, valueOf, type Recorded } from './mocks.js';
+import { useComponents, type Components } from './components.js';
 
-type Components = typeof import('../../components/index.js');
 
 let recorded: Recorded[];
 let c: Components;
 
-beforeAll(async () => {
-  recorded = await setupMocks();
-  c = await import('../../components/index.js');
-});
-
-beforeEach(() => {
-  recorded.length = 0;
-  calls.length = 0;
-});
+useComponents((loaded) => ({ recorded, c } = loaded));
 
 const ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
 const TABLE = (gateway: string) => `${gateway}-1a2b3c4`;

@@ -9,32 +9,25 @@
 import { createHash } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SECRET_ARN_ANNOTATION, SecretsManagerLoader } from '../../functions/config/secrets-manager.js';
 import { TableConfigSource } from '../../functions/config/table-source.js';
 import { checkClientKey } from '../../functions/engine/client-auth.js';
-import { MemoryLogger } from '../../functions/engine/log.js';
+import { MemoryLogger } from '../../functions/core/log.js';
 import type { GatewayRequest } from '../../functions/engine/types.js';
 import { compileConfig } from '../../functions/model/compile.js';
 import { validateObject, type ManifestObject } from '../../functions/model/validate.js';
 import { CONFIG_ATTRIBUTE } from '../../functions/state/table-layout.js';
 import { formatViolation, loadCrdValidators } from '../support/crd-validator.js';
 import { CRDS, describeWithShared } from '../support/shared.js';
-import { ACCOUNT, collectingRejections, isSecretInput, one, ofType, plain, REGION, setupMocks, settle, valueOf, type Recorded } from './mocks.js';
+import { ACCOUNT, collectingRejections, isSecretInput, one, ofType, plain, REGION, settle, valueOf, type Recorded } from './mocks.js';
+import { useComponents, type Components } from './components.js';
 
-type Components = typeof import('../../components/index.js');
 
 let recorded: Recorded[];
 let c: Components;
 
-beforeAll(async () => {
-  recorded = await setupMocks();
-  c = await import('../../components/index.js');
-});
-
-beforeEach(() => {
-  recorded.length = 0;
-});
+useComponents((loaded) => ({ recorded, c } = loaded));
 
 const KEYS = ['mg-client-key-alpha-0123456789abcdef', 'mg-client-key-beta-fedcba9876543210'];
 const PROVIDER_KEY = 'sk-ant-provider-key-for-client-keys';

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { AGENTGATEWAY_CHART, AGENTGATEWAY_CRDS_CHART, AGENTGATEWAY_VERSION } from '../../components/install.js';
+import { AGENTGATEWAY_CHART, AGENTGATEWAY_CRDS_CHART, AGENTGATEWAY_VERSION } from '../../components/kubernetes/install.js';
 import { HANDLER_BUNDLE_DIR, HANDLER_FILE } from '../../functions/bundle.js';
 import { validateObject } from '../../functions/model/validate.js';
 import { CONFIG_ATTRIBUTE } from '../../functions/state/table-layout.js';

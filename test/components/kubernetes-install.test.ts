@@ -9,21 +9,20 @@
  * are) records each resource's options as it is constructed.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { KubernetesGatewayArgs } from '../../components/index.js';
 import type { readyMessage as ReadyMessage } from '../../components/gateway.js';
 import { one, setupMocks, settle, valueOf, type Recorded } from './mocks.js';
+import { useComponents, type Components } from './components.js';
 import { tutorialKey } from './tutorial.js';
 
-type Components = typeof import('../../components/index.js');
 
 let recorded: Recorded[];
 let c: Components;
 let readyMessage: typeof ReadyMessage;
 
-beforeAll(async () => {
-  recorded = await setupMocks();
-  c = await import('../../components/index.js');
+useComponents(async (loaded) => {
+  ({ recorded, c } = loaded);
   ({ readyMessage } = await import('../../components/gateway.js'));
 });
 
@@ -42,7 +41,6 @@ const depsOf = (type: string, name: string) => {
 };
 
 beforeEach(() => {
-  recorded.length = 0;
   dependencies.clear();
 });
 

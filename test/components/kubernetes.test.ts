@@ -5,26 +5,19 @@
  * tutorial's own YAML.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validateObject } from '../../functions/model/validate.js';
 import { formatViolation, loadCrdValidators } from '../support/crd-validator.js';
 import { CRDS, describeWithShared } from '../support/shared.js';
 import { isSecretInput, plain, setupMocks, settle, valueOf, type Recorded } from './mocks.js';
+import { useComponents, type Components } from './components.js';
 import { buildTutorial, tutorialKey, tutorialObjects } from './tutorial.js';
 
-type Components = typeof import('../../components/index.js');
 
 let recorded: Recorded[];
 let c: Components;
 
-beforeAll(async () => {
-  recorded = await setupMocks();
-  c = await import('../../components/index.js');
-});
-
-beforeEach(() => {
-  recorded.length = 0;
-});
+useComponents((loaded) => ({ recorded, c } = loaded));
 
 /**
  * The Kubernetes objects applied, as plain objects (secret markers removed), without the

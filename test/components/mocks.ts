@@ -70,9 +70,19 @@ function callResult(token: string, inputs: Record<string, unknown>): Record<stri
 /** Every invoke since the mocks were last set (clear it with `calls.length = 0`). */
 export const calls: RecordedCall[] = [];
 
+/** The list the mocks set last add to (a test may set them again, with other options). */
+let current: Recorded[] = [];
+
+/** Empties what the mocks set last have recorded: the resources and the invokes. */
+export function clearRecorded(): void {
+  current.length = 0;
+  calls.length = 0;
+}
+
 /** Sets the mocks (project `modelgate`, stack `test`) and returns the list every new resource is added to. */
 export async function setupMocks(options: MockOptions = {}): Promise<Recorded[]> {
   const recorded: Recorded[] = [];
+  current = recorded;
   calls.length = 0;
   await pulumi.runtime.setMocks(
     {

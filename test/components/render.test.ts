@@ -1,6 +1,6 @@
 /**
  * The pure half of the components (no Pulumi): spec -> objects (components/render.ts), and the
- * IAM documents (components/aws-policies.ts). The tutorial rendered from plain values is the
+ * IAM documents (components/aws/policies.ts). The tutorial rendered from plain values is the
  * tutorial's YAML, and valid against the upstream CRDs.
  */
 import { createHash } from 'node:crypto';
@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { SECRET_ARN_ANNOTATION } from '../../functions/config/secrets-manager.js';
 import { compileConfig } from '../../functions/model/compile.js';
 import { validateObject, type ManifestObject } from '../../functions/model/validate.js';
-import { bedrockPolicy, gatewayPolicy, lambdaTrustPolicy, secretsPolicy } from '../../components/aws-policies.js';
-import { bedrockGrants, bedrockTargets, hasBedrockProvider, partitionOf, profileModel } from '../../components/bedrock.js';
+import { bedrockPolicy, gatewayPolicy, lambdaTrustPolicy, secretsPolicy } from '../../components/aws/policies.js';
+import { bedrockGrants, bedrockTargets, hasBedrockProvider, partitionOf, profileModel } from '../../components/aws/bedrock.js';
 import {
   awsSecretItem,
   clientKeyEntries,

@@ -5,22 +5,15 @@
  * that uses it) once their values are known.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { collectingRejections, setupMocks, settle, valueOf, type Recorded } from './mocks.js';
+import { describe, expect, it } from 'vitest';
+import { collectingRejections, settle, valueOf, type Recorded } from './mocks.js';
+import { useComponents, type Components } from './components.js';
 
-type Components = typeof import('../../components/index.js');
 
 let recorded: Recorded[];
 let c: Components;
 
-beforeAll(async () => {
-  recorded = await setupMocks();
-  c = await import('../../components/index.js');
-});
-
-beforeEach(() => {
-  recorded.length = 0;
-});
+useComponents((loaded) => ({ recorded, c } = loaded));
 
 const health = { unhealthyCondition: 'response.code == 429', eviction: { duration: '10s', consecutiveFailures: 1 } };
 const target = [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'anthropic' }];

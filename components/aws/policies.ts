@@ -69,7 +69,7 @@ export const BEDROCK_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithR
 /** A provider's `guardrail`, applied by Bedrock during the call, on the caller's permission. */
 export const GUARDRAIL_ACTIONS = ['bedrock:ApplyGuardrail'];
 
-/** Invoking exactly the models of one Backend's bedrock providers (components/bedrock.ts computes the ARNs). */
+/** Invoking exactly the models of one Backend's bedrock providers (aws/bedrock.ts computes the ARNs). */
 export function bedrockPolicy(grants: BedrockGrants): PolicyDocument {
   if (grants.models.length === 0) throw new Error('bedrockPolicy: no model to grant');
   return {

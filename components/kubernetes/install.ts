@@ -11,9 +11,9 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { checked, isPlainObject } from './inputs.js';
-import { InvalidSpecError } from './object.js';
-import { problem, type Owner } from './validation.js';
+import { checked, isPlainObject } from '../inputs.js';
+import { InvalidSpecError } from '../object.js';
+import { problem, type Owner } from '../validation.js';
 
 export const AGENTGATEWAY_INSTALL_TYPE = 'modelgate:index:AgentgatewayInstall';
 

@@ -16,9 +16,9 @@
  * A provider without `model` lets each client name any model, which no grant short of every model
  * covers: on AWS it is refused.
  */
-import type { ManifestObject } from '../functions/model/validate.js';
-import { DEFAULT_BEDROCK_REGION } from '../functions/providers/shared/endpoints.js';
-import { hasUnresolved, isPlainObject } from './inputs.js';
+import type { ManifestObject } from '../../functions/model/validate.js';
+import { DEFAULT_BEDROCK_REGION } from '../../functions/core/endpoints.js';
+import { hasUnresolved, isPlainObject } from '../inputs.js';
 
 /**
  * Geography prefixes of Bedrock's system-defined (cross-Region) inference profile ids:

@@ -1,0 +1,120 @@
+/**
+ * A Backend's, Policy's or Route's resources on AWS: per Secret a Secrets Manager secret, its
+ * version and its config item; the grant to read them; for bedrock providers the grant to invoke
+ * exactly their models; and last the object's own config item, which the function reads.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import type { ManifestObject } from '../../functions/model/validate.js';
+import { configItem, KEY } from '../../functions/state/table-layout.js';
+import type { GatewayContext } from '../context.js';
+import type { OwnedSecret, Rendered } from '../object.js';
+import { awsSecretItem, entriesSecretString, type ComponentKind, type Manifest, type Plain } from '../render.js';
+import { problem, SpecError, type Owner } from '../validation.js';
+import { bedrockGrants, bedrockTargets, hasBedrockProvider, needsAccount } from './bedrock.js';
+import { bedrockPolicy, secretsPolicy } from './policies.js';
+
+export interface AwsObjectResources {
+  /** The object's config item. */
+  item: aws.dynamodb.TableItem;
+  /** Per Secret (in the order of `secretNames`): its Secrets Manager secret, version and config item. */
+  secretsManagerSecrets: aws.secretsmanager.Secret[];
+  secretVersions: aws.secretsmanager.SecretVersion[];
+  secretItems: aws.dynamodb.TableItem[];
+  /** Lets the gateway's function read exactly these secrets. */
+  secretsPolicy?: aws.iam.RolePolicy;
+  /** A Backend with bedrock providers: lets the gateway's function invoke exactly their models. */
+  bedrockPolicy?: aws.iam.RolePolicy;
+}
+
+/** AWS's rule over an object: whether it calls bedrock (known at construction), and the check of its bedrock providers. */
+export interface BedrockRule {
+  bedrock: boolean | undefined;
+  check?: (parsed: ManifestObject) => void;
+}
+
+/** The role's Bedrock grant names the models, so they must be pinned, and known to be bedrock at construction. */
+export function bedrockRule(owner: Owner, kind: ComponentKind, spec: Plain): BedrockRule {
+  if (kind !== 'AgentgatewayBackend') return { bedrock: false };
+  const bedrock = hasBedrockProvider(spec);
+  const check = (parsed: ManifestObject) => {
+    const { targets, problems } = bedrockTargets(parsed);
+    const all = problems.map((p) => problem(owner, p.path, p.message));
+    if (bedrock !== true) {
+      for (const t of targets) {
+        all.push(problem(owner, t.path, 'a bedrock provider inside an Output: on AWS the role\'s Bedrock grant is decided at construction; pass `ai` and its providers as plain objects (their fields may be Outputs)'));
+      }
+    }
+    if (all.length > 0) throw new SpecError(all);
+  };
+  return { bedrock, check };
+}
+
+export function createAwsObject(
+  parent: pulumi.Resource,
+  name: string,
+  rendered: Rendered,
+  owned: readonly OwnedSecret[],
+  dependsOn: readonly pulumi.Resource[],
+  bedrock: boolean | undefined,
+  table: NonNullable<GatewayContext['aws']>,
+): AwsObjectResources {
+  const opts = { parent, provider: table.provider };
+  const itemArgs = (object: pulumi.Input<Manifest>) => ({
+    tableName: table.tableName,
+    hashKey: KEY.partition,
+    rangeKey: KEY.sort,
+    item: pulumi.output(object).apply((o) => JSON.stringify(configItem(o as Manifest))),
+  });
+  const secretsManagerSecrets = owned.map((secret) => new aws.secretsmanager.Secret(secret.resourceName, { description: secret.meta.apply(secret.describe), tags: table.tags }, opts));
+  const secretVersions = owned.map(
+    (secret, i) =>
+      new aws.secretsmanager.SecretVersion(secret.resourceName, { secretId: secretsManagerSecrets[i]!.id, secretString: pulumi.secret(secret.data.apply(entriesSecretString)) }, opts),
+  );
+  const readSecrets = createSecretsPolicy(name, owned, secretsManagerSecrets, table, opts);
+  // A Secret's config item names its ARN only once the function may read it.
+  const secretItems = secretsManagerSecrets.map(
+    (secret, i) =>
+      new aws.dynamodb.TableItem(
+        owned[i]!.resourceName,
+        itemArgs(pulumi.all([owned[i]!.meta, secret.arn]).apply(([meta, arn]) => awsSecretItem(meta, arn))),
+        { ...opts, dependsOn: [secretVersions[i]!, ...(readSecrets ? [readSecrets] : [])] },
+      ),
+  );
+  const invokeModels = bedrock === true ? createBedrockPolicy(parent, name, rendered, table, opts) : undefined;
+  // The function sees the object only once it may read its secrets and call its models.
+  const item = new aws.dynamodb.TableItem(name, itemArgs(rendered.manifest), { ...opts, dependsOn: [...secretItems, ...(invokeModels ? [invokeModels] : []), ...dependsOn] });
+  return { item, secretsManagerSecrets, secretVersions, secretItems, secretsPolicy: readSecrets, bedrockPolicy: invokeModels };
+}
+
+/** Read access to exactly the component's secrets (provider keys and client keys' digests apart); none without secrets. */
+function createSecretsPolicy(
+  name: string,
+  owned: readonly OwnedSecret[],
+  secrets: readonly aws.secretsmanager.Secret[],
+  table: NonNullable<GatewayContext['aws']>,
+  opts: pulumi.CustomResourceOptions,
+): aws.iam.RolePolicy | undefined {
+  if (owned.length === 0) return undefined;
+  const arns = (clientKeys: boolean) => pulumi.all(secrets.filter((_s, i) => owned[i]!.clientKeys === clientKeys).map((s) => s.arn));
+  return new aws.iam.RolePolicy(
+    `${name}-secrets`,
+    { role: table.roleId, policy: pulumi.all([arns(false), arns(true)]).apply(([provider, client]) => JSON.stringify(secretsPolicy(provider, client))) },
+    opts,
+  );
+}
+
+/** Invoke access to exactly the models of the Backend's bedrock providers. */
+function createBedrockPolicy(parent: pulumi.Resource, name: string, rendered: Rendered, table: NonNullable<GatewayContext['aws']>, opts: pulumi.CustomResourceOptions): aws.iam.RolePolicy {
+  // The account id is in an inference profile's and a guardrail's ARN; a plain model's needs none.
+  const needs = rendered.now ? bedrockTargets(rendered.now.parsed).targets.some(needsAccount) : true;
+  const accountId = needs ? aws.getCallerIdentityOutput({}, { parent, provider: table.provider }).accountId : undefined;
+  return new aws.iam.RolePolicy(
+    `${name}-bedrock`,
+    {
+      role: table.roleId,
+      policy: pulumi.all([rendered.parsed, accountId]).apply(([parsed, account]) => JSON.stringify(bedrockPolicy(bedrockGrants(bedrockTargets(parsed as ManifestObject).targets, account)))),
+    },
+    opts,
+  );
+}
