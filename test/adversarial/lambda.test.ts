@@ -15,7 +15,7 @@ import { adversarialManifests, CHAT_BODY, MESSAGES_BODY, type Obj } from '../sup
 import { startDynalite, type Dynalite } from '../support/dynalite.js';
 import { startFakeSecretsManager, type FakeSecretsManager } from '../support/fake-secrets-manager.js';
 import { openAIAnswer, quoting, startHostile, type Hostile, type HostileCall } from '../support/hostile-upstream.js';
-import { functionUrlEvent, installAwsLambdaGlobal, invoke, type StreamingHandler } from '../support/lambda-runtime.js';
+import { functionUrlEvent, captureHandlerOutput, installAwsLambdaGlobal, invoke, useLambdaEnv, type StreamingHandler } from '../support/lambda-runtime.js';
 
 const TABLE = 'modelgate-adversarial-lambda';
 const HANDLER = pathToFileURL(fileURLToPath(new URL('../../dist/handler.mjs', import.meta.url))).href;
@@ -43,9 +43,8 @@ let db: Dynalite;
 let sm: FakeSecretsManager;
 let hostile: Hostile;
 let handler: StreamingHandler;
+let output: ReturnType<typeof captureHandlerOutput> | undefined;
 const logs: string[] = [];
-const writeStderr = process.stderr.write.bind(process.stderr);
-const writeStdout = process.stdout.write.bind(process.stdout);
 
 const provider = (name: string, kind: string, secret: string, settings: Obj): Obj => ({ name, [kind]: settings, host: '127.0.0.1', port: hostile.port, policies: { auth: { secretRef: { name: secret } } } });
 const secret = (name: string, arn: string): Obj => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'adv', annotations: { [SECRET_ARN_ANNOTATION]: arn } } });
@@ -65,28 +64,14 @@ beforeAll(async () => {
   const { objects } = parseManifests([{ name: 'adversarial.yaml', text }]);
   const client = db.client();
   for (const o of objects) await client.send(new PutItemCommand({ TableName: TABLE, Item: configItem(o) }));
-  Object.assign(process.env, {
-    MODELGATE_TABLE: TABLE,
-    MODELGATE_STATE_STALENESS_MS: '0',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url,
-  });
+  useLambdaEnv(TABLE, { dynamodb: db.endpoint, secretsManager: sm.url });
   installAwsLambdaGlobal();
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    logs.push(String(chunk));
-    return (writeStderr as (...a: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stderr.write;
-  // EMF metric documents go to stdout; keep them out of the test output.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => (String(chunk).startsWith('{"_aws"') ? true : (writeStdout as (...a: unknown[]) => boolean)(chunk, ...rest))) as typeof process.stdout.write;
+  output = captureHandlerOutput(logs);
   handler = ((await import(`${HANDLER}?instance=adversarial`)) as { handler: StreamingHandler }).handler;
 });
 
 afterAll(async () => {
-  process.stderr.write = writeStderr;
-  process.stdout.write = writeStdout;
+  output?.restore();
   await hostile?.close();
   await sm?.close();
   await db?.close();

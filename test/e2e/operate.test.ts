@@ -4,12 +4,11 @@
  * second signal exits at once), live reload of the -f files, and the command line a new user
  * meets (per-command --help, -v, a busy port naming its flag). Loopback only; every wait bounded.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, ROOT, run, serve, stop, type Served } from '../support/cli.js';
+import { launch, run, serve, stop, type Served } from '../support/cli.js';
 import { adversarialManifests, CHAT_BODY, loopbackProvider, manifestFile, MESSAGES_BODY, post } from '../support/adversarial.js';
 import { openAIAnswer, startHostile, type Hostile, type HostileCall } from '../support/hostile-upstream.js';
 
@@ -258,27 +257,7 @@ describe('the command line, as a new user meets it', () => {
 });
 
 /** `modelgate demo` on free ports (the gateway's and the simulator's). */
-async function demo(): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--simulator-port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${logs.join('\n')}`)), 10_000);
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
-        logs.push(line);
-        const m = /serving (http:\/\/[^\s"]+)/.exec(line);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`demo exited with ${code}:\n${logs.join('\n')}`)));
-  });
-  return { child, url, logs };
-}
+const demo = () => launch('demo', ['--port', '0', '--simulator-port', '0', '--admin-port', '0', '--metrics-port', '0', '--readiness-port', '0']);
 
 /** A port free at this moment (bound, then released). */
 function freePort(): Promise<number> {

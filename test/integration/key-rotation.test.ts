@@ -19,7 +19,7 @@ import { configItem, SECRET_ARN_ANNOTATION } from '../../functions/state/table-l
 import { startDynalite, type Dynalite } from '../support/dynalite.js';
 import { startFakeSecretsManager, type FakeSecretsManager } from '../support/fake-secrets-manager.js';
 import { openAIAnswer, startHostile, type Hostile } from '../support/hostile-upstream.js';
-import { functionUrlEvent, installAwsLambdaGlobal, invoke, type RecordedResponse, type StreamingHandler } from '../support/lambda-runtime.js';
+import { functionUrlEvent, captureHandlerOutput, installAwsLambdaGlobal, invoke, useLambdaEnv, type RecordedResponse, type StreamingHandler } from '../support/lambda-runtime.js';
 
 const TABLE = 'modelgate-key-rotation';
 const HANDLER = pathToFileURL(fileURLToPath(new URL('../../dist/handler.mjs', import.meta.url))).href;
@@ -46,9 +46,8 @@ const CHAT = { model: 'client-model', messages: [{ role: 'user', content: 'Hello
 let db: Dynalite;
 let sm: FakeSecretsManager;
 let upstream: Hostile;
+let output: ReturnType<typeof captureHandlerOutput> | undefined;
 const logs: string[] = [];
-const writeStderr = process.stderr.write.bind(process.stderr);
-const writeStdout = process.stdout.write.bind(process.stdout);
 
 /** `/open` without client keys, `/guarded` behind the Policy's client keys; one backend, its key in Secrets Manager. */
 function objects(port: number): object[] {
@@ -114,7 +113,7 @@ const smRequests = (since: number, action?: string, secretId?: string) => sm.req
 
 /** Reports what was measured when KEY_ROTATION_TIMINGS is set; quiet otherwise. */
 const report = (line: string) => {
-  if (process.env.KEY_ROTATION_TIMINGS) writeStdout(`key-rotation: ${line}\n`);
+  if (process.env.KEY_ROTATION_TIMINGS) process.stderr.write(`key-rotation: ${line}\n`);
 };
 
 beforeAll(async () => {
@@ -123,28 +122,13 @@ beforeAll(async () => {
   sm = await startFakeSecretsManager({ [PROVIDER_ARN]: providerSecret(KEY_A), [CLIENT_ARN]: clientKeysSecret([K1]) });
   const client = db.client();
   for (const o of objects(upstream.port)) await client.send(new PutItemCommand({ TableName: TABLE, Item: configItem(o as ManifestObject) }));
-  Object.assign(process.env, {
-    MODELGATE_TABLE: TABLE,
-    MODELGATE_CONFIG_REFRESH_MS: String(REFRESH_MS),
-    MODELGATE_STATE_STALENESS_MS: '0',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url,
-  });
+  useLambdaEnv(TABLE, { dynamodb: db.endpoint, secretsManager: sm.url }, { MODELGATE_CONFIG_REFRESH_MS: String(REFRESH_MS) });
   installAwsLambdaGlobal();
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    logs.push(String(chunk));
-    return (writeStderr as (...a: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stderr.write;
-  // EMF metric documents go to stdout; keep them out of the test output.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => (String(chunk).startsWith('{"_aws"') ? true : (writeStdout as (...a: unknown[]) => boolean)(chunk, ...rest))) as typeof process.stdout.write;
+  output = captureHandlerOutput(logs);
 });
 
 afterAll(async () => {
-  process.stderr.write = writeStderr;
-  process.stdout.write = writeStdout;
+  output?.restore();
   sm?.setFault(undefined);
   await upstream?.close();
   await sm?.close();

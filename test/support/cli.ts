@@ -20,8 +20,13 @@ export interface Served {
  * Spawns `modelgate serve`, waits for its "serving" line, and collects every log line. By default
  * ${ANTHROPIC_API_KEY} is the tutorial's placeholder, never the developer's own key.
  */
-export async function serve(args: string[], stdin?: string, env: NodeJS.ProcessEnv = { ...process.env, ...TUTORIAL_ENV }): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+export function serve(args: string[], stdin?: string, env: NodeJS.ProcessEnv = { ...process.env, ...TUTORIAL_ENV }): Promise<Served> {
+  return launch('serve', args, stdin, env);
+}
+
+/** Spawns a serving `modelgate` command (`serve`, `demo`) and waits for its "serving" line. */
+export async function launch(command: 'serve' | 'demo', args: string[], stdin?: string, env: NodeJS.ProcessEnv = { ...process.env, ...TUTORIAL_ENV }): Promise<Served> {
+  const child = spawn(process.execPath, [CLI, command, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
   if (stdin !== undefined) child.stdin!.end(stdin);
   const logs: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {

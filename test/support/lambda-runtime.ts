@@ -129,3 +129,38 @@ export function functionUrlEvent(method: string, path: string, body?: unknown, o
     ...(text !== undefined && { body: options.base64 ? Buffer.from(text).toString('base64') : text, isBase64Encoded: options.base64 === true }),
   };
 }
+
+/** The environment the handler reads at import: its table, and the AWS endpoints on loopback. */
+export function useLambdaEnv(table: string, endpoints: { dynamodb: string; secretsManager: string }, extra: Record<string, string> = {}): void {
+  Object.assign(process.env, {
+    MODELGATE_TABLE: table,
+    MODELGATE_STATE_STALENESS_MS: '0',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
+    ...extra,
+  });
+}
+
+/**
+ * Keeps what the handler writes to stderr (its JSON log lines) and drops the EMF documents it
+ * writes to stdout, until `restore()`.
+ */
+export function captureHandlerOutput(logs: string[] = []): { logs: string[]; restore(): void } {
+  const writeStderr = process.stderr.write.bind(process.stderr);
+  const writeStdout = process.stdout.write.bind(process.stdout);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    logs.push(String(chunk));
+    return (writeStderr as (...a: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => (String(chunk).startsWith('{"_aws"') ? true : (writeStdout as (...a: unknown[]) => boolean)(chunk, ...rest))) as typeof process.stdout.write;
+  return {
+    logs,
+    restore() {
+      process.stderr.write = writeStderr;
+      process.stdout.write = writeStdout;
+    },
+  };
+}
