@@ -9,6 +9,7 @@ import net from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launch, run, serve, stop, type Served } from '../support/cli.js';
+import { freePort } from '../support/ports.js';
 import { adversarialManifests, CHAT_BODY, loopbackProvider, manifestFile, MESSAGES_BODY, post } from '../support/adversarial.js';
 import { openAIAnswer, startHostile, type Hostile, type HostileCall } from '../support/hostile-upstream.js';
 
@@ -259,21 +260,24 @@ describe('the command line, as a new user meets it', () => {
 /** `modelgate demo` on free ports (the gateway's and the simulator's). */
 const demo = () => launch('demo', ['--port', '0', '--simulator-port', '0', '--admin-port', '0', '--metrics-port', '0', '--readiness-port', '0']);
 
-/** A port free at this moment (bound, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
+/** Starts the gateway with its three admin servers on chosen ports (a port taken meanwhile: try others). */
+async function startWithAdmin(): Promise<{ s: Served; admin: number; metrics: number; readiness: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const [admin, metrics, readiness] = [await freePort(), await freePort(), await freePort()];
+    try {
+      const s = await start(['--admin-port', String(admin), '--metrics-port', String(metrics), '--readiness-port', String(readiness), '--drain-timeout', '10s']);
+      return { s, admin, metrics, readiness };
+    } catch (error) {
+      await hostile?.close();
+      hostile = undefined;
+      if (attempt >= 4 || !/is in use/.test((error as Error).message)) throw error;
+    }
+  }
 }
 
 describe('admin endpoints, in agentgateway\'s layout', () => {
   it('readiness, metrics, config_dump and status; readiness turns 503 the moment a drain starts', async () => {
-    const [admin, metrics, readiness] = await Promise.all([freePort(), freePort(), freePort()]);
-    const s = await start(['--admin-port', String(admin), '--metrics-port', String(metrics), '--readiness-port', String(readiness), '--drain-timeout', '10s']);
+    const { s, admin, metrics, readiness } = await startWithAdmin();
     const ready = await fetch(`http://127.0.0.1:${readiness}/healthz/ready`);
     expect(ready.status).toBe(200);
     expect((await post(`${s.url}/v1/chat/completions`, { ...CHAT_BODY, model: 'm1' })).status).toBe(200);
