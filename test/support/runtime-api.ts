@@ -25,9 +25,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'vitest';
+import { describe } from 'vitest';
 import type { RecordedResponse } from './lambda-runtime.js';
-import { sharedRequired } from './shared.js';
+import { describeUnavailable } from './shared.js';
 
 const PREFIX = '/2018-06-01/runtime';
 /** The content type the RIC's HttpResponseStream.from sets: the body starts with the prelude. */
@@ -278,23 +278,8 @@ export function ricStatus(): { ok: true; version: string } | { ok: false; why: s
  */
 export function describeWithRic(name: string, fn: () => void): void {
   const status = ricStatus();
-  if (status.ok) {
-    describe(name, fn);
-    return;
-  }
-  if (sharedRequired()) {
-    describe(name, () => {
-      it('needs aws-lambda-ric', () => {
-        throw new Error(`${status.why}, and CI is set: .ci/run installs it, so this suite fails rather than being skipped`);
-      });
-    });
-    return;
-  }
-  // Written directly, not through console: vitest would add a header line to a console message.
-  process.stderr.write(`skipped: ${status.why} (CI has it): suite "${name}"\n`);
-  describe(name, () => {
-    it.skip(`skipped: ${status.why}`, () => {});
-  });
+  if (status.ok) describe(name, fn);
+  else describeUnavailable(name, 'needs aws-lambda-ric', status.why, '.ci/run installs it');
 }
 
 export interface RicProcess {

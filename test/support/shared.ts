@@ -74,23 +74,28 @@ export function missingLine(missing: readonly SharedCorpus[]): string {
  */
 export function describeWithShared(name: string, needs: SharedCorpus | readonly SharedCorpus[], fn: () => void): void {
   const missing = [needs].flat().filter((n) => !sharedAvailable(n));
-  if (missing.length === 0) {
-    describe(name, fn);
-    return;
-  }
-  const line = missingLine(missing);
+  if (missing.length === 0) describe(name, fn);
+  else describeUnavailable(name, `needs ${missing.map((m) => m.what).join(' and ')}`, missingLine(missing), 'CI must have ../shared');
+}
+
+/**
+ * A suite whose prerequisite is missing: one test, skipped with one line on stderr saying why (a
+ * clone without it still passes `npm test`); or, with CI set, failing with that line, because CI
+ * provides it and a green run that checked less would mislead.
+ */
+export function describeUnavailable(name: string, test: string, why: string, ciHasIt: string): void {
   if (sharedRequired()) {
     describe(name, () => {
-      it(`needs ${missing.map((m) => m.what).join(' and ')}`, () => {
-        throw new Error(`${line}, and CI is set: CI must have ../shared, so this suite fails rather than being skipped`);
+      it(test, () => {
+        throw new Error(`${why}, and CI is set: ${ciHasIt}, so this suite fails rather than being skipped`);
       });
     });
     return;
   }
   // Written directly, not through console: vitest would add a header line to a console message,
   // and the default reporter does not print the names of skipped tests.
-  process.stderr.write(`skipped: ${line} (CI has it): suite "${name}"\n`);
+  process.stderr.write(`skipped: ${why} (CI has it): suite "${name}"\n`);
   describe(name, () => {
-    it.skip(`skipped: ${line} (CI has it)`, () => {});
+    it.skip(`skipped: ${why} (CI has it)`, () => {});
   });
 }
