@@ -24,7 +24,7 @@ import { toGatewayRequest, toStreamingResult, type LambdaContextLike, type Strea
 import { logRejected } from './http/adapter-log.js';
 import { createTableClient } from './state/dynamodb-client.js';
 import { DynamoDBStore } from './state/dynamodb.js';
-import { errorResponseForPath } from './engine/client-api.js';
+import { errorResponseForPath } from './engine/endpoints.js';
 
 const env = process.env;
 const table = env[HANDLER_ENV.table] ?? '';

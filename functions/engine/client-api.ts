@@ -10,15 +10,18 @@ import type { MessagesApiRequest } from '../providers/anthropic/wire.js';
 import type { ChatCompletionRequest } from '../providers/openai/wire.js';
 import { adapterFor } from '../providers/registry.js';
 import { anthropicError, anthropicErrorTypeForStatus, openAIError } from '../providers/shared/error-body.js';
-import type { ClientApi, ProviderAdapter } from '../providers/types.js';
+import type { ProviderAdapter } from '../providers/types.js';
 import type { ProviderTarget } from '../core/provider-target.js';
 import { applyAiPolicy, applyMessagesAiPolicy } from './ai-policy.js';
 import { parseChatRequest } from './chat-request.js';
 import { parseMessagesRequest } from './messages-request.js';
 import type { GatewayResponse } from './types.js';
 
+/** The client APIs modelgate serves (see endpoints.ts for their paths). */
+export type ClientApiName = 'chat' | 'messages' | 'responses' | 'embeddings' | 'count_tokens';
+
 export interface ClientApiSpec<Req> {
-  readonly name: ClientApi;
+  readonly name: ClientApiName;
   /** Parses and checks the body; throws `BadRequest` for anything the client must fix. */
   parse(body: Uint8Array): Req;
   applyAiPolicy(req: Req, ai: AiSettings): Req;
@@ -72,13 +75,3 @@ export const messagesApi: ClientApiSpec<MessagesApiRequest> = {
   streamError: (message, _code, status) =>
     `event: error\ndata: ${JSON.stringify(anthropicError(message, status !== undefined ? anthropicErrorTypeForStatus(status) : 'api_error'))}\n\n`,
 };
-
-/**
- * An error in the shape the client at `path` expects, for errors raised before a request reaches
- * the engine's endpoints (an oversized body in the Node server, no config yet in the Lambda):
- * Anthropic's on the Messages endpoint, OpenAI's everywhere else.
- */
-export function errorResponseForPath(path: string, status: number, message: string, type: string, code: string | null, headers: Record<string, string> = {}): GatewayResponse {
-  return errorResponseFor(path.endsWith('/messages') ? messagesApi : chatApi, status, message, type, code, headers);
-}
-

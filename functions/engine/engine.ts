@@ -7,7 +7,8 @@
 import type { CompiledConfig, CompiledRule } from '../model/config.js';
 import { MemoryStore } from '../state/memory.js';
 import type { EvictionStore } from '../state/store.js';
-import { chatApi, errorResponseFor, messagesApi, type ClientApiSpec } from './client-api.js';
+import { errorResponseFor } from './client-api.js';
+import { apiForPath, endpointOf, servedPaths } from './endpoints.js';
 import { checkClientKey } from './client-auth.js';
 import { DEFAULT_LIMITS, failOpen, type EngineContext, type EngineLimits } from './context.js';
 import { handleApiRequest } from './failover.js';
@@ -38,21 +39,6 @@ export interface EngineOptions {
   limits?: Partial<EngineLimits>;
   /** Where per-request metrics go (the Lambda writes CloudWatch EMF); none by default. */
   metrics?: MetricsSink;
-}
-
-type Endpoint = { name: 'chat'; method: 'POST' } | { name: 'messages'; method: 'POST' } | { name: 'models'; method: 'GET' };
-
-/** Endpoints by path suffix, as agentgateway recognises them under any route prefix. */
-function endpointOf(path: string): Endpoint | undefined {
-  if (path.endsWith('/chat/completions')) return { name: 'chat', method: 'POST' };
-  if (path.endsWith('/messages')) return { name: 'messages', method: 'POST' };
-  if (path.endsWith('/models')) return { name: 'models', method: 'GET' };
-  return undefined;
-}
-
-/** The API whose error shape a request gets: Anthropic's on the Messages endpoint, OpenAI's everywhere else. */
-function apiOf(endpoint: Endpoint | undefined): Pick<ClientApiSpec<unknown>, 'errorBody'> {
-  return endpoint?.name === 'messages' ? messagesApi : chatApi;
 }
 
 export class Engine {
@@ -110,7 +96,7 @@ export class Engine {
       if (rule) outcome.route = rule.id;
       res = await this.dispatch(req, rule, outcome);
     } catch (error) {
-      const api = apiOf(endpointOf(req.path));
+      const api = apiForPath(req.path);
       if (error instanceof BadRequest) res = errorResponseFor(api, error.status, error.message, 'invalid_request_error', error.code, {}, error.param);
       else {
         this.ctx.logger.log('error', 'internal_error', `internal error on ${req.method} ${req.path}: ${(error as Error).stack ?? String(error)}`, { requestId: req.id });
@@ -132,7 +118,7 @@ export class Engine {
 
   private async dispatch(req: GatewayRequest, rule: CompiledRule | undefined, outcome: RequestOutcome): Promise<GatewayResponse> {
     const endpoint = endpointOf(req.path);
-    const api = apiOf(endpoint);
+    const api = apiForPath(req.path);
     if (!rule) return errorResponseFor(api, 404, `No route matches ${req.method} ${req.path}.`, 'invalid_request_error', 'route_not_found');
     if (rule.clientAuth) {
       const result = checkClientKey(rule.clientAuth, req);
@@ -148,7 +134,7 @@ export class Engine {
       }
     }
     if (!endpoint) {
-      return errorResponseFor(api, 404, `Unknown endpoint ${req.path}: modelgate serves /v1/chat/completions, /v1/messages and /v1/models.`, 'invalid_request_error', 'unknown_endpoint');
+      return errorResponseFor(api, 404, `Unknown endpoint ${req.path}: modelgate serves ${servedPaths()}.`, 'invalid_request_error', 'unknown_endpoint');
     }
     if (req.method !== endpoint.method) {
       return errorResponseFor(api, 405, `Method ${req.method} is not allowed on ${req.path}; use ${endpoint.method}.`, 'invalid_request_error', 'method_not_allowed', { allow: endpoint.method });
@@ -156,14 +142,8 @@ export class Engine {
     if (req.body.length > MAX_REQUEST_BODY) {
       return errorResponseFor(api, 413, `The request body is larger than ${MAX_REQUEST_BODY} bytes.`, 'invalid_request_error', 'request_too_large');
     }
-    switch (endpoint.name) {
-      case 'chat':
-        return handleApiRequest(chatApi, this.requestContext(req, rule), req, rule, outcome);
-      case 'messages':
-        return handleApiRequest(messagesApi, this.requestContext(req, rule), req, rule, outcome);
-      case 'models':
-        return listModels(rule);
-    }
+    if (!endpoint.api) return listModels(rule);
+    return handleApiRequest(endpoint.api, this.requestContext(req, rule), req, rule, outcome);
   }
 
   /**

@@ -7,7 +7,7 @@
  * that way is logged.
  */
 import type { Server, ServerResponse } from 'node:http';
-import { chatApi, errorResponseForPath, messagesApi } from '../engine/client-api.js';
+import { apiForPath, errorResponseForPath } from '../engine/endpoints.js';
 import type { Logger } from '../core/log.js';
 
 export interface Exchange {
@@ -91,7 +91,7 @@ function endExchange(exchange: Exchange, timeoutMs: number, logger: Logger): voi
       res.writeHead(503, { ...answer.headers, 'content-length': Buffer.byteLength(text), connection: 'close' });
       res.end(text);
     } else {
-      const api = path.endsWith('/messages') ? messagesApi : chatApi;
+      const api = apiForPath(path);
       res.end(api.streamError(message, 'gateway_shutting_down', 503));
     }
   }

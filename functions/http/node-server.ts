@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { MAX_REQUEST_BODY } from '../engine/engine.js';
 import { errorBody } from '../engine/errors.js';
-import { errorResponseForPath } from '../engine/client-api.js';
+import { errorResponseForPath } from '../engine/endpoints.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import type { GatewayRequest, GatewayResponse } from '../engine/types.js';
 import { logRejected } from './adapter-log.js';
