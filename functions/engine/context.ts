@@ -1,10 +1,10 @@
 /**
- * What a request needs from the engine around it: the clock, the store (wrapped so that it fails
- * open), this instance's load stats, the logger and the limits. Kept in one object so the request
+ * What a request needs from the engine around it: the clock, the store (failing open), this instance's load stats, the logger and the limits. Kept in one object so the request
  * path reads as a sequence of named steps.
  */
 import type { CompiledBackend, CompiledProvider } from '../model/config.js';
 import { MemoryStore } from '../state/memory.js';
+import { FailOpenStore } from '../state/fail-open.js';
 import type { EvictionDecider, EvictionStore, FailureOutcome, ProviderState } from '../state/store.js';
 import type { LoadStats } from './load-stats.js';
 import type { MemoryBudget } from './memory-budget.js';
@@ -43,50 +43,23 @@ export interface EngineContext {
   resetState(provider: CompiledProvider, known: ProviderState | undefined, now: number): void;
 }
 
-/** How often a failing store is reported: once per interval, not once per request. */
-const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
-
 /**
- * The store seen through a fail-open lens: a store error never fails a request. While the store
- * fails, this instance keeps its own eviction state in memory (as DESIGN asks), with one log line
- * per interval; when the store answers again it is the source of truth again.
+ * The store as the request path uses it: failing open (state/fail-open.ts is the one place that
+ * does), and a healthy answer's reset off the response path.
  */
-export function failOpen(store: EvictionStore, logger: Logger, now: () => number) {
-  const memory = new MemoryStore();
-  let lastLogged = -Infinity;
-  const report = (op: string, error: unknown) => {
-    const t = now();
-    if (t - lastLogged < STORE_ERROR_LOG_INTERVAL_MS) return;
-    lastLogged = t;
-    logger.log('error', 'store_error', `eviction store ${op} failed, using this instance's memory: ${(error as Error).message}`, { op });
-  };
+export function storeAccess(store: EvictionStore, logger: Logger, now: () => number) {
+  // Memory cannot fail; anything else is wrapped, unless it fails open already (DynamoDBStore does).
+  const safe = store instanceof FailOpenStore || store instanceof MemoryStore ? store : new FailOpenStore(store, { name: 'eviction store', logger });
   return {
-    async readStates(backend: CompiledBackend): Promise<ReadonlyMap<string, ProviderState>> {
-      const ids = backend.providers.map((p) => p.id);
-      try {
-        return await store.read(ids, now());
-      } catch (error) {
-        report('read', error);
-        return memory.read(ids, now());
-      }
+    readStates(backend: CompiledBackend): Promise<ReadonlyMap<string, ProviderState>> {
+      return safe.read(backend.providers.map((p) => p.id), now());
     },
-    async recordFailure(provider: CompiledProvider, decide: EvictionDecider, at: number): Promise<FailureOutcome | undefined> {
-      try {
-        return await store.recordFailure(provider.id, decide, at);
-      } catch (error) {
-        report('write', error);
-        return memory.recordFailure(provider.id, decide, at);
-      }
+    recordFailure(provider: CompiledProvider, decide: EvictionDecider, at: number): Promise<FailureOutcome | undefined> {
+      return safe.recordFailure(provider.id, decide, at);
     },
     resetState(provider: CompiledProvider, known: ProviderState | undefined, at: number): void {
-      // Off the response path: a healthy answer never waits for bookkeeping, nor fails because of it
-      // (a store that throws synchronously included).
-      Promise.resolve()
-        .then(() => store.recordSuccess(provider.id, known, at))
-        .catch((error: unknown) => {
-          report('write', error);
-          return memory.recordSuccess(provider.id, known, at);
-        });
+      // Off the response path: a healthy answer never waits for bookkeeping.
+      void safe.recordSuccess(provider.id, known, at);
     },
   };
 }

@@ -10,7 +10,7 @@ import type { EvictionStore } from '../state/store.js';
 import { errorResponseFor } from './client-api.js';
 import { apiForPath, endpointOf, servedPaths } from './endpoints.js';
 import { checkClientKey } from './client-auth.js';
-import { DEFAULT_LIMITS, failOpen, type EngineContext, type EngineLimits } from './context.js';
+import { DEFAULT_LIMITS, storeAccess, type EngineContext, type EngineLimits } from './context.js';
 import { handleApiRequest } from './failover.js';
 import { BadRequest } from './errors.js';
 import { LoadStats } from './load-stats.js';
@@ -61,7 +61,7 @@ export class Engine {
       limits,
       redact: (text: string) => text,
       buffers: new MemoryBudget(limits.bufferedBytes),
-      ...failOpen(options.store ?? new MemoryStore(), logger, now),
+      ...storeAccess(options.store ?? new MemoryStore(), logger, now),
     };
   }
 

@@ -9,8 +9,8 @@
  *   lost race returns the winner's item (ReturnValuesOnConditionCheckFailure), not a second read.
  * - A healthy answer writes only when a counter must go back to zero.
  * - Expiry is checked on every read and write: TTL deletion is lazy garbage collection.
- * - Fail open: an error, throttle or timeout never fails a request; the instance uses its own
- *   memory for a while, logs once per interval, and goes back to the table when it answers.
+ * - Fail open: `DynamoDBStore` is the table seen through `FailOpenStore` (fail-open.ts), so an
+ *   error, throttle or timeout never fails a request. `DynamoDBTableStore` alone throws.
  */
 import {
   GetItemCommand,
@@ -20,7 +20,7 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '../core/log.js';
-import { MemoryStore } from './memory.js';
+import { FailOpenStore } from './fail-open.js';
 import { queryPartition } from './query-partition.js';
 import { FRESH_STATE, type EvictionDecider, type EvictionStore, type FailureOutcome, type ProviderState } from './store.js';
 import { evictionKey, STATE_RETENTION_MS, TTL_ATTRIBUTE } from './table-layout.js';
@@ -32,81 +32,73 @@ export interface DynamoDBStoreOptions {
   stalenessMs?: number;
   /** After a table error, how long the instance serves from memory before trying the table again. */
   retryTableAfterMs?: number;
+  /** Where the fail-open lines (`store_unavailable`, `store_available`) go. */
   logger?: Logger;
   /** Counts table operations (benchmarks and tests report reads and writes per request). */
   onOperation?: (op: 'read' | 'write') => void;
 }
 
 export const DEFAULT_STALENESS_MS = 1_000;
-const DEFAULT_RETRY_TABLE_AFTER_MS = 5_000;
 
 interface CachedPartition {
   at: number;
   states: Map<string, ProviderState>;
 }
 
-export class DynamoDBStore implements EvictionStore {
+/** The gateway's eviction state in its DynamoDB table, failing open. */
+export class DynamoDBStore extends FailOpenStore {
+  constructor(options: DynamoDBStoreOptions) {
+    super(new DynamoDBTableStore(options), { name: `DynamoDB table ${options.table}`, logger: options.logger, retryAfterMs: options.retryTableAfterMs });
+  }
+}
+
+/** The table alone: every error reaches the caller. */
+export class DynamoDBTableStore implements EvictionStore {
   private readonly cache = new Map<string, CachedPartition>();
-  private readonly memory = new MemoryStore();
   /** Resets run off the request path; close() waits for them, so none reaches a table being shut. */
   private readonly resets = new Set<Promise<void>>();
   private readonly stalenessMs: number;
-  private readonly retryAfterMs: number;
-  private tableDownUntil = 0;
-  private lastErrorLog = -Infinity;
 
   constructor(private readonly options: DynamoDBStoreOptions) {
     this.stalenessMs = options.stalenessMs ?? DEFAULT_STALENESS_MS;
-    this.retryAfterMs = options.retryTableAfterMs ?? DEFAULT_RETRY_TABLE_AFTER_MS;
   }
 
   async read(ids: readonly string[], now: number): Promise<ReadonlyMap<string, ProviderState>> {
-    if (now < this.tableDownUntil) return this.memory.read(ids, now);
     const out = new Map<string, ProviderState>();
     const partitions = new Map<string, string[]>();
     for (const id of ids) {
       const { pk } = evictionKey(id);
       partitions.set(pk, [...(partitions.get(pk) ?? []), id]);
     }
-    try {
-      for (const [pk, members] of partitions) {
-        const states = await this.partition(pk, now);
-        for (const id of members) {
-          const s = states.get(evictionKey(id).sk);
-          if (s) out.set(id, s.evictedUntil > now ? s : { ...s, evictedUntil: 0 });
-        }
+    for (const [pk, members] of partitions) {
+      const states = await this.partition(pk, now);
+      for (const id of members) {
+        const s = states.get(evictionKey(id).sk);
+        if (s) out.set(id, s.evictedUntil > now ? s : { ...s, evictedUntil: 0 });
       }
-      return out;
-    } catch (error) {
-      this.tableFailed(error, now);
-      return this.memory.read(ids, now);
     }
+    return out;
   }
 
   async recordFailure(id: string, decide: EvictionDecider, now: number): Promise<FailureOutcome> {
-    if (now < this.tableDownUntil) return this.memory.recordFailure(id, decide, now);
-    try {
-      const after = await this.countFailure(id, now);
-      const before: ProviderState = { ...after, consecutiveFailures: after.consecutiveFailures - 1 };
-      const ms = after.evictedUntil > now ? undefined : decide(before);
-      if (ms === undefined || ms <= 0) {
-        this.remember(id, after, now);
-        return { state: after };
-      }
-      const evicted = await this.evict(id, ms, now);
-      this.remember(id, evicted.state, now);
-      return evicted;
-    } catch (error) {
-      this.tableFailed(error, now);
-      return this.memory.recordFailure(id, decide, now);
+    const after = await this.countFailure(id, now);
+    const before: ProviderState = { ...after, consecutiveFailures: after.consecutiveFailures - 1 };
+    const ms = after.evictedUntil > now ? undefined : decide(before);
+    if (ms === undefined || ms <= 0) {
+      this.remember(id, after, now);
+      return { state: after };
     }
+    const evicted = await this.evict(id, ms, now);
+    this.remember(id, evicted.state, now);
+    return evicted;
   }
 
   recordSuccess(id: string, known: ProviderState | undefined, now: number): Promise<void> {
     if (!known || (known.consecutiveFailures === 0 && known.timesEvicted === 0)) return Promise.resolve(); // nothing to reset: no write
     const reset = this.reset(id, known, now);
     this.resets.add(reset);
-    void reset.finally(() => this.resets.delete(reset));
+    // The caller (FailOpenStore) handles the error; this bookkeeping copy must not be unhandled.
+    void reset.finally(() => this.resets.delete(reset)).catch(() => {});
     return reset;
   }
 
@@ -117,18 +109,12 @@ export class DynamoDBStore implements EvictionStore {
   }
 
   private async reset(id: string, known: ProviderState, now: number): Promise<void> {
-    if (now < this.tableDownUntil) return this.memory.recordSuccess(id, known, now);
-    try {
-      const state = await this.update(id, {
-        UpdateExpression: 'SET consecutiveFailures = :zero, timesEvicted = :zero, #ttl = :ttl',
-        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-        ExpressionAttributeValues: { ':zero': num(0), ':ttl': num(ttlFor(now, 0)) },
-      });
-      this.remember(id, state, now);
-    } catch (error) {
-      this.tableFailed(error, now);
-      await this.memory.recordSuccess(id, known, now);
-    }
+    const state = await this.update(id, {
+      UpdateExpression: 'SET consecutiveFailures = :zero, timesEvicted = :zero, #ttl = :ttl',
+      ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+      ExpressionAttributeValues: { ':zero': num(0), ':ttl': num(ttlFor(now, 0)) },
+    });
+    this.remember(id, state, now);
   }
 
   /** One atomic, conditional ADD; an expired (not yet deleted) item starts again from zero. */
@@ -177,7 +163,6 @@ export class DynamoDBStore implements EvictionStore {
     const result = await this.options.client.send(
       new UpdateItemCommand({ TableName: this.options.table, Key: { pk: { S: pk }, sk: { S: sk } }, ReturnValues: 'ALL_NEW', ...input }),
     );
-    this.tableAnswered();
     return parseState(result.Attributes ?? {});
   }
 
@@ -199,7 +184,6 @@ export class DynamoDBStore implements EvictionStore {
       if (ttl * 1000 < now) continue; // expired: read as never written
       states.set(item.sk?.S ?? '', parseState(item));
     }
-    this.tableAnswered();
     this.cache.set(pk, { at: now, states });
     return states;
   }
@@ -210,23 +194,6 @@ export class DynamoDBStore implements EvictionStore {
     const cached = this.cache.get(pk);
     if (cached) cached.states.set(sk, state);
     else this.cache.set(pk, { at: now - this.stalenessMs, states: new Map([[sk, state]]) });
-  }
-
-  private tableFailed(error: unknown, now: number) {
-    this.tableDownUntil = now + this.retryAfterMs;
-    if (now - this.lastErrorLog >= 60_000) {
-      this.lastErrorLog = now;
-      const e = error as { name?: string; message?: string };
-      this.options.logger?.log('error', 'store_unavailable', `DynamoDB table ${this.options.table} failed (${e.name ?? 'Error'}: ${e.message ?? ''}); serving eviction state from this instance's memory, retrying the table every ${this.retryAfterMs} ms`, { table: this.options.table, error: e.name ?? 'Error' });
-    }
-  }
-
-  private tableAnswered() {
-    if (this.tableDownUntil !== 0) {
-      this.tableDownUntil = 0;
-      this.lastErrorLog = -Infinity;
-      this.options.logger?.log('info', 'store_available', `DynamoDB table ${this.options.table} answers again; eviction state is shared again`, { table: this.options.table });
-    }
   }
 }
 

@@ -635,7 +635,7 @@ describe('a failing eviction store', () => {
         expect(servedBy(res.headers).attempts).toBe(i === 0 ? 'a:500,b:200' : 'b:200');
       }
       await new Promise((resolve) => setImmediate(resolve));
-      expect(logger.entries.filter((e) => e.event === 'store_error')).toHaveLength(1);
+      expect(logger.entries.filter((e) => e.event === 'store_unavailable')).toHaveLength(1);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
