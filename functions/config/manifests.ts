@@ -11,7 +11,7 @@ import { expandEnv, MissingVariable } from './env.js';
 import { judgeKind } from '../model/kinds.js';
 import { formatIssue, validateObject, type ManifestObject } from '../model/validate.js';
 
-export interface ManifestText {
+interface ManifestText {
   /** A file path, or `-` / `<stdin>` for standard input. */
   name: string;
   text: string;

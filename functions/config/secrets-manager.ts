@@ -30,9 +30,9 @@ import { SECRET_ARN_ANNOTATION } from '../state/table-layout.js';
 export { SECRET_ARN_ANNOTATION };
 
 /** How long one Secrets Manager call (retries included) may take before it counts as failed. */
-export const DEFAULT_SECRETS_TIMEOUT_MS = 5_000;
+const DEFAULT_SECRETS_TIMEOUT_MS = 5_000;
 
-export interface SecretsManagerLoaderOptions {
+interface SecretsManagerLoaderOptions {
   /**
    * Bound on each call. Refreshes run one at a time, so a call that never answers would otherwise
    * stop every later refresh (table items included) for the life of the instance.

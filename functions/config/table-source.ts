@@ -20,7 +20,7 @@ import type { CompiledConfig } from '../model/config.js';
 import { formatIssue, validateObject, type ManifestObject } from '../model/validate.js';
 import { CONFIG_ATTRIBUTE, CONFIG_PARTITION, SECRET_ARN_ANNOTATION } from '../state/table-layout.js';
 
-export const DEFAULT_REFRESH_MS = 10_000;
+const DEFAULT_REFRESH_MS = 10_000;
 
 /** A secret that could not be read or re-checked: its id, and the error's name and message. */
 export interface SecretFailure {
@@ -47,7 +47,7 @@ export interface SecretsLoader {
   source(objects: readonly ManifestObject[]): SecretSource;
 }
 
-export interface TableConfigSourceOptions {
+interface TableConfigSourceOptions {
   client: DynamoDBClient;
   table: string;
   secrets: SecretsLoader;

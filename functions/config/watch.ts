@@ -15,9 +15,9 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 
 /** Several events of one save arrive within a few ms; one reload after they settle. */
-export const SETTLE_MS = 150;
+const SETTLE_MS = 150;
 /** The fallback poll, for file systems that deliver no watch events. */
-export const POLL_MS = 1_000;
+const POLL_MS = 1_000;
 
 export interface ConfigWatcher {
   close(): void;

@@ -29,9 +29,9 @@ export function createLogger(format: LogFormat, write: (line: string) => void = 
 }
 
 /** A log line's message past this is cut: a client's 1 MB `model` must not become a 1 MB line. */
-export const MAX_MESSAGE_CHARS = 4_096;
+const MAX_MESSAGE_CHARS = 4_096;
 /** A field value past this is cut (paths, models, reasons: values a client or an upstream chose). */
-export const MAX_FIELD_CHARS = 512;
+const MAX_FIELD_CHARS = 512;
 
 /** Cuts `text` to `max` characters, saying how much was left out. */
 export function truncate(text: string, max: number): string {
@@ -42,7 +42,7 @@ export function truncate(text: string, max: number): string {
  * Control characters (CR and LF above all) written as escapes, so a value a client sent can never
  * start a line of its own in a text log, or rewrite one on a terminal.
  */
-export function escapeControl(text: string): string {
+function escapeControl(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
     if (c === '\n') return '\\n';
     if (c === '\r') return '\\r';
@@ -105,7 +105,10 @@ export function batchedStderr(): (line: string) => void {
   };
 }
 
-/** For tests and embedding: keeps every entry. */
+/**
+ * Keeps every entry. Only tests use it (the package exports no engine to embed), to assert what was
+ * logged and that secrets were not; it stays beside the Logger it implements, and bundles drop it.
+ */
 export class MemoryLogger implements Logger {
   readonly entries: Array<{ level: LogLevel; event: string; message: string; fields: LogFields }> = [];
   log(level: LogLevel, event: string, message: string, fields: LogFields = {}): void {

@@ -8,7 +8,7 @@ export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini', 'vertexai', 'bed
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 /** The upstream API formats a `custom` provider declares (`custom.formats[].type`) that modelgate can use. */
-export type CustomFormat = 'Completions' | 'Messages';
+export type CustomFormat = 'Completions' | 'Messages' | 'Responses';
 
 /** How to reach one provider, resolved once when the config is compiled. */
 export interface ProviderTarget {

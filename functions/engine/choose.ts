@@ -10,7 +10,7 @@ import type { CompiledBackend, CompiledProvider, CompiledRule } from '../model/c
 import type { ProviderState } from '../state/store.js';
 import type { LoadStats } from './load-stats.js';
 
-export type Random = () => number;
+type Random = () => number;
 
 export function candidateOrder(
   backend: CompiledBackend,

@@ -9,7 +9,7 @@ import type { ClientKeyAuth } from '../model/config.js';
 import { sha256 } from '../model/client-keys.js';
 import type { GatewayRequest } from './types.js';
 
-export type AuthResult = 'ok' | 'missing' | 'invalid';
+type AuthResult = 'ok' | 'missing' | 'invalid';
 
 export function checkClientKey(auth: ClientKeyAuth, req: GatewayRequest): AuthResult {
   const presented = presentedKey(auth, req);

@@ -12,9 +12,9 @@
 import type { CompiledBackend, CompiledConfig, CompiledMatch, CompiledProvider, CompiledRule, ValueMatch } from '../model/config.js';
 import { REDACTED, redactorFor, type Redact } from './redact.js';
 
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-export interface ConfigDump {
+interface ConfigDump {
   listeners: Json[];
   routes: Json[];
   backends: Json[];

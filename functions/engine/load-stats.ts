@@ -8,7 +8,7 @@
 const ALPHA = 0.3;
 
 /** The last unhealthy answer of a provider, as this instance saw it. */
-export interface LastFailure {
+interface LastFailure {
   /** The HTTP status, or the failure word (connect, timeout, reset, malformed, ...). */
   what: string;
   /** For a connection that failed, why (`getaddrinfo ENOTFOUND api.anthropic.com`); never an upstream's body. */
@@ -17,7 +17,7 @@ export interface LastFailure {
   at: number;
 }
 
-export interface ProviderLoad {
+interface ProviderLoad {
   health: number;
   latencySeconds: number;
   pending: number;

@@ -9,11 +9,6 @@ export class MemoryBudget {
 
   constructor(readonly limit: number) {}
 
-  /** Bytes reserved now. */
-  get inUse(): number {
-    return this.used;
-  }
-
   tryReserve(bytes: number): boolean {
     if (this.used + bytes > this.limit) return false;
     this.used += bytes;

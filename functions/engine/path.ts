@@ -9,10 +9,10 @@
  * separator or not?), so it is refused, as Envoy can be told to do, rather than guessed at.
  */
 
-export type NormalisedPath = { ok: true; path: string } | { ok: false; reason: string };
+type NormalisedPath = { ok: true; path: string } | { ok: false; reason: string };
 
 /** Longest path accepted; a request line longer than this is not an API call. */
-export const MAX_PATH_CHARS = 8_192;
+const MAX_PATH_CHARS = 8_192;
 
 /** RFC 3986 unreserved characters: their percent-encoded form means the same as the character. */
 const UNRESERVED = /[A-Za-z0-9\-._~]/;

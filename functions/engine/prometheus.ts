@@ -28,7 +28,7 @@ const FIRST_TOKEN_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.
 const ATTEMPT_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 80.0];
 
 /** A label with no value: agentgateway's word for it, so queries written for it match. */
-export const UNKNOWN = 'unknown';
+const UNKNOWN = 'unknown';
 /** The model label of everything past the budget. */
 export const OTHER = 'other';
 
@@ -36,14 +36,14 @@ export const OTHER = 'other';
  * Distinct (request model, response model) pairs kept as label values by default. A gateway
  * serves a few dozen models at most; each pair costs about 70 series across the GenAI histograms.
  */
-export const DEFAULT_MAX_MODEL_PAIRS = 64;
+const DEFAULT_MAX_MODEL_PAIRS = 64;
 /**
  * Longest model label value. Real names fit (a Bedrock inference-profile ARN is about 110
  * characters); the log and the served-by header keep up to 256.
  */
 export const MAX_MODEL_LABEL_CHARS = 128;
 
-export interface PrometheusMetricsOptions {
+interface PrometheusMetricsOptions {
   /** Metric name prefix, as agentgateway's is `agentgateway`. Default `modelgate`. */
   prefix?: string;
   /** Distinct (request model, response model) pairs with labels of their own; the rest are `other`. */

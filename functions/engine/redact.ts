@@ -13,11 +13,9 @@ export const REDACTED = '[redacted]';
  * Secrets shorter than this are not redacted by value: replacing every "test" or "1234" in an
  * answer would mangle it, and a key that short protects nothing anyway.
  */
-export const MIN_REDACTED_LENGTH = 6;
+const MIN_REDACTED_LENGTH = 6;
 
 export type Redact = (text: string) => string;
-
-export const noRedaction: Redact = (text) => text;
 
 /** The forms a key travels in: as is, URL-encoded (query strings), and JSON-escaped (inside a quoted string). */
 function formsOf(secret: string): string[] {
@@ -26,7 +24,7 @@ function formsOf(secret: string): string[] {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 
-export class Redactor {
+class Redactor {
   /** One pass over the text for every secret; literal alternatives cannot backtrack badly. */
   private readonly pattern: RegExp | undefined;
   private readonly secrets: readonly string[];

@@ -6,7 +6,7 @@ import type { AttemptResult } from './attempt.js';
 import type { RequestOutcome } from './outcome.js';
 import type { GatewayResponse } from './types.js';
 
-export const SERVED_BY = { provider: 'x-modelgate-provider', model: 'x-modelgate-model', attempts: 'x-modelgate-attempts' } as const;
+const SERVED_BY = { provider: 'x-modelgate-provider', model: 'x-modelgate-model', attempts: 'x-modelgate-attempts' } as const;
 
 /** The served-by model header and the log carry at most this much of a model name an upstream chose. */
 export const MAX_SERVED_MODEL_CHARS = 256;
@@ -43,6 +43,6 @@ export function withServedBy(res: GatewayResponse, result: AttemptResult, trail:
 }
 
 /** Percent-encodes (as UTF-8) every character outside printable ASCII, so any string is a valid header value. */
-export function headerSafe(value: string): string {
+function headerSafe(value: string): string {
   return value.replace(/[^\x20-\x7e]/gu, (c) => Array.from(Buffer.from(c, 'utf8'), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
 }

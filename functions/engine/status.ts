@@ -30,7 +30,7 @@ export interface ProviderStatus {
   lastFailure: { what: string; reason: string | null; at: string } | null;
 }
 
-export interface GroupStatus {
+interface GroupStatus {
   /** 1 for the first priority group, as `modelgate validate` numbers them. */
   group: number;
   providers: ProviderStatus[];
@@ -52,7 +52,7 @@ export interface StatusSnapshot {
   backends: BackendStatus[];
 }
 
-export interface StatusSources {
+interface StatusSources {
   /** The eviction state of a backend's providers (one store read per backend). */
   read(backend: CompiledBackend): Promise<ReadonlyMap<string, ProviderState>>;
   /** This instance's scores; absent when only the shared state is known. */

@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type { UpstreamRequest } from '../providers/types.js';
 import { BudgetExceeded, type MemoryBudget } from './memory-budget.js';
 
-export type UpstreamFailure = 'connect' | 'reset' | 'aborted';
+type UpstreamFailure = 'connect' | 'reset' | 'aborted';
 
 export class UpstreamError extends Error {
   constructor(
@@ -28,7 +28,7 @@ export interface UpstreamResponse {
   body: IncomingMessage;
 }
 
-export interface PoolLimits {
+interface PoolLimits {
   /** Sockets per upstream origin; requests beyond wait in the agent's queue. */
   maxSockets: number;
   maxFreeSockets: number;
@@ -41,7 +41,10 @@ const agents = {
   https: new https.Agent({ keepAlive: true, ...DEFAULT_POOL, scheduling: 'lifo' }),
 };
 
-/** Replaces the connection pools, for `--max-upstream-sockets` and tests. */
+/**
+ * Replaces the connection pools' limits. Only tests call it (no flag sets the pool): a pool of a few
+ * sockets shows that requests past it queue instead of failing, which 256 sockets would not show.
+ */
 export function configurePool(limits: PoolLimits): void {
   for (const agent of [agents.http, agents.https]) {
     agent.maxSockets = limits.maxSockets;
@@ -140,7 +143,7 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
 }
 
 /** How a body is read: its limit, whether a longer body is an error or just cut, and whose memory it takes. */
-export interface ReadOptions {
+interface ReadOptions {
   limit: number;
   /** True: stop at `limit` and keep what was read (an error body, where only the start is used). */
   truncate?: boolean;

@@ -9,7 +9,7 @@ import type { CompiledProvider, HealthSettings, RetrySettings } from '../model/c
 import type { AttemptFailure, AttemptResult } from './attempt.js';
 import type { GatewayRequest } from './types.js';
 
-export interface Verdict {
+interface Verdict {
   unhealthy: boolean;
   retryable: boolean;
 }
@@ -28,7 +28,7 @@ export interface VerdictInput {
  * Default retryable statuses: the upstream timed out (408), rate limited (429), and every server
  * error (529 overloaded included) — what a retry policy would list.
  */
-export const isDefaultRetryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
+const isDefaultRetryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
 
 export function judge({ status, failure, health, retry, context }: VerdictInput): Verdict {
   // No answer at all (refused, reset, timed out, broken stream): unhealthy and retryable whatever

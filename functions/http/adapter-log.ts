@@ -6,11 +6,11 @@
 import { truncate, type Logger } from '../core/log.js';
 
 /** Longest method and path written to a log line: both are whatever the client sent. */
-export const MAX_LOGGED_METHOD_CHARS = 16;
+const MAX_LOGGED_METHOD_CHARS = 16;
 export const MAX_LOGGED_PATH_CHARS = 256;
 
 /** What the server itself knows about a request it refused before the engine saw it. */
-export interface RejectedRequest {
+interface RejectedRequest {
   id: string;
   /** As the client sent them, or null when the request line was never parsed. */
   method: string | null;

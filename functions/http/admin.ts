@@ -11,7 +11,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface AdminPorts {
+interface AdminPorts {
   /** Default 127.0.0.1: config and status are for the host's operator, not the network. */
   host?: string;
   admin: number | null;
@@ -55,7 +55,7 @@ export class AdminListenError extends Error {
   }
 }
 
-export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 type Route = (res: ServerResponse) => Promise<void>;
 

@@ -10,7 +10,7 @@ import type { Server, ServerResponse } from 'node:http';
 import { apiForPath, errorResponseForPath } from '../engine/endpoints.js';
 import type { Logger } from '../core/log.js';
 
-export interface Exchange {
+interface Exchange {
   method: string;
   path: string;
   res: ServerResponse;
@@ -18,7 +18,7 @@ export interface Exchange {
   abort(reason: Error): void;
 }
 
-export interface DrainReport {
+interface DrainReport {
   /** Requests that finished on their own within the timeout. */
   finished: number;
   /** Requests ended by the drain: buffered ones answered 503, streams ended with an error event. */
@@ -33,10 +33,6 @@ export class InFlight {
   /** True from the moment a drain starts: readiness answers 503, new answers close their connection. */
   get draining(): boolean {
     return this.drainingSince !== undefined;
-  }
-
-  get size(): number {
-    return this.exchanges.size;
   }
 
   /** Registers an exchange; the returned function is called once when it is over, however it ended. */

@@ -8,18 +8,6 @@ import { MAX_REQUEST_BODY } from '../engine/engine.js';
 import type { GatewayRequest, GatewayResponse } from '../engine/types.js';
 import { isRecord } from '../core/json.js';
 
-/** The parts of a function URL event modelgate reads (toGatewayRequest checks each: an event arrives untyped). */
-export interface FunctionUrlEvent {
-  version?: string;
-  rawPath?: string;
-  rawQueryString?: string;
-  headers?: Record<string, string | undefined>;
-  cookies?: string[];
-  body?: string;
-  isBase64Encoded?: boolean;
-  requestContext?: { requestId?: string; http?: { method?: string; path?: string; sourceIp?: string } };
-}
-
 export interface LambdaContextLike {
   awsRequestId?: string;
   getRemainingTimeInMillis?: () => number;
@@ -32,10 +20,10 @@ export interface StreamingResult {
 }
 
 /** Time kept back from the invocation's deadline to finish the response and log it. */
-export const DEADLINE_MARGIN_MS = 1_000;
+const DEADLINE_MARGIN_MS = 1_000;
 
 /** An event the adapter answers itself, before the engine sees it: what to answer and to log. */
-export interface RefusedEvent {
+interface RefusedEvent {
   status: number;
   message: string;
   code: string;
@@ -47,7 +35,7 @@ export interface RefusedEvent {
   id: string;
 }
 
-export type ConvertedEvent = { ok: true; request: GatewayRequest; dispose: () => void } | { ok: false; refused: RefusedEvent };
+type ConvertedEvent = { ok: true; request: GatewayRequest; dispose: () => void } | { ok: false; refused: RefusedEvent };
 
 /** A field of the event that is not what a function URL sends. */
 class BadEvent extends Error {}

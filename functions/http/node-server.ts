@@ -13,7 +13,7 @@ import type { GatewayRequest, GatewayResponse } from '../engine/types.js';
 import { logRejected } from './adapter-log.js';
 import type { InFlight } from './drain.js';
 
-export type Handler = (req: GatewayRequest) => Promise<GatewayResponse>;
+type Handler = (req: GatewayRequest) => Promise<GatewayResponse>;
 
 export interface ServerLimits {
   /** Largest request body; larger ones get a 413 without being read further. */
@@ -37,7 +37,7 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   slowClientMs: 60_000,
 };
 
-export interface GatewayServerOptions {
+interface GatewayServerOptions {
   /**
    * Where the requests the server answers itself are logged (a body over the limit, a head over
    * the limit, a client too slow to send its request, malformed HTTP): one `request` line each, in

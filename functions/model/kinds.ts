@@ -5,8 +5,8 @@
  */
 import { nearest, oneOf } from './suggest.js';
 
-export const AGENTGATEWAY_GROUP = 'agentgateway.dev';
-export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
+const AGENTGATEWAY_GROUP = 'agentgateway.dev';
+const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 
 /**
  * Every kind of each group: agentgateway's CRDs (controller/install/helm/agentgateway-crds), and
@@ -33,13 +33,13 @@ const GROUP_KINDS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** `agentgateway.dev` for `agentgateway.dev/v1alpha1`; `''` (the core group) for `v1`. */
-export function groupOf(apiVersion: string | undefined): string | undefined {
+function groupOf(apiVersion: string | undefined): string | undefined {
   if (apiVersion === undefined) return undefined;
   const slash = apiVersion.indexOf('/');
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
 
-export type KindVerdict =
+type KindVerdict =
   /** A kind of a group modelgate reads that it does not serve (AgentgatewayModel, GRPCRoute). */
   | { known: true }
   /** Not a kind of the group; `message` says so and what was probably meant. */

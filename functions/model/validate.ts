@@ -14,7 +14,7 @@ import { policyObject, type PolicyObject } from './schema/policy.js';
 import { secretObject, type SecretObject } from './schema/secret.js';
 
 export type ManifestObject = GatewayObject | HttpRouteObject | BackendObject | PolicyObject | SecretObject | ReferenceGrantObject;
-export type Kind = ManifestObject['kind'];
+type Kind = ManifestObject['kind'];
 
 const SCHEMAS: Record<Kind, z.ZodType<ManifestObject>> = {
   Gateway: gatewayObject,
@@ -35,7 +35,7 @@ export interface Issue {
   unsupported: boolean;
 }
 
-export type Validation =
+type Validation =
   | { ok: true; object: ManifestObject; warnings: string[] }
   | {
       ok: false;
@@ -77,7 +77,7 @@ const IGNORED_FIELDS: Partial<Record<Kind, Array<[path: string, why: string]>>> 
   ],
 };
 
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
@@ -126,7 +126,7 @@ const MAX_SHOWN_CHARS = 64;
 /** Field names that hold credentials, anywhere in any kind; a Secret's `data` and `stringData`, too. */
 const SECRET_FIELD = /key|secret|token|password|credential|auth/i;
 
-export function isSecretField(kind: string | undefined, path: ReadonlyArray<PropertyKey>): boolean {
+function isSecretField(kind: string | undefined, path: ReadonlyArray<PropertyKey>): boolean {
   if (kind === 'Secret' && (path[0] === 'data' || path[0] === 'stringData')) return true;
   return path.some((part) => typeof part === 'string' && SECRET_FIELD.test(part));
 }

@@ -6,7 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
-export interface TableClientOptions {
+interface TableClientOptions {
   /** Per-call timeout, ms. */
   requestTimeoutMs?: number;
   connectionTimeoutMs?: number;

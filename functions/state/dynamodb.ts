@@ -25,7 +25,7 @@ import { queryPartition } from './query-partition.js';
 import { FRESH_STATE, type EvictionDecider, type EvictionStore, type FailureOutcome, type ProviderState } from './store.js';
 import { evictionKey, STATE_RETENTION_MS, TTL_ATTRIBUTE } from './table-layout.js';
 
-export interface DynamoDBStoreOptions {
+interface DynamoDBStoreOptions {
   client: DynamoDBClient;
   table: string;
   /** How old a cached read may be before the table is asked again. */
@@ -53,7 +53,7 @@ export class DynamoDBStore extends FailOpenStore {
 }
 
 /** The table alone: every error reaches the caller. */
-export class DynamoDBTableStore implements EvictionStore {
+class DynamoDBTableStore implements EvictionStore {
   private readonly cache = new Map<string, CachedPartition>();
   /** Resets run off the request path; close() waits for them, so none reaches a table being shut. */
   private readonly resets = new Set<Promise<void>>();

@@ -9,7 +9,7 @@ import type { Logger } from '../core/log.js';
 import { MemoryStore } from './memory.js';
 import type { EvictionDecider, EvictionStore, FailureOutcome, ProviderState } from './store.js';
 
-export interface FailOpenOptions {
+interface FailOpenOptions {
   /** What the log lines call the store, e.g. `DynamoDB table modelgate-state`. */
   name: string;
   logger?: Logger | undefined;
@@ -17,7 +17,7 @@ export interface FailOpenOptions {
   retryAfterMs?: number | undefined;
 }
 
-export const DEFAULT_RETRY_STORE_AFTER_MS = 5_000;
+const DEFAULT_RETRY_STORE_AFTER_MS = 5_000;
 /** How often an unavailable store is reported: once per interval, not once per request. */
 const LOG_INTERVAL_MS = 60_000;
 

@@ -17,7 +17,7 @@ export const KEY = { partition: 'pk', sort: 'sk' } as const;
 export const TTL_ATTRIBUTE = 'ttl';
 export const CONFIG_PARTITION = 'config';
 
-export const configSortKey = (kind: string, namespace: string, name: string) => `${kind}#${namespace}/${name}`;
+const configSortKey = (kind: string, namespace: string, name: string) => `${kind}#${namespace}/${name}`;
 
 /** The attribute holding a config item's object, as JSON text (exactly what validation reads). */
 export const CONFIG_ATTRIBUTE = 'object';

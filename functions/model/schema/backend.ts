@@ -4,7 +4,7 @@ import { countPresent, dnsSubdomain, objectMeta, port, UNSUPPORTED, unsupported 
 import { backendPolicies, providerPolicies } from './policies.js';
 
 /** Every provider kind agentgateway knows; the ones modelgate serves have a schema below. */
-export const PROVIDER_KINDS = ['openai', 'azureopenai', 'azure', 'anthropic', 'gemini', 'vertexai', 'bedrock', 'custom'] as const;
+const PROVIDER_KINDS = ['openai', 'azureopenai', 'azure', 'anthropic', 'gemini', 'vertexai', 'bedrock', 'custom'] as const;
 
 const model = z.string().min(1);
 const modelOnly = z.strictObject({ model: model.optional() });
@@ -37,8 +37,8 @@ const azureopenai = z
   });
 
 /** Every API format the CRD lets a custom provider declare; modelgate uses Completions and Messages. */
-export const CUSTOM_FORMATS = ['AnthropicTokenCount', 'Completions', 'Embeddings', 'Messages', 'Realtime', 'Rerank', 'Responses'] as const;
-export const SERVED_CUSTOM_FORMATS: readonly string[] = ['Completions', 'Messages'];
+const CUSTOM_FORMATS = ['AnthropicTokenCount', 'Completions', 'Embeddings', 'Messages', 'Realtime', 'Rerank', 'Responses'] as const;
+const SERVED_CUSTOM_FORMATS: readonly string[] = ['Completions', 'Messages'];
 
 const customFormat = z.strictObject({
   type: z.enum(CUSTOM_FORMATS),
@@ -140,9 +140,9 @@ export const namedProvider = z
   .strictObject({ name: dnsSubdomain, policies: providerPolicies.optional(), ...providerFields })
   .superRefine(providerRules);
 
-export const providerGroup = z.strictObject({ providers: z.array(namedProvider).min(1) });
+const providerGroup = z.strictObject({ providers: z.array(namedProvider).min(1) });
 
-export const aiBackend = z
+const aiBackend = z
   .strictObject({ provider: singleProvider.optional(), groups: z.array(providerGroup).min(1).optional() })
   .superRefine((ai, ctx) => {
     if (countPresent(ai, ['provider', 'groups']) !== 1) {

@@ -18,7 +18,7 @@ export const dnsSubdomain = z
   .max(253)
   .regex(DNS_SUBDOMAIN, `must be a lowercase RFC 1123 subdomain (should match '${DNS_SUBDOMAIN.source}')`);
 
-export const dnsLabel = z
+const dnsLabel = z
   .string()
   .max(63)
   .regex(DNS_LABEL, `must be a lowercase RFC 1123 label (should match '${DNS_LABEL.source}')`);
@@ -81,15 +81,6 @@ export function countPresent(value: object, keys: readonly string[]): number {
   let n = 0;
   for (const key of keys) if ((value as Record<string, unknown>)[key] !== undefined) n++;
   return n;
-}
-
-/** The CRDs' "exactly one of the fields in [a b] must be set". */
-export function exactlyOne(keys: readonly string[]) {
-  return (value: object, ctx: z.RefinementCtx) => {
-    if (countPresent(value, keys) !== 1) {
-      ctx.addIssue({ code: 'custom', message: `exactly one of the fields in [${keys.join(' ')}] must be set` });
-    }
-  };
 }
 
 /** The CRDs' "at least one of the fields in [a b] must be set". */

@@ -9,7 +9,7 @@ import { dnsSubdomain, duration, ignored, objectMeta, port, unsupported } from '
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
-export const listener = z.strictObject({
+const listener = z.strictObject({
   name: dnsSubdomain,
   port,
   protocol: z.string().regex(/^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9]+$/),
@@ -51,7 +51,7 @@ export const gatewayObject = z.strictObject({
   status: z.unknown().optional(),
 });
 
-export const parentRef = z.strictObject({
+const parentRef = z.strictObject({
   group: z.string().default(GATEWAY_GROUP),
   kind: z.string().default('Gateway'),
   name: z.string().min(1).max(253),
@@ -72,7 +72,7 @@ function checkRe2(pattern: string, ctx: z.RefinementCtx): void {
 
 const VALID_PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;
 
-export const pathMatch = z
+const pathMatch = z
   .strictObject({
     type: z.enum(['Exact', 'PathPrefix', 'RegularExpression']).default('PathPrefix'),
     value: z.string().max(1024).default('/'),
@@ -112,7 +112,7 @@ export const routeMatch = z.strictObject({
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']).optional(),
 });
 
-export const backendRef = z.strictObject({
+const backendRef = z.strictObject({
   group: z.string().default(''),
   kind: z.string().default('Service'),
   name: z.string().min(1).max(253),
@@ -122,7 +122,7 @@ export const backendRef = z.strictObject({
   filters: unsupported().optional(),
 });
 
-export const routeRule = z
+const routeRule = z
   .strictObject({
     name: dnsSubdomain.optional(),
     matches: z.array(routeMatch).max(64).default([{ path: { type: 'PathPrefix', value: '/' } }]),

@@ -18,7 +18,7 @@ const AUTH_METHODS = [
   'jwtSign',
 ] as const;
 
-export const backendAuth = z
+const backendAuth = z
   .strictObject({
     key: z.string().min(1).optional(),
     secretRef: secretRef.optional(),
@@ -41,19 +41,19 @@ export const backendAuth = z
     }
   });
 
-export const eviction = z.strictObject({
+const eviction = z.strictObject({
   duration: duration(1_000, 'duration must be at least 1 second').optional(),
   consecutiveFailures: z.int().min(0).optional(),
   healthThreshold: z.int().min(0).max(100).optional(),
   restoreHealth: z.int().min(0).max(100).optional(),
 });
 
-export const health = z.strictObject({
+const health = z.strictObject({
   unhealthyCondition: z.string().min(1).max(16_384).optional(),
   eviction: eviction.optional(),
 });
 
-export const backendHttp = z.strictObject({
+const backendHttp = z.strictObject({
   requestTimeout: duration(1, 'requestTimeout must be at least 1ms').optional(),
   // HTTP/1.1 vs HTTP/2 to the upstream: modelgate speaks HTTP/1.1 with keep-alive; the answer is the same.
   version: z.enum(['HTTP1', 'HTTP2']).optional(),
@@ -69,7 +69,7 @@ const keepalive = z.strictObject({
   time: duration(1_000, 'time must be at least 1 second').optional(),
 });
 
-export const backendTcp = z.strictObject({
+const backendTcp = z.strictObject({
   connectTimeout: duration(100, 'connectTimeout must be at least 100ms').optional(),
   keepalive: keepalive.optional(),
 });
@@ -77,7 +77,7 @@ export const backendTcp = z.strictObject({
 const promptMessage = z.strictObject({ role: z.string().min(1), content: z.string() });
 const fieldValue = z.strictObject({ field: z.string().min(1), value: z.unknown() });
 
-export const aiPolicy = z
+const aiPolicy = z
   .strictObject({
     modelAliases: z.record(z.string(), z.string()).optional(),
     overrides: z.array(fieldValue).optional(),

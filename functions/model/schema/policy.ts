@@ -28,7 +28,7 @@ export const targetRef = z
     }
   });
 
-export const retryPolicy = z.strictObject({
+const retryPolicy = z.strictObject({
   attempts: z.int().min(1).optional(),
   backoff: duration(0).optional(),
   codes: z.array(z.int().min(400).max(599)).optional(),
@@ -72,7 +72,7 @@ export const apiKeyAuthentication = z
 
 export type ApiKeyAuthenticationSpec = z.infer<typeof apiKeyAuthentication>;
 
-export const trafficPolicy = z
+const trafficPolicy = z
   .strictObject({
     phase: z.enum(['PostRouting', 'PreRouting']).optional(),
     retry: retryPolicy.optional(),

@@ -16,7 +16,7 @@ export interface MessageUsage {
 
 type BlockKind = 'text' | 'thinking' | 'tool_use';
 
-export function sseFrame(event: string, data: unknown): string {
+function sseFrame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
@@ -34,10 +34,6 @@ export class AnthropicEventWriter {
     private id: string,
     private model: string,
   ) {}
-
-  get hasStarted(): boolean {
-    return this.started;
-  }
 
   get isEnded(): boolean {
     return this.ended;

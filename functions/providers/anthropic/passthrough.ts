@@ -17,7 +17,7 @@ import type { AnthropicErrorBody, MessagesApiRequest, MessagesResponse, StreamEv
 /** Client headers that select Anthropic API features, passed on as they came. */
 const PASSED_CLIENT_HEADERS = ['anthropic-beta'];
 
-export function buildMessagesPassthrough(req: MessagesApiRequest, target: ProviderTarget, context?: RequestContext): UpstreamRequest {
+function buildMessagesPassthrough(req: MessagesApiRequest, target: ProviderTarget, context?: RequestContext): UpstreamRequest {
   const model = requireModel(target, req.model);
   const headers: Record<string, string> = { 'anthropic-version': ANTHROPIC_VERSION, 'content-type': 'application/json' };
   if (target.apiKey) headers['x-api-key'] = target.apiKey;
@@ -47,7 +47,7 @@ export function passthroughAnthropicError(status: number, body: string): Anthrop
 }
 
 /** Frames Anthropic's events again as they came (`event:` line and data), and reads what the engine needs. */
-export class AnthropicPassthroughStream implements StreamTranslator {
+class AnthropicPassthroughStream implements StreamTranslator {
   private usage: Usage = {};
 
   push(event: SseEvent): StreamStep {

@@ -15,7 +15,7 @@ import { DEFAULT_AZURE_API_VERSION } from '../../core/endpoints.js';
 import { pathSegment, requireModel, resolveModel, vendorUrl } from '../shared/target.js';
 
 
-export function azurePath(target: ProviderTarget, model: string | undefined): string {
+function azurePath(target: ProviderTarget, model: string | undefined): string {
   const version = target.azure?.apiVersion ?? DEFAULT_AZURE_API_VERSION;
   if (version === 'v1') return '/openai/v1/chat/completions';
   if (version === 'preview') return '/openai/v1/chat/completions?api-version=preview';
@@ -23,7 +23,7 @@ export function azurePath(target: ProviderTarget, model: string | undefined): st
   return `/openai/deployments/${pathSegment(deployment)}/chat/completions?api-version=${encodeURIComponent(version)}`;
 }
 
-export function buildAzureRequest(req: ChatCompletionRequest, target: ProviderTarget): UpstreamRequest {
+function buildAzureRequest(req: ChatCompletionRequest, target: ProviderTarget): UpstreamRequest {
   const v1 = (target.azure?.apiVersion ?? DEFAULT_AZURE_API_VERSION) === 'v1' || target.azure?.apiVersion === 'preview';
   // The v1 API takes the deployment as `model`; the dated API takes it in the path.
   const model = v1 ? requireModel(target, req.model) : resolveModel(target, req.model);

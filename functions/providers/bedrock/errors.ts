@@ -57,7 +57,7 @@ function normalise(name: string): string {
   return name.split(':')[0]!.split('#').pop()!.trim().toLowerCase();
 }
 
-export function bedrockErrorMapping(name: string | undefined): Mapping | undefined {
+function bedrockErrorMapping(name: string | undefined): Mapping | undefined {
   return name ? BY_NAME[normalise(name)] : undefined;
 }
 

@@ -12,7 +12,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
 import type { UpstreamRequest } from '../types.js';
 
-export const BEDROCK_SIGNING_SERVICE = 'bedrock';
+const BEDROCK_SIGNING_SERVICE = 'bedrock';
 
 /** SHA-256 (and HMAC-SHA-256 with a secret) on Node's crypto, in the shape the signer takes. */
 class Sha256 implements Checksum {
@@ -51,7 +51,11 @@ function credentialProvider(): AwsCredentialIdentityProvider {
   return credentials;
 }
 
-/** For tests and embedding: credentials from somewhere else (undefined restores the default chain). */
+/**
+ * Credentials from somewhere else (undefined starts a fresh default chain). Only tests call it: the
+ * default chain keeps what it found for the life of the process, so tests that set credentials in
+ * the environment, or stage a chain that fails, need a new one.
+ */
 export function setAwsCredentialProvider(provider: AwsCredentialIdentityProvider | (() => Promise<AwsCredentialIdentity>) | undefined): void {
   credentials = provider;
 }

@@ -45,7 +45,7 @@ const BY_STATUS_NAME: Readonly<Record<string, Mapping>> = {
 };
 
 /** The HTTP status a Google `status` name stands for (errors inside a stream have no HTTP status of their own). */
-export function statusForGoogleStatus(name: string | undefined, code?: number): number {
+function statusForGoogleStatus(name: string | undefined, code?: number): number {
   if (typeof code === 'number' && code >= 400 && code <= 599) return code;
   return (name !== undefined ? BY_STATUS_NAME[name]?.status : undefined) ?? 500;
 }

@@ -21,7 +21,7 @@ function finishReason(reason: string | undefined, sawToolCall: boolean): FinishR
 }
 
 /** Gemini counts thoughts apart from the answer; OpenAI's completion tokens include reasoning. */
-export function openAIUsage(u: UsageMetadata): Usage {
+function openAIUsage(u: UsageMetadata): Usage {
   const prompt = u.promptTokenCount ?? 0;
   const completion = (u.candidatesTokenCount ?? 0) + (u.thoughtsTokenCount ?? 0);
   return {

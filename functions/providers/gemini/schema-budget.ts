@@ -35,13 +35,13 @@ export const MAX_SCHEMA_DEPTH = 64;
  */
 export const MAX_SCHEMA_CHARS = 8 * 1024 * 1024;
 
-export interface SchemaLimits {
+interface SchemaLimits {
   nodes: number;
   depth: number;
   chars: number;
 }
 
-export const SCHEMA_LIMITS: Readonly<SchemaLimits> = { nodes: MAX_SCHEMA_NODES, depth: MAX_SCHEMA_DEPTH, chars: MAX_SCHEMA_CHARS };
+const SCHEMA_LIMITS: Readonly<SchemaLimits> = { nodes: MAX_SCHEMA_NODES, depth: MAX_SCHEMA_DEPTH, chars: MAX_SCHEMA_CHARS };
 
 /**
  * A schema over the budget. A `RequestNotExpressible`, so that wherever it surfaces it is the

@@ -72,8 +72,3 @@ export interface GenerateContentResponse {
   modelVersion?: string;
   responseId?: string;
 }
-
-/** Google's error body: https://cloud.google.com/apis/design/errors */
-export interface GoogleError {
-  error: { code?: number; message?: string; status?: string; details?: unknown[] };
-}

@@ -10,7 +10,7 @@ import { RequestNotExpressible } from '../types.js';
 export const MAX_ARGUMENTS_DEPTH = 128;
 
 /** True when `value` nests arrays and objects deeper than `limit` (walked without recursion). */
-export function nestsDeeperThan(value: unknown, limit: number): boolean {
+function nestsDeeperThan(value: unknown, limit: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 1]];
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
     const [v, depth] = top;
