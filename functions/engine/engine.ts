@@ -12,6 +12,7 @@ import { apiForPath, endpointOf, servedPaths } from './endpoints.js';
 import { checkClientKey } from './client-auth.js';
 import { DEFAULT_LIMITS, storeAccess, type EngineContext, type EngineLimits } from './context.js';
 import { handleApiRequest } from './failover.js';
+import { storedResponseAnswer } from './responses-api.js';
 import { BadRequest } from './errors.js';
 import { LoadStats } from './load-stats.js';
 import { redactingLogger, silentLogger, truncate, type Logger } from '../core/log.js';
@@ -133,6 +134,8 @@ export class Engine {
         );
       }
     }
+    const stored = storedResponseAnswer(req);
+    if (stored) return stored;
     if (!endpoint) {
       return errorResponseFor(api, 404, `Unknown endpoint ${req.path}: modelgate serves ${servedPaths()}.`, 'invalid_request_error', 'unknown_endpoint');
     }
