@@ -51,10 +51,8 @@ export interface KubernetesInstallArgs {
 }
 
 
-export interface KubernetesGatewayArgs extends GatewayCommonArgs {
-  platform: typeof Platform.Kubernetes;
-  /** The cluster; the component's `kubernetes` provider or the default provider otherwise. */
-  provider?: k8s.Provider;
+/** What only a `kubernetes` gateway takes. */
+export interface KubernetesGatewayFields {
   /** Installs agentgateway first (`{ agentgateway: true }`); off by default (it is already in the cluster). */
   install?: KubernetesInstallArgs;
   /**
@@ -66,8 +64,8 @@ export interface KubernetesGatewayArgs extends GatewayCommonArgs {
   readyTimeoutSeconds?: number;
 }
 
-export interface AwsGatewayArgs extends GatewayCommonArgs {
-  platform: typeof Platform.Aws;
+/** What only an `aws` gateway takes. */
+export interface AwsGatewayFields {
   /**
    * The function URL's auth type (default `AWS_IAM`). `NONE` makes the gateway public — anyone
    * with the URL spends your provider keys. Decides which invoke permissions exist, so it is a
@@ -104,21 +102,66 @@ export interface AwsGatewayArgs extends GatewayCommonArgs {
   functionName?: pulumi.Input<string>;
   roleName?: pulumi.Input<string>;
   tableName?: pulumi.Input<string>;
+}
+
+/**
+ * A Gateway's args: its platform, and the fields of that platform. One interface for both
+ * platforms, as the schema other languages read has no unions: a field of the other platform is
+ * refused when the component is constructed (`KubernetesGatewayArgs` and `AwsGatewayArgs` refuse it
+ * when TypeScript compiles).
+ */
+export interface GatewayArgs extends GatewayCommonArgs, KubernetesGatewayFields, AwsGatewayFields {
+  /** Where the gateway runs: `kubernetes` (agentgateway) or `aws` (a Lambda function URL). */
+  platform: Platform;
+  /**
+   * The cluster (`kubernetes`) or the AWS account and region (`aws`); the component's `kubernetes`
+   * or `aws` provider, or the default provider, otherwise. TypeScript only: in other languages,
+   * pass it in the resource options' `providers`.
+   */
+  provider?: k8s.Provider | aws.Provider;
+}
+
+export interface KubernetesGatewayArgs extends GatewayCommonArgs, KubernetesGatewayFields {
+  platform: typeof Platform.Kubernetes;
+  /** The cluster; the component's `kubernetes` provider or the default provider otherwise. */
+  provider?: k8s.Provider;
+}
+
+export interface AwsGatewayArgs extends GatewayCommonArgs, AwsGatewayFields {
+  platform: typeof Platform.Aws;
   /** The AWS provider (account, region); the component's `aws` provider or the default provider otherwise. */
   provider?: aws.Provider;
 }
 
-export type GatewayArgs = KubernetesGatewayArgs | AwsGatewayArgs;
+/** Each platform's own fields, refused on the other platform. */
+const PLATFORM_FIELDS = {
+  kubernetes: ['install', 'awaitReady', 'readyTimeoutSeconds'],
+  aws: [
+    'authType',
+    'memorySize',
+    'timeout',
+    'architecture',
+    'logRetentionInDays',
+    'tags',
+    'pointInTimeRecovery',
+    'configRefreshInterval',
+    'logLevel',
+    'reservedConcurrency',
+    'functionName',
+    'roleName',
+    'tableName',
+  ],
+} as const satisfies { kubernetes: ReadonlyArray<keyof KubernetesGatewayFields>; aws: ReadonlyArray<keyof AwsGatewayFields> };
 
 export class Gateway extends pulumi.ComponentResource {
-  readonly platform: Platform;
+  readonly platform!: Platform;
   /** Where clients send requests: the function URL (no trailing `/`), or `http://<address>:<port>`; `""` until known. */
-  readonly url: pulumi.Output<string>;
+  readonly url!: pulumi.Output<string>;
   /** `metadata.name` and namespace of the Gateway object. */
-  readonly name: pulumi.Output<string>;
-  readonly namespace: pulumi.Output<string>;
+  readonly name!: pulumi.Output<string>;
+  readonly namespace!: pulumi.Output<string>;
   /** The rendered Gateway object. */
-  readonly manifest: pulumi.Output<Manifest>;
+  readonly manifest!: pulumi.Output<Manifest>;
 
   /** Kubernetes: the Gateway custom resource. */
   readonly resource?: k8s.apiextensions.CustomResource;
@@ -143,12 +186,15 @@ export class Gateway extends pulumi.ComponentResource {
   /** AWS: SHA-256 (hex) of the Lambda bundle deployed, also in the function's description, so a new build shows in a diff. */
   readonly bundleSha256?: pulumi.Output<string>;
   /** What a Backend, Policy or Route of this gateway (and a reference to the gateway) reads of it. */
-  readonly [COMPONENT_INFO]: ComponentInfo;
+  readonly [COMPONENT_INFO]!: ComponentInfo;
 
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super(GATEWAY_TYPE, name, {}, opts);
+    // Rehydrated (`opts.urn`: a reference to a Gateway that exists, from a program in another language): nothing to create.
+    if (opts?.urn) return;
     const owner: Owner = { type: GATEWAY_TYPE, name };
-    const platform = checkPlatform(this, owner, args);
+    const checked = checkPlatform(this, owner, args);
+    const platform = checked.platform;
     this.platform = platform;
     const objectName = args.name ?? name;
     const namespace = args.namespace ?? DEFAULT_NAMESPACE;
@@ -165,11 +211,11 @@ export class Gateway extends pulumi.ComponentResource {
     const context: GatewayContext = { platform, name: objectName, namespace, parsed: rendered.parsed, parsedNow: rendered.now?.parsed, knownSecrets: new Set(), knownClientKeySecrets: new Set(), objects: [] };
 
     let created: Partial<KubernetesGatewayResources & AwsGatewayResources>;
-    if (args.platform === Platform.Kubernetes) {
-      const k = createKubernetesGateway(this, name, owner, args, rendered.manifest, { name: objectName, namespace });
+    if (checked.platform === Platform.Kubernetes) {
+      const k = createKubernetesGateway(this, name, owner, checked, rendered.manifest, { name: objectName, namespace });
       ({ resources: created, url: this.url, context: context.kubernetes } = k);
     } else {
-      const a = createAwsGateway(this, name, owner, args, rendered.manifest, context);
+      const a = createAwsGateway(this, name, owner, checked, rendered.manifest, context);
       ({ resources: created, context: context.aws } = a);
       this.url = a.resources.functionUrl.functionUrl.apply((u) => u.replace(/\/$/, ''));
       this.tableName = a.resources.table.name;
@@ -197,14 +243,20 @@ export class Gateway extends pulumi.ComponentResource {
   }
 }
 
-/** The platform, one of those supported; `install` only where there is a cluster to install into. */
-function checkPlatform(resource: pulumi.Resource, owner: Owner, args: GatewayArgs): Platform {
+/**
+ * The platform, one of those supported, and the args as that platform's: a field of the other
+ * platform is refused (`install` only where there is a cluster to install into).
+ */
+function checkPlatform(resource: pulumi.Resource, owner: Owner, args: GatewayArgs): KubernetesGatewayArgs | AwsGatewayArgs {
   const platform = args.platform;
   if (platform !== Platform.Kubernetes && platform !== Platform.Aws) {
     throw new InvalidSpecError([problem(owner, 'platform', `Unsupported value: ${JSON.stringify(platform)}: supported values: "kubernetes", "aws"`)], resource);
   }
-  if (platform === Platform.Aws && (args as { install?: unknown }).install !== undefined) {
-    throw new InvalidSpecError([problem(owner, 'install', 'only for platform "kubernetes": on AWS the gateway is the Lambda function')], resource);
+  const other = platform === Platform.Aws ? Platform.Kubernetes : Platform.Aws;
+  const misplaced = PLATFORM_FIELDS[other].filter((field) => args[field] !== undefined && args[field] !== null);
+  if (misplaced.length > 0) {
+    const why = (field: string) => (field === 'install' ? 'only for platform "kubernetes": on AWS the gateway is the Lambda function' : `only for platform "${other}"`);
+    throw new InvalidSpecError(misplaced.map((field) => problem(owner, field, why(field))), resource);
   }
-  return platform;
+  return args as KubernetesGatewayArgs | AwsGatewayArgs;
 }

@@ -263,16 +263,16 @@ function ownedSecrets(name: string, rendered: Rendered, extracted: Extracted): O
 /** Base of Backend, Policy and Route: one object of a gateway, and the Secrets of its keys. */
 export abstract class SpecComponent extends pulumi.ComponentResource {
   /** `metadata.name` of the object. */
-  readonly name: pulumi.Output<string>;
+  readonly name!: pulumi.Output<string>;
   /** The gateway's namespace, which the object is in. */
-  readonly namespace: pulumi.Output<string>;
+  readonly namespace!: pulumi.Output<string>;
   /** The rendered object, exactly as applied or stored; provider keys are never in it. */
-  readonly manifest: pulumi.Output<Manifest>;
+  readonly manifest!: pulumi.Output<Manifest>;
   /**
    * Names of the Secrets the component made: one per provider key (`<name>-secret`,
    * `<name>-secret-2`, ...), then, for a Policy with client API keys, `<name>-client-keys`.
    */
-  readonly secretNames: pulumi.Output<string[]>;
+  readonly secretNames!: pulumi.Output<string[]>;
 
   /** Kubernetes: the custom resource, and the Secrets (in the order of `secretNames`). */
   readonly resource?: k8s.apiextensions.CustomResource;
@@ -287,7 +287,7 @@ export abstract class SpecComponent extends pulumi.ComponentResource {
   /** AWS, a Backend with bedrock providers: lets the gateway's function invoke exactly their models. */
   readonly bedrockPolicy?: aws.iam.RolePolicy;
   /** What a reference to this component (and the component's own checks) read: its gateway, kind and name. */
-  readonly [COMPONENT_INFO]: ComponentInfo;
+  readonly [COMPONENT_INFO]!: ComponentInfo;
 
   protected constructor(
     type: string,
@@ -299,6 +299,8 @@ export abstract class SpecComponent extends pulumi.ComponentResource {
     opts: pulumi.ComponentResourceOptions | undefined,
   ) {
     super(type, name, {}, opts);
+    // Rehydrated (`opts.urn`: a reference to a component that exists, from a program in another language): nothing to create.
+    if (opts?.urn) return;
     const owner: Owner = { type, name };
     const gateway = gatewayOf(this, owner, args.gateway);
     const objectName = args.name ?? name;

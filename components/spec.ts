@@ -21,6 +21,10 @@ type Input<T> = pulumi.Input<T>;
  * rendered objects. `secretRef` names a Secret you manage yourself (Kubernetes only).
  */
 export interface BackendAuthArgs {
+  /**
+   * The provider key (a Pulumi secret): moved into a Secret the component creates, never rendered.
+   * @secret
+   */
   key?: Input<string>;
   secretRef?: Input<SecretRefArgs>;
 }
@@ -208,6 +212,10 @@ export interface ApiKeyAuthenticationArgs {
   /** `Strict` (default): a key is required; `Optional`: a wrong key is refused, none is allowed; `Permissive`: never refuses. */
   mode?: Input<'Strict' | 'Optional' | 'Permissive'>;
   location?: Input<CredentialLocationArgs>;
+  /**
+   * The client API keys (Pulumi secrets): only their SHA-256 digests are stored.
+   * @secret
+   */
   keys?: Input<Input<string>[]>;
   secretRef?: Input<{ name: Input<string>; group?: Input<string>; kind?: Input<string> }>;
 }

@@ -63,19 +63,21 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** The install's resources, children of this component: depend on it to depend on all of them. */
 export class AgentgatewayInstall extends pulumi.ComponentResource {
   /** The pinned versions this install applies. */
-  readonly version: string;
-  readonly gatewayApiVersion: string | undefined;
-  readonly namespace: pulumi.Output<string>;
+  readonly version!: string;
+  readonly gatewayApiVersion!: string | undefined;
+  readonly namespace!: pulumi.Output<string>;
   readonly namespaceResource?: k8s.core.v1.Namespace;
   /** The Gateway API standard-channel CRDs, from their release URL. */
   readonly gatewayApiCrds?: k8s.yaml.v2.ConfigFile;
   /** agentgateway's CRD chart. */
-  readonly crds: k8s.helm.v4.Chart;
+  readonly crds!: k8s.helm.v4.Chart;
   /** agentgateway's control plane. */
-  readonly chart: k8s.helm.v4.Chart;
+  readonly chart!: k8s.helm.v4.Chart;
 
   constructor(name: string, args: AgentgatewayInstallArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super(AGENTGATEWAY_INSTALL_TYPE, name, {}, opts);
+    // Rehydrated (`opts.urn`): the install exists; nothing to create.
+    if (opts?.urn) return;
     const owner: Owner = { type: AGENTGATEWAY_INSTALL_TYPE, name };
     const { provider, ...options } = args;
     const problems = installProblems(owner, '', options);

@@ -137,10 +137,10 @@ describe('the npm package, installed into a `pulumi new typescript` project', ()
 
   it('the tarball holds the compiled components, the Lambda bundle, the CLI and examples, and nothing else', () => {
     const files = packed.files.map((f) => f.path).sort();
-    for (const needed of ['package.json', 'README.md', 'lib/index.js', 'lib/index.d.ts', 'lib/components/gateway.js', 'lib/functions/bundle.js', 'dist/cli.js', 'dist/handler.mjs', 'examples/tutorial-failover.yaml']) {
+    for (const needed of ['package.json', 'README.md', 'lib/index.js', 'lib/index.d.ts', 'lib/components/gateway.js', 'lib/functions/bundle.js', 'dist/cli.js', 'dist/handler.mjs', 'examples/tutorial-failover.yaml', 'PulumiPlugin.yaml', 'lib/components/provider/main.js']) {
       expect(files).toContain(needed);
     }
-    const unexpected = files.filter((f) => !/^(package\.json|README\.md|LICENSE|lib\/.+\.(js|d\.ts)|dist\/(cli\.js|handler\.mjs)|examples\/[^/]+\.yaml)$/.test(f));
+    const unexpected = files.filter((f) => !/^(package\.json|README\.md|LICENSE|PulumiPlugin\.yaml|lib\/.+\.(js|d\.ts)|dist\/(cli\.js|handler\.mjs)|examples\/[^/]+\.yaml)$/.test(f));
     expect(unexpected, 'files beyond what users run').toEqual([]);
     // Source maps (7.7 MB) and sources are out: about 0.8 MB packed today.
     expect(packed.size).toBeLessThan(1_500_000);
