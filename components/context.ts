@@ -7,13 +7,15 @@
  */
 import type * as pulumi from '@pulumi/pulumi';
 import type { ManifestObject } from '../functions/model/validate.js';
+import type { PlatformObjects } from './platforms.js';
 
 export const Platform = { Kubernetes: 'kubernetes', Aws: 'aws' } as const;
 /** Where a gateway runs: `kubernetes` (agentgateway routes) or `aws` (modelgate's Lambda function URL). */
 export type Platform = (typeof Platform)[keyof typeof Platform];
 
 export interface GatewayContext {
-  platform: Platform;
+  /** Its platform may hold objects the components do not manage, so references to them are taken on trust (`GatewayPlatform.trustsUnmanaged`). */
+  trustsUnmanaged: boolean;
   /** The gateway's `metadata.name` and namespace (every object of the gateway is in it). */
   name: pulumi.Input<string>;
   namespace: pulumi.Input<string>;
@@ -26,17 +28,8 @@ export interface GatewayContext {
   knownClientKeySecrets: Set<string>;
   /** The validated objects of the gateway's Backends, Policies and Routes, in construction order (the AWS public-URL check reads them). */
   objects: Array<pulumi.Output<ManifestObject>>;
-  kubernetes?: {
-    provider: pulumi.ProviderResource | undefined;
-    /** What every object of the gateway waits for: the agentgateway install, when the Gateway makes one. */
-    dependsOn: pulumi.Resource[];
-  };
-  aws?: {
-    provider: pulumi.ProviderResource | undefined;
-    tableName: pulumi.Output<string>;
-    roleId: pulumi.Output<string>;
-    tags: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined;
-  };
+  /** How the gateway's platform makes its objects, bound to what the gateway made there (provider, table, install). */
+  platformObjects: PlatformObjects;
 }
 
 export type ComponentName = 'Gateway' | 'Backend' | 'Policy' | 'Route';

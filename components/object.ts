@@ -4,16 +4,15 @@
  * keys into Secrets — provider keys (`auth.key`) as they are, client API keys
  * (`traffic.apiKeyAuthentication.keys`) as SHA-256 digests. The platform's resources are made by
  * its own folder: kubernetes/object.ts (custom resource, Secrets), aws/object.ts (config items,
- * Secrets Manager secrets, the grants to read them and to invoke exactly the bedrock models).
+ * Secrets Manager secrets, the grants to read them and to invoke exactly the bedrock models), found
+ * through the table in platforms.ts.
  */
 import type * as aws from '@pulumi/aws';
 import type * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { ManifestObject } from '../functions/model/validate.js';
-import { bedrockRule, createAwsObject, type AwsObjectResources, type BedrockRule } from './aws/object.js';
 import { COMPONENT_INFO, componentInfo, type ComponentInfo, type ComponentName, type GatewayContext } from './context.js';
 import { hasUnresolved, mapInput } from './inputs.js';
-import { createKubernetesObject, type KubernetesObjectResources } from './kubernetes/object.js';
 import {
   CLIENT_KEYS_PATH,
   clientKeyEntries,
@@ -82,7 +81,7 @@ export function renderObject(
   kind: ComponentKind,
   input: RenderInput,
   context: {
-    platform: ReferenceContext['platform'];
+    trustsUnmanaged: ReferenceContext['trustsUnmanaged'];
     knownSecrets: ReadonlySet<string>;
     knownClientKeySecrets?: ReadonlySet<string>;
     checkReferences: boolean;
@@ -108,7 +107,7 @@ export function renderObject(
         for (const name of plain.ownSecrets ?? []) knownSecrets.add(`${meta.namespace}/${name}`);
         const knownClientKeySecrets = new Set(context.knownClientKeySecrets);
         for (const name of plain.ownClientKeySecrets ?? []) knownClientKeySecrets.add(`${meta.namespace}/${name}`);
-        checkReferences(owner, parsed, { platform: context.platform, gateway: plain.gateway as ManifestObject | undefined, knownSecrets, knownClientKeySecrets });
+        checkReferences(owner, parsed, { trustsUnmanaged: context.trustsUnmanaged, gateway: plain.gateway as ManifestObject | undefined, knownSecrets, knownClientKeySecrets });
       }
       context.check?.(parsed);
       return { manifest: object, parsed };
@@ -310,7 +309,7 @@ export abstract class SpecComponent extends pulumi.ComponentResource {
 
     const extracted = extractSecrets(this, owner, kind, spec, objectName);
     noteSecrets(gateway, extracted);
-    const rule: BedrockRule = gateway.platform === 'aws' ? bedrockRule(owner, kind, extracted.keyless) : { bedrock: false };
+    const rule = gateway.platformObjects.rule?.(owner, kind, extracted.keyless);
     const rendered = renderObject(
       this,
       owner,
@@ -322,7 +321,7 @@ export abstract class SpecComponent extends pulumi.ComponentResource {
         ownClientKeySecrets: extracted.clientEntries ? [extracted.clientKeysName] : [],
         ...(kind === 'HTTPRoute' && { gateway: gateway.parsedNow ?? gateway.parsed }),
       },
-      { platform: gateway.platform, knownSecrets: gateway.knownSecrets, knownClientKeySecrets: gateway.knownClientKeySecrets, checkReferences: true, check: rule.check },
+      { trustsUnmanaged: gateway.trustsUnmanaged, knownSecrets: gateway.knownSecrets, knownClientKeySecrets: gateway.knownClientKeySecrets, checkReferences: true, check: rule?.check },
     );
     gateway.objects.push(rendered.parsed);
     this.manifest = rendered.manifest;
@@ -331,10 +330,7 @@ export abstract class SpecComponent extends pulumi.ComponentResource {
     this.secretNames = pulumi.output([...extracted.keys.map((k) => k.secretName), ...(extracted.clientEntries ? [extracted.clientKeysName] : [])]);
 
     const owned = ownedSecrets(name, rendered, extracted);
-    const created: Partial<KubernetesObjectResources & AwsObjectResources> =
-      gateway.platform === 'kubernetes'
-        ? createKubernetesObject(this, name, kind, rendered, owned, dependsOn, gateway.kubernetes!)
-        : createAwsObject(this, name, rendered, owned, dependsOn, rule.bedrock, gateway.aws!);
+    const created = gateway.platformObjects.create({ parent: this, name, kind, rendered, owned, dependsOn }, rule);
     Object.assign(this, created);
 
     // Every child resource, by the field that holds it.

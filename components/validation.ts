@@ -58,7 +58,8 @@ export function validateManifest(owner: Owner, object: Manifest, warn?: (message
 }
 
 export interface ReferenceContext {
-  platform: 'kubernetes' | 'aws';
+  /** The platform may hold objects the components do not manage (a cluster's Secrets, Gateways, ReferenceGrants): references to them are taken on trust. */
+  trustsUnmanaged: boolean;
   /** The gateway's own object, parsed. */
   gateway: ManifestObject | undefined;
   /** `namespace/name` of the Secrets the components of this gateway hold provider keys in. */
@@ -70,18 +71,19 @@ export interface ReferenceContext {
 /**
  * Compiles `object` with stand-ins for what it refers to, as the data plane compiles the whole
  * config, and throws the problems. On Kubernetes a Secret or a Gateway the components do not
- * manage may exist in the cluster, so references to them are taken on trust; on AWS the table
- * holds only what the components write, so they must be this gateway's (and of the right sort:
- * a provider key's Secret for `auth.secretRef`, a client keys' Secret for `apiKeyAuthentication`).
+ * manage may exist in the cluster, so references to them are taken on trust (`trustsUnmanaged`);
+ * on AWS the table holds only what the components write, so they must be this gateway's (and of
+ * the right sort: a provider key's Secret for `auth.secretRef`, a client keys' Secret for
+ * `apiKeyAuthentication`).
  */
 export function checkReferences(owner: Owner, object: ManifestObject, context: ReferenceContext): void {
   const objects: ManifestObject[] = [object, ...standIns(object, context)];
   const secrets: SecretSource = {
     get: (namespace, name, key) =>
-      context.platform === 'kubernetes' || (context.knownSecrets.has(`${namespace}/${name}`) && key === SECRET_KEY) ? 'placeholder' : undefined,
+      context.trustsUnmanaged || (context.knownSecrets.has(`${namespace}/${name}`) && key === SECRET_KEY) ? 'placeholder' : undefined,
     // Client API keys: a Secret of entries, each a key or a digest.
     entries: (namespace, name) =>
-      context.platform === 'kubernetes' || context.knownClientKeySecrets?.has(`${namespace}/${name}`) ? { 'stand-in': 'placeholder' } : undefined,
+      context.trustsUnmanaged || context.knownClientKeySecrets?.has(`${namespace}/${name}`) ? { 'stand-in': 'placeholder' } : undefined,
   };
   try {
     compileConfig(objects, secrets);
@@ -143,7 +145,7 @@ function standIns(object: ManifestObject, context: ReferenceContext): ManifestOb
     for (const ref of object.spec.parentRefs ?? []) {
       const id = `${ref.namespace ?? namespace}/${ref.name}`;
       // On Kubernetes a route may attach to Gateways the components do not manage.
-      if (ref.kind === 'Gateway' && id !== gatewayId && context.platform === 'kubernetes') add(gatewayStub(ref.name, ref.namespace ?? namespace, ref.sectionName));
+      if (ref.kind === 'Gateway' && id !== gatewayId && context.trustsUnmanaged) add(gatewayStub(ref.name, ref.namespace ?? namespace, ref.sectionName));
     }
     const seen = new Set<string>();
     for (const rule of object.spec.rules) {
@@ -154,7 +156,7 @@ function standIns(object: ManifestObject, context: ReferenceContext): ManifestOb
         seen.add(`${ns}/${ref.name}`);
         add(backendStub(ref.name, ns));
         // On Kubernetes a ReferenceGrant the components do not manage may allow a cross-namespace reference.
-        if (ns !== namespace && context.platform === 'kubernetes') {
+        if (ns !== namespace && context.trustsUnmanaged) {
           add({
             apiVersion: `${GATEWAY_GROUP}/v1beta1`,
             kind: 'ReferenceGrant',

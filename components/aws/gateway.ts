@@ -14,12 +14,13 @@ import { DURATION_PATTERN, parseDuration } from '../../functions/core/duration.j
 import { compileConfig, ConfigError } from '../../functions/model/compile.js';
 import type { ManifestObject } from '../../functions/model/validate.js';
 import { configItem, KEY, TTL_ATTRIBUTE } from '../../functions/state/table-layout.js';
-import type { GatewayContext } from '../context.js';
-import type { AwsGatewayArgs } from '../gateway.js';
 import { checked, hasUnresolved } from '../inputs.js';
 import { asResourceError } from '../object.js';
+import type { GatewayBase } from '../platforms.js';
 import type { Manifest } from '../render.js';
 import { problem, SpecError, type Owner } from '../validation.js';
+import type { AwsTable } from './object.js';
+import type { AwsGatewayArgs } from './platform.js';
 import { gatewayPolicy, lambdaTrustPolicy } from './policies.js';
 
 /** Who may call the function URL: anyone (`NONE`), or callers that sign with IAM credentials allowed to invoke it (`AWS_IAM`). */
@@ -64,7 +65,7 @@ type Settings = ReturnType<typeof awsSettings>;
 type Names = ReturnType<typeof awsNames>;
 
 /** The AWS platform's resources, children of the gateway component, and what its Backends, Policies and Routes need of them. */
-export function createAwsGateway(parent: pulumi.ComponentResource, name: string, owner: Owner, args: AwsGatewayArgs, object: pulumi.Output<Manifest>, context: GatewayContext) {
+export function createAwsGateway(parent: pulumi.ComponentResource, name: string, owner: Owner, args: AwsGatewayArgs, object: pulumi.Output<Manifest>, context: GatewayBase) {
   const s = asResourceError(parent, () => awsSettings(parent, owner, args));
   const names = asResourceError(parent, () => awsNames(parent, owner, name, args));
   const provider = args.provider ?? parent.getProvider('aws::');
@@ -99,7 +100,7 @@ export function createAwsGateway(parent: pulumi.ComponentResource, name: string,
     resources,
     bundleSha256: bundle.sha256,
     /** What the gateway's Backends, Policies and Routes write to and grant on. */
-    context: { provider, tableName: table.name, roleId: role.id, tags: args.tags } satisfies NonNullable<GatewayContext['aws']>,
+    context: { provider, tableName: table.name, roleId: role.id, tags: args.tags } satisfies AwsTable,
   };
 }
 
@@ -224,7 +225,7 @@ function staleBundle(bundle: string, sources: string): string | undefined {
  * registered, when the program has constructed them; objects still unknown at preview are not
  * judged until the update.
  */
-function warnIfUnprotected(gateway: pulumi.Resource, owner: Owner, functionUrl: aws.lambda.FunctionUrl, context: GatewayContext): void {
+function warnIfUnprotected(gateway: pulumi.Resource, owner: Owner, functionUrl: aws.lambda.FunctionUrl, context: GatewayBase): void {
   functionUrl.urn.apply(() =>
     pulumi.all([context.parsed, ...context.objects]).apply(([self, ...objects]) => {
       const open = unprotectedRoutes([self as ManifestObject, ...(objects as ManifestObject[])]);

@@ -7,8 +7,8 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { ManifestObject } from '../../functions/model/validate.js';
 import { configItem, KEY } from '../../functions/state/table-layout.js';
-import type { GatewayContext } from '../context.js';
 import type { OwnedSecret, Rendered } from '../object.js';
+import type { ObjectRule, ObjectToCreate } from '../platforms.js';
 import { awsSecretItem, entriesSecretString, type ComponentKind, type Manifest, type Plain } from '../render.js';
 import { problem, SpecError, type Owner } from '../validation.js';
 import { bedrockGrants, bedrockTargets, hasBedrockProvider, needsAccount } from './bedrock.js';
@@ -28,9 +28,16 @@ export interface AwsObjectResources {
 }
 
 /** AWS's rule over an object: whether it calls bedrock (known at construction), and the check of its bedrock providers. */
-export interface BedrockRule {
+export interface BedrockRule extends ObjectRule {
   bedrock: boolean | undefined;
-  check?: (parsed: ManifestObject) => void;
+}
+
+/** What the objects of a gateway need of it on AWS: where they are written and granted. */
+export interface AwsTable {
+  provider: pulumi.ProviderResource | undefined;
+  tableName: pulumi.Output<string>;
+  roleId: pulumi.Output<string>;
+  tags: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined;
 }
 
 /** The role's Bedrock grant names the models, so they must be pinned, and known to be bedrock at construction. */
@@ -50,15 +57,7 @@ export function bedrockRule(owner: Owner, kind: ComponentKind, spec: Plain): Bed
   return { bedrock, check };
 }
 
-export function createAwsObject(
-  parent: pulumi.Resource,
-  name: string,
-  rendered: Rendered,
-  owned: readonly OwnedSecret[],
-  dependsOn: readonly pulumi.Resource[],
-  bedrock: boolean | undefined,
-  table: NonNullable<GatewayContext['aws']>,
-): AwsObjectResources {
+export function createAwsObject({ parent, name, rendered, owned, dependsOn }: ObjectToCreate, bedrock: boolean | undefined, table: AwsTable): AwsObjectResources {
   const opts = { parent, provider: table.provider };
   const itemArgs = (object: pulumi.Input<Manifest>) => ({
     tableName: table.tableName,
@@ -92,7 +91,7 @@ function createSecretsPolicy(
   name: string,
   owned: readonly OwnedSecret[],
   secrets: readonly aws.secretsmanager.Secret[],
-  table: NonNullable<GatewayContext['aws']>,
+  table: AwsTable,
   opts: pulumi.CustomResourceOptions,
 ): aws.iam.RolePolicy | undefined {
   if (owned.length === 0) return undefined;
@@ -105,7 +104,7 @@ function createSecretsPolicy(
 }
 
 /** Invoke access to exactly the models of the Backend's bedrock providers. */
-function createBedrockPolicy(parent: pulumi.Resource, name: string, rendered: Rendered, table: NonNullable<GatewayContext['aws']>, opts: pulumi.CustomResourceOptions): aws.iam.RolePolicy {
+function createBedrockPolicy(parent: pulumi.Resource, name: string, rendered: Rendered, table: AwsTable, opts: pulumi.CustomResourceOptions): aws.iam.RolePolicy {
   // The account id is in an inference profile's and a guardrail's ARN; a plain model's needs none.
   const needs = rendered.now ? bedrockTargets(rendered.now.parsed).targets.some(needsAccount) : true;
   const accountId = needs ? aws.getCallerIdentityOutput({}, { parent, provider: table.provider }).accountId : undefined;

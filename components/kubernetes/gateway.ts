@@ -6,13 +6,13 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import type { GatewayContext } from '../context.js';
-import type { KubernetesGatewayArgs, KubernetesInstallArgs } from '../gateway.js';
 import { isPlainObject } from '../inputs.js';
 import { InvalidSpecError } from '../object.js';
 import { GATEWAY_API_VERSION, type Manifest } from '../render.js';
 import { problem, type Owner } from '../validation.js';
 import { AgentgatewayInstall, checkInstall } from './install.js';
+import type { KubernetesObjectsContext } from './object.js';
+import type { KubernetesGatewayArgs, KubernetesInstallArgs } from './platform.js';
 
 /** Defaults of the Kubernetes platform. */
 export const KUBERNETES_DEFAULTS = {
@@ -72,7 +72,7 @@ export function createKubernetesGateway(
   return {
     resources,
     url: pulumi.all([status, manifest]).apply(([s, m]) => addressUrl(s, m)),
-    context: { provider, dependsOn: installed } satisfies NonNullable<GatewayContext['kubernetes']>,
+    context: { provider, dependsOn: installed } satisfies KubernetesObjectsContext,
   };
 }
 

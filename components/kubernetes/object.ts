@@ -4,9 +4,8 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import type { GatewayContext } from '../context.js';
-import type { OwnedSecret, Rendered } from '../object.js';
-import { apiVersionOf, kubernetesSecretOf, type ComponentKind } from '../render.js';
+import type { ObjectToCreate } from '../platforms.js';
+import { apiVersionOf, kubernetesSecretOf } from '../render.js';
 
 export interface KubernetesObjectResources {
   /** The custom resource, and the Secrets (in the order of `secretNames`). */
@@ -14,15 +13,14 @@ export interface KubernetesObjectResources {
   secrets: k8s.core.v1.Secret[];
 }
 
-export function createKubernetesObject(
-  parent: pulumi.Resource,
-  name: string,
-  kind: ComponentKind,
-  rendered: Rendered,
-  owned: readonly OwnedSecret[],
-  dependsOn: readonly pulumi.Resource[],
-  gateway: NonNullable<GatewayContext['kubernetes']>,
-): KubernetesObjectResources {
+/** What the objects of a gateway need of it on Kubernetes. */
+export interface KubernetesObjectsContext {
+  provider: pulumi.ProviderResource | undefined;
+  /** What every object of the gateway waits for: the agentgateway install, when the Gateway makes one. */
+  dependsOn: pulumi.Resource[];
+}
+
+export function createKubernetesObject({ parent, name, kind, rendered, owned, dependsOn }: ObjectToCreate, gateway: KubernetesObjectsContext): KubernetesObjectResources {
   const { provider } = gateway;
   // With an install, the namespace, the CRDs and the controller exist before any object.
   const installed = gateway.dependsOn;
