@@ -149,7 +149,7 @@ export async function runAttempt<Req>(input: AttemptInput<Req>): Promise<Attempt
     }
     deadline.dispose();
     try {
-      const translated = adapter.translateResponse(JSON.parse(bytes.toString('utf8')), sentModel(input));
+      const translated = adapter.translateResponse(JSON.parse(bytes.toString('utf8')), sentModel(input), { request, headers: response.headers });
       return {
         ...base,
         ok: true,

@@ -121,6 +121,7 @@ function checkMessage(m: unknown, i: number) {
     typeof c === 'string' ||
     (Array.isArray(c) && c.every((part) => isRecord(part) && typeof part.type === 'string')) ||
     ((c === null || c === undefined) && m.role === 'assistant');
+  if (ok && Array.isArray(c)) c.forEach((part, j) => checkPart(part as Record<string, unknown>, m.role as string, `${at}.content[${j}]`));
   if (!ok) {
     throw new BadRequest(
       `Invalid '${at}.content': expected a string or an array of content parts${m.role === 'assistant' ? ' (or null with tool_calls)' : ''}.`,
@@ -131,5 +132,45 @@ function checkMessage(m: unknown, i: number) {
   }
   if (m.role === 'tool' && typeof m.tool_call_id !== 'string') {
     throw new BadRequest(`Missing required parameter: '${at}.tool_call_id'.`, `${at}.tool_call_id`, 400, 'missing_required_parameter');
+  }
+}
+
+/**
+ * The content part types OpenAI accepts in each role. Anything else is a 400 here, whatever the
+ * provider: a translation that met a part it does not know would otherwise have to drop it.
+ */
+const PART_TYPES_BY_ROLE: Readonly<Record<string, ReadonlySet<string>>> = {
+  user: new Set(['text', 'image_url', 'input_audio', 'file']),
+  system: new Set(['text']),
+  developer: new Set(['text']),
+  assistant: new Set(['text', 'refusal']),
+  tool: new Set(['text']),
+  function: new Set(['text']),
+};
+
+/** One content part: a type this role may hold, with the fields that type needs. */
+function checkPart(part: Record<string, unknown>, role: string, at: string): void {
+  const allowed = PART_TYPES_BY_ROLE[role]!;
+  const type = part.type as string;
+  if (!allowed.has(type)) {
+    const shown = JSON.stringify(type.length > 40 ? `${type.slice(0, 40)}…` : type);
+    throw new BadRequest(`Invalid value for '${at}.type': ${shown} is not a content part type a ${role} message can hold; expected one of ${[...allowed].join(', ')}.`, `${at}.type`, 400, 'invalid_value');
+  }
+  const need = (ok: boolean, field: string, what: string) => {
+    if (!ok) throw new BadRequest(`Invalid '${at}.${field}': expected ${what}.`, `${at}.${field}`, 400, 'invalid_value');
+  };
+  switch (type) {
+    case 'text':
+      return need(typeof part.text === 'string', 'text', 'a string');
+    case 'refusal':
+      return need(typeof part.refusal === 'string', 'refusal', 'a string');
+    case 'image_url':
+      return need(isRecord(part.image_url) && typeof part.image_url.url === 'string', 'image_url', 'an object with a string `url`');
+    case 'input_audio':
+      return need(isRecord(part.input_audio) && typeof part.input_audio.data === 'string' && typeof part.input_audio.format === 'string', 'input_audio', 'an object with string `data` (base64) and `format`');
+    case 'file': {
+      const file = part.file;
+      return need(isRecord(file) && (typeof file.file_data === 'string' || typeof file.file_id === 'string'), 'file', 'an object with a string `file_data` or `file_id`');
+    }
   }
 }

@@ -5,7 +5,7 @@
  * Anthropic's `{"type":"error","error":{...}}` for Messages clients, in buffered answers and as
  * the event that ends a broken stream.
  */
-import type { AiSettings } from '../model/config.js';
+import type { AiSettings, CompiledBackend, CompiledProvider } from '../model/config.js';
 import type { MessagesApiRequest } from '../providers/anthropic/wire.js';
 import type { ChatCompletionRequest } from '../providers/openai/wire.js';
 import { adapterFor } from '../providers/registry.js';
@@ -34,6 +34,17 @@ export interface ClientApiSpec<Req> {
   errorBody(status: number, message: string, type: string, code: string | null, param?: string): unknown;
   /** The event that ends a stream that broke after its content started: never a clean end. */
   streamError(message: string, code: string, status?: number): string;
+  /**
+   * Candidates this request must not be sent to, by provider id, each with why: a provider with no
+   * such API (`unsupported`), or embeddings from another model (`other-space`). Absent: none skipped.
+   */
+  skips?(req: Req, backend: CompiledBackend, order: readonly CompiledProvider[]): ReadonlyMap<string, CandidateSkip>;
+}
+
+/** A candidate a request skips without an attempt: its word in the attempts trail, and why (for the log and the error). */
+export interface CandidateSkip {
+  word: string;
+  reason: string;
 }
 
 export function errorResponseFor<Req>(

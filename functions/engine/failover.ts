@@ -10,7 +10,7 @@ import { RequestNotExpressible } from '../providers/types.js';
 import type { ProviderState } from '../state/store.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
 import { candidateOrder, pickBackend } from './choose.js';
-import { errorResponseFor, type ClientApiSpec } from './client-api.js';
+import { errorResponseFor, type CandidateSkip, type ClientApiSpec } from './client-api.js';
 import type { EngineContext } from './context.js';
 import { Deadline, sleep } from './deadline.js';
 import { BadRequest } from './errors.js';
@@ -64,15 +64,41 @@ export async function handleApiRequest<Req>(api: ClientApiSpec<Req>, ctx: Engine
 /** The steps, strung together: choose, then attempt -> verdict -> record until one answers, then respond. */
 async function failover<Req>(run: Run<Req>): Promise<GatewayResponse> {
   const { api, ctx, rule, parsed, outcome } = run;
-  const { order, states } = await candidates(run);
+  const { order: ranked, states } = await candidates(run);
+  // Providers this request cannot go to (no such API; embeddings of another model) are left out
+  // before any attempt: named in the trail, never counted against their health.
+  const skipped = api.skips?.(parsed, run.backend, ranked) ?? new Map<string, CandidateSkip>();
+  const order = ranked.filter((p) => !skipped.has(p.id));
+  const trail: string[] = ranked.filter((p) => skipped.has(p.id)).map((p) => `${p.name}:${skipped.get(p.id)!.word}`);
+  if (skipped.size > 0) logSkipped(run, skipped);
+  if (order.length === 0) return noneCanServe(run, skipped, trail);
   const maxAttempts = Math.min(rule.retry.attempts !== undefined ? rule.retry.attempts + 1 : order.length, ctx.limits.maxAttempts);
-  const trail: string[] = [];
   let last: AttemptResult | undefined;
+  /** The first provider that could not carry the request (a field, a content part), and why. */
+  let refused: { provider: CompiledProvider; error: RequestNotExpressible } | undefined;
   for (let i = 0; i < maxAttempts; i++) {
     const provider = order[i % order.length]!;
     if (i > 0 && !(await backoff(run))) break;
     const request = api.applyAiPolicy(parsed, provider.ai);
-    const result = await attempt(run, provider, request);
+    let result: AttemptResult;
+    try {
+      result = await attempt(run, provider, request);
+    } catch (error) {
+      // This provider cannot carry the request: it is passed over (no upstream call, nothing
+      // recorded against its health) and the next one is tried. Only when no provider that was
+      // tried could carry it is the refusal the answer (a 400 below); a fallback that cannot carry
+      // it never hides an earlier provider's real answer.
+      if (!(error instanceof RequestNotExpressible)) throw error;
+      refused ??= { provider, error };
+      trail.push(`${provider.name}:unsupported`);
+      ctx.logger.log('info', 'unsupported', `${run.backend.name}: ${provider.name} cannot carry this request (${error.param ?? 'request'}); passed over`, {
+        requestId: run.req.id,
+        backend: run.backend.id,
+        provider: provider.name,
+        param: error.param ?? null,
+      });
+      continue;
+    }
     trail.push(trailEntry(run, provider, result));
     last = result;
 
@@ -96,6 +122,11 @@ async function failover<Req>(run: Run<Req>): Promise<GatewayResponse> {
     const canRetry = (verdict.unhealthy || verdict.retryable) && i + 1 < maxAttempts && !run.deadline.signal.aborted;
     if (!canRetry) break;
     logFailover(run, provider, next!, result, verdict.unhealthy);
+  }
+  if (!last && refused) {
+    const { provider, error } = refused;
+    const named = error.message.includes(`"${provider.name}"`) ? error.message : `provider "${provider.name}" (${provider.target.kind}): ${error.message}`;
+    throw new BadRequest(named, error.param);
   }
   return finalResponse(run, last, trail);
 }
@@ -152,7 +183,7 @@ async function attempt<Req>(run: Run<Req>, provider: CompiledProvider, request: 
   } catch (error) {
     // The adapter refused to build the call (e.g. no model to send): the client must fix it.
     // Anything else is a bug, and must look like one (a 500), not like the client's mistake.
-    if (error instanceof RequestNotExpressible) throw new BadRequest(error.message, error.param);
+    // RequestNotExpressible goes up as it is: the loop passes over this provider.
     throw error;
   } finally {
     ctx.stats.end(provider.id);
@@ -194,6 +225,23 @@ function logFailover(run: Run<unknown>, provider: CompiledProvider, next: Compil
     unhealthy,
     reason: result.reason,
   });
+}
+
+function logSkipped(run: Run<unknown>, skipped: ReadonlyMap<string, CandidateSkip>): void {
+  const reasons = [...skipped.values()].map((s) => s.reason);
+  // Per request, so at debug: the request's line names the skips in its attempts, the load log the spaces.
+  run.ctx.logger.log('debug', 'skipped', `${run.api.name} on ${run.backend.name}: skipped ${reasons.join('; ')}`.slice(0, 1024), {
+    requestId: run.req.id,
+    backend: run.backend.id,
+    skipped: [...skipped.values()].map((s) => s.word).join(','),
+  });
+}
+
+/** Every provider of the backend was skipped: a 400 naming why, in the client's shape, with no upstream call. */
+function noneCanServe(run: Run<unknown>, skipped: ReadonlyMap<string, CandidateSkip>, trail: readonly string[]): GatewayResponse {
+  const reasons = [...skipped.values()].map((s) => s.reason).join('; ');
+  const message = `No provider of backend ${run.backend.name} can serve ${run.req.path}: ${reasons}.`.slice(0, 2048);
+  return errorResponseFor(run.api, 400, message, 'invalid_request_error', 'no_provider_for_api', { 'x-modelgate-attempts': trail.join(',') });
 }
 
 /** No attempt answered: the last attempt's answer, or a timeout when the request's deadline cut it. */

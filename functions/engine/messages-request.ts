@@ -22,13 +22,31 @@ function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
 }
 
-function blocks(value: unknown, at: string): void {
+/**
+ * The content block types of Anthropic's Messages API. An unknown type is a 400 here, whatever the
+ * provider: a translation that met a block it does not know would otherwise have to drop it.
+ * (Types a provider cannot carry are refused by that provider's translation, naming the block.)
+ */
+export const MESSAGES_BLOCK_TYPES: ReadonlySet<string> = new Set([
+  'text', 'image', 'document', 'search_result', 'thinking', 'redacted_thinking', 'tool_use', 'tool_result',
+  'server_tool_use', 'web_search_tool_result', 'web_fetch_tool_result', 'code_execution_tool_result', 'bash_code_execution_tool_result',
+  'text_editor_code_execution_tool_result', 'tool_search_tool_result', 'mcp_tool_use', 'mcp_tool_result', 'container_upload',
+]);
+
+function blocks(value: unknown, at: string, types: ReadonlySet<string> = MESSAGES_BLOCK_TYPES): void {
   if (typeof value === 'string') return;
   if (!Array.isArray(value)) bad(`${at}: Input should be a valid string or a list of content blocks (got ${typeName(value)})`, at);
   value.forEach((b, i) => {
     if (!isRecord(b) || typeof b.type !== 'string') bad(`${at}.${i}: Input should be a content block object with a string \`type\``, `${at}.${i}`);
+    if (!types.has(b.type)) {
+      const shown = JSON.stringify(b.type.length > 40 ? `${b.type.slice(0, 40)}…` : b.type);
+      bad(`${at}.${i}.type: Input tag ${shown} found using 'type' does not match any of the expected tags: ${[...types].join(', ')}`, `${at}.${i}.type`);
+    }
   });
 }
+
+/** A system prompt holds text blocks only. */
+const SYSTEM_BLOCK_TYPES: ReadonlySet<string> = new Set(['text']);
 
 export function parseMessagesRequest(body: Uint8Array): MessagesApiRequest {
   const raw = parseJsonBody(body);
@@ -58,7 +76,7 @@ export function parseMessagesRequest(body: Uint8Array): MessagesApiRequest {
     if (v !== undefined && v !== null && typeof v !== type) bad(`${field}: Input should be a valid ${type} (got ${typeName(v)})`, field);
     if (v === null) delete raw[field];
   }
-  if (raw.system !== undefined && raw.system !== null) blocks(raw.system, 'system');
+  if (raw.system !== undefined && raw.system !== null) blocks(raw.system, 'system', SYSTEM_BLOCK_TYPES);
   if (raw.system === null) delete raw.system;
   if (raw.stop_sequences !== undefined && !(Array.isArray(raw.stop_sequences) && raw.stop_sequences.every((s) => typeof s === 'string'))) {
     bad('stop_sequences: Input should be a list of strings', 'stop_sequences');

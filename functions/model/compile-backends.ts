@@ -13,6 +13,7 @@ import type { ProviderTarget } from '../core/provider-target.js';
 import { describeObject, idOf, ns } from './compile-objects.js';
 import { resolveApiKey, type SecretSource } from './compile-secrets.js';
 import { kindOf, kindTarget } from './compile-targets.js';
+import { embeddingSpaceWarnings } from './embedding-spaces.js';
 
 /** Backend policy fields merged as wholes: a more specific `health` replaces a less specific one. */
 const BACKEND_POLICY_FIELDS = ['ai', 'auth', 'health', 'http', 'tcp'] as const;
@@ -50,7 +51,10 @@ export function compileBackend(
     }),
   );
   const providers = compiledGroups.flat();
-  return { id: idOf(backend), name: backend.metadata.name, namespace: ns(backend), groups: compiledGroups, providers };
+  const compiled: CompiledBackend = { id: idOf(backend), name: backend.metadata.name, namespace: ns(backend), groups: compiledGroups, providers };
+  // Embedding models that disagree serve /v1/embeddings from one of them only: said at load (embedding-spaces.ts).
+  warnings.push(...embeddingSpaceWarnings(compiled));
+  return compiled;
 }
 
 /**

@@ -97,6 +97,12 @@ export interface RequestContext {
   headers?: Readonly<Record<string, string>>;
 }
 
+/** What a buffered answer's translation may read besides the body. */
+export interface ResponseContext<Req> {
+  request: Req;
+  headers: Readonly<Record<string, string>>;
+}
+
 /**
  * A provider, seen from clients of one API: `Req` is what the client sends, `Res` what it gets
  * back, `Err` its error body.
@@ -114,8 +120,12 @@ export interface ProviderAdapter<Req, Res, Err> {
    * a clock): Bedrock's SigV4. Runs after `buildRequest`, so the signature covers the final bytes.
    */
   authorize?(call: UpstreamRequest, target: ProviderTarget): Promise<UpstreamRequest>;
-  /** Translates a 2xx upstream body (parsed JSON). Throws when the body is not the vendor's shape. */
-  translateResponse(body: unknown, sentModel: string): TranslatedResponse<Res>;
+  /**
+   * Translates a 2xx upstream body (parsed JSON). Throws when the body is not the vendor's shape.
+   * `context`: the request it answers and the upstream's headers, for answers that depend on them
+   * (embeddings asked as base64; Bedrock's token count in `x-amzn-bedrock-input-token-count`).
+   */
+  translateResponse(body: unknown, sentModel: string, context?: ResponseContext<Req>): TranslatedResponse<Res>;
   /** A translator for one streamed response. `includeUsage` mirrors `stream_options.include_usage`. */
   streamTranslator(sentModel: string, includeUsage: boolean): StreamTranslator;
   /** Maps a non-2xx upstream body (raw text, maybe not JSON) to the client's error shape. */

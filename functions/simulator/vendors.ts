@@ -12,7 +12,8 @@
  */
 import { bedrockEvent, bedrockStreamException, encodeEventStreamMessage } from '../providers/bedrock/event-stream.js';
 import { answerText, deltas, tokens } from './answer.js';
-import { anthropicError, anthropicReply, anthropicStreamError, openaiError, openaiReply, type Reply } from './wire.js';
+import { anthropicError, anthropicReply, anthropicStreamError, openaiError, openaiReply, replyText, toolCallId, type Reply } from './wire.js';
+import { bedrockToolTurn, geminiToolTurn } from './tools.js';
 
 export type VendorApi = 'anthropic' | 'openai' | 'gemini' | 'bedrock';
 
@@ -97,15 +98,31 @@ function geminiPrompt(body: Record<string, unknown>): string {
   return '';
 }
 
+/** `generationConfig.candidateCount`, bounded (Gemini allows up to 8). */
+function candidateCount(body: Record<string, unknown>): number {
+  const config = body.generationConfig as { candidateCount?: unknown } | undefined;
+  const n = config?.candidateCount;
+  return typeof n === 'number' && Number.isInteger(n) && n > 1 ? Math.min(n, 8) : 1;
+}
+
 const gemini: Vendor = {
   reply(body, id, model, stream) {
-    const text = answerText(model, geminiPrompt(body));
+    const asked = geminiPrompt(body);
+    const turn = geminiToolTurn(body, asked);
     const prompt = tokens(JSON.stringify(body.contents ?? ''));
     const usage = (output: number) => ({ promptTokenCount: prompt, candidatesTokenCount: output, totalTokenCount: prompt + output });
+    if (turn?.kind === 'call') {
+      // Gemini answers a function call whole, in one chunk when streamed, with finishReason STOP.
+      const candidate = { content: { role: 'model', parts: [{ functionCall: { name: turn.name, args: turn.args } }] }, finishReason: 'STOP', index: 0 };
+      const answer = { candidates: [candidate], usageMetadata: usage(tokens(JSON.stringify(turn.args)) + 10), modelVersion: model, responseId: id };
+      return stream ? { events: [`data: ${JSON.stringify(answer)}\r\n\r\n`] } : { json: answer };
+    }
+    const text = replyText(model, asked, turn);
     if (!stream) {
       return {
         json: {
-          candidates: [{ content: { role: 'model', parts: [{ text }] }, finishReason: 'STOP', index: 0 }],
+          // `candidateCount` answers, as Gemini gives them (each its own text).
+          candidates: Array.from({ length: candidateCount(body) }, (_, index) => ({ content: { role: 'model', parts: [{ text: index === 0 ? text : `${text} (candidate ${index + 1})` }] }, finishReason: 'STOP', index })),
           usageMetadata: usage(tokens(text)),
           modelVersion: model,
           responseId: id,
@@ -164,9 +181,29 @@ function bedrockPrompt(body: Record<string, unknown>): string {
 }
 
 const bedrock: Vendor = {
-  reply(body, _id, model, stream) {
-    const text = answerText(model, bedrockPrompt(body));
+  reply(body, id, model, stream) {
+    const asked = bedrockPrompt(body);
+    const turn = bedrockToolTurn(body, asked);
     const input = tokens(JSON.stringify(body.messages ?? ''));
+    if (turn?.kind === 'call') {
+      const toolUseId = toolCallId('tooluse', id);
+      const args = JSON.stringify(turn.args);
+      const usage = { inputTokens: input, outputTokens: tokens(args) + 10, totalTokens: input + tokens(args) + 10 };
+      if (!stream) {
+        return { json: { output: { message: { role: 'assistant', content: [{ toolUse: { toolUseId, name: turn.name, input: turn.args } }] } }, stopReason: 'tool_use', usage, metrics: { latencyMs: 1 } } };
+      }
+      return {
+        events: [
+          bedrockEvent('messageStart', { role: 'assistant' }),
+          bedrockEvent('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId, name: turn.name } } }),
+          bedrockEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: args } } }),
+          bedrockEvent('contentBlockStop', { contentBlockIndex: 0 }),
+          bedrockEvent('messageStop', { stopReason: 'tool_use' }),
+          bedrockEvent('metadata', { usage, metrics: { latencyMs: 1 } }),
+        ],
+      };
+    }
+    const text = replyText(model, asked, turn);
     const output = tokens(text);
     const usage = { inputTokens: input, outputTokens: output, totalTokens: input + output };
     if (!stream) {

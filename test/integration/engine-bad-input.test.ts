@@ -117,7 +117,7 @@ describe('size, paths and methods', () => {
   });
 
   it('an unknown endpoint under the route: 404', async () => {
-    await expectClientError(await fetch(`${g.url}/v1/embeddings`, { method: 'POST', body: '{}' }), 404, 'unknown_endpoint');
+    await expectClientError(await fetch(`${g.url}/v1/rerank`, { method: 'POST', body: '{}' }), 404, 'unknown_endpoint');
   });
 
   it('a path no route matches: 404', async () => {

@@ -16,9 +16,13 @@ afterEach(async () => {
   gw = undefined;
 });
 
-/** A Gemini provider first, Anthropic behind it: a refused request must not fail over either. */
-const GEMINI: GatewaySpec = { groups: [[{ name: 'a', kind: 'gemini', model: 'gemini-2.5-flash' }], [{ name: 'b', kind: 'anthropic' }]] };
-const VERTEX: GatewaySpec = { groups: [[{ name: 'a', kind: 'vertexai', model: 'gemini-2.5-pro', options: { projectId: 'p', region: 'us-central1' } }], [{ name: 'b', kind: 'anthropic' }]] };
+/**
+ * A Gemini provider alone. (Behind it, a provider that can carry the schema would be tried
+ * instead — a provider that cannot carry a request is passed over, see no-silent-drop.test.ts —
+ * and the 400 is the answer only when no provider can.)
+ */
+const GEMINI: GatewaySpec = { groups: [[{ name: 'a', kind: 'gemini', model: 'gemini-2.5-flash' }]] };
+const VERTEX: GatewaySpec = { groups: [[{ name: 'a', kind: 'vertexai', model: 'gemini-2.5-pro', options: { projectId: 'p', region: 'us-central1' } }]] };
 
 type Json = Record<string, unknown>;
 

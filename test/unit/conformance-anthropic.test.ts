@@ -16,6 +16,16 @@ import {
   snapshotSseData,
 } from '../support/conformance.js';
 import { describeWithShared, GOLDEN } from '../support/shared.js';
+import { buildOrRefused, type Refusal } from '../support/refusals.js';
+
+/** Fields agentgateway drops and modelgate refuses (a 400 naming them); the rest of the case must still match. */
+const REFUSED: readonly Refusal[] = [
+  {
+    case: 'full',
+    fields: ['n', 'seed', 'logit_bias', 'presence_penalty', 'frequency_penalty', 'functions', 'function_call'],
+    reason: 'n: 3, seed, logit_bias, penalties and the legacy functions have no equivalent here: refused, not dropped.',
+  },
+];
 
 const REQUEST = 'completions->anthropic';
 const RESPONSE = 'anthropic->completions';
@@ -110,7 +120,7 @@ describeWithShared('agentgateway golden cases: anthropic', GOLDEN, () => {
     const dir = 'requests/completions/';
     it.each(listCases(dir, '.json', '.anthropic.snap'))('%s', (name) => {
       const req = JSON.parse(readGolden(`${dir}${name}.json`)) as ChatCompletionRequest;
-      const upstream = anthropicChat.buildRequest(req, { name: 'golden', kind: 'anthropic', baseUrl: 'https://api.anthropic.com' });
+      const upstream = buildOrRefused(REFUSED, name, req, (r) => anthropicChat.buildRequest(r, { name: 'golden', kind: 'anthropic', baseUrl: 'https://api.anthropic.com' }));
       check(REQUEST, name, diffJson(JSON.parse(upstream.body), snapshotJson(`${dir}${name}.anthropic.snap`, 'request')));
     });
   });

@@ -193,19 +193,16 @@ describe('anthropic buildRequest: translation', () => {
     expect(upstreamBody(limits).max_tokens).toBe(expected);
   });
 
-  it('passes sampling parameters and the user, and drops what Anthropic lacks', () => {
+  it('passes sampling parameters and the user; what Anthropic lacks only at its neutral value (the rest is refused: test/integration/no-silent-drop.test.ts)', () => {
     const body = upstreamBody({
       temperature: 0.3,
       top_p: 0.8,
       user: 'u-1',
-      n: 2,
-      seed: 1,
-      logit_bias: { '1': 2 },
-      presence_penalty: 0.5,
-      frequency_penalty: 0.5,
+      n: 1,
+      logit_bias: {},
+      presence_penalty: 0,
+      frequency_penalty: 0,
       stream_options: { include_usage: true },
-      functions: [{ name: 'legacy' }],
-      function_call: 'auto',
     });
     expect(body).toEqual({
       messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }],
@@ -240,11 +237,12 @@ describe('anthropic buildRequest: translation', () => {
     expect(body.thinking).toEqual(budget === undefined ? undefined : { type: 'enabled', budget_tokens: budget });
   });
 
-  it('drops temperature and a low top_p that extended thinking would reject', () => {
-    const body = upstreamBody({ reasoning_effort: 'low', temperature: 0.2, top_p: 0.5 });
-    expect(body).not.toHaveProperty('temperature');
-    expect(body).not.toHaveProperty('top_p');
+  it('refuses, by name, a temperature, a low top_p or top_k that extended thinking would reject (never drops them)', () => {
+    expect(() => upstreamBody({ reasoning_effort: 'low', temperature: 0.2 })).toThrow(expect.objectContaining({ name: 'RequestNotExpressible', param: 'temperature' }));
+    expect(() => upstreamBody({ reasoning_effort: 'low', top_p: 0.5 })).toThrow(expect.objectContaining({ param: 'top_p' }));
+    expect(() => upstreamBody({ reasoning_effort: 'low', top_k: 5 })).toThrow(expect.objectContaining({ param: 'top_k' }));
     expect(upstreamBody({ reasoning_effort: 'low', temperature: 1, top_p: 0.95 })).toMatchObject({ temperature: 1, top_p: 0.95 });
+    expect(upstreamBody({ reasoning_effort: 'none', temperature: 0.2, top_k: 5 })).toMatchObject({ temperature: 0.2, top_k: 5 });
   });
 });
 

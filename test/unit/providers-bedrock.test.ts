@@ -84,7 +84,7 @@ describe('bedrock: request translation', () => {
     expect(b.guardrailConfig).toEqual({ guardrailIdentifier: 'gr-1', guardrailVersion: '2', trace: 'enabled' });
   });
 
-  it('Messages: server tools dropped, is_error kept as status, cache points after cache_control, at most four', () => {
+  it('Messages: server tools refused, is_error kept as status, cache points after cache_control, at most four', () => {
     const req = {
       model: 'm',
       max_tokens: 10,
@@ -96,7 +96,8 @@ describe('bedrock: request translation', () => {
         { role: 'user' as const, content: [{ type: 'tool_result', tool_use_id: 't', content: 'boom', is_error: true }] },
       ],
     };
-    const b = JSON.parse(bedrockMessages.buildRequest(req, target).body);
+    expect(() => bedrockMessages.buildRequest(req, target)).toThrow(/server tool "web_search_20250305" \(tools\.0\)/);
+    const b = JSON.parse(bedrockMessages.buildRequest({ ...req, tools: req.tools.slice(1) }, target).body);
     expect(b.system.filter((s: object) => 'cachePoint' in s)).toHaveLength(4);
     expect(b.toolConfig.tools).toEqual([{ toolSpec: { name: 'f', inputSchema: { json: { type: 'object' } } } }]);
     expect(b.messages[2].content[0]).toEqual({ toolResult: { toolUseId: 't', content: [{ text: 'boom' }], status: 'error' } });

@@ -51,12 +51,13 @@ describe('Messages -> chat completions', () => {
     ]);
   });
 
-  it('images, stop sequences, streaming usage, tool choice and parallelism, server tools dropped', () => {
+  it('images, stop sequences, streaming usage, tool choice and parallelism; server tools refused', () => {
+    expect(() => messagesToChatRequest({ max_tokens: 5, tools: [{ name: 'web_search', type: 'web_search_20250305' }], messages: [{ role: 'user', content: 'q' }] })).toThrow(/\(tools\.0\)/);
     const chat = messagesToChatRequest({
       max_tokens: 5,
       stream: true,
       stop_sequences: ['X'],
-      tools: [{ name: 'web_search', type: 'web_search_20250305' }, { name: 'f', input_schema: { type: 'object' } }],
+      tools: [{ name: 'f', input_schema: { type: 'object' } }],
       tool_choice: { type: 'any', disable_parallel_tool_use: true },
       messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AA' } }] }],
     });

@@ -29,7 +29,14 @@ export interface ThinkingBlock {
   signature?: string;
 }
 
-export type RequestContentBlock = TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock;
+/** A PDF, inline (what a chat client's `file` part becomes). */
+export interface DocumentBlock {
+  type: 'document';
+  source: { type: 'base64'; media_type: 'application/pdf'; data: string };
+  title?: string;
+}
+
+export type RequestContentBlock = TextBlock | ImageBlock | DocumentBlock | ToolUseBlock | ToolResultBlock;
 
 export interface MessageParam {
   role: 'user' | 'assistant';

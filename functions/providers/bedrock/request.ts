@@ -11,6 +11,8 @@ import { boundedArguments } from '../shared/bounded-json.js';
 import type { ChatCompletionRequest, ChatMessage } from '../openai/wire.js';
 import type { MessagesApiBlock, MessagesApiRequest, MessagesApiTool } from '../anthropic/wire.js';
 import { RequestNotExpressible } from '../types.js';
+import { inlineFile, refuseUncarriedChatFields, refusePart } from '../conversion/chat-params.js';
+import { inlineDocument, refuseBlock, refuseUncarriedMessagesFields } from '../conversion/messages-params.js';
 import type { ProviderTarget } from '../../core/provider-target.js';
 import type { ContentBlock, ConverseRequest, Message, SystemBlock, Tool, ToolChoice, ToolResultContent } from './wire.js';
 import { isRecord } from '../../core/json.js';
@@ -84,23 +86,76 @@ function outputConfig(schema: unknown, name?: string, description?: string): Con
   };
 }
 
+const VENDOR = 'Bedrock';
+
+/** Converse's document formats, by media type. */
+const DOCUMENT_FORMATS: Readonly<Record<string, string>> = {
+  'application/pdf': 'pdf',
+  'text/csv': 'csv',
+  'application/msword': 'doc',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/vnd.ms-excel': 'xls',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+  'text/html': 'html',
+  'text/plain': 'txt',
+  'text/markdown': 'md',
+};
+
+/**
+ * Converse document names: letters, digits, single spaces, hyphens, parentheses and square
+ * brackets, unique in the request. A file name's other characters become hyphens.
+ */
+class DocumentNames {
+  private readonly used = new Set<string>();
+  /** The next number to try per base name, so thousands of same-named files stay linear work. */
+  private readonly next = new Map<string, number>();
+  name(wanted: string | undefined): string {
+    const base = (wanted ?? 'document').slice(0, 200).replace(/\.[A-Za-z0-9]{1,5}$/, '').replace(/[^A-Za-z0-9 \-()[\]]/g, '-').replace(/\s+/g, ' ').trim().slice(0, 100) || 'document';
+    let name = base;
+    let n = this.next.get(base) ?? 2;
+    while (this.used.has(name)) name = `${base} (${n++})`;
+    this.next.set(base, n);
+    this.used.add(name);
+    return name;
+  }
+}
+
+/** A document block, or undefined for a media type Converse has no document format for. */
+function documentBlock(mediaType: string, data: string, name: string): ContentBlock | undefined {
+  const format = DOCUMENT_FORMATS[mediaType];
+  return format === undefined ? undefined : { document: { format, name, source: { bytes: data } } };
+}
+
 // ---------------------------------------------------------------- from chat completions
 
-function chatUserBlocks(content: ChatMessage['content']): ContentBlock[] {
+function chatUserBlocks(content: ChatMessage['content'], messageIndex: number, names: DocumentNames): ContentBlock[] {
   if (typeof content === 'string') return isBlank(content) ? [] : [{ text: content }];
   const blocks: ContentBlock[] = [];
-  for (const part of content ?? []) {
+  (content ?? []).forEach((part, partIndex) => {
     if (part.type === 'text' && typeof part.text === 'string') {
       if (!isBlank(part.text)) blocks.push({ text: part.text });
     } else if (part.type === 'image_url') {
       const url = (part.image_url as { url?: unknown } | undefined)?.url;
       blocks.push(dataUrlImage(typeof url === 'string' ? url : ''));
+    } else if (part.type === 'file') {
+      const file = inlineFile(part);
+      if (file === undefined) refusePart(VENDOR, 'a file by id or without inline data (send `file.file_data` as a data: URL)', messageIndex, partIndex);
+      const block = documentBlock(file.mediaType, file.data, names.name(file.filename));
+      if (!block) refusePart(VENDOR, `a ${file.mediaType} file (documents must be ${Object.keys(DOCUMENT_FORMATS).join(', ')})`, messageIndex, partIndex);
+      blocks.push(block);
+    } else {
+      refusePart(VENDOR, `a content part of type ${JSON.stringify(part.type)}`, messageIndex, partIndex);
     }
-  }
+  });
   return blocks;
 }
 
-function chatAssistantBlocks(m: ChatMessage): ContentBlock[] {
+function chatAssistantBlocks(m: ChatMessage, index: number): ContentBlock[] {
+  for (const field of ['audio', 'function_call'] as const) {
+    if (m[field] !== undefined && m[field] !== null) {
+      throw new RequestNotExpressible(`${VENDOR} cannot carry an assistant message's \`${field}\` (messages[${index}].${field}).`, `messages[${index}].${field}`);
+    }
+  }
   const blocks: ContentBlock[] = [];
   // A replayed thinking block goes first, with its signature (Bedrock refuses an unsigned one).
   if (typeof m.reasoning_signature === 'string' && m.reasoning_signature !== '') {
@@ -140,18 +195,23 @@ function chatToolChoice(choice: ChatCompletionRequest['tool_choice']): ToolChoic
   if (choice === 'auto') return { auto: {} };
   if (choice === 'required') return { any: {} };
   if (typeof choice === 'object' && choice !== null) return { tool: { name: choice.function.name } };
-  return undefined; // `none`: Converse has no such choice; with no choice the model may still answer in text
+  return undefined; // `none`: Converse has no such choice; the tools are not offered instead (see below)
 }
 
+/** Chat fields Converse carries beyond those every translation reads (`top_k` goes to the model's own fields). */
+const CHAT_CARRIED = new Set(['top_k']);
+
 export function chatToConverse(req: ChatCompletionRequest, target: ProviderTarget): ConverseRequest {
+  refuseUncarriedChatFields(req, VENDOR, CHAT_CARRIED);
   const system = req.messages.filter((m) => m.role === 'system' || m.role === 'developer').flatMap((m) => chatSystemText(m) ?? []);
   const messages: Message[] = [];
-  for (const m of req.messages) {
-    if (m.role === 'user') pushOrMerge(messages, { role: 'user', content: chatUserBlocks(m.content) });
-    else if (m.role === 'assistant') pushOrMerge(messages, { role: 'assistant', content: chatAssistantBlocks(m) });
+  const names = new DocumentNames();
+  req.messages.forEach((m, index) => {
+    if (m.role === 'user') pushOrMerge(messages, { role: 'user', content: chatUserBlocks(m.content, index, names) });
+    else if (m.role === 'assistant') pushOrMerge(messages, { role: 'assistant', content: chatAssistantBlocks(m, index) });
     else if (m.role === 'tool') pushOrMerge(messages, { role: 'user', content: chatToolResult(m) });
     else if (m.role === 'function' && typeof m.content === 'string' && !isBlank(m.content)) pushOrMerge(messages, { role: 'user', content: [{ text: m.content }] });
-  }
+  });
 
   const stop = typeof req.stop === 'string' ? [req.stop] : Array.isArray(req.stop) ? req.stop : [];
   const tools: Tool[] = (req.tools ?? [])
@@ -167,6 +227,9 @@ export function chatToConverse(req: ChatCompletionRequest, target: ProviderTarge
   const effort = typeof req.reasoning_effort === 'string' ? BUDGET_BY_EFFORT[req.reasoning_effort] : undefined;
   const extra: Record<string, unknown> = {};
   // Anthropic models on Bedrock take thinking and top_k here; manual thinking refuses a custom top_k.
+  if (effort !== undefined && typeof req.top_k === 'number') {
+    throw new RequestNotExpressible(`${VENDOR} cannot carry \`top_k\` together with \`reasoning_effort\` (manual thinking refuses a custom top_k); remove one of them.`, 'top_k');
+  }
   if (effort !== undefined) extra.thinking = { type: 'enabled', budget_tokens: effort };
   else if (typeof req.top_k === 'number') extra.top_k = req.top_k;
   const format = req.response_format;
@@ -182,7 +245,8 @@ export function chatToConverse(req: ChatCompletionRequest, target: ProviderTarge
     },
     ...(format?.type === 'json_object' && { outputConfig: outputConfig({ type: 'object', additionalProperties: true }) }),
     ...(format?.type === 'json_schema' && format.json_schema?.schema && { outputConfig: outputConfig(format.json_schema.schema, format.json_schema.name) }),
-    ...(tools.length > 0 && { toolConfig: { tools, ...(choice && { toolChoice: choice }) } }),
+    // `tool_choice: none` has no Converse word: the tools are not offered, so none can be called.
+    ...(tools.length > 0 && req.tool_choice !== 'none' && { toolConfig: { tools, ...(choice && { toolChoice: choice }) } }),
     ...guardrail(target),
     ...(Object.keys(extra).length > 0 && { additionalModelRequestFields: extra }),
   });
@@ -207,21 +271,30 @@ function messagesImage(block: MessagesApiBlock): ContentBlock {
   throw new RequestNotExpressible('Bedrock cannot fetch image URLs: send images as base64 sources', 'messages');
 }
 
-function toolResultContent(content: unknown): ToolResultContent[] {
+function toolResultContent(content: unknown, at: string): ToolResultContent[] {
   if (typeof content === 'string') return [{ text: content }];
   if (!Array.isArray(content)) return [];
-  return content.flatMap((b): ToolResultContent[] => {
+  return content.flatMap((b, i): ToolResultContent[] => {
     if (!isRecord(b)) return [];
     if (b.type === 'text' && typeof b.text === 'string') return [{ text: b.text }];
     if (b.type === 'image') return [messagesImage(b as MessagesApiBlock) as ToolResultContent];
-    return [];
+    return refuseBlock(VENDOR, `a ${JSON.stringify(String(b.type))} block inside a tool result`, `${at}.content.${i}`);
   });
 }
 
-function messagesBlocks(content: MessagesApiRequest['messages'][number]['content'], cache: CachePoints): ContentBlock[] {
+/** An Anthropic `document` block with inline data (base64 or text) as a Converse document. */
+function messagesDocument(block: MessagesApiBlock, names: DocumentNames, at: string): ContentBlock {
+  const doc = inlineDocument(block);
+  if (doc === undefined) refuseBlock(VENDOR, 'a document by URL or file id (send it as base64 or text)', at);
+  const out = documentBlock(doc.mediaType, doc.data, names.name(doc.title));
+  if (!out) refuseBlock(VENDOR, `a ${doc.mediaType} document (documents must be ${Object.keys(DOCUMENT_FORMATS).join(', ')})`, at);
+  return out;
+}
+
+function messagesBlocks(content: MessagesApiRequest['messages'][number]['content'], cache: CachePoints, names: DocumentNames, at: string): ContentBlock[] {
   const blocks = typeof content === 'string' ? [{ type: 'text', text: content } as MessagesApiBlock] : content;
   const out: ContentBlock[] = [];
-  for (const b of blocks) {
+  for (const [i, b] of blocks.entries()) {
     switch (b.type) {
       case 'text':
         if (typeof b.text === 'string' && !isBlank(b.text)) out.push({ text: b.text });
@@ -233,7 +306,10 @@ function messagesBlocks(content: MessagesApiRequest['messages'][number]['content
         out.push({ toolUse: { toolUseId: String(b.id ?? ''), name: String(b.name ?? ''), input: objectInput(b.input) } });
         break;
       case 'tool_result':
-        out.push({ toolResult: { toolUseId: String(b.tool_use_id ?? ''), content: toolResultContent(b.content), ...(b.is_error === true && { status: 'error' as const }) } });
+        out.push({ toolResult: { toolUseId: String(b.tool_use_id ?? ''), content: toolResultContent(b.content, `${at}.${i}`), ...(b.is_error === true && { status: 'error' as const }) } });
+        break;
+      case 'document':
+        out.push(messagesDocument(b, names, `${at}.${i}`));
         break;
       case 'thinking':
         // Only a signed thinking block can be replayed.
@@ -245,8 +321,8 @@ function messagesBlocks(content: MessagesApiRequest['messages'][number]['content
         if (typeof b.data === 'string') out.push({ reasoningContent: { redactedContent: b.data } });
         break;
       default:
-        // documents, server tool blocks, ...: nothing Converse takes in a turn
-        continue;
+        // server tool blocks, search results, container uploads: nothing Converse takes in a turn
+        refuseBlock(VENDOR, `a ${JSON.stringify(b.type)} block`, `${at}.${i}`);
     }
     out.push(...cache.after(b));
   }
@@ -277,7 +353,9 @@ function messagesToolChoice(choice: MessagesApiRequest['tool_choice']): ToolChoi
 }
 
 export function messagesToConverse(req: MessagesApiRequest, target: ProviderTarget): ConverseRequest {
+  refuseUncarriedMessagesFields(req, VENDOR, new Set(['top_k']));
   const cache = new CachePoints();
+  const names = new DocumentNames();
   const system: SystemBlock[] = [];
   if (typeof req.system === 'string') {
     if (!isBlank(req.system)) system.push({ text: req.system });
@@ -287,14 +365,18 @@ export function messagesToConverse(req: MessagesApiRequest, target: ProviderTarg
     }
   }
   const messages: Message[] = [];
-  for (const m of req.messages) {
+  req.messages.forEach((m, index) => {
+    const at = `messages.${index}.content`;
     if (m.role === 'system') {
-      // Not Anthropic's, but clients send it: a system prompt, appended.
-      for (const b of messagesBlocks(m.content, cache)) if ('text' in b) system.push({ text: b.text });
-      continue;
+      // Not Anthropic's, but clients send it: a system prompt, appended. A system prompt is text only.
+      for (const b of messagesBlocks(m.content, cache, names, at)) {
+        if ('text' in b) system.push({ text: b.text });
+        else if (!('cachePoint' in b)) refuseBlock(VENDOR, 'anything but text in a system message', at);
+      }
+      return;
     }
-    pushOrMerge(messages, { role: m.role, content: messagesBlocks(m.content, cache) });
-  }
+    pushOrMerge(messages, { role: m.role, content: messagesBlocks(m.content, cache, names, at) });
+  });
 
   const tools: Tool[] = [];
   for (const tool of req.tools ?? []) {
@@ -321,7 +403,7 @@ export function messagesToConverse(req: MessagesApiRequest, target: ProviderTarg
       ...(Array.isArray(req.stop_sequences) && req.stop_sequences.length > 0 && { stopSequences: req.stop_sequences }),
     },
     ...(schema !== undefined && { outputConfig: outputConfig(schema) }),
-    ...(tools.length > 0 && { toolConfig: { tools, ...(choice && { toolChoice: choice }) } }),
+    ...(tools.length > 0 && req.tool_choice?.type !== 'none' && { toolConfig: { tools, ...(choice && { toolChoice: choice }) } }),
     ...guardrail(target),
     ...(Object.keys(extra).length > 0 && { additionalModelRequestFields: extra }),
   });

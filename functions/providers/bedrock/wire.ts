@@ -6,6 +6,7 @@
 export type ContentBlock =
   | { text: string }
   | { image: { format: string; source: { bytes: string } } }
+  | { document: { format: string; name: string; source: { bytes: string } } }
   | { toolUse: { toolUseId: string; name: string; input: unknown } }
   | { toolResult: { toolUseId: string; content: ToolResultContent[]; status?: 'success' | 'error' } }
   | { reasoningContent: { reasoningText: { text: string; signature?: string } } | { redactedContent: string } }

@@ -1,15 +1,18 @@
 /**
  * OpenAI chat completions request -> Anthropic Messages request, following agentgateway's
  * `from_completions` translation (its golden cases are our conformance suite): the chat messages
- * become Anthropic's `system` + `messages`. Fields Anthropic has no equivalent for (n,
- * logit_bias, presence/frequency_penalty, seed, stream_options, the legacy
- * functions/function_call, ...) are dropped, as agentgateway does.
+ * become Anthropic's `system` + `messages`. Where agentgateway drops what Anthropic has no
+ * equivalent for (n > 1, logit_bias, presence/frequency penalties, seed, logprobs, the legacy
+ * functions/function_call, audio input, files other than PDFs), modelgate refuses the request
+ * with a 400 naming the field (chat-params.ts): nothing is dropped quietly. A PDF `file` part
+ * becomes a `document` block.
  */
 import { RequestNotExpressible } from '../types.js';
+import { inlineFile, refuseUncarriedChatFields, refusePart } from './chat-params.js';
 import { boundedArguments } from '../shared/bounded-json.js';
 import { isRecord } from '../../core/json.js';
 import type { ChatCompletionRequest, ChatMessage, ContentPart, FunctionTool, ToolCall, ToolChoice as OpenAIToolChoice } from '../openai/wire.js';
-import type { ImageSource, MessageParam, MessagesRequest, RequestContentBlock, TextBlock, Tool, ToolChoice, ToolResultBlock, ToolUseBlock } from '../anthropic/wire.js';
+import type { DocumentBlock, ImageSource, MessageParam, MessagesRequest, RequestContentBlock, TextBlock, Tool, ToolChoice, ToolResultBlock, ToolUseBlock } from '../anthropic/wire.js';
 
 export interface TranslatedMessages {
   /** System and developer messages joined with "\n"; undefined when there are none. */
@@ -50,18 +53,32 @@ function imageSource(url: string): ImageSource {
   return match ? { type: 'base64', media_type: match[1]!, data: match[2]! } : { type: 'url', url };
 }
 
-/** User parts: text and images. Audio and file parts have no Anthropic equivalent here and are dropped. */
-function userBlocks(content: ChatMessage['content']): RequestContentBlock[] {
+const VENDOR = 'Anthropic';
+
+/** A `file` part with an inline PDF becomes a `document` block; anything else Anthropic cannot take from a chat client. */
+function documentBlock(part: ContentPart, messageIndex: number, partIndex: number): DocumentBlock {
+  const file = inlineFile(part);
+  if (file === undefined) refusePart(VENDOR, 'a file by id or without inline data (send `file.file_data` as a data: URL)', messageIndex, partIndex);
+  if (file.mediaType !== 'application/pdf') refusePart(VENDOR, `a ${file.mediaType} file (documents must be application/pdf)`, messageIndex, partIndex);
+  return { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: file.data }, ...(file.filename && { title: file.filename }) };
+}
+
+/** User parts: text, images and PDF files. Audio has no Anthropic equivalent: a 400, never a quiet drop. */
+function userBlocks(content: ChatMessage['content'], messageIndex: number): RequestContentBlock[] {
   if (typeof content === 'string') return isBlank(content) ? [] : [textBlock(content)];
   const blocks: RequestContentBlock[] = [];
-  for (const part of content ?? []) {
+  (content ?? []).forEach((part, partIndex) => {
     if (part.type === 'text' && typeof part.text === 'string') {
       if (!isBlank(part.text)) blocks.push(textBlock(part.text));
     } else if (part.type === 'image_url') {
       const url = (part.image_url as { url?: unknown } | undefined)?.url;
       if (typeof url === 'string') blocks.push({ type: 'image', source: imageSource(url) });
+    } else if (part.type === 'file') {
+      blocks.push(documentBlock(part, messageIndex, partIndex));
+    } else {
+      refusePart(VENDOR, `a content part of type ${JSON.stringify(part.type)}`, messageIndex, partIndex);
     }
-  }
+  });
   return blocks;
 }
 
@@ -112,11 +129,11 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
   const messages: MessageParam[] = [];
   let previousWasToolResult = false;
 
-  for (const message of input) {
+  input.forEach((message, index) => {
     if (message.role === 'system' || message.role === 'developer') {
       const text = systemText(message.content);
       if (text !== undefined) systemParts.push(text);
-      continue;
+      return;
     }
     if (message.role === 'tool') {
       const block = toolResultBlock(message);
@@ -126,7 +143,7 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
       if (previousWasToolResult && last) last.content.push(block);
       else messages.push({ role: 'user', content: [block] });
       previousWasToolResult = true;
-      continue;
+      return;
     }
     previousWasToolResult = false;
     const [role, content] =
@@ -134,10 +151,16 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
         ? (['assistant', assistantBlocks(message)] as const)
         : message.role === 'function'
           ? (['user', legacyFunctionBlocks(message)] as const)
-          : (['user', userBlocks(message.content)] as const);
-    // An empty turn is an Anthropic 400; the message had nothing Anthropic can represent.
+          : (['user', userBlocks(message.content, index)] as const);
+    for (const field of ['audio', 'function_call'] as const) {
+      if (message[field] !== undefined && message[field] !== null) {
+        throw new RequestNotExpressible(`${VENDOR} cannot carry an assistant message's \`${field}\` (messages[${index}].${field}).`, `messages[${index}].${field}`);
+      }
+    }
+    // An empty turn is an Anthropic 400. Only blank text is left out (Anthropic refuses blank
+    // text blocks): a turn made of nothing but that is skipped, as there is nothing in it to lose.
     if (content.length > 0) messages.push({ role, content });
-  }
+  });
 
   return systemParts.length > 0 ? { system: systemParts.join('\n'), messages } : { messages };
 }
@@ -207,7 +230,11 @@ function outputFormat(format: ChatCompletionRequest['response_format']): Message
   return undefined;
 }
 
+/** Chat fields Anthropic carries beyond those every translation reads. */
+const CARRIED = new Set(['top_k', 'parallel_tool_calls']);
+
 export function toMessagesRequest(req: ChatCompletionRequest, model: string): MessagesRequest {
+  refuseUncarriedChatFields(req, VENDOR, CARRIED);
   const { system, messages } = translateMessages(req.messages);
   const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? DEFAULT_MAX_TOKENS;
   const stop = stopSequences(req.stop);
@@ -216,10 +243,14 @@ export function toMessagesRequest(req: ChatCompletionRequest, model: string): Me
   const budget = thinkingBudget(req.reasoning_effort, maxTokens);
   const output = outputFormat(req.response_format);
 
-  // Extended thinking rejects a non-default temperature and a top_p below 0.95; a client that
-  // asked for reasoning gets it rather than a 400.
-  const temperature = typeof req.temperature === 'number' && (budget === undefined || req.temperature === 1) ? req.temperature : undefined;
-  const topP = typeof req.top_p === 'number' && (budget === undefined || req.top_p >= 0.95) ? req.top_p : undefined;
+  // Extended thinking rejects a non-default temperature, a top_p below 0.95 and top_k: asked for
+  // together with reasoning, they are refused by name rather than dropped.
+  if (budget !== undefined) {
+    const clash = typeof req.temperature === 'number' && req.temperature !== 1 ? 'temperature' : typeof req.top_p === 'number' && req.top_p < 0.95 ? 'top_p' : typeof req.top_k === 'number' ? 'top_k' : undefined;
+    if (clash) throw new RequestNotExpressible(`${VENDOR} cannot carry \`${clash}\` together with \`reasoning_effort\` (extended thinking takes temperature 1, top_p of 0.95 or more, and no top_k); remove one of them.`, clash);
+  }
+  const temperature = typeof req.temperature === 'number' ? req.temperature : undefined;
+  const topP = typeof req.top_p === 'number' ? req.top_p : undefined;
 
   // Keys in agentgateway's order, so a diff against its goldens reads naturally.
   return {
@@ -231,6 +262,7 @@ export function toMessagesRequest(req: ChatCompletionRequest, model: string): Me
     ...(req.stream === true ? { stream: true as const } : {}),
     ...(temperature !== undefined ? { temperature } : {}),
     ...(topP !== undefined ? { top_p: topP } : {}),
+    ...(typeof req.top_k === 'number' ? { top_k: req.top_k } : {}),
     ...(tools.length > 0 ? { tools } : {}),
     ...(toolChoice ? { tool_choice: toolChoice } : {}),
     ...(typeof req.user === 'string' && req.user !== '' ? { metadata: { user_id: req.user } } : {}),

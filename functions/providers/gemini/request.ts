@@ -11,6 +11,7 @@
 import { boundedArguments } from '../shared/bounded-json.js';
 import type { ChatCompletionRequest, ChatMessage, ContentPart, ToolCall } from '../openai/wire.js';
 import { RequestNotExpressible } from '../types.js';
+import { audioMediaType, inlineFile, refuseUncarriedChatFields, refusePart } from '../conversion/chat-params.js';
 import { normalizeGeminiSchema } from './schema.js';
 import { SchemaBudget, SchemaTooComplex } from './schema-budget.js';
 import type { Content, GenerateContentRequest, GenerationConfig, Part } from './wire.js';
@@ -68,14 +69,29 @@ function contentText(content: ChatMessage['content']): string | undefined {
   return content.map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
 }
 
-function userParts(content: ChatMessage['content']): Part[] {
+const VENDOR = 'Gemini';
+
+/** `input_audio` and inline `file` parts go inline with their media type; a file by id cannot. */
+function inlinePart(part: ContentPart, messageIndex: number, partIndex: number): Part {
+  if (part.type === 'input_audio') {
+    const audio = part.input_audio as { data: string; format: string };
+    return { inlineData: { mimeType: audioMediaType(audio.format), data: audio.data } };
+  }
+  const file = inlineFile(part);
+  if (file === undefined) refusePart(VENDOR, 'a file by id or without inline data (send `file.file_data` as a data: URL)', messageIndex, partIndex);
+  return { inlineData: { mimeType: file.mediaType, data: file.data } };
+}
+
+function userParts(content: ChatMessage['content'], messageIndex: number): Part[] {
   // An explicit empty string stays `{text: ""}`; a turn with no text at all gets a filler below.
   if (typeof content === 'string') return [textPart(content)];
   const parts: Part[] = [];
-  for (const part of content ?? []) {
+  (content ?? []).forEach((part, partIndex) => {
     if (part.type === 'text' && typeof part.text === 'string') parts.push(textPart(part.text));
     else if (part.type === 'image_url') parts.push(imagePart(part));
-  }
+    else if (part.type === 'input_audio' || part.type === 'file') parts.push(inlinePart(part, messageIndex, partIndex));
+    else refusePart(VENDOR, `a content part of type ${JSON.stringify(part.type)}`, messageIndex, partIndex);
+  });
   return parts;
 }
 
@@ -128,7 +144,12 @@ function translateMessages(messages: readonly ChatMessage[]): { system: string[]
   const contents: Content[] = [];
   /** The call id each functionResponse part answers, to order them; dropped before sending. */
   const answers = new Map<Part, string>();
-  for (const m of messages) {
+  messages.forEach((m, index) => {
+    for (const field of ['audio', 'function_call'] as const) {
+      if (m.role === 'assistant' && m[field] !== undefined && m[field] !== null) {
+        throw new RequestNotExpressible(`${VENDOR} cannot carry an assistant message's \`${field}\` (messages[${index}].${field}).`, `messages[${index}].${field}`);
+      }
+    }
     switch (m.role) {
       case 'system':
       case 'developer': {
@@ -137,7 +158,7 @@ function translateMessages(messages: readonly ChatMessage[]): { system: string[]
         break;
       }
       case 'user':
-        pushContent(contents, 'user', userParts(m.content));
+        pushContent(contents, 'user', userParts(m.content, index));
         break;
       case 'assistant': {
         (m.tool_calls ?? []).forEach((call, position) => {
@@ -146,7 +167,11 @@ function translateMessages(messages: readonly ChatMessage[]): { system: string[]
         const parts: Part[] =
           typeof m.content === 'string'
             ? m.content === '' ? [] : [textPart(m.content)]
-            : (m.content ?? []).flatMap((p) => (p.type === 'text' && typeof p.text === 'string' ? [textPart(p.text)] : []));
+            : (m.content ?? []).flatMap((p) => {
+                // A refusal part is what the assistant said: it stays, as text.
+                const said = p.type === 'text' ? p.text : p.type === 'refusal' ? p.refusal : undefined;
+                return typeof said === 'string' ? [textPart(said)] : [];
+              });
         parts.push(...(m.tool_calls ?? []).map(functionCallPart));
         pushContent(contents, 'model', parts);
         break;
@@ -162,7 +187,7 @@ function translateMessages(messages: readonly ChatMessage[]): { system: string[]
         break;
       }
     }
-  }
+  });
   // Gemini matches responses to calls by position: put each turn's responses in call order.
   for (const content of contents) {
     const slots = content.parts.map((p, i) => (p.functionResponse ? i : -1)).filter((i) => i >= 0);
@@ -244,7 +269,16 @@ function generationConfig(req: ChatCompletionRequest, model: string, budget: Sch
   return Object.keys(config).length > 0 ? config : undefined;
 }
 
+/**
+ * Chat fields Gemini carries beyond those every translation reads. `n` becomes `candidateCount`,
+ * and only buffered: a buffered answer maps every candidate to a choice, a streamed one only the
+ * first. `logprobs` is refused: no answer path maps Gemini's logprobs back.
+ */
+const CARRIED = new Set(['top_k', 'frequency_penalty', 'presence_penalty', 'seed', 'thinking_config', 'thinkingConfig']);
+const CARRIED_BUFFERED = new Set([...CARRIED, 'n']);
+
 export function toGenerateContentRequest(req: ChatCompletionRequest, model: string): GenerateContentRequest {
+  refuseUncarriedChatFields(req, req.stream === true ? `Gemini (streaming)` : VENDOR, req.stream === true ? CARRIED : CARRIED_BUFFERED);
   const { system, contents } = translateMessages(req.messages);
   // One budget for every schema of the request: many tools must not multiply it.
   const budget = new SchemaBudget();

@@ -8,12 +8,13 @@ import type { ChatCompletionsAdapter, MessagesAdapter } from '../types.js';
 import { anthropicErrorFromOpenAI } from './error-body.js';
 import { chatToMessagesResponse } from '../conversion/completions-to-messages-response.js';
 import { ChatToMessagesStream } from '../conversion/completions-to-messages-stream.js';
-import { messagesToChatRequest } from '../conversion/messages-to-completions-request.js';
+import { messagesToChatRequest, OPENAI_DIALECT, type ChatDialect } from '../conversion/messages-to-completions-request.js';
 
-export function messagesViaChat(chat: ChatCompletionsAdapter): MessagesAdapter {
+/** `dialect` names the upstream in refusals and says which Messages fields beyond the common ones it carries. */
+export function messagesViaChat(chat: ChatCompletionsAdapter, dialect: ChatDialect = OPENAI_DIALECT): MessagesAdapter {
   const adapter: MessagesAdapter = {
     streamFormat: chat.streamFormat,
-    buildRequest: (req, target, context) => chat.buildRequest(messagesToChatRequest(req), target, context),
+    buildRequest: (req, target, context) => chat.buildRequest(messagesToChatRequest(req, dialect), target, context),
     translateResponse(body, sentModel) {
       const translated = chat.translateResponse(body, sentModel);
       return { ...translated, body: chatToMessagesResponse(translated.body) };
