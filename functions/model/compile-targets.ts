@@ -62,7 +62,7 @@ export function kindTarget(spec: ProviderSpec, kind: ProviderKind, where: string
       const formats: NonNullable<ProviderTarget['formats']> = {};
       c.formats.forEach((f, i) => {
         if (f.type === 'Completions' || f.type === 'Messages' || f.type === 'Responses') formats[f.type] = f.path !== undefined ? { path: f.path } : {};
-        else warnings.push(`${where}.custom.formats[${i}]: format ${f.type} is not used by modelgate (it serves chat completions, messages and responses)`);
+        else warnings.push(`${where}.custom.formats[${i}]: format ${f.type} is not used by modelgate (it reads the Completions, Messages and Responses formats)`);
       });
       // Validation guarantees host and port (a backendRef is refused).
       return { baseUrl: hostPort ?? '', formats, ...(c.model !== undefined && { model: c.model }), ...common };

@@ -24,8 +24,9 @@ export function stopReasonOf(finish: string | null | undefined): StopReason {
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
 /**
- * OpenAI usage -> Anthropic usage. OpenAI's `prompt_tokens` include cached ones; Anthropic's
- * `input_tokens` do not (cache reads are reported apart), so the cached count moves over.
+ * OpenAI usage -> Anthropic usage. OpenAI's `prompt_tokens` count every input token, cache reads
+ * and cache writes included; Anthropic's `input_tokens` count neither (both are reported apart), so
+ * both counts move over.
  */
 export function messagesUsage(usage: Usage | null | undefined): MessageUsage & { service_tier?: string } {
   if (!usage) return { input_tokens: 0, output_tokens: 0 };
@@ -34,7 +35,7 @@ export function messagesUsage(usage: Usage | null | undefined): MessageUsage & {
   const cacheWrite = num(details.cache_write_tokens) ?? num(usage.cache_creation_input_tokens);
   const prompt = num(usage.prompt_tokens) ?? 0;
   return {
-    input_tokens: Math.max(0, prompt - (cacheRead ?? 0)),
+    input_tokens: Math.max(0, prompt - (cacheRead ?? 0) - (cacheWrite ?? 0)),
     output_tokens: num(usage.completion_tokens) ?? 0,
     ...(cacheRead !== undefined && { cache_read_input_tokens: cacheRead }),
     ...(cacheWrite !== undefined && { cache_creation_input_tokens: cacheWrite }),

@@ -9,6 +9,7 @@
  * The model decides per call, so each adapter method looks at the model the call was built for:
  * the engine hands the same model to the response and stream translators.
  */
+import { asRecord } from '../../core/json.js';
 import { anthropicChat } from '../anthropic/adapter.js';
 import { translateAnthropicError } from '../anthropic/errors.js';
 import { anthropicMessages, passthroughAnthropicError } from '../anthropic/passthrough.js';
@@ -19,6 +20,7 @@ import type { ChatCompletionRequest } from '../openai/wire.js';
 import { DEFAULT_VERTEX_REGION } from '../../core/endpoints.js';
 import { anthropicErrorFromOpenAI } from '../shared/error-body.js';
 import { messagesViaChat } from '../shared/messages-via-chat.js';
+import { GEMINI_DIALECT } from '../conversion/messages-to-completions-request.js';
 import { pathSegment, requireModel, resolveModel, vendorUrl } from '../shared/target.js';
 import type { ChatCompletionsAdapter, MessagesAdapter, UpstreamRequest } from '../types.js';
 import type { ProviderTarget } from '../../core/provider-target.js';
@@ -49,7 +51,27 @@ function anthropicUrl(target: ProviderTarget, model: string, stream: boolean): s
 /** Vertex takes the Messages body without `model` (it is in the path), with its own API version, and no deprecated `output_format`. */
 function vertexBody(body: Record<string, unknown>): string {
   const { model: _model, output_format: _outputFormat, ...rest } = body;
+  withoutCacheScope(rest);
   return JSON.stringify({ ...rest, anthropic_version: VERTEX_ANTHROPIC_VERSION });
+}
+
+/**
+ * Vertex AI refuses `cache_control.scope` (it takes `cache_control` with `type` and `ttl` only),
+ * so a cache breakpoint goes without its scope rather than failing the request. Walks the places a
+ * breakpoint can sit: system blocks, tools, message blocks and the blocks inside a tool result.
+ */
+function withoutCacheScope(body: Record<string, unknown>): void {
+  const strip = (block: unknown) => {
+    const cache = asRecord(asRecord(block)?.cache_control);
+    if (cache && 'scope' in cache) delete cache.scope;
+    const inner = asRecord(block)?.content;
+    if (Array.isArray(inner)) inner.forEach(strip);
+  };
+  for (const key of ['system', 'tools'] as const) if (Array.isArray(body[key])) (body[key] as unknown[]).forEach(strip);
+  if (Array.isArray(body.messages)) for (const message of body.messages) {
+    const content = asRecord(message)?.content;
+    if (Array.isArray(content)) content.forEach(strip);
+  }
 }
 
 function claudeCall(inner: UpstreamRequest, target: ProviderTarget, model: string, stream: boolean): UpstreamRequest {
@@ -77,7 +99,7 @@ export const vertexChat: ChatCompletionsAdapter = {
   translateError: (status, body) => (isAnthropicError(body) ? translateAnthropicError(status, body) : translateGoogleError(status, body)),
 };
 
-const geminiMessages = messagesViaChat(vertexGeminiChat);
+const geminiMessages = messagesViaChat(vertexGeminiChat, GEMINI_DIALECT);
 
 export const vertexMessages: MessagesAdapter = {
   streamFormat: 'sse',
