@@ -142,10 +142,17 @@ async function main() {
   writeFileSync(manifestFile, manifests(Number(upstream.ready)));
   const serving = /serving (http:\/\/\S+)/;
   const mg = await launch(process.execPath, [`${ROOT}dist/cli.js`, 'serve', '-f', manifestFile, '--port', '0'], serving);
-  const mgDdb = await launch(process.execPath, [`${ROOT}dist/cli.js`, 'serve', '-f', manifestFile, '--port', '0', '--state-table', TABLE, '--create-table'], serving, { env: awsEnv });
+  const mgDdb = await launch(process.execPath, [`${ROOT}dist/cli.js`, 'serve', '-f', manifestFile, '--port', '0', '--state-table', TABLE, '--create-table'], serving, {
+    env: awsEnv,
+  });
   const peerEntry = SKIP_PEER ? undefined : await installPeer();
   const peer = peerEntry
-    ? await launch(process.execPath, ['--import', `${ROOT}bench/processes/loopback-only.mjs`, peerEntry, `--port=${await freePort()}`, '--headless'], /(?:Gateway|running|ready|http:\/\/localhost:(\d+))/i, { env: { NODE_ENV: 'production' }, timeoutMs: 60_000 }).catch((e: Error) => {
+    ? await launch(
+        process.execPath,
+        ['--import', `${ROOT}bench/processes/loopback-only.mjs`, peerEntry, `--port=${await freePort()}`, '--headless'],
+        /(?:Gateway|running|ready|http:\/\/localhost:(\d+))/i,
+        { env: { NODE_ENV: 'production' }, timeoutMs: 60_000 },
+      ).catch((e: Error) => {
         console.error(`bench: the peer gateway did not start: ${e.message.split('\n')[0]}`);
         return undefined;
       })
@@ -160,22 +167,31 @@ async function main() {
     bare: { name: 'bare Node proxy (floor)', url: `http://127.0.0.1:${bare.ready}/v1/chat/completions`, body: body('bench-model') } satisfies Target,
     modelgate: { name: 'modelgate', url: `${mg.ready}/single/v1/chat/completions`, body: body() } satisfies Target,
     modelgateDdb: { name: 'modelgate+dynamodb', url: `${mgDdb.ready}/single/v1/chat/completions`, body: body() } satisfies Target,
-    portkey: peer && ({ name: 'portkey', url: `http://127.0.0.1:${peerPort}/v1/chat/completions`, headers: { 'x-portkey-config': JSON.stringify(portkeyTarget(up)) }, body: body('bench-model') } satisfies Target),
+    portkey:
+      peer &&
+      ({
+        name: 'portkey',
+        url: `http://127.0.0.1:${peerPort}/v1/chat/completions`,
+        headers: { 'x-portkey-config': JSON.stringify(portkeyTarget(up)) },
+        body: body('bench-model'),
+      } satisfies Target),
     mgFailover: { name: 'modelgate failover', url: `${mg.ready}/failover/v1/chat/completions`, body: body() } satisfies Target,
-    portkeyFailover: peer && ({
-      name: 'portkey fallback',
-      url: `http://127.0.0.1:${peerPort}/v1/chat/completions`,
-      headers: {
-        'x-portkey-config': JSON.stringify({
-          strategy: { mode: 'fallback', on_status_codes: [429] },
-          targets: [
-            { ...portkeyTarget(up), override_params: { model: 'rate-limited' } },
-            { ...portkeyTarget(up), override_params: { model: 'bench-model' } },
-          ],
-        }),
-      },
-      body: body('bench-model'),
-    } satisfies Target),
+    portkeyFailover:
+      peer &&
+      ({
+        name: 'portkey fallback',
+        url: `http://127.0.0.1:${peerPort}/v1/chat/completions`,
+        headers: {
+          'x-portkey-config': JSON.stringify({
+            strategy: { mode: 'fallback', on_status_codes: [429] },
+            targets: [
+              { ...portkeyTarget(up), override_params: { model: 'rate-limited' } },
+              { ...portkeyTarget(up), override_params: { model: 'bench-model' } },
+            ],
+          }),
+        },
+        body: body('bench-model'),
+      } satisfies Target),
   };
   const single = [targets.direct, targets.bare, targets.modelgate, targets.modelgateDdb, ...(targets.portkey ? [targets.portkey] : [])];
   const deadline = () => performance.now() + COUNTS.seconds * 1000;
@@ -186,7 +202,10 @@ async function main() {
   for (const t of single) {
     const probe = await timedRequest(t, true);
     if (probe.status === 200) streaming.push(t);
-    else notes.push(`${t.name} answered every streamed request with HTTP ${probe.status}${t.name === 'portkey' ? ` (Portkey ${PEER_VERSION} on Node ${process.versions.node}: "TypeError: immutable" in its response headers, Portkey-AI/gateway#1389 and #1550), so it has no streaming rows` : ''}.`);
+    else
+      notes.push(
+        `${t.name} answered every streamed request with HTTP ${probe.status}${t.name === 'portkey' ? ` (Portkey ${PEER_VERSION} on Node ${process.versions.node}: "TypeError: immutable" in its response headers, Portkey-AI/gateway#1389 and #1550), so it has no streaming rows` : ''}.`,
+      );
   }
 
   // Warm every path — the JIT of every process (the load generator's too), keep-alive sockets,
@@ -243,8 +262,18 @@ async function main() {
     const out = execFileSync(process.execPath, [`${ROOT}bench/processes/lambda.mjs`, '0', '1'], { env: { ...process.env, ...lambdaEnv }, encoding: 'utf8' });
     imports.push((JSON.parse(out.trim().split('\n').at(-1)!) as { importMs: number }).importMs);
   }
-  const loadOut = execFileSync(process.execPath, [`${ROOT}bench/processes/lambda.mjs`, String(COUNTS.lambdaRequests), '16'], { env: { ...process.env, ...lambdaEnv }, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-  const lambda = JSON.parse(loadOut.trim().split('\n').filter((l) => l.startsWith('{"importMs"')).at(-1)!) as { importMs: number; rssAfterImportMb: number; rssMaxMb: number; requests: number; errors: number };
+  const loadOut = execFileSync(process.execPath, [`${ROOT}bench/processes/lambda.mjs`, String(COUNTS.lambdaRequests), '16'], {
+    env: { ...process.env, ...lambdaEnv },
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const lambda = JSON.parse(
+    loadOut
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{"importMs"'))
+      .at(-1)!,
+  ) as { importMs: number; rssAfterImportMb: number; rssMaxMb: number; requests: number; errors: number };
 
   // --- DynamoDB operations per request, counted at the store
   console.error('bench: DynamoDB operations per request');
@@ -252,7 +281,20 @@ async function main() {
 
   for (const p of procs) await p.stop();
 
-  const report = renderReport({ stamp, machine: machine(), quick: QUICK, notes, rows, tput, bundleBytes, imports, lambda, ops, peer: Boolean(peer), seconds: (performance.now() - started) / 1000 });
+  const report = renderReport({
+    stamp,
+    machine: machine(),
+    quick: QUICK,
+    notes,
+    rows,
+    tput,
+    bundleBytes,
+    imports,
+    lambda,
+    ops,
+    peer: Boolean(peer),
+    seconds: (performance.now() - started) / 1000,
+  });
   writeFileSync(`${RESULTS}/report.md`, report);
   writeFileSync(`${RESULTS}/results.json`, JSON.stringify({ stamp, machine: machine(), quick: QUICK, rows, tput, bundleBytes, imports, lambda, ops }, null, 2));
   writeFileSync(
@@ -282,7 +324,15 @@ async function countDynamoOps(endpoint: string, upstreamPort: number) {
     const store = new DynamoDBStore({ client, table, stalenessMs, onOperation: (op) => counts[op]++ });
     const engine = new Engine({ config, store });
     const request = () =>
-      engine.handle({ method: 'POST', path, query: '', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ messages: MESSAGES })), signal: new AbortController().signal, id: 'ops' });
+      engine.handle({
+        method: 'POST',
+        path,
+        query: '',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify({ messages: MESSAGES })),
+        signal: new AbortController().signal,
+        id: 'ops',
+      });
     await request(); // first read of a cold instance
     counts.read = 0;
     counts.write = 0;
@@ -345,39 +395,69 @@ function renderReport(r: ReportInput): string {
   lines.push('## Latency (ms) — sequential requests, the targets taking turns in blocks of 50; "added" = through the gateway minus the direct call at the same position', '');
   lines.push('| scenario | metric | target | n | p50 | p90 | p99 | added p50 | added p90 | added p99 | p50 ÷ direct |', '|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of r.rows) {
-    lines.push(`| ${row.scenario} | ${row.metric} | ${row.target} | ${row.summary.n} | ${f(row.summary.p50)} | ${f(row.summary.p90)} | ${f(row.summary.p99)} | ${f(row.added?.p50, 3)} | ${f(row.added?.p90, 3)} | ${f(row.added?.p99, 3)} | ${row.ratioP50 ? `${f(row.ratioP50)}×` : '1×'} |`);
+    lines.push(
+      `| ${row.scenario} | ${row.metric} | ${row.target} | ${row.summary.n} | ${f(row.summary.p50)} | ${f(row.summary.p90)} | ${f(row.summary.p99)} | ${f(row.added?.p50, 3)} | ${f(row.added?.p90, 3)} | ${f(row.added?.p99, 3)} | ${row.ratioP50 ? `${f(row.ratioP50)}×` : '1×'} |`,
+    );
   }
   lines.push('', '## Throughput (requests/s, buffered)', '');
   const names = [...new Set(r.tput.map((t) => t.target))];
-  lines.push(`| concurrency | ${names.join(' | ')} | ${names.filter((n) => n !== 'direct').map((n) => `${n} ÷ direct`).join(' | ')} |`, `|---|${names.map(() => '---').join('|')}|${names.filter((n) => n !== 'direct').map(() => '---').join('|')}|`);
+  lines.push(
+    `| concurrency | ${names.join(' | ')} | ${names
+      .filter((n) => n !== 'direct')
+      .map((n) => `${n} ÷ direct`)
+      .join(' | ')} |`,
+    `|---|${names.map(() => '---').join('|')}|${names
+      .filter((n) => n !== 'direct')
+      .map(() => '---')
+      .join('|')}|`,
+  );
   for (const c of [...new Set(r.tput.map((t) => t.concurrency))]) {
     const at = (n: string) => r.tput.find((t) => t.target === n && t.concurrency === c);
     const direct = at('direct')?.rps ?? NaN;
-    lines.push(`| ${c} | ${names.map((n) => `${f(at(n)?.rps, 0)}${at(n)?.errors ? ` (${at(n)!.errors} errors)` : ''}`).join(' | ')} | ${names.filter((n) => n !== 'direct').map((n) => `${f((at(n)?.rps ?? NaN) / direct)}×`).join(' | ')} |`);
+    lines.push(
+      `| ${c} | ${names.map((n) => `${f(at(n)?.rps, 0)}${at(n)?.errors ? ` (${at(n)!.errors} errors)` : ''}`).join(' | ')} | ${names
+        .filter((n) => n !== 'direct')
+        .map((n) => `${f((at(n)?.rps ?? NaN) / direct)}×`)
+        .join(' | ')} |`,
+    );
   }
   const imports = [...r.imports].sort((a, b) => a - b);
   lines.push('', '## Lambda bundle', '');
-  lines.push(`| bundle (dist/handler.mjs, minified) | cold module import, median of ${imports.length} (min–max) | RSS after import | RSS max under load (${r.lambda.requests} requests, 16 concurrent) |`, '|---|---|---|---|');
-  lines.push(`| ${(r.bundleBytes / 1024).toFixed(0)} KiB | ${f(imports[Math.floor(imports.length / 2)], 1)} ms (${f(imports[0], 1)}–${f(imports.at(-1), 1)}) | ${f(r.lambda.rssAfterImportMb, 1)} MiB | ${f(r.lambda.rssMaxMb, 1)} MiB${r.lambda.errors ? ` (${r.lambda.errors} errors)` : ''} |`);
+  lines.push(
+    `| bundle (dist/handler.mjs, minified) | cold module import, median of ${imports.length} (min–max) | RSS after import | RSS max under load (${r.lambda.requests} requests, 16 concurrent) |`,
+    '|---|---|---|---|',
+  );
+  lines.push(
+    `| ${(r.bundleBytes / 1024).toFixed(0)} KiB | ${f(imports[Math.floor(imports.length / 2)], 1)} ms (${f(imports[0], 1)}–${f(imports.at(-1), 1)}) | ${f(r.lambda.rssAfterImportMb, 1)} MiB | ${f(r.lambda.rssMaxMb, 1)} MiB${r.lambda.errors ? ` (${r.lambda.errors} errors)` : ''} |`,
+  );
   lines.push('', '## DynamoDB operations per request (counted at the store; one failing attempt = the first provider answers 429, unhealthy)', '');
   lines.push('| request | cache (staleness 1 s) reads | writes | no cache (staleness 0) reads | writes |', '|---|---|---|---|---|');
   lines.push(`| healthy | ${f(r.ops.healthyCached?.reads)} | ${f(r.ops.healthyCached?.writes)} | ${f(r.ops.healthyUncached?.reads)} | ${f(r.ops.healthyUncached?.writes)} |`);
-  lines.push(`| one failing attempt, then an answer | ${f(r.ops.failingCached?.reads)} | ${f(r.ops.failingCached?.writes)} | ${f(r.ops.failingUncached?.reads)} | ${f(r.ops.failingUncached?.writes)} |`);
+  lines.push(
+    `| one failing attempt, then an answer | ${f(r.ops.failingCached?.reads)} | ${f(r.ops.failingCached?.writes)} | ${f(r.ops.failingUncached?.reads)} | ${f(r.ops.failingUncached?.writes)} |`,
+  );
   lines.push('', '## Budgets (DESIGN.md)', '');
   const mem = r.rows.find((x) => x.scenario === 'buffered' && x.target === 'modelgate');
   const floor = r.rows.find((x) => x.scenario === 'buffered' && x.target.startsWith('bare'));
   const peerRow = r.rows.find((x) => x.scenario === 'buffered' && x.target === 'portkey');
   const check = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'met' : '**missed**');
-  lines.push(`- added p50 ≤ 0.3 ms (memory store, buffered): ${f(mem?.added?.p50, 3)} ms — ${check(mem?.added ? mem.added.p50 <= 0.3 : undefined)} (a bare Node proxy adds ${f(floor?.added?.p50, 3)} ms on this machine: modelgate's own share is ${f(mem?.added && floor?.added ? mem.added.p50 - floor.added.p50 : undefined, 3)} ms)`);
+  lines.push(
+    `- added p50 ≤ 0.3 ms (memory store, buffered): ${f(mem?.added?.p50, 3)} ms — ${check(mem?.added ? mem.added.p50 <= 0.3 : undefined)} (a bare Node proxy adds ${f(floor?.added?.p50, 3)} ms on this machine: modelgate's own share is ${f(mem?.added && floor?.added ? mem.added.p50 - floor.added.p50 : undefined, 3)} ms)`,
+  );
   lines.push(`- added p99 ≤ 2 ms (memory store, buffered): ${f(mem?.added?.p99, 3)} ms — ${check(mem?.added ? mem.added.p99 <= 2 : undefined)}`);
   lines.push(`- lower added latency than the peer: ${check(peerRow?.added && mem?.added ? mem.added.p50 < peerRow.added.p50 : undefined)}`);
-  const tputWins = r.peer ? [...new Set(r.tput.map((t) => t.concurrency))].map((c) => (r.tput.find((t) => t.target === 'modelgate' && t.concurrency === c)?.rps ?? 0) > (r.tput.find((t) => t.target === 'portkey' && t.concurrency === c)?.rps ?? Infinity)) : undefined;
+  const tputWins = r.peer
+    ? [...new Set(r.tput.map((t) => t.concurrency))].map(
+        (c) =>
+          (r.tput.find((t) => t.target === 'modelgate' && t.concurrency === c)?.rps ?? 0) > (r.tput.find((t) => t.target === 'portkey' && t.concurrency === c)?.rps ?? Infinity),
+      )
+    : undefined;
   lines.push(`- higher throughput than the peer at every concurrency: ${check(tputWins ? tputWins.every(Boolean) : undefined)}`);
   lines.push(`- bundle ≤ 1 MB: ${check(r.bundleBytes <= 1_000_000)}; cold import ≤ 150 ms: ${check(imports.length ? imports[Math.floor(imports.length / 2)]! <= 150 : undefined)}`);
   lines.push(`- healthy request: 0 writes, ≤ 1 read: ${check(r.ops.healthyUncached ? r.ops.healthyUncached.writes === 0 && r.ops.healthyUncached.reads <= 1 : undefined)}`);
   if (r.notes.length) lines.push('', '## Notes', '', ...r.notes.map((n) => `- ${n}`));
   lines.push('', 'Chart: latency.svg (cumulative distributions).');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 main().catch(async (error: unknown) => {

@@ -117,7 +117,16 @@ export class Gateway extends pulumi.ComponentResource {
     this.manifest = rendered.manifest;
     this.name = rendered.manifest.apply((m) => m.metadata.name);
     this.namespace = rendered.manifest.apply((m) => m.metadata.namespace);
-    const base: GatewayBase = { trustsUnmanaged: platform.trustsUnmanaged, name: objectName, namespace, parsed: rendered.parsed, parsedNow: rendered.now?.parsed, knownSecrets: new Set(), knownClientKeySecrets: new Set(), objects: [] };
+    const base: GatewayBase = {
+      trustsUnmanaged: platform.trustsUnmanaged,
+      name: objectName,
+      namespace,
+      parsed: rendered.parsed,
+      parsedNow: rendered.now?.parsed,
+      knownSecrets: new Set(),
+      knownClientKeySecrets: new Set(),
+      objects: [],
+    };
 
     const made = platform.createGateway({ parent: this, name, owner, args, manifest: rendered.manifest, gateway: base });
     Object.assign(this, made.fields);
@@ -136,7 +145,9 @@ export class Gateway extends pulumi.ComponentResource {
 function checkPlatform(resource: pulumi.Resource, owner: Owner, args: GatewayArgs): GatewayPlatform {
   const platform = args.platform;
   if (!Object.hasOwn(PLATFORMS, platform)) {
-    const supported = Object.keys(PLATFORMS).map((p) => JSON.stringify(p)).join(', ');
+    const supported = Object.keys(PLATFORMS)
+      .map((p) => JSON.stringify(p))
+      .join(', ');
     throw new InvalidSpecError([problem(owner, 'platform', `Unsupported value: ${JSON.stringify(platform)}: supported values: ${supported}`)], resource);
   }
   const chosen = PLATFORMS[platform];
@@ -144,7 +155,10 @@ function checkPlatform(resource: pulumi.Resource, owner: Owner, args: GatewayArg
   const misplaced = others.flatMap(([other, { fields }]) => fields.filter((field) => args[field] !== undefined && args[field] !== null).map((field) => ({ field, other })));
   if (misplaced.length > 0) {
     const why = (field: keyof GatewayArgs, other: string) => [`only for platform "${other}"`, chosen.refusals?.[field]].filter(Boolean).join(': ');
-    throw new InvalidSpecError(misplaced.map(({ field, other }) => problem(owner, field, why(field, other))), resource);
+    throw new InvalidSpecError(
+      misplaced.map(({ field, other }) => problem(owner, field, why(field, other))),
+      resource,
+    );
   }
   return chosen;
 }

@@ -96,7 +96,11 @@ export function renderObject(
       if (leftovers.length > 0) {
         throw new SpecError(
           leftovers.map((path) =>
-            problem(owner, path, 'a key inside an Output cannot be moved into a Secret; pass the objects that lead to `auth` (or `traffic.apiKeyAuthentication`) as plain values (only their fields may be Outputs)'),
+            problem(
+              owner,
+              path,
+              'a key inside an Output cannot be moved into a Secret; pass the objects that lead to `auth` (or `traffic.apiKeyAuthentication`) as plain values (only their fields may be Outputs)',
+            ),
           ),
         );
       }
@@ -143,7 +147,8 @@ export function resolveRef(
   if (!info) return value;
   const problems: string[] = [];
   if (!allowed.includes(info.component)) problems.push(problem(owner, source.path, `a ${info.component} cannot be referenced here (allowed: ${allowed.join(', ')})`));
-  if (info.gateway !== source.gateway) problems.push(problem(owner, source.path, `the ${info.component} belongs to another Gateway; components refer only to components of their own Gateway`));
+  if (info.gateway !== source.gateway)
+    problems.push(problem(owner, source.path, `the ${info.component} belongs to another Gateway; components refer only to components of their own Gateway`));
   if (problems.length > 0) throw new SpecError(problems);
   if (info.component !== 'Gateway') dependsOn.push(info.resource);
   return toRef(info);
@@ -177,7 +182,9 @@ function clientKeyEntriesOf(resource: pulumi.Resource, owner: Owner, keys: pulum
   const problems = (list: unknown, known: (value: unknown) => boolean): string[] => {
     if (!Array.isArray(list)) return [problem(owner, CLIENT_KEYS_PATH, 'must be a list of keys')];
     if (list.length === 0) return [problem(owner, CLIENT_KEYS_PATH, 'should have at least 1 items')];
-    return list.flatMap((key: unknown, i) => (known(key) && (typeof key !== 'string' || key.trim() === '') ? [problem(owner, `${CLIENT_KEYS_PATH}[${i}]`, 'must be a non-empty string')] : []));
+    return list.flatMap((key: unknown, i) =>
+      known(key) && (typeof key !== 'string' || key.trim() === '') ? [problem(owner, `${CLIENT_KEYS_PATH}[${i}]`, 'must be a non-empty string')] : [],
+    );
   };
   const now = Array.isArray(keys) || !hasUnresolved(keys) ? problems(keys, (key) => !hasUnresolved(key)) : [];
   if (now.length > 0) throw new InvalidSpecError(now, resource);
@@ -193,7 +200,7 @@ function clientKeyEntriesOf(resource: pulumi.Resource, owner: Owner, keys: pulum
 /** The Gateway a component names in `gateway`, or an InvalidSpecError. */
 function gatewayOf(resource: pulumi.Resource, owner: Owner, value: unknown): GatewayContext {
   const info = componentInfo(value);
-  if (!info || info.component !== 'Gateway') {
+  if (info?.component !== 'Gateway') {
     throw new InvalidSpecError([problem(owner, 'gateway', 'must be a modelgate Gateway (the instance the object belongs to)')], resource);
   }
   return info.gateway;
@@ -217,13 +224,21 @@ function extractSecrets(resource: pulumi.Resource, owner: Owner, kind: Component
   const keyInputs = keys.map((k) =>
     mapInput(k.key, (value) => {
       // Never the value in a message: it is a key.
-      if (typeof value !== 'string' || value.trim() === '') throw new InvalidSpecError(k.paths.map((p) => problem(owner, p, 'must be a non-empty string')), resource);
+      if (typeof value !== 'string' || value.trim() === '')
+        throw new InvalidSpecError(
+          k.paths.map((p) => problem(owner, p, 'must be a non-empty string')),
+          resource,
+        );
       return value;
     }),
   );
   const clientKeysName = mapInput(objectName, clientKeysSecretName);
   const client = extractClientKeys<pulumi.Input<pulumi.Input<string>[]>, pulumi.Input<string>>(kind, withoutProviderKeys, clientKeysName);
-  if (client.problems.length > 0) throw new InvalidSpecError(client.problems.map((p) => problem(owner, p.path, p.message)), resource);
+  if (client.problems.length > 0)
+    throw new InvalidSpecError(
+      client.problems.map((p) => problem(owner, p.path, p.message)),
+      resource,
+    );
   const clientEntries = client.keys === undefined ? undefined : clientKeyEntriesOf(resource, owner, client.keys);
   return { keyless: client.spec, keys, keyInputs, clientKeysName, clientEntries };
 }
@@ -321,7 +336,13 @@ export abstract class SpecComponent extends pulumi.ComponentResource {
         ownClientKeySecrets: extracted.clientEntries ? [extracted.clientKeysName] : [],
         ...(kind === 'HTTPRoute' && { gateway: gateway.parsedNow ?? gateway.parsed }),
       },
-      { trustsUnmanaged: gateway.trustsUnmanaged, knownSecrets: gateway.knownSecrets, knownClientKeySecrets: gateway.knownClientKeySecrets, checkReferences: true, check: rule?.check },
+      {
+        trustsUnmanaged: gateway.trustsUnmanaged,
+        knownSecrets: gateway.knownSecrets,
+        knownClientKeySecrets: gateway.knownClientKeySecrets,
+        checkReferences: true,
+        check: rule?.check,
+      },
     );
     gateway.objects.push(rendered.parsed);
     this.manifest = rendered.manifest;

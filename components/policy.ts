@@ -45,10 +45,17 @@ export class Policy extends SpecComponent {
       (owner, context, dependsOn) => ({
         targetRefs: Array.isArray(targetRefs)
           ? targetRefs.map((ref, i) =>
-              resolveRef(owner, ref, { gateway: context, path: `targetRefs[${i}]` }, ['Backend', 'Route', 'Gateway'], (info) => {
-                const [kind, group] = TARGET_KIND[info.component as keyof typeof TARGET_KIND];
-                return { group, kind, name: info.name };
-              }, dependsOn),
+              resolveRef(
+                owner,
+                ref,
+                { gateway: context, path: `targetRefs[${i}]` },
+                ['Backend', 'Route', 'Gateway'],
+                (info) => {
+                  const [kind, group] = TARGET_KIND[info.component as keyof typeof TARGET_KIND];
+                  return { group, kind, name: info.name };
+                },
+                dependsOn,
+              ),
             )
           : targetRefs,
         ...spec,

@@ -57,7 +57,8 @@ export function apiVersionOf(kind: ComponentKind): string {
 
 /** `{ apiVersion, kind, metadata, spec }`, with the defaults the components own filled in. */
 export function manifest(kind: ComponentKind, meta: Meta, spec: Plain): Manifest {
-  const withDefaults = kind === 'Gateway' ? { gatewayClassName: DEFAULT_GATEWAY_CLASS, listeners: structuredClone(DEFAULT_LISTENERS), ...dropUndefined(spec) } : dropUndefined(spec);
+  const withDefaults =
+    kind === 'Gateway' ? { gatewayClassName: DEFAULT_GATEWAY_CLASS, listeners: structuredClone(DEFAULT_LISTENERS), ...dropUndefined(spec) } : dropUndefined(spec);
   return { apiVersion: API_VERSION[kind], kind, metadata: { name: meta.name, namespace: meta.namespace }, spec: withDefaults };
 }
 
@@ -257,7 +258,11 @@ function copyPlain(value: unknown): unknown {
 export function dropUndefined<T>(value: T): T {
   if (Array.isArray(value)) return value.map(dropUndefined) as T;
   if (isObject(value)) {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, dropUndefined(v)])) as T;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, dropUndefined(v)]),
+    ) as T;
   }
   return value;
 }

@@ -9,15 +9,7 @@
  */
 import { compileConfig, ConfigError, type SecretSource } from '../functions/model/compile.js';
 import { validateObject, type ManifestObject } from '../functions/model/validate.js';
-import {
-  AGENTGATEWAY_API_VERSION,
-  AGENTGATEWAY_GROUP,
-  GATEWAY_API_VERSION,
-  GATEWAY_GROUP,
-  SECRET_KEY,
-  type Manifest,
-  type Plain,
-} from './render.js';
+import { AGENTGATEWAY_API_VERSION, AGENTGATEWAY_GROUP, GATEWAY_API_VERSION, GATEWAY_GROUP, SECRET_KEY, type Manifest, type Plain } from './render.js';
 
 /** An invalid spec: every problem, each naming the component and the field. */
 export class SpecError extends Error {
@@ -79,11 +71,9 @@ export interface ReferenceContext {
 export function checkReferences(owner: Owner, object: ManifestObject, context: ReferenceContext): void {
   const objects: ManifestObject[] = [object, ...standIns(object, context)];
   const secrets: SecretSource = {
-    get: (namespace, name, key) =>
-      context.trustsUnmanaged || (context.knownSecrets.has(`${namespace}/${name}`) && key === SECRET_KEY) ? 'placeholder' : undefined,
+    get: (namespace, name, key) => (context.trustsUnmanaged || (context.knownSecrets.has(`${namespace}/${name}`) && key === SECRET_KEY) ? 'placeholder' : undefined),
     // Client API keys: a Secret of entries, each a key or a digest.
-    entries: (namespace, name) =>
-      context.trustsUnmanaged || context.knownClientKeySecrets?.has(`${namespace}/${name}`) ? { 'stand-in': 'placeholder' } : undefined,
+    entries: (namespace, name) => (context.trustsUnmanaged || context.knownClientKeySecrets?.has(`${namespace}/${name}`) ? { 'stand-in': 'placeholder' } : undefined),
   };
   try {
     compileConfig(objects, secrets);

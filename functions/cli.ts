@@ -140,7 +140,10 @@ const COMMANDS: Record<string, { usage: string; options: Options }> = {
   },
   validate: { usage: VALIDATE_USAGE, options: { ...COMMON, file: { type: 'string', short: 'f', multiple: true } } },
   demo: { usage: DEMO_USAGE, options: { ...COMMON, ...LISTEN, 'simulator-port': { type: 'string' } } },
-  status: { usage: STATUS_USAGE, options: { help: { type: 'boolean', short: 'h' }, admin: { type: 'string' }, 'state-table': { type: 'string' }, file: { type: 'string', short: 'f', multiple: true } } },
+  status: {
+    usage: STATUS_USAGE,
+    options: { help: { type: 'boolean', short: 'h' }, admin: { type: 'string' }, 'state-table': { type: 'string' }, file: { type: 'string', short: 'f', multiple: true } },
+  },
 };
 
 class UsageError extends Error {
@@ -179,7 +182,12 @@ async function main(argv: string[]): Promise<number> {
   const format = (values['log-format'] ?? 'text') as LogFormat;
   if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json, not ${String(format)}`, spec.usage);
   const logger = createLogger(format, batchedStderr());
-  const listenOn = { host: (values.host as string | undefined) ?? '127.0.0.1', port: portOption(values, 'port', spec.usage), drainMs: drainTimeout(values, spec.usage), admin: adminPorts(values, spec.usage) };
+  const listenOn = {
+    host: (values.host as string | undefined) ?? '127.0.0.1',
+    port: portOption(values, 'port', spec.usage),
+    drainMs: drainTimeout(values, spec.usage),
+    admin: adminPorts(values, spec.usage),
+  };
 
   switch (command) {
     case 'serve':
@@ -244,12 +252,18 @@ async function statusSnapshot(values: Values): Promise<StatusSnapshot> {
     try {
       res = await fetch(new URL('/status', base), { signal: AbortSignal.timeout(5_000) });
     } catch (error) {
-      throw new Error(`no modelgate admin endpoint at ${base} (${(error as Error).message}); start \`modelgate serve\` (its --admin-port), or pass --admin URL or --state-table NAME`);
+      throw new Error(
+        `no modelgate admin endpoint at ${base} (${(error as Error).message}); start \`modelgate serve\` (its --admin-port), or pass --admin URL or --state-table NAME`,
+      );
     }
     if (!res.ok) throw new Error(`${base}/status answered ${res.status}`);
     return (await res.json()) as StatusSnapshot;
   }
-  const [{ createTableClient }, { statusFromTable }, { TableConfigSource }] = await Promise.all([import('./state/dynamodb-client.js'), import('./engine/status-from-table.js'), import('./config/table-source.js')]);
+  const [{ createTableClient }, { statusFromTable }, { TableConfigSource }] = await Promise.all([
+    import('./state/dynamodb-client.js'),
+    import('./engine/status-from-table.js'),
+    import('./config/table-source.js'),
+  ]);
   const client = createTableClient();
   const files = (values.file as string[] | undefined) ?? [];
   let config: CompiledConfig;
@@ -277,11 +291,17 @@ async function startAdmin(choice: AdminChoice, host: string, handlers: Parameter
       const servers = await startAdminServers({ host, admin: null, metrics: null, readiness: null, [name]: port }, handlers);
       started.push(servers);
       const address = servers[name]!;
-      logger.log('info', 'admin', `${name} ${name === 'admin' ? 'endpoints' : 'endpoint'} on http://${address.address}:${address.port}${name === 'admin' ? ' (/config_dump, /status)' : name === 'metrics' ? '/metrics' : '/healthz/ready'}`);
+      logger.log(
+        'info',
+        'admin',
+        `${name} ${name === 'admin' ? 'endpoints' : 'endpoint'} on http://${address.address}:${address.port}${name === 'admin' ? ' (/config_dump, /status)' : name === 'metrics' ? '/metrics' : '/healthz/ready'}`,
+      );
     } catch (error) {
       if (!(error instanceof AdminListenError) || explicit) {
         await Promise.all(started.map((s) => s.close()));
-        throw error instanceof AdminListenError && error.code === 'EADDRINUSE' ? new Error(`${error.message}: choose another port with --${ADMIN_FLAGS[name]} (0 turns it off)`) : error;
+        throw error instanceof AdminListenError && error.code === 'EADDRINUSE'
+          ? new Error(`${error.message}: choose another port with --${ADMIN_FLAGS[name]} (0 turns it off)`)
+          : error;
       }
       logger.log('warn', 'admin', `${error.message}: serving without the ${name} endpoints (--${ADMIN_FLAGS[name]} picks another port, 0 turns it off)`);
     }
@@ -374,13 +394,18 @@ async function serve(o: ServeOptions): Promise<void> {
   let admin: AdminServers[];
   try {
     // On loopback whatever --host says: config and status are for this host's operator.
-    admin = await startAdmin(o.admin, '127.0.0.1', {
-      ready: () => server.listening && !inFlight.draining,
-      draining: () => inFlight.draining,
-      metrics: () => metrics.metrics(),
-      status: () => engine.status(),
-      configDump: () => configDump(engine.config),
-    }, logger);
+    admin = await startAdmin(
+      o.admin,
+      '127.0.0.1',
+      {
+        ready: () => server.listening && !inFlight.draining,
+        draining: () => inFlight.draining,
+        metrics: () => metrics.metrics(),
+        status: () => engine.status(),
+        configDump: () => configDump(engine.config),
+      },
+      logger,
+    );
   } catch (error) {
     // Nothing is served half-configured: the gateway's listener goes too, and the process exits.
     server.close();
@@ -405,7 +430,9 @@ async function serve(o: ServeOptions): Promise<void> {
     void inFlight
       .drain(server, o.drainMs, logger)
       .then(async (report) => {
-        logger.log('info', 'stop', `drained: ${report.finished} request${report.finished === 1 ? '' : 's'} finished, ${report.ended} ended at the drain timeout; exiting`, { ...report });
+        logger.log('info', 'stop', `drained: ${report.finished} request${report.finished === 1 ? '' : 's'} finished, ${report.ended} ended at the drain timeout; exiting`, {
+          ...report,
+        });
         await Promise.allSettled([o.onStop?.(), o.store?.close?.(), ...admin.map((a) => a.close())]);
       })
       .finally(() => process.exit(0));
@@ -431,7 +458,12 @@ function reloading(files: readonly string[], engine: Engine, logger: Logger): Co
       loaded = seen;
       engine.setConfig(config);
       for (const w of warnings) logger.log('warn', 'config_warning', w);
-      logger.log('info', 'config_reload', `config reloaded (${why}): ${config.rules.length} route rule${config.rules.length === 1 ? '' : 's'}, ${config.backends.length} backend${config.backends.length === 1 ? '' : 's'}`, { rules: config.rules.length, backends: config.backends.length });
+      logger.log(
+        'info',
+        'config_reload',
+        `config reloaded (${why}): ${config.rules.length} route rule${config.rules.length === 1 ? '' : 's'}, ${config.backends.length} backend${config.backends.length === 1 ? '' : 's'}`,
+        { rules: config.rules.length, backends: config.backends.length },
+      );
       for (const line of describeConfig(config)) logger.log('info', 'config', line);
     } catch (error) {
       loaded = seen; // logged once per change, not on every poll
@@ -452,7 +484,9 @@ main(process.argv.slice(2)).then(
     if (error instanceof MissingEnvironment && error.problems.length === 1) {
       // The usual first run: no provider key exported yet. One line, and the way to try it anyway.
       const names = error.variables.join(', ');
-      process.stderr.write(`modelgate: ${names} ${error.variables.length > 1 ? 'are' : 'is'} not set (${error.files.join(', ')} reads ${error.variables.length > 1 ? 'them' : 'it'} from the environment); export ${error.variables.length > 1 ? 'them' : 'your key'}, or run \`npm run demo\` to try the same gateway against modelgate's simulated provider.\n`);
+      process.stderr.write(
+        `modelgate: ${names} ${error.variables.length > 1 ? 'are' : 'is'} not set (${error.files.join(', ')} reads ${error.variables.length > 1 ? 'them' : 'it'} from the environment); export ${error.variables.length > 1 ? 'them' : 'your key'}, or run \`npm run demo\` to try the same gateway against modelgate's simulated provider.\n`,
+      );
       process.exitCode = 1;
     } else if (error instanceof ConfigError) {
       for (const p of error.problems) process.stderr.write(`modelgate: ${p}\n`);

@@ -31,7 +31,7 @@ const common = {
 };
 
 const outputs = [
-  { entryPoints: ['functions/cli.ts'], outfile: 'dist/cli.js', minify: true, banner: { js: '#!/usr/bin/env node\n' + common.banner.js } },
+  { entryPoints: ['functions/cli.ts'], outfile: 'dist/cli.js', minify: true, banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } },
   // The Lambda bundle: minified (budget 1 MB), the AWS SDK included so its version is ours, not the runtime's.
   // bowser (34 KB) is the browser user-agent parser the AWS SDK's client core reaches only in a
   // browser, through a dynamic import; Node never loads it, so it stays out of the bundle.

@@ -12,8 +12,14 @@ var minor = parseInt(parts[1], 10);
 
 if (!(major > minimum[0] || (major === minimum[0] && minor >= minimum[1]))) {
   console.error(
-    'modelgate needs Node.js ' + minimum.join('.') + ' or newer, but this is Node.js v' + version + ' (' + process.execPath + '): ' +
-      'put Node.js 22 (or newer) first on PATH (e.g. `nvm use 22`) and run the command again.'
+    'modelgate needs Node.js ' +
+      minimum.join('.') +
+      ' or newer, but this is Node.js v' +
+      version +
+      ' (' +
+      process.execPath +
+      '): ' +
+      'put Node.js 22 (or newer) first on PATH (e.g. `nvm use 22`) and run the command again.',
   );
   process.exit(1);
 }

@@ -10,10 +10,20 @@ const server = http.createServer((req, res) => {
   req.on('data', (c) => parts.push(c));
   req.on('end', () => {
     const body = Buffer.concat(parts);
-    const up = http.request({ host: '127.0.0.1', port: upstreamPort, path: '/v1/chat/completions', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (r) => {
-      res.writeHead(r.statusCode, { 'content-type': r.headers['content-type'] ?? 'application/json' });
-      r.pipe(res);
-    });
+    const up = http.request(
+      {
+        host: '127.0.0.1',
+        port: upstreamPort,
+        path: '/v1/chat/completions',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': body.length },
+      },
+      (r) => {
+        res.writeHead(r.statusCode, { 'content-type': r.headers['content-type'] ?? 'application/json' });
+        r.pipe(res);
+      },
+    );
     up.end(body);
   });
 });

@@ -35,7 +35,7 @@ const server = http.createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       let out = chunk(model, { role: 'assistant', content: '' });
       for (let i = 0; i < 20; i++) out += chunk(model, { content: `word${i} ` });
-      out += chunk(model, {}, 'stop') + 'data: [DONE]\n\n';
+      out += `${chunk(model, {}, 'stop')}data: [DONE]\n\n`;
       return res.end(out);
     }
     const text = completion(model);

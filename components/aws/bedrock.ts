@@ -43,7 +43,7 @@ export interface FieldProblem {
 }
 
 export const BEDROCK_MODEL_REQUIRED =
-  'is required on AWS: the gateway\'s role may invoke exactly the models the config names, and a bedrock provider without one lets each client pick any model (that would need bedrock:InvokeModel on every model)';
+  "is required on AWS: the gateway's role may invoke exactly the models the config names, and a bedrock provider without one lets each client pick any model (that would need bedrock:InvokeModel on every model)";
 
 /** The bedrock providers of a validated object (none unless it is an AgentgatewayBackend), and what is wrong with them on AWS. */
 export function bedrockTargets(object: ManifestObject): { targets: BedrockTarget[]; problems: FieldProblem[] } {

@@ -90,9 +90,17 @@ export function createAwsGateway(parent: pulumi.ComponentResource, name: string,
     opts,
   );
   // No request reaches the function before it can log and read its table.
-  const functionUrl = new aws.lambda.FunctionUrl(name, { functionName: fn.name, authorizationType: s.authType, invokeMode: 'RESPONSE_STREAM' }, { ...opts, dependsOn: [logGroup, rolePolicy] });
+  const functionUrl = new aws.lambda.FunctionUrl(
+    name,
+    { functionName: fn.name, authorizationType: s.authType, invokeMode: 'RESPONSE_STREAM' },
+    { ...opts, dependsOn: [logGroup, rolePolicy] },
+  );
   const permissions = publicPermissions(name, s.authType, fn, opts);
-  const item = new aws.dynamodb.TableItem(name, { tableName: table.name, hashKey: KEY.partition, rangeKey: KEY.sort, item: object.apply((o) => JSON.stringify(configItem(o))) }, opts);
+  const item = new aws.dynamodb.TableItem(
+    name,
+    { tableName: table.name, hashKey: KEY.partition, rangeKey: KEY.sort, item: object.apply((o) => JSON.stringify(configItem(o))) },
+    opts,
+  );
   if (s.authType === FunctionUrlAuthType.None) warnIfUnprotected(parent, owner, functionUrl, context);
 
   const resources: AwsGatewayResources = { table, role, rolePolicy, function: fn, logGroup, functionUrl, permissions, item };
@@ -277,18 +285,26 @@ function awsSettings(resource: pulumi.Resource, owner: Owner, args: AwsGatewayAr
     timeout: checked(args.timeout ?? AWS_DEFAULTS.timeout, check('timeout', intIn(1, 900, 'seconds'))),
     architecture: checked<Architecture>(args.architecture ?? AWS_DEFAULTS.architecture, check('architecture', oneOf(Object.values(Architecture)))),
     logRetentionInDays: checked(args.logRetentionInDays ?? AWS_DEFAULTS.logRetentionInDays, check('logRetentionInDays', oneOf(LOG_RETENTION_DAYS))),
-    pointInTimeRecovery: checked(args.pointInTimeRecovery ?? AWS_DEFAULTS.pointInTimeRecovery, check('pointInTimeRecovery', (v: boolean) => (typeof v === 'boolean' ? undefined : `Invalid value: ${JSON.stringify(v)}: must be of type boolean`))),
+    pointInTimeRecovery: checked(
+      args.pointInTimeRecovery ?? AWS_DEFAULTS.pointInTimeRecovery,
+      check('pointInTimeRecovery', (v: boolean) => (typeof v === 'boolean' ? undefined : `Invalid value: ${JSON.stringify(v)}: must be of type boolean`)),
+    ),
     configRefreshInterval: checked(
       args.configRefreshInterval ?? AWS_DEFAULTS.configRefreshInterval,
       check('configRefreshInterval', (v: string) =>
-        typeof v === 'string' && DURATION_PATTERN.test(v) && parseDuration(v)! >= 1_000 ? undefined : `Invalid value: ${JSON.stringify(v)}: must be a duration of at least 1s (should match '${DURATION_PATTERN.source}')`,
+        typeof v === 'string' && DURATION_PATTERN.test(v) && parseDuration(v)! >= 1_000
+          ? undefined
+          : `Invalid value: ${JSON.stringify(v)}: must be a duration of at least 1s (should match '${DURATION_PATTERN.source}')`,
       ),
     ),
     logLevel: args.logLevel === undefined ? undefined : checked<LogLevel>(args.logLevel, check('logLevel', oneOf<LogLevel>(['debug', 'info', 'warn', 'error']))),
     reservedConcurrency:
       args.reservedConcurrency === undefined
         ? undefined
-        : checked(args.reservedConcurrency, check('reservedConcurrency', (v: number) => (Number.isInteger(v) && v >= 0 ? undefined : `Invalid value: ${JSON.stringify(v)}: must be an integer of at least 0`))),
+        : checked(
+            args.reservedConcurrency,
+            check('reservedConcurrency', (v: number) => (Number.isInteger(v) && v >= 0 ? undefined : `Invalid value: ${JSON.stringify(v)}: must be an integer of at least 0`)),
+          ),
   };
 }
 
@@ -339,14 +355,19 @@ function awsNames(resource: pulumi.Resource, owner: Owner, name: string, args: A
         );
       } else if (!rule.pattern.test(name)) {
         problems.push(
-          problem(owner, rule.arg, `the ${rule.what} derived from the component's name would contain ${badChars(name, rule)}; AWS allows only ${rule.allowed}: pass another component name or set ${rule.arg}`),
+          problem(
+            owner,
+            rule.arg,
+            `the ${rule.what} derived from the component's name would contain ${badChars(name, rule)}; AWS allows only ${rule.allowed}: pass another component name or set ${rule.arg}`,
+          ),
         );
       }
       continue;
     }
     const explain = (v: unknown) => {
       if (typeof v !== 'string') return `Invalid value: ${JSON.stringify(v)}: must be a string`;
-      if (v.length < rule.min || v.length > rule.max) return `Invalid value: ${JSON.stringify(v)}: ${rule.article} ${rule.what} is ${rule.min} to ${rule.max} characters, not ${v.length}`;
+      if (v.length < rule.min || v.length > rule.max)
+        return `Invalid value: ${JSON.stringify(v)}: ${rule.article} ${rule.what} is ${rule.min} to ${rule.max} characters, not ${v.length}`;
       if (!rule.pattern.test(v)) return `Invalid value: ${JSON.stringify(v)}: ${rule.article} ${rule.what} allows only ${rule.allowed}`;
       return undefined;
     };

@@ -49,7 +49,13 @@ export function bedrockRule(owner: Owner, kind: ComponentKind, spec: Plain): Bed
     const all = problems.map((p) => problem(owner, p.path, p.message));
     if (bedrock !== true) {
       for (const t of targets) {
-        all.push(problem(owner, t.path, 'a bedrock provider inside an Output: on AWS the role\'s Bedrock grant is decided at construction; pass `ai` and its providers as plain objects (their fields may be Outputs)'));
+        all.push(
+          problem(
+            owner,
+            t.path,
+            "a bedrock provider inside an Output: on AWS the role's Bedrock grant is decided at construction; pass `ai` and its providers as plain objects (their fields may be Outputs)",
+          ),
+        );
       }
     }
     if (all.length > 0) throw new SpecError(all);
@@ -65,20 +71,25 @@ export function createAwsObject({ parent, name, rendered, owned, dependsOn }: Ob
     rangeKey: KEY.sort,
     item: pulumi.output(object).apply((o) => JSON.stringify(configItem(o as Manifest))),
   });
-  const secretsManagerSecrets = owned.map((secret) => new aws.secretsmanager.Secret(secret.resourceName, { description: secret.meta.apply(secret.describe), tags: table.tags }, opts));
+  const secretsManagerSecrets = owned.map(
+    (secret) => new aws.secretsmanager.Secret(secret.resourceName, { description: secret.meta.apply(secret.describe), tags: table.tags }, opts),
+  );
   const secretVersions = owned.map(
     (secret, i) =>
-      new aws.secretsmanager.SecretVersion(secret.resourceName, { secretId: secretsManagerSecrets[i]!.id, secretString: pulumi.secret(secret.data.apply(entriesSecretString)) }, opts),
+      new aws.secretsmanager.SecretVersion(
+        secret.resourceName,
+        { secretId: secretsManagerSecrets[i]!.id, secretString: pulumi.secret(secret.data.apply(entriesSecretString)) },
+        opts,
+      ),
   );
   const readSecrets = createSecretsPolicy(name, owned, secretsManagerSecrets, table, opts);
   // A Secret's config item names its ARN only once the function may read it.
   const secretItems = secretsManagerSecrets.map(
     (secret, i) =>
-      new aws.dynamodb.TableItem(
-        owned[i]!.resourceName,
-        itemArgs(pulumi.all([owned[i]!.meta, secret.arn]).apply(([meta, arn]) => awsSecretItem(meta, arn))),
-        { ...opts, dependsOn: [secretVersions[i]!, ...(readSecrets ? [readSecrets] : [])] },
-      ),
+      new aws.dynamodb.TableItem(owned[i]!.resourceName, itemArgs(pulumi.all([owned[i]!.meta, secret.arn]).apply(([meta, arn]) => awsSecretItem(meta, arn))), {
+        ...opts,
+        dependsOn: [secretVersions[i]!, ...(readSecrets ? [readSecrets] : [])],
+      }),
   );
   const invokeModels = bedrock === true ? createBedrockPolicy(parent, name, rendered, table, opts) : undefined;
   // The function sees the object only once it may read its secrets and call its models.
@@ -112,7 +123,9 @@ function createBedrockPolicy(parent: pulumi.Resource, name: string, rendered: Re
     `${name}-bedrock`,
     {
       role: table.roleId,
-      policy: pulumi.all([rendered.parsed, accountId]).apply(([parsed, account]) => JSON.stringify(bedrockPolicy(bedrockGrants(bedrockTargets(parsed as ManifestObject).targets, account)))),
+      policy: pulumi
+        .all([rendered.parsed, accountId])
+        .apply(([parsed, account]) => JSON.stringify(bedrockPolicy(bedrockGrants(bedrockTargets(parsed as ManifestObject).targets, account)))),
     },
     opts,
   );

@@ -81,7 +81,11 @@ function createInstall(parent: pulumi.Resource, name: string, owner: Owner, inst
   if (install === undefined) return undefined;
   if (!isPlainObject(install)) throw new InvalidSpecError([problem(owner, 'install', 'Invalid value: must be an object such as { agentgateway: true }')], parent);
   const unknown = Object.keys(install).filter((k) => k !== 'agentgateway');
-  if (unknown.length > 0) throw new InvalidSpecError(unknown.map((k) => problem(owner, `install.${k}`, 'unknown field: supported fields: agentgateway')), parent);
+  if (unknown.length > 0)
+    throw new InvalidSpecError(
+      unknown.map((k) => problem(owner, `install.${k}`, 'unknown field: supported fields: agentgateway')),
+      parent,
+    );
   const agentgateway = install.agentgateway;
   if (agentgateway === undefined || agentgateway === false) return undefined;
   const options = agentgateway === true ? {} : agentgateway;
@@ -92,7 +96,8 @@ function createInstall(parent: pulumi.Resource, name: string, owner: Owner, inst
 /** The await annotations of the Gateway object, or undefined with `awaitReady: false`. */
 function readiness(resource: pulumi.Resource, owner: Owner, args: KubernetesGatewayArgs) {
   const problems: string[] = [];
-  if (args.awaitReady !== undefined && typeof args.awaitReady !== 'boolean') problems.push(problem(owner, 'awaitReady', `Invalid value: ${JSON.stringify(args.awaitReady)}: must be of type boolean`));
+  if (args.awaitReady !== undefined && typeof args.awaitReady !== 'boolean')
+    problems.push(problem(owner, 'awaitReady', `Invalid value: ${JSON.stringify(args.awaitReady)}: must be of type boolean`));
   const timeoutSeconds = args.readyTimeoutSeconds ?? KUBERNETES_DEFAULTS.readyTimeoutSeconds;
   // Plain: it is an annotation, and the wait it bounds is decided before the object exists.
   if (typeof timeoutSeconds !== 'number' || !Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 86_400) {
@@ -104,7 +109,14 @@ function readiness(resource: pulumi.Resource, owner: Owner, args: KubernetesGate
 }
 
 /** What `pulumi up` waits for, and what a timeout means. */
-export function readyMessage(owner: Owner, name: pulumi.Input<string>, namespace: pulumi.Input<string>, gatewayClassName: pulumi.Input<string> | undefined, timeoutSeconds: number, installed: boolean): string {
+export function readyMessage(
+  owner: Owner,
+  name: pulumi.Input<string>,
+  namespace: pulumi.Input<string>,
+  gatewayClassName: pulumi.Input<string> | undefined,
+  timeoutSeconds: number,
+  installed: boolean,
+): string {
   const text = (v: pulumi.Input<string> | undefined, fallback: string) => (typeof v === 'string' ? v : fallback);
   const id = `${text(namespace, '<namespace>')}/${text(name, owner.name)}`;
   const className = text(gatewayClassName, gatewayClassName === undefined ? 'agentgateway' : '<gatewayClassName>');

@@ -87,7 +87,10 @@ export class AgentgatewayInstall extends pulumi.ComponentResource {
     this.gatewayApiVersion = options.gatewayApiVersion === false ? undefined : (options.gatewayApiVersion ?? GATEWAY_API_VERSION);
     const namespace = checked(options.namespace ?? AGENTGATEWAY_NAMESPACE, (ns) => {
       if (typeof ns !== 'string' || !DNS_LABEL.test(ns) || ns.length > 63) {
-        throw new InvalidSpecError([problem(owner, 'namespace', `Invalid value: ${JSON.stringify(ns)}: must be a DNS label (lowercase letters, digits and '-', at most 63)`)], this);
+        throw new InvalidSpecError(
+          [problem(owner, 'namespace', `Invalid value: ${JSON.stringify(ns)}: must be a DNS label (lowercase letters, digits and '-', at most 63)`)],
+          this,
+        );
       }
     });
     this.namespace = pulumi.output(namespace);
@@ -128,7 +131,8 @@ export function installProblems(owner: Owner, path: string, options: unknown): s
   }
   const { version, createNamespace, gatewayApiVersion, values } = options as AgentgatewayInstallOptions;
   // Versions are plain: they decide what is installed, and a preview should show it.
-  const versionProblem = (v: unknown) => (typeof v === 'string' && /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/.test(v) ? undefined : `Invalid value: ${JSON.stringify(v)}: must be a release version such as "v1.4.1"`);
+  const versionProblem = (v: unknown) =>
+    typeof v === 'string' && /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/.test(v) ? undefined : `Invalid value: ${JSON.stringify(v)}: must be a release version such as "v1.4.1"`;
   if (version !== undefined) {
     const bad = versionProblem(version);
     if (bad) problems.push(problem(owner, at('version'), bad));
@@ -137,8 +141,10 @@ export function installProblems(owner: Owner, path: string, options: unknown): s
     const bad = versionProblem(gatewayApiVersion);
     if (bad) problems.push(problem(owner, at('gatewayApiVersion'), `${bad} (or false)`));
   }
-  if (createNamespace !== undefined && typeof createNamespace !== 'boolean') problems.push(problem(owner, at('createNamespace'), `Invalid value: ${JSON.stringify(createNamespace)}: must be of type boolean`));
-  if (values !== undefined && !pulumi.Output.isInstance(values) && !isPlainObject(values)) problems.push(problem(owner, at('values'), 'Invalid value: must be an object (the chart\'s values)'));
+  if (createNamespace !== undefined && typeof createNamespace !== 'boolean')
+    problems.push(problem(owner, at('createNamespace'), `Invalid value: ${JSON.stringify(createNamespace)}: must be of type boolean`));
+  if (values !== undefined && !pulumi.Output.isInstance(values) && !isPlainObject(values))
+    problems.push(problem(owner, at('values'), "Invalid value: must be an object (the chart's values)"));
   return problems;
 }
 

@@ -3,7 +3,7 @@
  * then the custom resource, which refers to them.
  */
 import * as k8s from '@pulumi/kubernetes';
-import * as pulumi from '@pulumi/pulumi';
+import type * as pulumi from '@pulumi/pulumi';
 import type { ObjectToCreate } from '../platforms.js';
 import { apiVersionOf, kubernetesSecretOf } from '../render.js';
 

@@ -103,7 +103,11 @@ export function withoutNulls(value: unknown): unknown {
 function componentOf(type: string): ComponentName {
   const [pkg, mod, name] = type.split(':');
   if (pkg !== PACKAGE_NAME || (mod !== 'index' && mod !== '') || !name || !Object.hasOwn(COMPONENTS, name)) {
-    throw new Error(`modelgate: unknown resource type ${JSON.stringify(type)} (this package has ${Object.keys(COMPONENTS).map((c) => `${PACKAGE_NAME}:index:${c}`).join(', ')})`);
+    throw new Error(
+      `modelgate: unknown resource type ${JSON.stringify(type)} (this package has ${Object.keys(COMPONENTS)
+        .map((c) => `${PACKAGE_NAME}:index:${c}`)
+        .join(', ')})`,
+    );
   }
   return name as ComponentName;
 }

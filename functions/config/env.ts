@@ -10,7 +10,10 @@ const REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 export class MissingVariable extends Error {
   /** Every unset variable the value names, in order of first use; `variable` is the first. */
   readonly variables: readonly string[];
-  constructor(readonly variable: string, variables: readonly string[] = [variable]) {
+  constructor(
+    readonly variable: string,
+    variables: readonly string[] = [variable],
+  ) {
     super(`${variables.join(', ')} ${variables.length > 1 ? 'are' : 'is'} not set`);
     this.name = 'MissingVariable';
     this.variables = variables;

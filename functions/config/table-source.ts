@@ -101,7 +101,11 @@ export class TableConfigSource {
     try {
       items = await this.readItems();
     } catch (error) {
-      this.options.logger.log('error', 'config_error', `config: reading table ${this.options.table} failed (${(error as Error).name}: ${(error as Error).message}); keeping the config loaded ${this.config ? 'before' : '(none yet)'}`);
+      this.options.logger.log(
+        'error',
+        'config_error',
+        `config: reading table ${this.options.table} failed (${(error as Error).name}: ${(error as Error).message}); keeping the config loaded ${this.config ? 'before' : '(none yet)'}`,
+      );
       this.loadedAt = started; // try again after the interval, not on every request
       return;
     }
@@ -123,7 +127,11 @@ export class TableConfigSource {
       check = await this.options.secrets.prepare(objects);
     } catch (error) {
       // A loader should not throw; one that does changes nothing, as a failed table read would not.
-      this.options.logger.log('error', 'config_error', `config: reading secrets failed (${(error as Error).name}: ${(error as Error).message}); keeping the config loaded ${this.config ? 'before' : '(none yet)'}`);
+      this.options.logger.log(
+        'error',
+        'config_error',
+        `config: reading secrets failed (${(error as Error).name}: ${(error as Error).message}); keeping the config loaded ${this.config ? 'before' : '(none yet)'}`,
+      );
       this.loadedAt = started;
       return;
     }
@@ -199,7 +207,6 @@ export class TableConfigSource {
     // Config changes are rare and a reload is not on the request path: read what is committed.
     return queryPartition(this.options.client, this.options.table, CONFIG_PARTITION, { consistent: true, onPage: () => this.options.onOperation?.('read') });
   }
-
 }
 
 /** `namespace/name (id)` of the Secret items naming each changed secret, for the reload log. */

@@ -13,7 +13,7 @@ export interface Logger {
 
 export type LogFormat = 'text' | 'json';
 
-export function createLogger(format: LogFormat, write: (line: string) => void = (l) => process.stderr.write(l + '\n'), minLevel: LogLevel = 'info'): Logger {
+export function createLogger(format: LogFormat, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`), minLevel: LogLevel = 'info'): Logger {
   const order: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
   return {
     log(level, event, message, fields = {}) {
@@ -91,7 +91,7 @@ export function batchedStderr(): (line: string) => void {
   const flush = () => {
     scheduled = false;
     if (pending.length === 0) return;
-    const text = pending.join('\n') + '\n';
+    const text = `${pending.join('\n')}\n`;
     pending = [];
     process.stderr.write(text);
   };

@@ -106,7 +106,15 @@ export async function runAttempt<Req>(input: AttemptInput<Req>): Promise<Attempt
       call = await adapter.authorize(call, provider.target);
     } catch (error) {
       // No credentials in the chain, an unreachable metadata service: this provider cannot be called now.
-      return failed('credentials', undefined, `could not sign the request: ${(error as Error).message.slice(0, 200)}`, 'modelgate could not sign the request to the upstream provider (no usable credentials).', 'upstream_error', 'upstream_credentials', 502);
+      return failed(
+        'credentials',
+        undefined,
+        `could not sign the request: ${(error as Error).message.slice(0, 200)}`,
+        'modelgate could not sign the request to the upstream provider (no usable credentials).',
+        'upstream_error',
+        'upstream_credentials',
+        502,
+      );
     }
   }
 
@@ -143,7 +151,15 @@ export async function runAttempt<Req>(input: AttemptInput<Req>): Promise<Attempt
       bytes = await readBody(response.body, { limit: MAX_UPSTREAM_BODY, ...(input.budget && { budget: input.budget }) });
     } catch (error) {
       if (error instanceof BudgetExceeded) {
-        return failed('overloaded', undefined, error.message, 'modelgate is holding as many buffered answers as its memory budget allows; retry shortly.', 'server_error', 'gateway_overloaded', 503);
+        return failed(
+          'overloaded',
+          undefined,
+          error.message,
+          'modelgate is holding as many buffered answers as its memory budget allows; retry shortly.',
+          'server_error',
+          'gateway_overloaded',
+          503,
+        );
       }
       return noAnswer(error, deadline, input.requestSignal, failed);
     }
@@ -161,7 +177,15 @@ export async function runAttempt<Req>(input: AttemptInput<Req>): Promise<Attempt
         reply: { status: response.status, body: input.redact(JSON.stringify(translated.body)), contentType: 'application/json' },
       };
     } catch (error) {
-      return failed('malformed', response.status, `malformed body: ${(error as Error).message.slice(0, 200)}`, 'The upstream provider returned a response modelgate could not read.', 'upstream_error', 'upstream_malformed_response', 502);
+      return failed(
+        'malformed',
+        response.status,
+        `malformed body: ${(error as Error).message.slice(0, 200)}`,
+        'The upstream provider returned a response modelgate could not read.',
+        'upstream_error',
+        'upstream_malformed_response',
+        502,
+      );
     } finally {
       input.budget?.release(bytes.length);
     }
@@ -214,7 +238,15 @@ async function holdStream<Req>(
       // A frame the codec refuses (bad CRC, bad headers) is a malformed answer, not a lost connection.
       if (error instanceof EventStreamError) {
         deadline.dispose();
-        return failed('malformed', response.status, error.message.slice(0, 200), 'The upstream provider sent a stream modelgate could not read.', 'upstream_error', 'upstream_malformed_response', 502);
+        return failed(
+          'malformed',
+          response.status,
+          error.message.slice(0, 200),
+          'The upstream provider sent a stream modelgate could not read.',
+          'upstream_error',
+          'upstream_malformed_response',
+          502,
+        );
       }
       return noAnswer(error, deadline, input.requestSignal, failed);
     }
@@ -224,7 +256,15 @@ async function holdStream<Req>(
       heldBytes += event.data.length + (event.event?.length ?? 0);
       if (heldBytes > MAX_HELD_STREAM_BYTES) {
         void reader.cancel();
-        return failed('malformed', response.status, `no content in the first ${MAX_HELD_STREAM_BYTES} bytes of the stream`, 'The upstream provider streamed no content.', 'upstream_error', 'upstream_no_content', 502);
+        return failed(
+          'malformed',
+          response.status,
+          `no content in the first ${MAX_HELD_STREAM_BYTES} bytes of the stream`,
+          'The upstream provider streamed no content.',
+          'upstream_error',
+          'upstream_no_content',
+          502,
+        );
       }
     }
     if (event === null) {
@@ -232,14 +272,30 @@ async function holdStream<Req>(
       step = translator.finish?.();
       if (!step?.done) {
         deadline.dispose();
-        return failed('reset', undefined, 'stream ended before any content', 'The upstream provider ended the stream before sending any content.', 'upstream_error', 'upstream_stream_broken', 502);
+        return failed(
+          'reset',
+          undefined,
+          'stream ended before any content',
+          'The upstream provider ended the stream before sending any content.',
+          'upstream_error',
+          'upstream_stream_broken',
+          502,
+        );
       }
     }
     try {
       step ??= translator.push(event!);
     } catch (error) {
       void reader.cancel();
-      return failed('malformed', response.status, `malformed stream event: ${(error as Error).message.slice(0, 200)}`, 'The upstream provider sent a stream event modelgate could not read.', 'upstream_error', 'upstream_malformed_response', 502);
+      return failed(
+        'malformed',
+        response.status,
+        `malformed stream event: ${(error as Error).message.slice(0, 200)}`,
+        'The upstream provider sent a stream event modelgate could not read.',
+        'upstream_error',
+        'upstream_malformed_response',
+        502,
+      );
     }
     if (step.model) model ??= step.model;
     if (step.usage) usage = step.usage;
@@ -253,7 +309,15 @@ async function holdStream<Req>(
       // The end, and not one choice, message or finish before it (a stream of only `[DONE]`):
       // a 200 with nothing in it is not an answer, and the next provider may have one.
       void reader.cancel();
-      return failed('malformed', response.status, 'stream ended without any content', 'The upstream provider ended the stream without an answer.', 'upstream_error', 'upstream_empty_answer', 502);
+      return failed(
+        'malformed',
+        response.status,
+        'stream ended without any content',
+        'The upstream provider ended the stream without an answer.',
+        'upstream_error',
+        'upstream_empty_answer',
+        502,
+      );
     }
     if (step.content || step.done) {
       const firstContentAt = input.now();
@@ -281,7 +345,13 @@ async function holdStream<Req>(
 }
 
 /** The upstream said everything in the held events: send them, release the connection. */
-async function* finished<Req>(held: string[], reader: EventReader, deadline: Deadline, input: AttemptInput<Req>, usage: TokenUsage | undefined): AsyncGenerator<string, void, undefined> {
+async function* finished<Req>(
+  held: string[],
+  reader: EventReader,
+  deadline: Deadline,
+  input: AttemptInput<Req>,
+  usage: TokenUsage | undefined,
+): AsyncGenerator<string, void, undefined> {
   try {
     yield input.redact(held.join(''));
     input.onStreamEnd?.({ kind: 'done', ...(usage && { usage }) });

@@ -40,7 +40,8 @@ function jsonDepth(bytes: Buffer): number {
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
     if (inString) {
-      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      if (b === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (b === 0x22) inString = false;
     } else if (b === 0x22) inString = true;
     else if (b === 0x5b || b === 0x7b) {
@@ -154,7 +155,12 @@ function checkPart(part: Record<string, unknown>, role: string, at: string): voi
   const type = part.type as string;
   if (!allowed.has(type)) {
     const shown = JSON.stringify(type.length > 40 ? `${type.slice(0, 40)}…` : type);
-    throw new BadRequest(`Invalid value for '${at}.type': ${shown} is not a content part type a ${role} message can hold; expected one of ${[...allowed].join(', ')}.`, `${at}.type`, 400, 'invalid_value');
+    throw new BadRequest(
+      `Invalid value for '${at}.type': ${shown} is not a content part type a ${role} message can hold; expected one of ${[...allowed].join(', ')}.`,
+      `${at}.type`,
+      400,
+      'invalid_value',
+    );
   }
   const need = (ok: boolean, field: string, what: string) => {
     if (!ok) throw new BadRequest(`Invalid '${at}.${field}': expected ${what}.`, `${at}.${field}`, 400, 'invalid_value');
@@ -167,7 +173,11 @@ function checkPart(part: Record<string, unknown>, role: string, at: string): voi
     case 'image_url':
       return need(isRecord(part.image_url) && typeof part.image_url.url === 'string', 'image_url', 'an object with a string `url`');
     case 'input_audio':
-      return need(isRecord(part.input_audio) && typeof part.input_audio.data === 'string' && typeof part.input_audio.format === 'string', 'input_audio', 'an object with string `data` (base64) and `format`');
+      return need(
+        isRecord(part.input_audio) && typeof part.input_audio.data === 'string' && typeof part.input_audio.format === 'string',
+        'input_audio',
+        'an object with string `data` (base64) and `format`',
+      );
     case 'file': {
       const file = part.file;
       return need(isRecord(file) && (typeof file.file_data === 'string' || typeof file.file_id === 'string'), 'file', 'an object with a string `file_data` or `file_id`');

@@ -52,7 +52,10 @@ export function storeAccess(store: EvictionStore, logger: Logger, now: () => num
   const safe = store instanceof FailOpenStore || store instanceof MemoryStore ? store : new FailOpenStore(store, { name: 'eviction store', logger });
   return {
     readStates(backend: CompiledBackend): Promise<ReadonlyMap<string, ProviderState>> {
-      return safe.read(backend.providers.map((p) => p.id), now());
+      return safe.read(
+        backend.providers.map((p) => p.id),
+        now(),
+      );
     },
     recordFailure(provider: CompiledProvider, decide: EvictionDecider, at: number): Promise<FailureOutcome | undefined> {
       return safe.recordFailure(provider.id, decide, at);

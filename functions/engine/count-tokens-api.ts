@@ -33,7 +33,8 @@ function countTokensSkips(req: CountTokensRequest, order: readonly CompiledProvi
   for (const p of order) {
     const model = p.target.model ?? applyCountTokensAiPolicy(req, p.ai).model;
     if (countTokensAdapter(p.target, model) === undefined) {
-      const why = p.target.kind === 'vertexai' ? `${p.name} (vertexai ${model}) counts tokens for Claude models only` : `${p.name} (${p.target.kind}) has no Anthropic token counting`;
+      const why =
+        p.target.kind === 'vertexai' ? `${p.name} (vertexai ${model}) counts tokens for Claude models only` : `${p.name} (${p.target.kind}) has no Anthropic token counting`;
       skips.set(p.id, { word: 'unsupported', reason: why });
     }
   }

@@ -32,7 +32,7 @@ function checkInput(input: unknown): EmbeddingInput {
   if (input.length === 0) bad("Invalid 'input': empty array. Expected an array with minimum length 1.", 'input');
   if (input.length > MAX_EMBEDDING_INPUTS) bad(`Invalid 'input': ${input.length} inputs; at most ${MAX_EMBEDDING_INPUTS} per request.`, 'input');
   if (input.every((item) => typeof item === 'string')) {
-    const empty = input.findIndex((item) => item === '');
+    const empty = input.indexOf('');
     if (empty >= 0) bad(`Invalid 'input[${empty}]': empty string. Expected a non-empty string.`, `input[${empty}]`);
     return input as string[];
   }

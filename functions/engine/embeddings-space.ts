@@ -33,7 +33,11 @@ function canonicalModel(provider: CompiledProvider, model: string | undefined): 
 }
 
 /** The space `provider` would embed `req` in. `applyPolicy` is the API's policy step (aliases, defaults, overrides). */
-export function embeddingSpace(provider: CompiledProvider, req: EmbeddingsRequest, applyPolicy: (req: EmbeddingsRequest, p: CompiledProvider) => EmbeddingsRequest): EmbeddingSpace {
+export function embeddingSpace(
+  provider: CompiledProvider,
+  req: EmbeddingsRequest,
+  applyPolicy: (req: EmbeddingsRequest, p: CompiledProvider) => EmbeddingsRequest,
+): EmbeddingSpace {
   const applied = applyPolicy(req, provider);
   return { model: canonicalModel(provider, provider.target.model ?? applied.model), dimensions: applied.dimensions };
 }
@@ -69,7 +73,10 @@ export function embeddingSkips(
     }
     const own = embeddingSpace(p, req, applyPolicy);
     if (space && (own.model !== space.model || own.dimensions !== space.dimensions)) {
-      skips.set(p.id, { word: 'other-space', reason: `${p.name} embeds with ${describe(own)}, not ${describe(space)} (the space of ${anchor!.name}, the backend's embeddings provider)` });
+      skips.set(p.id, {
+        word: 'other-space',
+        reason: `${p.name} embeds with ${describe(own)}, not ${describe(space)} (the space of ${anchor!.name}, the backend's embeddings provider)`,
+      });
     }
   }
   return skips;

@@ -140,7 +140,9 @@ export class Engine {
       return errorResponseFor(api, 404, `Unknown endpoint ${req.path}: modelgate serves ${servedPaths()}.`, 'invalid_request_error', 'unknown_endpoint');
     }
     if (req.method !== endpoint.method) {
-      return errorResponseFor(api, 405, `Method ${req.method} is not allowed on ${req.path}; use ${endpoint.method}.`, 'invalid_request_error', 'method_not_allowed', { allow: endpoint.method });
+      return errorResponseFor(api, 405, `Method ${req.method} is not allowed on ${req.path}; use ${endpoint.method}.`, 'invalid_request_error', 'method_not_allowed', {
+        allow: endpoint.method,
+      });
     }
     if (req.body.length > MAX_REQUEST_BODY) {
       return errorResponseFor(api, 413, `The request body is larger than ${MAX_REQUEST_BODY} bytes.`, 'invalid_request_error', 'request_too_large');

@@ -7,7 +7,6 @@ export function errorBody(message: string, type: string, code: string | null, pa
   return openAIError(message, type, code, param);
 }
 
-
 /** A request the client must fix: 400, and no upstream call. */
 export class BadRequest extends Error {
   constructor(

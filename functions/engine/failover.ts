@@ -39,7 +39,13 @@ interface Run<Req> {
  * Serves one request of `api`. A request the client must fix throws BadRequest, which the engine
  * answers with a 400 in the API's own error shape, with no upstream call.
  */
-export async function handleApiRequest<Req>(api: ClientApiSpec<Req>, ctx: EngineContext, req: GatewayRequest, rule: CompiledRule, outcome: RequestOutcome): Promise<GatewayResponse> {
+export async function handleApiRequest<Req>(
+  api: ClientApiSpec<Req>,
+  ctx: EngineContext,
+  req: GatewayRequest,
+  rule: CompiledRule,
+  outcome: RequestOutcome,
+): Promise<GatewayResponse> {
   const parsed = api.parse(req.body);
   const backend = pickBackend(rule, ctx.random);
   if (!backend) return errorResponseFor(api, 500, 'The route has no backend to send this request to.', 'server_error', 'no_backend');

@@ -28,9 +28,24 @@ function typeName(v: unknown): string {
  * (Types a provider cannot carry are refused by that provider's translation, naming the block.)
  */
 export const MESSAGES_BLOCK_TYPES: ReadonlySet<string> = new Set([
-  'text', 'image', 'document', 'search_result', 'thinking', 'redacted_thinking', 'tool_use', 'tool_result',
-  'server_tool_use', 'web_search_tool_result', 'web_fetch_tool_result', 'code_execution_tool_result', 'bash_code_execution_tool_result',
-  'text_editor_code_execution_tool_result', 'tool_search_tool_result', 'mcp_tool_use', 'mcp_tool_result', 'container_upload',
+  'text',
+  'image',
+  'document',
+  'search_result',
+  'thinking',
+  'redacted_thinking',
+  'tool_use',
+  'tool_result',
+  'server_tool_use',
+  'web_search_tool_result',
+  'web_fetch_tool_result',
+  'code_execution_tool_result',
+  'bash_code_execution_tool_result',
+  'text_editor_code_execution_tool_result',
+  'tool_search_tool_result',
+  'mcp_tool_use',
+  'mcp_tool_result',
+  'container_upload',
 ]);
 
 function blocks(value: unknown, at: string, types: ReadonlySet<string> = MESSAGES_BLOCK_TYPES): void {
@@ -71,7 +86,12 @@ export function parseMessagesRequest(body: Uint8Array): MessagesApiRequest {
   if (raw.model === null) delete raw.model;
   if (raw.model !== undefined && typeof raw.model !== 'string') bad(`model: Input should be a valid string (got ${typeName(raw.model)})`, 'model');
   checkModelName(raw.model);
-  for (const [field, type] of [['stream', 'boolean'], ['temperature', 'number'], ['top_p', 'number'], ['top_k', 'number']] as const) {
+  for (const [field, type] of [
+    ['stream', 'boolean'],
+    ['temperature', 'number'],
+    ['top_p', 'number'],
+    ['top_k', 'number'],
+  ] as const) {
     const v = raw[field];
     if (v !== undefined && v !== null && typeof v !== type) bad(`${field}: Input should be a valid ${type} (got ${typeName(v)})`, field);
     if (v === null) delete raw[field];

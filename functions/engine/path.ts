@@ -55,5 +55,5 @@ function removeDotSegments(path: string): string {
       out.push(segment);
     }
   });
-  return '/' + out.join('/');
+  return `/${out.join('/')}`;
 }

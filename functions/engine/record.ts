@@ -33,25 +33,26 @@ export async function record(
   const reason = connectionReason(result);
   ctx.stats.recordUnhealthy(provider.id, { what: String(result.status ?? result.failure ?? 'unhealthy'), ...(reason !== undefined && { reason: ctx.redact(reason) }), at: now });
   const retryAfter = result.status === 429 || result.status === 503 ? retryAfterMs(result.upstreamHeaders, now) : undefined;
-  const failure = await ctx.recordFailure(
-    provider,
-    (before) => evictionFor({ eviction: provider.health.eviction, before, health, retryAfterMs: retryAfter }),
-    now,
-  );
+  const failure = await ctx.recordFailure(provider, (before) => evictionFor({ eviction: provider.health.eviction, before, health, retryAfterMs: retryAfter }), now);
   const evictedForMs = failure?.evictedForMs;
   if (failure === undefined || evictedForMs === undefined) return undefined;
   ctx.stats.noteEviction(provider.id, failure.state.evictedUntil, now, provider.health.eviction?.restoreHealth);
-  ctx.logger.log('warn', 'eviction', `evicted ${provider.name} of ${provider.backendId} for ${formatDuration(evictedForMs)} after ${result.status ?? result.failure} (eviction #${failure.state.timesEvicted}, ${failure.state.consecutiveFailures} consecutive failure${failure.state.consecutiveFailures === 1 ? '' : 's'})`, {
-    requestId: req.id,
-    backend: provider.backendId,
-    provider: provider.name,
-    evictedForMs,
-    evictedUntil: new Date(failure.state.evictedUntil).toISOString(),
-    timesEvicted: failure.state.timesEvicted,
-    consecutiveFailures: failure.state.consecutiveFailures,
-    status: result.status ?? null,
-    failure: result.failure ?? null,
-  });
+  ctx.logger.log(
+    'warn',
+    'eviction',
+    `evicted ${provider.name} of ${provider.backendId} for ${formatDuration(evictedForMs)} after ${result.status ?? result.failure} (eviction #${failure.state.timesEvicted}, ${failure.state.consecutiveFailures} consecutive failure${failure.state.consecutiveFailures === 1 ? '' : 's'})`,
+    {
+      requestId: req.id,
+      backend: provider.backendId,
+      provider: provider.name,
+      evictedForMs,
+      evictedUntil: new Date(failure.state.evictedUntil).toISOString(),
+      timesEvicted: failure.state.timesEvicted,
+      consecutiveFailures: failure.state.consecutiveFailures,
+      status: result.status ?? null,
+      failure: result.failure ?? null,
+    },
+  );
   return evictedForMs;
 }
 

@@ -14,7 +14,13 @@ export const MAX_SERVED_MODEL_CHARS = 256;
 /** Headers of a final upstream answer worth passing on: when to come back. */
 const PASSED_HEADERS = ['retry-after', 'retry-after-ms'];
 
-export function respond(result: AttemptResult, trail: readonly string[], clientModel: string | undefined, outcome: RequestOutcome, redact: (text: string) => string): GatewayResponse {
+export function respond(
+  result: AttemptResult,
+  trail: readonly string[],
+  clientModel: string | undefined,
+  outcome: RequestOutcome,
+  redact: (text: string) => string,
+): GatewayResponse {
   const headers: Record<string, string> = { 'content-type': result.reply.contentType };
   if (result.reply.contentType === 'text/event-stream') headers['cache-control'] = 'no-cache';
   if (!result.ok) {
@@ -27,7 +33,14 @@ export function respond(result: AttemptResult, trail: readonly string[], clientM
   return withServedBy({ status: result.reply.status, headers, body: result.reply.body }, result, trail, clientModel, outcome, redact);
 }
 
-export function withServedBy(res: GatewayResponse, result: AttemptResult, trail: readonly string[], clientModel: string | undefined, outcome: RequestOutcome, redact: (text: string) => string): GatewayResponse {
+export function withServedBy(
+  res: GatewayResponse,
+  result: AttemptResult,
+  trail: readonly string[],
+  clientModel: string | undefined,
+  outcome: RequestOutcome,
+  redact: (text: string) => string,
+): GatewayResponse {
   outcome.provider = result.provider.name;
   outcome.providerKind = result.provider.target.kind;
   // The upstream names the model in its body: bounded and redacted before it is logged or echoed.

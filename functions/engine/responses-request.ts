@@ -30,12 +30,17 @@ function typeName(v: unknown): string {
 /** State the client asks the server for: a 400 naming the parameter. */
 function refuseState(raw: Record<string, unknown>): void {
   if (raw.previous_response_id !== undefined && raw.previous_response_id !== null) {
-    bad(`'previous_response_id' is not supported: ${STATELESS}. Send the earlier turns in 'input' instead (with 'store' left out or false).`, 'previous_response_id', 'unsupported_parameter');
+    bad(
+      `'previous_response_id' is not supported: ${STATELESS}. Send the earlier turns in 'input' instead (with 'store' left out or false).`,
+      'previous_response_id',
+      'unsupported_parameter',
+    );
   }
   if (raw.conversation !== undefined && raw.conversation !== null) {
     bad(`'conversation' is not supported: ${STATELESS}. Send the conversation's items in 'input' instead.`, 'conversation', 'unsupported_parameter');
   }
-  if (raw.store === true) bad(`'store: true' is not supported: ${STATELESS}, so nothing could ever read a stored response back. Leave 'store' out or set it to false.`, 'store', 'unsupported_parameter');
+  if (raw.store === true)
+    bad(`'store: true' is not supported: ${STATELESS}, so nothing could ever read a stored response back. Leave 'store' out or set it to false.`, 'store', 'unsupported_parameter');
   if (raw.background === true) bad(`'background: true' is not supported: ${STATELESS}, so a background response could never be retrieved.`, 'background', 'unsupported_parameter');
 }
 
@@ -81,7 +86,11 @@ function checkItem(item: unknown, i: number): void {
       checkParts(item.output, `${at}.output`);
       return;
     case 'item_reference':
-      bad(`'${at}' is an item_reference, which is not supported: ${STATELESS}, so there is no stored item to refer to. Send the item itself (clients that refer to earlier output items, such as the Vercel AI SDK's OpenAI provider, send them whole with 'store: false').`, at, 'unsupported_parameter');
+      bad(
+        `'${at}' is an item_reference, which is not supported: ${STATELESS}, so there is no stored item to refer to. Send the item itself (clients that refer to earlier output items, such as the Vercel AI SDK's OpenAI provider, send them whole with 'store: false').`,
+        at,
+        'unsupported_parameter',
+      );
     // Other item types (reasoning, hosted tool calls, ...) pass: an upstream that speaks Responses
     // takes them, and a translation that cannot carry one refuses it, naming it.
   }

@@ -42,7 +42,7 @@ function pathMatches(match: CompiledMatch, path: string): boolean {
       return path === p.value;
     case 'PathPrefix': {
       const prefix = p.value.endsWith('/') ? p.value.slice(0, -1) : p.value;
-      return prefix === '' || path === prefix || path.startsWith(prefix + '/');
+      return prefix === '' || path === prefix || path.startsWith(`${prefix}/`);
     }
     case 'RegularExpression':
       return p.regex.test(path);

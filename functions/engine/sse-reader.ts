@@ -42,7 +42,7 @@ export class SseReader implements EventReader {
       if (done) {
         this.ended = true;
         // A last event without its blank line still counts (servers that close right after writing).
-        this.parser.feed(this.decoder.decode() + '\n\n');
+        this.parser.feed(`${this.decoder.decode()}\n\n`);
       } else {
         this.parser.feed(this.decoder.decode(value, { stream: true }));
       }

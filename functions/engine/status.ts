@@ -60,7 +60,12 @@ interface StatusSources {
 }
 
 /** The status of every provider of `config`, read once per backend. */
-export async function statusOf(config: CompiledConfig, sources: StatusSources, now: number, origin: { source: 'engine' } | { source: 'table'; table: string }): Promise<StatusSnapshot> {
+export async function statusOf(
+  config: CompiledConfig,
+  sources: StatusSources,
+  now: number,
+  origin: { source: 'engine' } | { source: 'table'; table: string },
+): Promise<StatusSnapshot> {
   const backends = await Promise.all(
     config.backends.map(async (backend): Promise<BackendStatus> => {
       const states = await sources.read(backend);

@@ -38,10 +38,7 @@ export function judge({ status, failure, health, retry, context }: VerdictInput)
   const malformed = failure === 'malformed';
   let ctx: CelContext | undefined;
   const unhealthy = health.condition ? health.condition.test((ctx ??= context())) : status >= 500 || malformed;
-  const retryable =
-    malformed ||
-    (retry.codes ? retry.codes.has(status) : isDefaultRetryableStatus(status)) ||
-    (retry.condition !== undefined && retry.condition.test((ctx ??= context())));
+  const retryable = malformed || (retry.codes ? retry.codes.has(status) : isDefaultRetryableStatus(status)) || retry.condition?.test((ctx ??= context())) === true;
   return { unhealthy, retryable };
 }
 

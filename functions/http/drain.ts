@@ -59,7 +59,10 @@ export class InFlight {
     // closed after their answer (`connection: close`, see the server's write).
     server.closeIdleConnections();
     if (this.exchanges.size > 0) {
-      logger.log('info', 'drain', `draining: ${this.exchanges.size} request${this.exchanges.size === 1 ? '' : 's'} in flight, up to ${timeoutMs} ms to finish`, { inFlight: this.exchanges.size, timeoutMs });
+      logger.log('info', 'drain', `draining: ${this.exchanges.size} request${this.exchanges.size === 1 ? '' : 's'} in flight, up to ${timeoutMs} ms to finish`, {
+        inFlight: this.exchanges.size,
+        timeoutMs,
+      });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
         this.idle = () => {

@@ -24,21 +24,27 @@ export class EmfMetrics implements MetricsSink {
   requestDone(outcome: RequestOutcome, status: number, latencyMs: number): void {
     if (!outcome.backend) return; // refused before a backend was chosen: nothing per backend to count
     const backend = outcome.backend;
-    this.emit({ Backend: backend }, {
-      Requests: [1, 'Count'],
-      Failovers: [Math.max(0, outcome.attempts.length - 1), 'Count'],
-      ServerErrors: [status >= 500 ? 1 : 0, 'Count'],
-      Latency: [Math.round(latencyMs), 'Milliseconds'],
-    });
+    this.emit(
+      { Backend: backend },
+      {
+        Requests: [1, 'Count'],
+        Failovers: [Math.max(0, outcome.attempts.length - 1), 'Count'],
+        ServerErrors: [status >= 500 ? 1 : 0, 'Count'],
+        Latency: [Math.round(latencyMs), 'Milliseconds'],
+      },
+    );
     const byProvider = new Map<string, RequestOutcome['attempts']>();
     for (const a of outcome.attempts) byProvider.set(a.provider, [...(byProvider.get(a.provider) ?? []), a]);
     for (const [provider, attempts] of byProvider) {
-      this.emit({ Backend: backend, Provider: provider }, {
-        Attempts: [attempts.length, 'Count'],
-        UnhealthyAnswers: [attempts.filter((a) => a.unhealthy).length, 'Count'],
-        Evictions: [attempts.filter((a) => a.evictedForMs !== undefined).length, 'Count'],
-        UpstreamLatency: [attempts.map((a) => Math.round(a.latencyMs)), 'Milliseconds'],
-      });
+      this.emit(
+        { Backend: backend, Provider: provider },
+        {
+          Attempts: [attempts.length, 'Count'],
+          UnhealthyAnswers: [attempts.filter((a) => a.unhealthy).length, 'Count'],
+          Evictions: [attempts.filter((a) => a.evictedForMs !== undefined).length, 'Count'],
+          UpstreamLatency: [attempts.map((a) => Math.round(a.latencyMs)), 'Milliseconds'],
+        },
+      );
     }
     if (outcome.model && outcome.usage) {
       this.emit({ Model: outcome.model }, { InputTokens: [outcome.usage.input, 'Count'], OutputTokens: [outcome.usage.output, 'Count'] });

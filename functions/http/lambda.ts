@@ -49,7 +49,15 @@ class BadEvent extends Error {}
 export function toGatewayRequest(event: unknown, context: LambdaContextLike, maxBodyBytes: number = MAX_REQUEST_BODY): ConvertedEvent {
   const contextId = typeof context?.awsRequestId === 'string' ? context.awsRequestId : undefined;
   if (!isRecord(event)) {
-    return { ok: false, refused: badEvent(`The request event is ${event === null ? 'null' : `a${Array.isArray(event) ? 'n array' : ` ${typeof event}`}`}, not a function URL event.`, null, '/', contextId ?? 'unknown') };
+    return {
+      ok: false,
+      refused: badEvent(
+        `The request event is ${event === null ? 'null' : `a${Array.isArray(event) ? 'n array' : ` ${typeof event}`}`}, not a function URL event.`,
+        null,
+        '/',
+        contextId ?? 'unknown',
+      ),
+    };
   }
   // Read leniently first, for the error's shape and the log line; checked strictly below.
   const requestContext = isRecord(event.requestContext) ? event.requestContext : undefined;
@@ -74,7 +82,18 @@ export function toGatewayRequest(event: unknown, context: LambdaContextLike, max
       // Sizes first, from the text's length alone: a huge body is refused before it is decoded.
       const size = base64 ? base64Size(body) : Buffer.byteLength(body, 'utf8');
       if (size > maxBodyBytes) {
-        return { ok: false, refused: { status: 413, message: `The request body is larger than ${maxBodyBytes} bytes.`, code: 'request_too_large', reason: `body over ${maxBodyBytes} bytes`, method, path, id } };
+        return {
+          ok: false,
+          refused: {
+            status: 413,
+            message: `The request body is larger than ${maxBodyBytes} bytes.`,
+            code: 'request_too_large',
+            reason: `body over ${maxBodyBytes} bytes`,
+            method,
+            path,
+            id,
+          },
+        };
       }
       const bytes = base64 ? decodeBase64(body) : Buffer.from(body, 'utf8');
       if (!bytes) throw new BadEvent('the body is marked base64 but is not valid base64');
@@ -87,7 +106,8 @@ export function toGatewayRequest(event: unknown, context: LambdaContextLike, max
   // Upstream calls are cut before the invocation runs out, so the client gets an answer, not a dropped stream.
   const controller = new AbortController();
   const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-  const timer = remaining === undefined ? undefined : setTimeout(() => controller.abort(new Error('the Lambda invocation is about to time out')), Math.max(0, remaining - DEADLINE_MARGIN_MS));
+  const timer =
+    remaining === undefined ? undefined : setTimeout(() => controller.abort(new Error('the Lambda invocation is about to time out')), Math.max(0, remaining - DEADLINE_MARGIN_MS));
   timer?.unref?.();
   return {
     ok: true,
@@ -138,7 +158,7 @@ function headersOf(raw: unknown, cookies: unknown): Record<string, string> {
 
 /** The decoded size of base64 text, from its length (padding excluded). */
 function base64Size(text: string): number {
-  return Math.floor((text.length - padding(text)) * 3 / 4);
+  return Math.floor(((text.length - padding(text)) * 3) / 4);
 }
 
 function padding(text: string): number {

@@ -82,7 +82,15 @@ export function createGatewayServer(handler: Handler, limits: ServerLimits = DEF
   return server;
 }
 
-async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse, limits: ServerLimits, logger: Logger, waitingSince: WeakMap<Socket, number>, inFlight?: InFlight): Promise<void> {
+async function serve(
+  handler: Handler,
+  req: IncomingMessage,
+  res: ServerResponse,
+  limits: ServerLimits,
+  logger: Logger,
+  waitingSince: WeakMap<Socket, number>,
+  inFlight?: InFlight,
+): Promise<void> {
   const started = Date.now();
   waitingSince.set(req.socket, started);
   const aborter = new AbortController();
@@ -150,9 +158,19 @@ const requestIdOf = (req: IncomingMessage): string => {
 function rejectionFor(code: string | undefined, limits: ServerLimits): { status: number; message: string; code: string; reason: string } {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
-      return { status: 431, message: `The request head is larger than ${limits.maxHeaderBytes} bytes.`, code: 'request_header_fields_too_large', reason: `head over ${limits.maxHeaderBytes} bytes` };
+      return {
+        status: 431,
+        message: `The request head is larger than ${limits.maxHeaderBytes} bytes.`,
+        code: 'request_header_fields_too_large',
+        reason: `head over ${limits.maxHeaderBytes} bytes`,
+      };
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return { status: 408, message: `The request was not received within ${limits.requestTimeoutMs} ms.`, code: 'request_timeout', reason: `request not received within ${limits.requestTimeoutMs} ms` };
+      return {
+        status: 408,
+        message: `The request was not received within ${limits.requestTimeoutMs} ms.`,
+        code: 'request_timeout',
+        reason: `request not received within ${limits.requestTimeoutMs} ms`,
+      };
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
       // As Node answers it.
       return { status: 413, message: 'The request has chunk extensions larger than allowed.', code: 'request_too_large', reason: 'chunk extensions too large' };

@@ -61,7 +61,11 @@ const CAP = 1e15;
  */
 const MAX_VISITS = 100_000;
 
-const add = (...xs: number[]): number => Math.min(CAP, xs.reduce((a, b) => a + b, 0));
+const add = (...xs: number[]): number =>
+  Math.min(
+    CAP,
+    xs.reduce((a, b) => a + b, 0),
+  );
 const mul = (a: number, b: number): number => (a === 0 || b === 0 ? 0 : Math.min(CAP, a * b));
 /**
  * Scanning `chars` characters. Affine rather than rounded up, like every size-dependent cost here,
@@ -181,7 +185,11 @@ class Estimator {
         return { cost: add(1, this.estimate(node.args as Node, scope).cost), shape: SCALAR };
       case 'call': {
         const [name, args] = node.args as [string, Node[]];
-        return this.call(name, undefined, args.map((n) => this.estimate(n, scope)));
+        return this.call(
+          name,
+          undefined,
+          args.map((n) => this.estimate(n, scope)),
+        );
       }
       case 'rcall': {
         const [name, receiver, args] = node.args as [string, Node, Node[]];

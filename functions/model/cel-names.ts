@@ -34,22 +34,7 @@ type Variable = keyof typeof CEL_VARIABLES;
  * deserves to hear that modelgate lacks them rather than that they do not exist.
  */
 const AGENTGATEWAY_ONLY = {
-  variables: [
-    'source',
-    'destination',
-    'jwt',
-    'apiKey',
-    'basicAuth',
-    'backend',
-    'proxy',
-    'env',
-    'mcp',
-    'llmRequest',
-    'extauthz',
-    'extproc',
-    'mcpGuardrails',
-    'metadata',
-  ],
+  variables: ['source', 'destination', 'jwt', 'apiKey', 'basicAuth', 'backend', 'proxy', 'env', 'mcp', 'llmRequest', 'extauthz', 'extproc', 'mcpGuardrails', 'metadata'],
   fields: {
     request: ['uri', 'pathAndQuery', 'scheme', 'version', 'body', 'bodyPrefix', 'startTime', 'endTime'],
     response: ['grpcStatus', 'body', 'bodyPrefix'],

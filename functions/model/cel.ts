@@ -45,10 +45,7 @@ export class CelSyntaxError extends Error {}
  * CEL's types (integers as `int`).
  */
 const typedEnv = registerLinearMatches(
-  Object.entries(CEL_VARIABLES).reduce(
-    (env, [name, schema]) => env.registerVariable({ name, schema }),
-    new Environment({ limits: CEL_PARSE_LIMITS }),
-  ),
+  Object.entries(CEL_VARIABLES).reduce((env, [name, schema]) => env.registerVariable({ name, schema }), new Environment({ limits: CEL_PARSE_LIMITS })),
 );
 
 /**

@@ -34,9 +34,7 @@ export function compileBackend(
   // `backend` internally; the backend's own name reads better in logs and served-by headers).
   const groups: Array<Array<{ spec: NamedProviderSpec | SingleProviderSpec; name: string; path: string }>> = ai.provider
     ? [[{ spec: ai.provider, name: backend.metadata.name, path: 'spec.ai.provider' }]]
-    : (ai.groups ?? []).map((g, gi) =>
-        g.providers.map((p, pi) => ({ spec: p, name: p.name, path: `spec.ai.groups[${gi}].providers[${pi}]` })),
-      );
+    : (ai.groups ?? []).map((g, gi) => g.providers.map((p, pi) => ({ spec: p, name: p.name, path: `spec.ai.groups[${gi}].providers[${pi}]` })));
 
   const compiledGroups = groups.map((group, gi) =>
     group.map(({ spec, name, path }) => {
@@ -68,17 +66,15 @@ interface SourcedLayer {
 
 /** `spec.backend` of the AgentgatewayPolicies that target this backend (and, with `section`, this provider). */
 function attachedBackendPolicies(policies: readonly PolicyObject[], backend: BackendObject, section: string | undefined): SourcedLayer[] {
-  return policies
-    .filter((p) => p.spec.backend && ns(p) === ns(backend))
-    .filter((p) =>
-      (p.spec.targetRefs ?? []).some(
-        (r) => r.kind === 'AgentgatewayBackend' && r.name === backend.metadata.name && r.sectionName === section,
-      ),
-    )
-    // Gateway API conflict rule: the oldest policy wins, then the alphabetically first. Manifests carry
-    // no creation time, so names decide; layers merge with later entries overriding, hence reversed.
-    .reverse()
-    .map((p) => ({ layer: p.spec.backend as PolicyLayer, at: `${describeObject(p)}: spec.backend` }));
+  return (
+    policies
+      .filter((p) => p.spec.backend && ns(p) === ns(backend))
+      .filter((p) => (p.spec.targetRefs ?? []).some((r) => r.kind === 'AgentgatewayBackend' && r.name === backend.metadata.name && r.sectionName === section))
+      // Gateway API conflict rule: the oldest policy wins, then the alphabetically first. Manifests carry
+      // no creation time, so names decide; layers merge with later entries overriding, hence reversed.
+      .reverse()
+      .map((p) => ({ layer: p.spec.backend as PolicyLayer, at: `${describeObject(p)}: spec.backend` }))
+  );
 }
 
 /** The merged policy, and for each field the `at` of the layer it came from. */
@@ -116,12 +112,17 @@ function compileProvider(input: ProviderInput): CompiledProvider {
   const target: ProviderTarget = { name, kind, ...kindTarget(spec, kind, where, warnings) };
   if (kind === 'bedrock') {
     // SigV4 with the AWS credential chain (the Lambda's role): a key would be a second, unused credential.
-    if (policy.auth) warnings.push(`${from.auth}.auth is not used for bedrock provider ${name}: Bedrock calls are signed with SigV4 from the AWS credential chain (on Lambda, the function's role)`);
+    if (policy.auth)
+      warnings.push(
+        `${from.auth}.auth is not used for bedrock provider ${name}: Bedrock calls are signed with SigV4 from the AWS credential chain (on Lambda, the function's role)`,
+      );
   } else {
     const apiKey = resolveApiKey(policy.auth, ns(backend), `${from.auth}.auth`, secrets, problems);
     if (apiKey !== undefined) target.apiKey = apiKey;
     if (kind === 'vertexai' && apiKey === undefined) {
-      warnings.push(`${where}: vertexai provider ${name} has no auth: Vertex AI needs an OAuth access token (policies.auth.key or auth.secretRef); modelgate does not mint one from Google application default credentials`);
+      warnings.push(
+        `${where}: vertexai provider ${name} has no auth: Vertex AI needs an OAuth access token (policies.auth.key or auth.secretRef); modelgate does not mint one from Google application default credentials`,
+      );
     }
   }
 

@@ -21,12 +21,7 @@ function compileRegex(pattern: string, anchoring: RegexAnchoring, where: string,
 }
 
 /** Header and query regexes search the value, as Gateway API implementations (and `RegExp.test`) do. */
-function compileValueMatch(
-  m: { type: 'Exact' | 'RegularExpression'; name: string; value: string },
-  lowerName: boolean,
-  where: string,
-  problems: string[],
-): ValueMatch {
+function compileValueMatch(m: { type: 'Exact' | 'RegularExpression'; name: string; value: string }, lowerName: boolean, where: string, problems: string[]): ValueMatch {
   const name = lowerName ? m.name.toLowerCase() : m.name;
   return m.type === 'Exact' ? { name, exact: m.value } : { name, regex: compileRegex(m.value, 'search', `${where}.value`, problems) };
 }

@@ -22,15 +22,16 @@ export function checkPolicyTargets(policies: readonly PolicyObject[], targets: T
         problems.push(`${where}: spec.targetRefs[${i}]: spec.backend attached to a ${ref.kind} is not supported by modelgate yet; target the AgentgatewayBackend`);
       }
       if (!targetExists(ref, ns(policy), targets)) {
-        warnings.push(`${where}: spec.targetRefs[${i}]: ${ref.kind} ${ns(policy)}/${ref.name}${ref.sectionName ? `/${ref.sectionName}` : ''} not found; the policy does nothing for it`);
+        warnings.push(
+          `${where}: spec.targetRefs[${i}]: ${ref.kind} ${ns(policy)}/${ref.name}${ref.sectionName ? `/${ref.sectionName}` : ''} not found; the policy does nothing for it`,
+        );
       }
     });
   }
 }
 
 function targetExists(ref: TargetRef, namespace: string, t: Targets): boolean {
-  const same = <T extends { metadata: { name: string; namespace?: string | undefined } }>(o: T) =>
-    o.metadata.name === ref.name && ns(o) === namespace;
+  const same = <T extends { metadata: { name: string; namespace?: string | undefined } }>(o: T) => o.metadata.name === ref.name && ns(o) === namespace;
   switch (ref.kind) {
     case 'Gateway':
       return t.gateways.some((g) => same(g) && (!ref.sectionName || g.spec.listeners.some((l) => l.name === ref.sectionName)));

@@ -83,7 +83,9 @@ function compileRule(route: HttpRouteObject, rule: RouteRuleSpec, ri: number, pa
 /** The compiled backend a backendRef names, or none (and a problem) when it is of another kind, missing, or not granted. */
 function resolveBackendRef(route: HttpRouteObject, ref: BackendRefSpec, where: string, ctx: RouteContext): CompiledRule['backends'] {
   if (ref.kind !== 'AgentgatewayBackend' || ref.group !== 'agentgateway.dev') {
-    ctx.problems.push(`${where}: backend kind ${ref.group ? `${ref.group}/` : ''}${ref.kind} is not supported by modelgate yet (use group agentgateway.dev, kind AgentgatewayBackend)`);
+    ctx.problems.push(
+      `${where}: backend kind ${ref.group ? `${ref.group}/` : ''}${ref.kind} is not supported by modelgate yet (use group agentgateway.dev, kind AgentgatewayBackend)`,
+    );
     return [];
   }
   const backend = ctx.backends.get(`${ref.namespace ?? ns(route)}/${ref.name}`);
@@ -92,7 +94,9 @@ function resolveBackendRef(route: HttpRouteObject, ref: BackendRefSpec, where: s
     return [];
   }
   if (backend.namespace !== ns(route) && !granted(ctx.grants, ns(route), backend)) {
-    ctx.problems.push(`${where}: AgentgatewayBackend ${backend.id} is in another namespace, and no ReferenceGrant in ${backend.namespace} allows HTTPRoutes from ${ns(route)} to use it`);
+    ctx.problems.push(
+      `${where}: AgentgatewayBackend ${backend.id} is in another namespace, and no ReferenceGrant in ${backend.namespace} allows HTTPRoutes from ${ns(route)} to use it`,
+    );
     return [];
   }
   return [{ backend, weight: ref.weight }];

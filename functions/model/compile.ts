@@ -29,8 +29,7 @@ export class ConfigError extends Error {
 export function compileConfig(objects: readonly ManifestObject[], secrets: SecretSource = manifestSecrets(objects)): CompiledConfig {
   const problems: string[] = [];
   const warnings: string[] = [];
-  const of = <K extends ManifestObject['kind']>(kind: K) =>
-    objects.filter((o): o is Extract<ManifestObject, { kind: K }> => o.kind === kind);
+  const of = <K extends ManifestObject['kind']>(kind: K) => objects.filter((o): o is Extract<ManifestObject, { kind: K }> => o.kind === kind);
 
   const gateways = of('Gateway');
   const routes = of('HTTPRoute');
@@ -71,7 +70,9 @@ export function routeWarnings(objects: readonly ManifestObject[]): string[] {
   // (when the config has Gateways at all), so a route is unattached exactly when it has none.
   if (gateways.length > 0 && routes.every((r) => (r.spec.parentRefs ?? []).length === 0)) {
     const names = gateways.map((g) => `Gateway ${idOf(g)}`).join(', ');
-    return [`no HTTPRoute is attached to a Gateway listener (none has spec.parentRefs naming ${names}): agentgateway would serve no route; modelgate serves every route on every listener`];
+    return [
+      `no HTTPRoute is attached to a Gateway listener (none has spec.parentRefs naming ${names}): agentgateway would serve no route; modelgate serves every route on every listener`,
+    ];
   }
   return [];
 }

@@ -79,10 +79,7 @@ export interface RetrySettings {
 }
 
 /** A `RegularExpression` path must match the whole path (RE2, linear time). */
-export type PathMatch =
-  | { type: 'Exact'; value: string }
-  | { type: 'PathPrefix'; value: string }
-  | { type: 'RegularExpression'; value: string; regex: LinearRegex };
+export type PathMatch = { type: 'Exact'; value: string } | { type: 'PathPrefix'; value: string } | { type: 'RegularExpression'; value: string; regex: LinearRegex };
 
 /** A header or query match: `exact`, or `regex` found anywhere in the value (RE2, linear time). */
 export interface ValueMatch {

@@ -29,7 +29,8 @@ function policyDimensions(provider: CompiledProvider): string {
 }
 
 /** Providers with an embeddings API: all but Anthropic and a `custom` host that speaks only Messages (Claude on Vertex pins a Claude model, never an `embed` one). */
-const embeds = (p: CompiledProvider) => p.target.kind !== 'anthropic' && !(p.target.kind === 'custom' && p.target.formats?.Messages !== undefined && p.target.formats.Completions === undefined);
+const embeds = (p: CompiledProvider) =>
+  p.target.kind !== 'anthropic' && !(p.target.kind === 'custom' && p.target.formats?.Messages !== undefined && p.target.formats.Completions === undefined);
 
 /** One warning per backend whose pinned embedding models disagree; none otherwise. */
 export function embeddingSpaceWarnings(backend: CompiledBackend): string[] {
@@ -47,8 +48,12 @@ export function embeddingSpaceWarnings(backend: CompiledBackend): string[] {
   // The engine's choice (engine/embeddings-space.ts): the first provider that pins no model or an embedding model.
   const anchor = backend.providers.find((p) => embeds(p) && (p.target.model === undefined || EMBEDDING_MODEL.test(p.target.model)));
   if (anchor?.target.model === undefined) {
-    return [`backend ${backend.id}: its embedding providers pin different models, ${list(all)}; /v1/embeddings follows the client's model (${anchor?.name} pins none), so each is tried only for requests that name its model ${why}`];
+    return [
+      `backend ${backend.id}: its embedding providers pin different models, ${list(all)}; /v1/embeddings follows the client's model (${anchor?.name} pins none), so each is tried only for requests that name its model ${why}`,
+    ];
   }
   const [served, ...others] = all;
-  return [`backend ${backend.id}: its embedding providers disagree on the embedding space; /v1/embeddings is served in the space of ${list([served!])} only, and ${list(others)} will never be tried for embeddings ${why}`];
+  return [
+    `backend ${backend.id}: its embedding providers disagree on the embedding space; /v1/embeddings is served in the space of ${list([served!])} only, and ${list(others)} will never be tried for embeddings ${why}`,
+  ];
 }

@@ -19,7 +19,10 @@ export function nearest(name: string, known: readonly string[], max = 2): string
     .filter((s) => s.distance <= limit);
   // Only the closest: `HttpRoute` means HTTPRoute, not also TCPRoute.
   const best = Math.min(...scored.map((s) => s.distance));
-  return scored.filter((s) => s.distance === best).slice(0, max).map((s) => s.candidate);
+  return scored
+    .filter((s) => s.distance === best)
+    .slice(0, max)
+    .map((s) => s.candidate);
 }
 
 /** `a or b`, `a, b or c`. */

@@ -91,7 +91,8 @@ function toIssues(error: z.ZodError, kind: string | undefined): Issue[] {
     if (issue.code === 'unrecognized_keys') {
       const base = formatPath(issue.path);
       // `auth: {sk-…}` in flow YAML makes the key a field name: under a credential field, count them.
-      if (isSecretField(kind, issue.path)) return { path: base, message: `${issue.keys.length} unknown field${issue.keys.length > 1 ? 's' : ''} (names not shown: they may hold a credential)`, unsupported: false };
+      if (isSecretField(kind, issue.path))
+        return { path: base, message: `${issue.keys.length} unknown field${issue.keys.length > 1 ? 's' : ''} (names not shown: they may hold a credential)`, unsupported: false };
       return {
         path: base,
         message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${base ? `${base}.${k}` : k}"`).join(', ')}`,
@@ -154,9 +155,7 @@ function presentPaths(value: unknown, pattern: string[], prefix = ''): string[] 
 }
 
 function ignoredFieldWarnings(kind: Kind, raw: unknown): string[] {
-  return (IGNORED_FIELDS[kind] ?? []).flatMap(([pattern, why]) =>
-    presentPaths(raw, pattern.split('.')).map((path) => `${path} is ignored: ${why}`),
-  );
+  return (IGNORED_FIELDS[kind] ?? []).flatMap(([pattern, why]) => presentPaths(raw, pattern.split('.')).map((path) => `${path} is ignored: ${why}`));
 }
 
 function describe(raw: unknown): { apiVersion?: string; kind?: string; name?: string } {

@@ -2,8 +2,10 @@
 
 export function answerText(model: string, prompt: string): string {
   const asked = prompt.length > 160 ? `${prompt.slice(0, 157)}...` : prompt;
-  return `This answer comes from modelgate's simulated provider, playing ${model}. You asked: "${asked}". ` +
-    'With a real key, the same request reaches the real model through the same failover.';
+  return (
+    `This answer comes from modelgate's simulated provider, playing ${model}. You asked: "${asked}". ` +
+    'With a real key, the same request reaches the real model through the same failover.'
+  );
 }
 
 /** The text of the last user message, from either API's message list. */
@@ -14,7 +16,10 @@ export function lastUserText(messages: unknown): string {
     if (m?.role !== 'user') continue;
     if (typeof m.content === 'string') return m.content;
     if (Array.isArray(m.content)) {
-      return m.content.map((p: { type?: string; text?: string }) => (p?.type === 'text' ? (p.text ?? '') : '')).join(' ').trim();
+      return m.content
+        .map((p: { type?: string; text?: string }) => (p?.type === 'text' ? (p.text ?? '') : ''))
+        .join(' ')
+        .trim();
     }
   }
   return '';

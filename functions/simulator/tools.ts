@@ -9,9 +9,7 @@
 import { isRecord } from '../core/json.js';
 
 /** What the simulated model does with this request, beyond a plain text answer. */
-export type ToolTurn =
-  | { kind: 'call'; name: string; args: Record<string, unknown> }
-  | { kind: 'use-result'; name: string; result: string };
+export type ToolTurn = { kind: 'call'; name: string; args: Record<string, unknown> } | { kind: 'use-result'; name: string; result: string };
 
 interface Offered {
   name: string;
@@ -23,7 +21,11 @@ const PLACEHOLDER_TOOL = 'placeholder_tool_do_not_call';
 
 /** The user's words that name something (`Paris` in "What's the weather in Paris?"), for string arguments. */
 function subject(prompt: string): string {
-  const words = prompt.slice(0, 2_000).match(/\b[A-Z][\p{L}-]+/gu)?.slice(1) ?? [];
+  const words =
+    prompt
+      .slice(0, 2_000)
+      .match(/\b[A-Z][\p{L}-]+/gu)
+      ?.slice(1) ?? [];
   return words.at(-1) ?? 'example';
 }
 
@@ -75,7 +77,10 @@ export function resultAnswer(model: string, turn: Extract<ToolTurn, { kind: 'use
 const textOf = (content: unknown): string => {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return content === undefined ? '' : JSON.stringify(content);
-  return content.map((p) => (isRecord(p) && typeof p.text === 'string' ? p.text : isRecord(p) && p.json !== undefined ? JSON.stringify(p.json) : '')).join(' ').trim();
+  return content
+    .map((p) => (isRecord(p) && typeof p.text === 'string' ? p.text : isRecord(p) && p.json !== undefined ? JSON.stringify(p.json) : ''))
+    .join(' ')
+    .trim();
 };
 
 // ---------------------------------------------------------------- per vendor
@@ -104,7 +109,7 @@ export function anthropicToolTurn(body: Record<string, unknown>, prompt: string)
   const messages = Array.isArray(body.messages) ? body.messages.filter(isRecord) : [];
   const last = messages.at(-1);
   if (last?.role !== 'user') return undefined;
-  const results = Array.isArray(last.content) ? last.content.filter((b) => isRecord(b) && b.type === 'tool_result') as Array<Record<string, unknown>> : [];
+  const results = Array.isArray(last.content) ? (last.content.filter((b) => isRecord(b) && b.type === 'tool_result') as Array<Record<string, unknown>>) : [];
   if (results.length > 0) {
     const result = results.at(-1)!;
     const uses = messages.flatMap((m) => (m.role === 'assistant' && Array.isArray(m.content) ? m.content.filter(isRecord) : []));
@@ -125,7 +130,10 @@ export function geminiToolTurn(body: Record<string, unknown>, prompt: string): T
   const last = contents.at(-1);
   if (last?.role !== 'user') return undefined;
   const parts = Array.isArray(last.parts) ? last.parts.filter(isRecord) : [];
-  const response = parts.map((p) => p.functionResponse ?? p.function_response).filter(isRecord).at(-1);
+  const response = parts
+    .map((p) => p.functionResponse ?? p.function_response)
+    .filter(isRecord)
+    .at(-1);
   if (response) {
     const content = isRecord(response.response) ? (response.response.content ?? response.response) : response.response;
     return { kind: 'use-result', name: typeof response.name === 'string' ? response.name : 'tool', result: typeof content === 'string' ? content : JSON.stringify(content ?? {}) };
@@ -133,7 +141,9 @@ export function geminiToolTurn(body: Record<string, unknown>, prompt: string): T
   const config = isRecord(body.toolConfig) && isRecord(body.toolConfig.functionCallingConfig) ? body.toolConfig.functionCallingConfig : {};
   if (config.mode === 'NONE') return undefined;
   const offered = (Array.isArray(body.tools) ? body.tools.filter(isRecord) : []).flatMap((t) =>
-    (Array.isArray(t.functionDeclarations) ? t.functionDeclarations.filter(isRecord) : []).flatMap((d) => (typeof d.name === 'string' ? [{ name: d.name, schema: d.parameters ?? d.parametersJsonSchema }] : [])),
+    (Array.isArray(t.functionDeclarations) ? t.functionDeclarations.filter(isRecord) : []).flatMap((d) =>
+      typeof d.name === 'string' ? [{ name: d.name, schema: d.parameters ?? d.parametersJsonSchema }] : [],
+    ),
   );
   const allowed = Array.isArray(config.allowedFunctionNames) ? config.allowedFunctionNames : [];
   return call(offered, typeof allowed[0] === 'string' ? allowed[0] : undefined, prompt);
@@ -145,15 +155,23 @@ export function bedrockToolTurn(body: Record<string, unknown>, prompt: string): 
   const last = messages.at(-1);
   if (last?.role !== 'user') return undefined;
   const blocks = Array.isArray(last.content) ? last.content.filter(isRecord) : [];
-  const result = blocks.map((b) => b.toolResult).filter(isRecord).at(-1);
+  const result = blocks
+    .map((b) => b.toolResult)
+    .filter(isRecord)
+    .at(-1);
   if (result) {
-    const uses = messages.flatMap((m) => (m.role === 'assistant' && Array.isArray(m.content) ? m.content.filter(isRecord) : [])).map((b) => b.toolUse).filter(isRecord);
+    const uses = messages
+      .flatMap((m) => (m.role === 'assistant' && Array.isArray(m.content) ? m.content.filter(isRecord) : []))
+      .map((b) => b.toolUse)
+      .filter(isRecord);
     const use = uses.find((u) => u.toolUseId === result.toolUseId);
     return { kind: 'use-result', name: typeof use?.name === 'string' ? use.name : 'tool', result: textOf(result.content) };
   }
   const config = isRecord(body.toolConfig) ? body.toolConfig : {};
   const offered = (Array.isArray(config.tools) ? config.tools.filter(isRecord) : []).flatMap((t) =>
-    isRecord(t.toolSpec) && typeof t.toolSpec.name === 'string' ? [{ name: t.toolSpec.name, schema: isRecord(t.toolSpec.inputSchema) ? t.toolSpec.inputSchema.json : undefined }] : [],
+    isRecord(t.toolSpec) && typeof t.toolSpec.name === 'string'
+      ? [{ name: t.toolSpec.name, schema: isRecord(t.toolSpec.inputSchema) ? t.toolSpec.inputSchema.json : undefined }]
+      : [],
   );
   const choice = isRecord(config.toolChoice) && isRecord(config.toolChoice.tool) ? config.toolChoice.tool.name : undefined;
   return call(offered, typeof choice === 'string' ? choice : undefined, prompt);

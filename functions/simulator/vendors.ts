@@ -11,7 +11,7 @@
  *   `x-amzn-errortype` header with `{"message"}`, exceptions inside the stream as exception messages.
  */
 import { bedrockEvent, bedrockStreamException, encodeEventStreamMessage } from '../providers/bedrock/event-stream.js';
-import { answerText, deltas, tokens } from './answer.js';
+import { deltas, tokens } from './answer.js';
 import { anthropicError, anthropicReply, anthropicStreamError, openaiError, openaiReply, replyText, toolCallId, type Reply } from './wire.js';
 import { bedrockToolTurn, geminiToolTurn } from './tools.js';
 
@@ -92,7 +92,10 @@ function geminiPrompt(body: Record<string, unknown>): string {
   for (let i = contents.length - 1; i >= 0; i--) {
     const c = contents[i]!;
     if (c.role !== 'user') continue;
-    const text = (c.parts ?? []).map((p) => (typeof p.text === 'string' ? p.text : '')).join('').trim();
+    const text = (c.parts ?? [])
+      .map((p) => (typeof p.text === 'string' ? p.text : ''))
+      .join('')
+      .trim();
     if (text !== '') return text;
   }
   return '';
@@ -122,7 +125,11 @@ const gemini: Vendor = {
       return {
         json: {
           // `candidateCount` answers, as Gemini gives them (each its own text).
-          candidates: Array.from({ length: candidateCount(body) }, (_, index) => ({ content: { role: 'model', parts: [{ text: index === 0 ? text : `${text} (candidate ${index + 1})` }] }, finishReason: 'STOP', index })),
+          candidates: Array.from({ length: candidateCount(body) }, (_, index) => ({
+            content: { role: 'model', parts: [{ text: index === 0 ? text : `${text} (candidate ${index + 1})` }] },
+            finishReason: 'STOP',
+            index,
+          })),
           usageMetadata: usage(tokens(text)),
           modelVersion: model,
           responseId: id,
@@ -174,7 +181,10 @@ function bedrockPrompt(body: Record<string, unknown>): string {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!;
     if (m.role !== 'user') continue;
-    const text = (m.content ?? []).map((b) => (typeof b.text === 'string' ? b.text : '')).join(' ').trim();
+    const text = (m.content ?? [])
+      .map((b) => (typeof b.text === 'string' ? b.text : ''))
+      .join(' ')
+      .trim();
     if (text !== '') return text;
   }
   return '';
@@ -190,7 +200,14 @@ const bedrock: Vendor = {
       const args = JSON.stringify(turn.args);
       const usage = { inputTokens: input, outputTokens: tokens(args) + 10, totalTokens: input + tokens(args) + 10 };
       if (!stream) {
-        return { json: { output: { message: { role: 'assistant', content: [{ toolUse: { toolUseId, name: turn.name, input: turn.args } }] } }, stopReason: 'tool_use', usage, metrics: { latencyMs: 1 } } };
+        return {
+          json: {
+            output: { message: { role: 'assistant', content: [{ toolUse: { toolUseId, name: turn.name, input: turn.args } }] } },
+            stopReason: 'tool_use',
+            usage,
+            metrics: { latencyMs: 1 },
+          },
+        };
       }
       return {
         events: [

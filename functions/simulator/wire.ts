@@ -35,11 +35,25 @@ function anthropicToolCall(id: string, model: string, input: number, turn: Extra
   const args = JSON.stringify(turn.args);
   const output = tokens(args) + 10;
   if (!stream) {
-    return { json: { id, type: 'message', role: 'assistant', model, content: [block], stop_reason: 'tool_use', stop_sequence: null, usage: { input_tokens: input, output_tokens: output } } };
+    return {
+      json: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [block],
+        stop_reason: 'tool_use',
+        stop_sequence: null,
+        usage: { input_tokens: input, output_tokens: output },
+      },
+    };
   }
   return {
     events: [
-      sse('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: input, output_tokens: 1 } } }),
+      sse('message_start', {
+        type: 'message_start',
+        message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: input, output_tokens: 1 } },
+      }),
       sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { ...block, input: {} } }),
       ...argumentDeltas(args).map((d) => sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: d } })),
       sse('content_block_stop', { type: 'content_block_stop', index: 0 }),
@@ -73,7 +87,10 @@ export function anthropicReply(body: Record<string, unknown>, id: string): Reply
   }
   return {
     events: [
-      sse('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: input, output_tokens: 1 } } }),
+      sse('message_start', {
+        type: 'message_start',
+        message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: input, output_tokens: 1 } },
+      }),
       sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
       sse('ping', { type: 'ping' }),
       ...deltas(text).map((d) => sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: d } })),
@@ -138,9 +155,14 @@ export function openaiReply(body: Record<string, unknown>, id: string): Reply {
 /** OpenAI's error shape, with the type/code pairs its API uses per status. */
 export function openaiError(status: number, message: string): unknown {
   const [type, code] =
-    status === 404 ? ['invalid_request_error', 'model_not_found'] :
-    status === 429 ? ['rate_limit_error', 'rate_limit_exceeded'] :
-    status === 401 ? ['invalid_request_error', 'invalid_api_key'] :
-    status >= 500 ? ['server_error', null] : ['invalid_request_error', null];
+    status === 404
+      ? ['invalid_request_error', 'model_not_found']
+      : status === 429
+        ? ['rate_limit_error', 'rate_limit_exceeded']
+        : status === 401
+          ? ['invalid_request_error', 'invalid_api_key']
+          : status >= 500
+            ? ['server_error', null]
+            : ['invalid_request_error', null];
   return { error: { message, type, param: null, code } };
 }

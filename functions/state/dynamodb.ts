@@ -12,13 +12,7 @@
  * - Fail open: `DynamoDBStore` is the table seen through `FailOpenStore` (fail-open.ts), so an
  *   error, throttle or timeout never fails a request. `DynamoDBTableStore` alone throws.
  */
-import {
-  GetItemCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-  type UpdateItemCommandInput,
-} from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '../core/log.js';
 import { FailOpenStore } from './fail-open.js';
 import { queryPartition } from './query-partition.js';
@@ -169,9 +163,7 @@ class DynamoDBTableStore implements EvictionStore {
   private async get(id: string): Promise<ProviderState> {
     const { pk, sk } = evictionKey(id);
     this.options.onOperation?.('read');
-    const result = await this.options.client.send(
-      new GetItemCommand({ TableName: this.options.table, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }),
-    );
+    const result = await this.options.client.send(new GetItemCommand({ TableName: this.options.table, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }));
     return parseState(result.Item ?? {});
   }
 

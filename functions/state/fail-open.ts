@@ -35,15 +35,27 @@ export class FailOpenStore implements EvictionStore {
   }
 
   read(ids: readonly string[], now: number): Promise<ReadonlyMap<string, ProviderState>> {
-    return this.guard(now, () => this.inner.read(ids, now), () => this.memory.read(ids, now));
+    return this.guard(
+      now,
+      () => this.inner.read(ids, now),
+      () => this.memory.read(ids, now),
+    );
   }
 
   recordFailure(id: string, decide: EvictionDecider, now: number): Promise<FailureOutcome> {
-    return this.guard(now, () => this.inner.recordFailure(id, decide, now), () => this.memory.recordFailure(id, decide, now));
+    return this.guard(
+      now,
+      () => this.inner.recordFailure(id, decide, now),
+      () => this.memory.recordFailure(id, decide, now),
+    );
   }
 
   recordSuccess(id: string, known: ProviderState | undefined, now: number): Promise<void> {
-    return this.guard(now, () => this.inner.recordSuccess(id, known, now), () => this.memory.recordSuccess(id, known, now));
+    return this.guard(
+      now,
+      () => this.inner.recordSuccess(id, known, now),
+      () => this.memory.recordSuccess(id, known, now),
+    );
   }
 
   async close(): Promise<void> {

@@ -27,8 +27,16 @@ beforeAll(async () => {
   hostile = await startHostile((call, res) => openAIAnswer(call, res, 'ok'));
   const p = hostile.port;
   const text = adversarialManifests([
-    { name: 'regex', groups: [[loopbackProvider('r', 'openai', p, 'key-r-0123', { model: 'gpt' })]], matches: [{ path: { type: 'PathPrefix', value: '/regex' }, headers: [{ name: 'x-probe', type: 'RegularExpression', value: BACKTRACKING }] }] },
-    { name: 'cel', groups: [[loopbackProvider('c', 'openai', p, 'key-c-0123', { model: 'gpt' })]], backendPolicy: { health: { unhealthyCondition: `request.headers["x-probe"].matches("${BACKTRACKING}")` } } },
+    {
+      name: 'regex',
+      groups: [[loopbackProvider('r', 'openai', p, 'key-r-0123', { model: 'gpt' })]],
+      matches: [{ path: { type: 'PathPrefix', value: '/regex' }, headers: [{ name: 'x-probe', type: 'RegularExpression', value: BACKTRACKING }] }],
+    },
+    {
+      name: 'cel',
+      groups: [[loopbackProvider('c', 'openai', p, 'key-c-0123', { model: 'gpt' })]],
+      backendPolicy: { health: { unhealthyCondition: `request.headers["x-probe"].matches("${BACKTRACKING}")` } },
+    },
     { name: 'gemini', groups: [[loopbackProvider('g', 'gemini', p, 'key-g-0123', { model: 'gemini-x' })]] },
   ]);
   served = await serve(['-f', manifestFile(text), '--port', '0']);
@@ -80,7 +88,11 @@ describe('configs that would cost too much are refused at load, naming the field
   it('a CEL comprehension of 150³ steps', async () => {
     const list = `[${Array.from({ length: 150 }, (_, i) => i).join(',')}]`;
     const condition = `${list}.all(x, ${list}.all(y, ${list}.exists(z, z == x + y)))`;
-    const file = manifestFile(adversarialManifests([{ name: 'costly', groups: [[loopbackProvider('p', 'openai', 9, 'key-p-0123', { model: 'gpt' })]], backendPolicy: { health: { unhealthyCondition: condition } } }]));
+    const file = manifestFile(
+      adversarialManifests([
+        { name: 'costly', groups: [[loopbackProvider('p', 'openai', 9, 'key-p-0123', { model: 'gpt' })]], backendPolicy: { health: { unhealthyCondition: condition } } },
+      ]),
+    );
     const { code, output } = await run(['validate', '-f', file]);
     expect(code).not.toBe(0);
     expect(output).toMatch(/health.*unhealthyCondition.*too costly/);
@@ -88,7 +100,13 @@ describe('configs that would cost too much are refused at load, naming the field
 
   it('a route regex RE2 cannot run in linear time (lookahead, backreference)', async () => {
     const file = manifestFile(
-      adversarialManifests([{ name: 'look', groups: [[loopbackProvider('p', 'openai', 9, 'key-p-0123', { model: 'gpt' })]], matches: [{ path: { type: 'RegularExpression', value: '/(v1)/\\1' }, headers: [{ name: 'x', type: 'RegularExpression', value: 'a(?=b)' }] }] }]),
+      adversarialManifests([
+        {
+          name: 'look',
+          groups: [[loopbackProvider('p', 'openai', 9, 'key-p-0123', { model: 'gpt' })]],
+          matches: [{ path: { type: 'RegularExpression', value: '/(v1)/\\1' }, headers: [{ name: 'x', type: 'RegularExpression', value: 'a(?=b)' }] }],
+        },
+      ]),
     );
     const { code, output } = await run(['validate', '-f', file]);
     expect(code).not.toBe(0);

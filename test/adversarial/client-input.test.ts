@@ -13,7 +13,15 @@ import { startHostile, type Hostile, type HostileCall } from '../support/hostile
 function behave(call: HostileCall, res: ServerResponse): void {
   const model = call.key === 'key-evil' ? 'evil\nFORGED ERROR admin logged in' : 'm';
   res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model, choices: [{ index: 0, message: { role: 'assistant', content: `answer from ${call.key?.replace('key-', 'provider ')}` }, finish_reason: 'stop' }] }));
+  res.end(
+    JSON.stringify({
+      id: 'c',
+      object: 'chat.completion',
+      created: 1,
+      model,
+      choices: [{ index: 0, message: { role: 'assistant', content: `answer from ${call.key?.replace('key-', 'provider ')}` }, finish_reason: 'stop' }],
+    }),
+  );
 }
 
 let hostile: Hostile;
@@ -70,7 +78,7 @@ describe('paths are normalised before routing', () => {
     });
   }
 
-  it('an encoded slash on the Messages endpoint is a 400 in Anthropic\'s shape', async () => {
+  it("an encoded slash on the Messages endpoint is a 400 in Anthropic's shape", async () => {
     const res = await rawRequest(served.url, '/v1/%2F/messages', MESSAGES_BODY);
     expect(res.status).toBe(400);
     expect(JSON.parse(res.text)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
@@ -116,7 +124,7 @@ describe('model names and log lines', () => {
   });
 
   it('tool-call arguments nested 20,000 deep inside their JSON string are a 400, not a 500, on a translating provider', async () => {
-    const args = '{"a":' + '['.repeat(20_000) + ']'.repeat(20_000) + '}';
+    const args = `{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
     const calls = hostile.calls.length;
     const res = await post(`${served.url}/claude/v1/chat/completions`, {
       ...CHAT_BODY,

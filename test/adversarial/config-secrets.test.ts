@@ -67,7 +67,8 @@ describe('validation errors print no secret value', () => {
 
     it('names the item and field, not the value', async () => {
       const client = db.client();
-      for (const o of badObjects) await client.send(new PutItemCommand({ TableName: TABLE, Item: configItem(o as { kind: string; metadata: { name: string; namespace?: string } }) }));
+      for (const o of badObjects)
+        await client.send(new PutItemCommand({ TableName: TABLE, Item: configItem(o as { kind: string; metadata: { name: string; namespace?: string } }) }));
       const logger = new MemoryLogger();
       const source = new TableConfigSource({ client, table: TABLE, logger, secrets: { prepare: async () => {}, source: () => ({ get: () => undefined }) } });
       await source.refresh();

@@ -29,7 +29,10 @@ function behave(call: HostileCall, res: ServerResponse): void {
   switch (call.key) {
     case 'key-pinger': {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const start = { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 0 } } };
+      const start = {
+        type: 'message_start',
+        message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 0 } },
+      };
       return endless(res, 'event: ping\ndata: {"type": "ping"}\n\n'.repeat(64), `event: message_start\ndata: ${JSON.stringify(start)}\n\n`);
     }
     case 'key-huge':
@@ -75,7 +78,10 @@ describe('hostile upstreams', () => {
   it('a stream of pings before any content is a failed attempt within 1 MB, and fails over; memory stays flat', async () => {
     const before = rssOf(served.child.pid!);
     const written = hostile.bytesWritten();
-    for (const [path, body] of [['/pings/v1/chat/completions', CHAT_BODY], ['/pings/v1/messages', MESSAGES_BODY]] as const) {
+    for (const [path, body] of [
+      ['/pings/v1/chat/completions', CHAT_BODY],
+      ['/pings/v1/messages', MESSAGES_BODY],
+    ] as const) {
       const res = await post(served.url + path, { ...body, stream: true });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-modelgate-attempts')).toBe('pinger:malformed,healthy:200');

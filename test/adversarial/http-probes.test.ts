@@ -21,8 +21,16 @@ beforeAll(async () => {
   const text = adversarialManifests(
     [
       { name: 'v1', groups: [[loopbackProvider('p', 'openai', hostile.port, 'key-p-0123', { model: 'gpt' })]], matches: [{ path: { type: 'PathPrefix', value: '/v1' } }] },
-      { name: 'locked', groups: [[loopbackProvider('l', 'openai', hostile.port, 'key-l-0123', { model: 'gpt' })]], traffic: { apiKeyAuthentication: { mode: 'Strict', secretRef: { name: 'client-keys' } } } },
-      { name: 'cookie', groups: [[loopbackProvider('c', 'openai', hostile.port, 'key-c-0123', { model: 'gpt' })]], traffic: { apiKeyAuthentication: { mode: 'Strict', secretRef: { name: 'client-keys' }, location: { cookie: { name: 'mg' } } } } },
+      {
+        name: 'locked',
+        groups: [[loopbackProvider('l', 'openai', hostile.port, 'key-l-0123', { model: 'gpt' })]],
+        traffic: { apiKeyAuthentication: { mode: 'Strict', secretRef: { name: 'client-keys' } } },
+      },
+      {
+        name: 'cookie',
+        groups: [[loopbackProvider('c', 'openai', hostile.port, 'key-c-0123', { model: 'gpt' })]],
+        traffic: { apiKeyAuthentication: { mode: 'Strict', secretRef: { name: 'client-keys' }, location: { cookie: { name: 'mg' } } } },
+      },
     ],
     [keys],
   );
@@ -78,7 +86,7 @@ describe('HTTP probes', () => {
   it('pipelined requests are answered in order, each once', async () => {
     const one = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
     const calls = hostile.calls.length;
-    const out = await exchange(one + one + `GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    const out = await exchange(`${one + one}GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     expect(statusLines(out)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 200']);
     expect(hostile.calls.length).toBe(calls + 2);
   });

@@ -36,7 +36,9 @@ function behave(call: HostileCall, res: ServerResponse): void {
   // Content goes out, then an error event quoting the key: the client's stream ends with an
   // error event, and the gateway logs the break.
   res.writeHead(200, { 'content-type': 'text/event-stream' });
-  res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'partial answer' }, finish_reason: null }] })}\n\n`);
+  res.write(
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'partial answer' }, finish_reason: null }] })}\n\n`,
+  );
   res.end(`data: ${JSON.stringify({ error: { message: said, type: 'server_error' } })}\n\n`);
 }
 

@@ -46,13 +46,23 @@ let handler: StreamingHandler;
 let output: ReturnType<typeof captureHandlerOutput> | undefined;
 const logs: string[] = [];
 
-const provider = (name: string, kind: string, secret: string, settings: Obj): Obj => ({ name, [kind]: settings, host: '127.0.0.1', port: hostile.port, policies: { auth: { secretRef: { name: secret } } } });
+const provider = (name: string, kind: string, secret: string, settings: Obj): Obj => ({
+  name,
+  [kind]: settings,
+  host: '127.0.0.1',
+  port: hostile.port,
+  policies: { auth: { secretRef: { name: secret } } },
+});
 const secret = (name: string, arn: string): Obj => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'adv', annotations: { [SECRET_ARN_ANNOTATION]: arn } } });
 
 beforeAll(async () => {
   db = await startDynalite([TABLE]);
   hostile = await startHostile(behave);
-  sm = await startFakeSecretsManager({ [AZURE_ARN]: JSON.stringify({ Authorization: AZURE_KEY }), [EMPTY_ARN]: JSON.stringify({ Authorization: EMPTY_KEY }), [OK_ARN]: JSON.stringify({ Authorization: 'key-ok-0123' }) });
+  sm = await startFakeSecretsManager({
+    [AZURE_ARN]: JSON.stringify({ Authorization: AZURE_KEY }),
+    [EMPTY_ARN]: JSON.stringify({ Authorization: EMPTY_KEY }),
+    [OK_ARN]: JSON.stringify({ Authorization: 'key-ok-0123' }),
+  });
   const ok = provider('ok', 'openai', 'ok-key', { model: 'gpt-ok' });
   const text = adversarialManifests(
     [
@@ -78,7 +88,10 @@ afterAll(async () => {
 });
 
 describe('the Lambda handler, attacked', () => {
-  for (const [api, path, body] of [['chat', '/azure/v1/chat/completions', CHAT_BODY], ['messages', '/azure/v1/messages', MESSAGES_BODY]] as const) {
+  for (const [api, path, body] of [
+    ['chat', '/azure/v1/chat/completions', CHAT_BODY],
+    ['messages', '/azure/v1/messages', MESSAGES_BODY],
+  ] as const) {
     for (const stream of [false, true]) {
       it(`${api}, ${stream ? 'streaming' : 'buffered'}: an upstream quoting an Azure key gets it redacted`, async () => {
         const res = await invoke(handler, functionUrlEvent('POST', path, { ...body, stream }));

@@ -19,7 +19,6 @@ vi.mock('../../functions/bundle.js', async (importOriginal) => ({
   HANDLER_BUNDLE_DIR: `${root}/dist/`,
 }));
 
-
 let recorded: Recorded[];
 let c: Components;
 

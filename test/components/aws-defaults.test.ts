@@ -15,7 +15,6 @@ import { collectingRejections, one, settle, valueOf, type Recorded } from './moc
 import { useComponents, type Components } from './components.js';
 import { buildTutorial } from './tutorial.js';
 
-
 let recorded: Recorded[];
 let c: Components;
 let warn: MockInstance<typeof pulumi.log.warn>;
@@ -100,7 +99,7 @@ describe('aws: a public function URL without client keys is warned about', () =>
 });
 
 describe('aws: reserved concurrency', () => {
-  it('sets the function\'s reserved concurrent executions; none by default', async () => {
+  it("sets the function's reserved concurrent executions; none by default", async () => {
     await settle(new c.Gateway('capped', { platform: 'aws', reservedConcurrency: 20 }).urn);
     expect(one(recorded, 'aws:lambda/function:Function').inputs.reservedConcurrentExecutions).toBe(20);
     recorded.length = 0;
@@ -152,7 +151,7 @@ describe('aws: names AWS would refuse are refused at construction', () => {
 
   it('a table name over 255 characters too', () => {
     const message = thrown(() => new c.Gateway('t'.repeat(248), { platform: 'aws', functionName: 'fn', roleName: 'role' })).message;
-    expect(message).toContain('tableName: the DynamoDB table name derived from the component\'s name');
+    expect(message).toContain("tableName: the DynamoDB table name derived from the component's name");
     expect(message).toContain('would be 256 characters; AWS allows at most 255: pass a shorter component name (at most 247 characters) or set tableName');
     expect(message).not.toContain('functionName');
   });
@@ -167,7 +166,7 @@ describe('aws: names AWS would refuse are refused at construction', () => {
     ]);
   });
 
-  it('explicit names are used as they are, whatever the component\'s name', async () => {
+  it("explicit names are used as they are, whatever the component's name", async () => {
     const name = 'a-component-name-far-too-long-to-derive-aws-names-from-it-0123456789';
     const gateway = new c.Gateway(name, { platform: 'aws', functionName: 'modelgate-prod', roleName: 'modelgate-prod-gateway', tableName: 'modelgate-prod-config' });
     await settle(gateway.urn, gateway.url);
@@ -202,8 +201,10 @@ describe('aws: names AWS would refuse are refused at construction', () => {
 });
 
 describe('aws: the Lambda asset knows its build', () => {
-  it('the bundle\'s SHA-256 is an output of the Gateway, and in the function\'s description', async () => {
-    const sha256 = createHash('sha256').update(readFileSync(`${HANDLER_BUNDLE_DIR}${HANDLER_FILE}`)).digest('hex');
+  it("the bundle's SHA-256 is an output of the Gateway, and in the function's description", async () => {
+    const sha256 = createHash('sha256')
+      .update(readFileSync(`${HANDLER_BUNDLE_DIR}${HANDLER_FILE}`))
+      .digest('hex');
     const gateway = new c.Gateway('hashed', { platform: 'aws' });
     await settle(gateway.urn);
     expect(await valueOf(gateway.bundleSha256)).toBe(sha256);

@@ -23,7 +23,6 @@ import { ACCOUNT, FUNCTION_URL, isSecretInput, one, ofType, plain, REGION, settl
 import { useComponents, type Components } from './components.js';
 import { buildTutorial, tutorialObjects } from './tutorial.js';
 
-
 let recorded: Recorded[];
 let c: Components;
 
@@ -48,14 +47,23 @@ function items(): Array<Record<string, { S: string }>> {
   return ofType(recorded, 'aws:dynamodb/tableItem:TableItem').map((r) => JSON.parse(plain<string>(r.inputs.item)) as Record<string, { S: string }>);
 }
 
-function policyDocuments(): Array<{ name: string; role: unknown; document: { Version: string; Statement: Array<{ Effect: string; Action: string | string[]; Resource: string | string[] }> } }> {
+function policyDocuments(): Array<{
+  name: string;
+  role: unknown;
+  document: { Version: string; Statement: Array<{ Effect: string; Action: string | string[]; Resource: string | string[] }> };
+}> {
   return ofType(recorded, 'aws:iam/rolePolicy:RolePolicy').map((r) => ({ name: r.name, role: r.inputs.role, document: JSON.parse(plain<string>(r.inputs.policy)) }));
 }
 
 describe('aws: resources and inputs', () => {
   it('creates exactly these resources, named after their components', async () => {
     await deployTutorial({ authType: 'NONE' });
-    expect(recorded.filter((r) => !r.type.startsWith('modelgate:')).map((r) => `${r.type} ${r.name}`).sort()).toEqual(
+    expect(
+      recorded
+        .filter((r) => !r.type.startsWith('modelgate:'))
+        .map((r) => `${r.type} ${r.name}`)
+        .sort(),
+    ).toEqual(
       [
         'aws:dynamodb/table:Table agentgateway-openshell',
         'aws:iam/role:Role agentgateway-openshell',
@@ -128,7 +136,9 @@ describe('aws: resources and inputs', () => {
     ]);
 
     // The objects are the tutorial's, except that the Secret names its Secrets Manager secret instead of holding the key.
-    const tutorial = new Map(tutorialObjects().map((o) => [`${String(o.kind)}#${(o.metadata as { namespace: string; name: string }).namespace}/${(o.metadata as { name: string }).name}`, o]));
+    const tutorial = new Map(
+      tutorialObjects().map((o) => [`${String(o.kind)}#${(o.metadata as { namespace: string; name: string }).namespace}/${(o.metadata as { name: string }).name}`, o]),
+    );
     for (const item of written) {
       const object = JSON.parse(item[CONFIG_ATTRIBUTE]!.S) as Record<string, unknown>;
       if (object.kind === 'Secret') {
@@ -187,7 +197,7 @@ describe('aws: resources and inputs', () => {
     });
   });
 
-  it('role policies: exactly the handler\'s actions, on this table, these secrets and its own log group; never `*`', async () => {
+  it("role policies: exactly the handler's actions, on this table, these secrets and its own log group; never `*`", async () => {
     await deployTutorial();
     const documents = policyDocuments();
     expect(documents.map((d) => [d.name, d.role])).toEqual(
@@ -226,7 +236,9 @@ describe('aws: resources and inputs', () => {
     // Assets reach the mocks as asset objects whose fields are promises.
     const { code, ...inputs } = fn.inputs as { code: { __pulumiArchive: boolean; assets: Promise<Record<string, { __pulumiAsset: boolean; path: Promise<string> }>> } };
     // The bundle's hash is in the description, so a new build shows in a diff.
-    const sha256 = createHash('sha256').update(readFileSync(`${HANDLER_BUNDLE_DIR}${HANDLER_FILE}`)).digest('hex');
+    const sha256 = createHash('sha256')
+      .update(readFileSync(`${HANDLER_BUNDLE_DIR}${HANDLER_FILE}`))
+      .digest('hex');
     expect(inputs).toEqual({
       description: `modelgate gateway agentgateway-openshell (bundle sha256:${sha256})`,
       runtime: 'nodejs22.x',
@@ -310,8 +322,16 @@ describe('aws: the key stays secret', () => {
     }
     expect(secretUses).toBe(1); // the secret version
     const outputs: Array<pulumi.Output<unknown> | undefined> = [
-      gateway.url, gateway.name, gateway.manifest, gateway.tableName, gateway.functionName,
-      backend.manifest, backend.name, backend.secretNames, policy.manifest, route.manifest,
+      gateway.url,
+      gateway.name,
+      gateway.manifest,
+      gateway.tableName,
+      gateway.functionName,
+      backend.manifest,
+      backend.name,
+      backend.secretNames,
+      policy.manifest,
+      route.manifest,
     ];
     for (const output of outputs) {
       expect(await pulumi.isSecret(output!)).toBe(false);

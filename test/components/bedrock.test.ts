@@ -12,7 +12,6 @@ import { CONFIG_ATTRIBUTE } from '../../functions/state/table-layout.js';
 import { ACCOUNT, calls, collectingRejections, ofType, one, plain, settle, valueOf, type Recorded } from './mocks.js';
 import { useComponents, type Components } from './components.js';
 
-
 let recorded: Recorded[];
 let c: Components;
 
@@ -56,7 +55,7 @@ function expectNoStar() {
 const identityCalls = () => calls.filter((call) => call.token === 'aws:index/getCallerIdentity:getCallerIdentity');
 
 describe('bedrock on aws: the role may invoke exactly the configured models', () => {
-  it('foundation models: one statement, each model in its provider\'s Region (default us-east-1); no account lookup', async () => {
+  it("foundation models: one statement, each model in its provider's Region (default us-east-1); no account lookup", async () => {
     const gateway = new c.Gateway('gw', { platform: 'aws', namespace: 'ai' });
     const backend = new c.Backend('claude', {
       gateway,
@@ -141,7 +140,16 @@ describe('bedrock on aws: the role may invoke exactly the configured models', ()
     const provisioned = `arn:aws:bedrock:us-east-1:${ACCOUNT}:provisioned-model/abcdef123456`;
     const arns = new c.Backend('arns', {
       gateway,
-      ai: { groups: [{ providers: [{ name: 'profile', bedrock: { model: profileArn } }, { name: 'provisioned', bedrock: { model: provisioned } }] }] },
+      ai: {
+        groups: [
+          {
+            providers: [
+              { name: 'profile', bedrock: { model: profileArn } },
+              { name: 'provisioned', bedrock: { model: provisioned } },
+            ],
+          },
+        ],
+      },
     });
     await settle(gateway.urn, single.urn, arns.urn);
 
@@ -166,7 +174,11 @@ describe('bedrock on aws: the role may invoke exactly the configured models', ()
     const gateway = new c.Gateway('gw', { platform: 'aws' });
     const backend = new c.Backend('openai', { gateway, ai: { provider: { openai: { model: 'gpt-4o' } } }, policies: { auth: { key: pulumi.secret('sk-1') } } });
     await settle(gateway.urn, backend.urn);
-    expect(roleDocuments().map((d) => d.name).sort()).toEqual(['gw', 'openai-secrets']);
+    expect(
+      roleDocuments()
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(['gw', 'openai-secrets']);
     expect(JSON.stringify(roleDocuments())).not.toContain('bedrock');
     expect(backend.bedrockPolicy).toBeUndefined();
     expect(identityCalls()).toEqual([]);
@@ -174,7 +186,10 @@ describe('bedrock on aws: the role may invoke exactly the configured models', ()
 
   it('Output-valued fields: the grant follows the values once known', async () => {
     const gateway = new c.Gateway('gw', { platform: 'aws' });
-    const backend = new c.Backend('later', { gateway, ai: { provider: { bedrock: { model: pulumi.output('us.anthropic.claude-opus-4-6-v1'), region: pulumi.output('us-east-2') } } } });
+    const backend = new c.Backend('later', {
+      gateway,
+      ai: { provider: { bedrock: { model: pulumi.output('us.anthropic.claude-opus-4-6-v1'), region: pulumi.output('us-east-2') } } },
+    });
     await settle(gateway.urn, backend.urn, backend.manifest);
     const profile = `arn:aws:bedrock:us-east-2:${ACCOUNT}:inference-profile/us.anthropic.claude-opus-4-6-v1`;
     expect(bedrockDocument('later-bedrock').map((s) => s.Resource)).toEqual([[profile], ['arn:aws:bedrock:*::foundation-model/anthropic.claude-opus-4-6-v1']]);
@@ -192,7 +207,12 @@ describe('bedrock on aws: the role may invoke exactly the configured models', ()
       return (result as { object: ManifestObject }).object;
     });
     const config = compileConfig(objects);
-    expect(config.backends[0]!.providers[0]!.target).toMatchObject({ kind: 'bedrock', model: 'anthropic.claude-sonnet-4-6', region: 'eu-west-1', baseUrl: 'https://bedrock-runtime.eu-west-1.amazonaws.com' });
+    expect(config.backends[0]!.providers[0]!.target).toMatchObject({
+      kind: 'bedrock',
+      model: 'anthropic.claude-sonnet-4-6',
+      region: 'eu-west-1',
+      baseUrl: 'https://bedrock-runtime.eu-west-1.amazonaws.com',
+    });
     expect(one(recorded, 'aws:dynamodb/tableItem:TableItem', 'claude').inputs.tableName).toBe(TABLE('gw'));
   });
 });
@@ -213,17 +233,28 @@ describe('bedrock on aws: what cannot be scoped is refused', () => {
       () =>
         new c.Backend('any-model', {
           gateway,
-          ai: { groups: [{ providers: [{ name: 'pinned', bedrock: { model: 'anthropic.claude-sonnet-4-6' } }, { name: 'open', bedrock: { region: 'us-west-2' } }] }] },
+          ai: {
+            groups: [
+              {
+                providers: [
+                  { name: 'pinned', bedrock: { model: 'anthropic.claude-sonnet-4-6' } },
+                  { name: 'open', bedrock: { region: 'us-west-2' } },
+                ],
+              },
+            ],
+          },
         }),
     );
     expect(error).toBeInstanceOf(c.InvalidSpecError);
     expect(error.message).toBe(
       "modelgate:index:Backend any-model: ai.groups[0].providers[1].bedrock.model: is required on AWS: the gateway's role may invoke exactly the models the config names, and a bedrock provider without one lets each client pick any model (that would need bedrock:InvokeModel on every model)",
     );
-    expect(thrown(() => new c.Backend('single', { gateway, ai: { provider: { bedrock: {} } } })).message).toMatch(/^modelgate:index:Backend single: ai\.provider\.bedrock\.model: is required on AWS/);
+    expect(thrown(() => new c.Backend('single', { gateway, ai: { provider: { bedrock: {} } } })).message).toMatch(
+      /^modelgate:index:Backend single: ai\.provider\.bedrock\.model: is required on AWS/,
+    );
   });
 
-  it('kubernetes: a provider without a model is agentgateway\'s business (its own credentials), not refused', () => {
+  it("kubernetes: a provider without a model is agentgateway's business (its own credentials), not refused", () => {
     const gateway = new c.Gateway('gw', { platform: 'kubernetes' });
     expect(() => new c.Backend('any-model', { gateway, ai: { provider: { bedrock: {} } } })).not.toThrow();
   });
@@ -233,10 +264,13 @@ describe('bedrock on aws: what cannot be scoped is refused', () => {
     expect(thrown(() => new c.Backend('wild', { gateway, ai: { provider: { bedrock: { model: 'anthropic.*' } } } })).message).toBe(
       'modelgate:index:Backend wild: ai.provider.bedrock.model: may not contain "*", "?" or "$": in an IAM resource they would widen the grant beyond this model',
     );
-    expect(thrown(() => new c.Backend('wild2', { gateway, ai: { provider: { bedrock: { model: 'anthropic.claude-haiku-4-5', guardrail: { identifier: 'gr-?', version: '1' } } } } })).message).toContain(
-      'ai.provider.bedrock.guardrail.identifier: may not contain',
+    expect(
+      thrown(() => new c.Backend('wild2', { gateway, ai: { provider: { bedrock: { model: 'anthropic.claude-haiku-4-5', guardrail: { identifier: 'gr-?', version: '1' } } } } }))
+        .message,
+    ).toContain('ai.provider.bedrock.guardrail.identifier: may not contain');
+    expect(thrown(() => new c.Backend('bad-arn', { gateway, ai: { provider: { bedrock: { model: 'arn:aws:s3:::bucket/x' } } } })).message).toContain(
+      'ai.provider.bedrock.model: is not a Bedrock ARN',
     );
-    expect(thrown(() => new c.Backend('bad-arn', { gateway, ai: { provider: { bedrock: { model: 'arn:aws:s3:::bucket/x' } } } })).message).toContain('ai.provider.bedrock.model: is not a Bedrock ARN');
   });
 
   it('a missing model inside an Output fails once known', async () => {

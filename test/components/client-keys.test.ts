@@ -23,7 +23,6 @@ import { CRDS, describeWithShared } from '../support/shared.js';
 import { ACCOUNT, collectingRejections, isSecretInput, one, ofType, plain, REGION, settle, valueOf, type Recorded } from './mocks.js';
 import { useComponents, type Components } from './components.js';
 
-
 let recorded: Recorded[];
 let c: Components;
 
@@ -194,7 +193,7 @@ describe('client keys on aws', () => {
     });
   });
 
-  it('the whole config compiles and, through the data plane\'s code, accepts the original keys', async () => {
+  it("the whole config compiles and, through the data plane's code, accepts the original keys", async () => {
     await deploy('aws');
     const written = ofType(recorded, 'aws:dynamodb/tableItem:TableItem').map((r) => JSON.parse(plain<string>(r.inputs.item)) as Record<string, { S: string }>);
     const versions = ofType(recorded, 'aws:secretsmanager/secretVersion:SecretVersion');
@@ -262,13 +261,20 @@ describe('client keys on aws', () => {
     });
     await settle(gateway.urn, policy.urn, other.urn);
     const documents = Object.fromEntries(
-      ofType(recorded, 'aws:iam/rolePolicy:RolePolicy').map((r) => [r.name, (JSON.parse(plain<string>(r.inputs.policy)) as { Statement: Array<{ Sid: string; Resource: string[] }> }).Statement]),
+      ofType(recorded, 'aws:iam/rolePolicy:RolePolicy').map((r) => [
+        r.name,
+        (JSON.parse(plain<string>(r.inputs.policy)) as { Statement: Array<{ Sid: string; Resource: string[] }> }).Statement,
+      ]),
     );
-    expect(documents['both-secrets']!.map((s) => [s.Sid, s.Resource])).toEqual([['ClientKeys', [`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:both-client-keys-1a2b3c4-AbCdEf`]]]);
-    expect(documents['other-secrets']!.map((s) => [s.Sid, s.Resource])).toEqual([['ProviderKeys', [`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:other-secret-1a2b3c4-AbCdEf`]]]);
+    expect(documents['both-secrets']!.map((s) => [s.Sid, s.Resource])).toEqual([
+      ['ClientKeys', [`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:both-client-keys-1a2b3c4-AbCdEf`]],
+    ]);
+    expect(documents['other-secrets']!.map((s) => [s.Sid, s.Resource])).toEqual([
+      ['ProviderKeys', [`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:other-secret-1a2b3c4-AbCdEf`]],
+    ]);
   });
 
-  it('another Policy may refer to the client keys\' Secret; not to a provider key\'s, nor to one made by hand', () => {
+  it("another Policy may refer to the client keys' Secret; not to a provider key's, nor to one made by hand", () => {
     const gateway = new c.Gateway('gw', { platform: 'aws' });
     const target = [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'r' }];
     new c.Backend('llm', { gateway, ai: { provider: { openai: {} } }, policies: { auth: { key: 'sk-1' } } });
@@ -318,7 +324,7 @@ describe.each(['kubernetes', 'aws'] as const)('client keys, %s: validation still
     expect(thrown(policy({ keys: 'one-key' })).message).toBe('modelgate:index:Policy p: traffic.apiKeyAuthentication.keys: must be a list of keys');
   });
 
-  it('the rest of the block is validated by the data plane\'s schema', () => {
+  it("the rest of the block is validated by the data plane's schema", () => {
     expect(thrown(policy({ keys: ['k'], mode: 'Sometimes' })).message).toContain('modelgate:index:Policy p: traffic.apiKeyAuthentication.mode:');
     expect(thrown(policy({ keys: ['k'], location: {} })).message).toContain(
       'modelgate:index:Policy p: traffic.apiKeyAuthentication.location: exactly one of the fields in [header queryParameter cookie expression] must be set',

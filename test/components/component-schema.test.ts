@@ -39,7 +39,10 @@ interface ObjectType {
 interface Schema {
   name: string;
   version: string;
-  resources: Record<string, { isComponent: boolean; inputProperties: Record<string, Property>; requiredInputs: string[]; properties: Record<string, Property>; required: string[] }>;
+  resources: Record<
+    string,
+    { isComponent: boolean; inputProperties: Record<string, Property>; requiredInputs: string[]; properties: Record<string, Property>; required: string[] }
+  >;
   types: Record<string, ObjectType & { type: string }>;
   dependencies: unknown[];
 }
@@ -63,7 +66,11 @@ function allProperties(schema: Schema): Array<[string, Property]> {
 function withoutDescriptions(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutDescriptions);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'description').map(([key, field]) => [key, withoutDescriptions(field)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => key !== 'description')
+      .map(([key, field]) => [key, withoutDescriptions(field)]),
+  );
 }
 
 /** The plugin process as the engine starts it: it prints its port, and answers GetSchema over gRPC. */
@@ -87,7 +94,9 @@ async function schemaOverGrpc(child: ChildProcess): Promise<string> {
   const client = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   try {
     const deadline = Date.now() + SLOW - 30_000;
-    return await new Promise<string>((done, fail) => client.getSchema(new messages.GetSchemaRequest(), { deadline }, (error, response) => (error ? fail(error) : done(response.getSchema()))));
+    return await new Promise<string>((done, fail) =>
+      client.getSchema(new messages.GetSchemaRequest(), { deadline }, (error, response) => (error ? fail(error) : done(response.getSchema()))),
+    );
   } finally {
     client.close();
   }
@@ -221,14 +230,18 @@ describe('the package schema (component provider)', () => {
   });
 
   it('marks the provider keys and the client API keys secret, and nothing else', () => {
-    const secrets = allProperties(schema).filter(([, p]) => p.secret).map(([path]) => path);
+    const secrets = allProperties(schema)
+      .filter(([, p]) => p.secret)
+      .map(([path]) => path);
     expect(secrets.sort()).toEqual(['ApiKeyAuthenticationArgs.keys', 'BackendAuthArgs.key']);
     expect(schema.types['modelgate:index:BackendAuthArgs']!.properties.key).toMatchObject({ type: 'string', secret: true });
     expect(schema.types['modelgate:index:BackendAuthArgs']!.properties.key!.description).toMatch(/provider key/);
   });
 
   it('types as `Any` only what the schema cannot express', () => {
-    const any = allProperties(schema).filter(([, p]) => p.$ref === 'pulumi.json#/Any').map(([path]) => path);
+    const any = allProperties(schema)
+      .filter(([, p]) => p.$ref === 'pulumi.json#/Any')
+      .map(([path]) => path);
     const manifests = ['Backend.out.manifest', 'Gateway.out.manifest', 'Policy.out.manifest', 'Route.out.manifest'];
     expect(any.sort()).toEqual([...manifests, 'FieldValueArgs.value', 'KubernetesInstallArgs.agentgateway'].sort());
   });

@@ -24,10 +24,10 @@ const CLIENT_KEY = 'mg-infra-client-key-0123456789';
 /** Sets the stack's config as `pulumi config set` would (`--secret` for the keys), then runs the program (a fresh copy of it). */
 async function run(config: Record<string, string>, options: { gatewayAddress?: string } = {}) {
   const recorded = await setupMocks(options);
-  pulumi.runtime.setAllConfig(
-    Object.fromEntries(Object.entries({ 'modelgate:anthropicApiKey': KEY, ...config }).map(([k, v]) => [k, v])),
-    ['modelgate:anthropicApiKey', 'modelgate:clientApiKey'],
-  );
+  pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries({ 'modelgate:anthropicApiKey': KEY, ...config }).map(([k, v]) => [k, v])), [
+    'modelgate:anthropicApiKey',
+    'modelgate:clientApiKey',
+  ]);
   vi.resetModules();
   const program = (await import('../../infra/index.js')) as { url: pulumi.Output<string>; bundleSha256: pulumi.Output<string> | undefined };
   await settle(program.url);
@@ -37,7 +37,11 @@ async function run(config: Record<string, string>, options: { gatewayAddress?: s
 /** The custom resources applied on Kubernetes (Secrets have no CRD). */
 const customResources = (recorded: Recorded[]) => recorded.filter((x) => x.type.startsWith('kubernetes:') && x.type !== 'kubernetes:core/v1:Secret');
 
-const names = (recorded: Recorded[], prefix: string) => recorded.filter((r) => r.type.startsWith(prefix)).map((r) => `${r.type} ${r.name}`).sort();
+const names = (recorded: Recorded[], prefix: string) =>
+  recorded
+    .filter((r) => r.type.startsWith(prefix))
+    .map((r) => `${r.type} ${r.name}`)
+    .sort();
 
 beforeEach(() => {
   pulumi.runtime.setAllConfig({});
@@ -48,7 +52,12 @@ describe('infra/index.ts', () => {
     const { recorded, url } = await run({});
     expect(await valueOf(url)).toBe(FUNCTION_URL.replace(/\/$/, ''));
     expect(names(recorded, 'modelgate:')).toEqual(
-      ['modelgate:index:Gateway agentgateway-openshell', 'modelgate:index:Backend anthropic', 'modelgate:index:Policy failover-health', 'modelgate:index:Route openshell-openai'].sort(),
+      [
+        'modelgate:index:Gateway agentgateway-openshell',
+        'modelgate:index:Backend anthropic',
+        'modelgate:index:Policy failover-health',
+        'modelgate:index:Route openshell-openai',
+      ].sort(),
     );
     // No client key configured: a public URL would let anyone spend the provider key.
     expect(ofType(recorded, 'aws:lambda/functionUrl:FunctionUrl')[0]!.inputs).toMatchObject({ authorizationType: 'AWS_IAM', invokeMode: 'RESPONSE_STREAM' });
@@ -66,7 +75,7 @@ describe('infra/index.ts', () => {
     expect(JSON.parse(plain<string>(version.inputs.secretString))).toEqual({ Authorization: KEY });
   });
 
-  it('kubernetes: the tutorial\'s objects, exporting the Gateway\'s address', async () => {
+  it("kubernetes: the tutorial's objects, exporting the Gateway's address", async () => {
     const { recorded, url } = await run({ 'modelgate:platform': 'kubernetes', 'modelgate:firstModel': 'claude-opus-4-6-FAKE' }, { gatewayAddress: '198.51.100.7' });
     expect(await valueOf(url)).toBe('http://198.51.100.7:8080');
     expect(names(recorded, 'kubernetes:')).toEqual(
@@ -139,9 +148,11 @@ describe('infra/index.ts', () => {
     await expect(run({ 'modelgate:authType': 'PUBLIC' })).rejects.toThrow('modelgate:authType must be "NONE" or "AWS_IAM", not "PUBLIC"');
   });
 
-  it('aws: exports the Lambda bundle\'s SHA-256; kubernetes: does not', async () => {
+  it("aws: exports the Lambda bundle's SHA-256; kubernetes: does not", async () => {
     const aws = await run({});
-    const expected = createHash('sha256').update(readFileSync(`${HANDLER_BUNDLE_DIR}${HANDLER_FILE}`)).digest('hex');
+    const expected = createHash('sha256')
+      .update(readFileSync(`${HANDLER_BUNDLE_DIR}${HANDLER_FILE}`))
+      .digest('hex');
     expect(await valueOf(aws.bundleSha256)).toBe(expected);
     const k8s = await run({ 'modelgate:platform': 'kubernetes' });
     expect(k8s.bundleSha256).toBeUndefined();
@@ -164,7 +175,9 @@ describe('infra/index.ts', () => {
     ]);
     // Without it, nothing is installed.
     const plainRun = await run({ 'modelgate:platform': 'kubernetes' });
-    expect(plainRun.recorded.filter((r) => r.type.startsWith('kubernetes:helm.sh') || r.type.startsWith('kubernetes:yaml') || r.type === 'kubernetes:core/v1:Namespace')).toEqual([]);
+    expect(plainRun.recorded.filter((r) => r.type.startsWith('kubernetes:helm.sh') || r.type.startsWith('kubernetes:yaml') || r.type === 'kubernetes:core/v1:Namespace')).toEqual(
+      [],
+    );
   });
 
   it('refuses an unknown platform, and needs the key', async () => {

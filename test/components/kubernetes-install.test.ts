@@ -16,7 +16,6 @@ import { one, setupMocks, settle, valueOf, type Recorded } from './mocks.js';
 import { useComponents, type Components } from './components.js';
 import { tutorialKey } from './tutorial.js';
 
-
 let recorded: Recorded[];
 let c: Components;
 let readyMessage: typeof ReadyMessage;
@@ -58,7 +57,11 @@ async function tutorial(extra: Partial<Omit<KubernetesGatewayArgs, 'platform'>> 
   );
   const policy = new c.Policy(
     'failover-health',
-    { gateway, targetRefs: [backend], backend: { health: { unhealthyCondition: 'response.code == 404 || response.code == 429', eviction: { duration: '10s', consecutiveFailures: 1 } } } },
+    {
+      gateway,
+      targetRefs: [backend],
+      backend: { health: { unhealthyCondition: 'response.code == 404 || response.code == 429', eviction: { duration: '10s', consecutiveFailures: 1 } } },
+    },
     traced,
   );
   const route = new c.Route('openshell-openai', { gateway, rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/v1' } }], backendRefs: [backend] }] }, traced);
@@ -71,7 +74,7 @@ const installTypes = ['kubernetes:core/v1:Namespace', 'kubernetes:yaml/v2:Config
 const installed = () => recorded.filter((r) => installTypes.includes(r.type));
 
 describe('kubernetes install: pinned versions and chart coordinates', () => {
-  it('the versions are exported constants, and the charts are agentgateway\'s OCI charts', () => {
+  it("the versions are exported constants, and the charts are agentgateway's OCI charts", () => {
     expect(c.AGENTGATEWAY_VERSION).toBe('v1.4.1');
     expect(c.GATEWAY_API_VERSION).toBe('v1.6.1');
     expect(c.AGENTGATEWAY_CHART).toBe('oci://cr.agentgateway.dev/charts/agentgateway');
@@ -82,7 +85,11 @@ describe('kubernetes install: pinned versions and chart coordinates', () => {
 
   it('install: { agentgateway: true }: namespace, Gateway API CRDs, agentgateway-crds and agentgateway, at the pinned versions', async () => {
     const { gateway } = await tutorial({ install: { agentgateway: true } });
-    expect(installed().map((r) => `${r.type} ${r.name}`).sort()).toEqual(
+    expect(
+      installed()
+        .map((r) => `${r.type} ${r.name}`)
+        .sort(),
+    ).toEqual(
       [
         'modelgate:index:AgentgatewayInstall agentgateway-openshell',
         'kubernetes:core/v1:Namespace agentgateway-openshell-namespace',
@@ -92,7 +99,9 @@ describe('kubernetes install: pinned versions and chart coordinates', () => {
       ].sort(),
     );
     expect(one(recorded, 'kubernetes:core/v1:Namespace').inputs).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'agentgateway-system' } });
-    expect(one(recorded, 'kubernetes:yaml/v2:ConfigFile').inputs).toEqual({ file: 'https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml' });
+    expect(one(recorded, 'kubernetes:yaml/v2:ConfigFile').inputs).toEqual({
+      file: 'https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml',
+    });
     expect(one(recorded, 'kubernetes:helm.sh/v4:Chart', 'agentgateway-openshell-agentgateway-crds').inputs).toEqual({
       name: 'agentgateway-crds',
       chart: 'oci://cr.agentgateway.dev/charts/agentgateway-crds',
@@ -111,7 +120,7 @@ describe('kubernetes install: pinned versions and chart coordinates', () => {
     expect(await valueOf(gateway.install!.namespace)).toBe('agentgateway-system');
   });
 
-  it('the install\'s order: the control plane after its namespace and both CRD sets', async () => {
+  it("the install's order: the control plane after its namespace and both CRD sets", async () => {
     const { gateway } = await tutorial({ install: { agentgateway: true } });
     const install = gateway.install!;
     expect(depsOf('kubernetes:helm.sh/v4:Chart', 'agentgateway-openshell-agentgateway')).toEqual([install.namespaceResource, install.gatewayApiCrds, install.crds]);
@@ -144,7 +153,9 @@ describe('kubernetes install: pinned versions and chart coordinates', () => {
     expect(gateway.install).toBeUndefined();
     expect(depsOf('kubernetes:gateway.networking.k8s.io/v1:Gateway', 'agentgateway-openshell')).toEqual([]);
     expect(depsOf('kubernetes:core/v1:Secret', 'anthropic-secret')).toEqual([]);
-    expect(depsOf('kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend', 'anthropic').map((r) => (r as unknown as { constructor: { name: string } }).constructor.name)).toEqual(['Secret']);
+    expect(
+      depsOf('kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend', 'anthropic').map((r) => (r as unknown as { constructor: { name: string } }).constructor.name),
+    ).toEqual(['Secret']);
     const off = new c.Gateway('off', { platform: 'kubernetes', install: { agentgateway: false } });
     await settle(off.urn);
     expect(installed()).toEqual([]);
@@ -160,13 +171,23 @@ describe('kubernetes install: pinned versions and chart coordinates', () => {
     await settle(gateway.urn);
     expect(one(recorded, 'kubernetes:core/v1:Namespace').inputs.metadata).toEqual({ name: 'agw' });
     expect(one(recorded, 'kubernetes:yaml/v2:ConfigFile').inputs.file).toBe('https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.0/standard-install.yaml');
-    expect(one(recorded, 'kubernetes:helm.sh/v4:Chart', 'gw-agentgateway').inputs).toEqual({ name: 'agentgateway', chart: c.AGENTGATEWAY_CHART, version: 'v1.4.0', namespace: 'agw', values });
+    expect(one(recorded, 'kubernetes:helm.sh/v4:Chart', 'gw-agentgateway').inputs).toEqual({
+      name: 'agentgateway',
+      chart: c.AGENTGATEWAY_CHART,
+      version: 'v1.4.0',
+      namespace: 'agw',
+      values,
+    });
     expect(one(recorded, 'kubernetes:helm.sh/v4:Chart', 'gw-agentgateway-crds').inputs).toMatchObject({ version: 'v1.4.0', namespace: 'agw' });
 
     recorded.length = 0;
     const existing = new c.Gateway('gw2', { platform: 'kubernetes', install: { agentgateway: { createNamespace: false, gatewayApiVersion: false } } }, traced);
     await settle(existing.urn);
-    expect(installed().map((r) => r.type).sort()).toEqual(['kubernetes:helm.sh/v4:Chart', 'kubernetes:helm.sh/v4:Chart', 'modelgate:index:AgentgatewayInstall']);
+    expect(
+      installed()
+        .map((r) => r.type)
+        .sort(),
+    ).toEqual(['kubernetes:helm.sh/v4:Chart', 'kubernetes:helm.sh/v4:Chart', 'modelgate:index:AgentgatewayInstall']);
     expect(existing.install!.gatewayApiVersion).toBeUndefined();
     expect(depsOf('kubernetes:helm.sh/v4:Chart', 'gw2-agentgateway')).toEqual([existing.install!.crds]);
     expect(depsOf('kubernetes:helm.sh/v4:Chart', 'gw2-agentgateway-crds')).toEqual([]);
@@ -184,7 +205,10 @@ describe('kubernetes install: pinned versions and chart coordinates', () => {
 
   it.each([
     [{ install: { agentgateway: { version: 'latest' } } }, 'install.agentgateway.version: Invalid value: "latest": must be a release version such as "v1.4.1"'],
-    [{ install: { agentgateway: { gatewayApiVersion: 'main' } } }, 'install.agentgateway.gatewayApiVersion: Invalid value: "main": must be a release version such as "v1.4.1" (or false)'],
+    [
+      { install: { agentgateway: { gatewayApiVersion: 'main' } } },
+      'install.agentgateway.gatewayApiVersion: Invalid value: "main": must be a release version such as "v1.4.1" (or false)',
+    ],
     [{ install: { agentgateway: { chart: 'x' } } }, 'install.agentgateway.chart: unknown field: supported fields: version, namespace, createNamespace, values, gatewayApiVersion'],
     [{ install: { agentgateway: { createNamespace: 'yes' } } }, 'install.agentgateway.createNamespace: Invalid value: "yes": must be of type boolean'],
     [{ install: { agentgateway: 'v1.4.1' } }, 'install.agentgateway: Invalid value: must be true or an object with version'],
@@ -215,7 +239,7 @@ describe('kubernetes install: pinned versions and chart coordinates', () => {
 describe('kubernetes: the Gateway is awaited until Programmed, and url comes from its address', () => {
   const annotationsOf = () => (one(recorded, 'kubernetes:gateway.networking.k8s.io/v1:Gateway').inputs.metadata as { annotations?: Record<string, string> }).annotations;
 
-  it('waits for Programmed and an address, 300 s by default, through Pulumi\'s await annotations', async () => {
+  it("waits for Programmed and an address, 300 s by default, through Pulumi's await annotations", async () => {
     const gateway = new c.Gateway('gw', { platform: 'kubernetes' });
     await settle(gateway.urn);
     expect(annotationsOf()).toEqual({
@@ -250,7 +274,7 @@ describe('kubernetes: the Gateway is awaited until Programmed, and url comes fro
     expect(message(true)).toContain('awaitReady: false');
   });
 
-  it('url: the awaited Gateway\'s first address, on the first listener\'s port: IP, IPv6 or hostname', async () => {
+  it("url: the awaited Gateway's first address, on the first listener's port: IP, IPv6 or hostname", async () => {
     const cases: Array<[string, string]> = [
       ['203.0.113.10', 'http://203.0.113.10:8080'],
       ['2001:db8::10', 'http://[2001:db8::10]:8080'],

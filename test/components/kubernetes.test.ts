@@ -13,7 +13,6 @@ import { isSecretInput, plain, setupMocks, settle, valueOf, type Recorded } from
 import { useComponents, type Components } from './components.js';
 import { buildTutorial, tutorialKey, tutorialObjects } from './tutorial.js';
 
-
 let recorded: Recorded[];
 let c: Components;
 
@@ -79,7 +78,12 @@ async function applyMixedKeys() {
     policies: { auth: { key: shared }, health: { eviction: { duration: '5s' } } },
     ai: {
       groups: [
-        { providers: [{ name: 'openai-4o', openai: { model: 'gpt-4o' } }, { name: 'anthropic-a', anthropic: {}, policies: { auth: { key: pulumi.secret('sk-a') } } }] },
+        {
+          providers: [
+            { name: 'openai-4o', openai: { model: 'gpt-4o' } },
+            { name: 'anthropic-a', anthropic: {}, policies: { auth: { key: pulumi.secret('sk-a') } } },
+          ],
+        },
         { providers: [{ name: 'anthropic-b', anthropic: {}, policies: { auth: { key: shared } } }] },
       ],
     },
@@ -90,8 +94,16 @@ async function applyMixedKeys() {
 
 /** Traffic policies on a Route and on the Gateway, a backend policy by name, Output-valued fields. */
 async function applyTrafficPolicies(): Promise<Array<Record<string, unknown>>> {
-  const gateway = new c.Gateway('edge', { platform: 'kubernetes', namespace: 'ai', listeners: [{ name: 'web', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] });
-  const backend = new c.Backend('models', { gateway, ai: { provider: { openai: { model: pulumi.output('gpt-4o-mini') } } }, policies: { auth: { secretRef: { name: 'existing-openai-key' } } } });
+  const gateway = new c.Gateway('edge', {
+    platform: 'kubernetes',
+    namespace: 'ai',
+    listeners: [{ name: 'web', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }],
+  });
+  const backend = new c.Backend('models', {
+    gateway,
+    ai: { provider: { openai: { model: pulumi.output('gpt-4o-mini') } } },
+    policies: { auth: { secretRef: { name: 'existing-openai-key' } } },
+  });
   const route = new c.Route('chat', {
     gateway,
     hostnames: ['ai.example.com'],
@@ -124,14 +136,14 @@ describe('kubernetes: the tutorial', () => {
     expectSecretsValid(objects);
   });
 
-  it('the default Gateway (class, listener) and parentRefs are the tutorial\'s', async () => {
+  it("the default Gateway (class, listener) and parentRefs are the tutorial's", async () => {
     const { gateway, backend, policy, route } = buildTutorial(c, { platform: 'kubernetes', namespace: 'agentgateway-system' }, pulumi.secret(tutorialKey()));
     await settle(gateway.urn, backend.urn, policy.urn, route.urn);
     const tutorialGateway = tutorialObjects().find((o) => o.kind === 'Gateway');
     expect(applied().find((o) => o.kind === 'Gateway')).toEqual(tutorialGateway);
   });
 
-  it('keeps the key secret: the Secret\'s stringData is a secret input, and no other object holds the key', async () => {
+  it("keeps the key secret: the Secret's stringData is a secret input, and no other object holds the key", async () => {
     const key = 'sk-ant-kubernetes-test-key';
     const { gateway, backend, policy, route } = buildTutorial(c, { platform: 'kubernetes', namespace: 'agentgateway-system' }, pulumi.secret(key));
     await settle(gateway.urn, backend.urn, policy.urn, route.urn);
@@ -155,7 +167,10 @@ describe('kubernetes: the tutorial', () => {
     const { gateway, backend, policy, route } = buildTutorial(c, { platform: 'kubernetes', namespace: 'agentgateway-system' }, pulumi.secret(tutorialKey()));
     await settle(gateway.urn, backend.urn, policy.urn, route.urn);
     expect(
-      recorded.filter((r) => r.type.startsWith('kubernetes:')).map((r) => [r.type, r.name]).sort(),
+      recorded
+        .filter((r) => r.type.startsWith('kubernetes:'))
+        .map((r) => [r.type, r.name])
+        .sort(),
     ).toEqual(
       [
         ['kubernetes:gateway.networking.k8s.io/v1:Gateway', 'agentgateway-openshell'],
@@ -193,7 +208,7 @@ describe('kubernetes: the tutorial', () => {
     for (const child of children) expect(child.provider, `${child.type} ${child.name}`).toMatch(/::cluster::/);
   });
 
-  it('url is the address the controller reports, on the first listener\'s port', async () => {
+  it("url is the address the controller reports, on the first listener's port", async () => {
     const withAddress = await setupMocks({ gatewayAddress: '203.0.113.10' });
     try {
       const gateway = new c.Gateway('gw-address', { platform: 'kubernetes', namespace: 'agentgateway-system' });
@@ -234,7 +249,10 @@ describe('kubernetes: other shapes', () => {
       targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge' }],
       traffic: { timeouts: { request: '300s' } },
     });
-    expect(get('AgentgatewayBackend', 'models').spec).toEqual({ ai: { provider: { openai: { model: 'gpt-4o-mini' } } }, policies: { auth: { secretRef: { name: 'existing-openai-key' } } } });
+    expect(get('AgentgatewayBackend', 'models').spec).toEqual({
+      ai: { provider: { openai: { model: 'gpt-4o-mini' } } },
+      policies: { auth: { secretRef: { name: 'existing-openai-key' } } },
+    });
     // A secretRef to a Secret the components do not manage makes no Secret.
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
   });

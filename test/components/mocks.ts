@@ -39,9 +39,7 @@ function outputsOf(type: string, name: string, inputs: Record<string, unknown>, 
   const physical = typeof inputs.name === 'string' ? inputs.name : `${name}-1a2b3c4`;
   switch (type) {
     case 'kubernetes:gateway.networking.k8s.io/v1:Gateway':
-      return options.gatewayAddress
-        ? { status: { addresses: [{ type: IP_ADDRESS.test(options.gatewayAddress) ? 'IPAddress' : 'Hostname', value: options.gatewayAddress }] } }
-        : {};
+      return options.gatewayAddress ? { status: { addresses: [{ type: IP_ADDRESS.test(options.gatewayAddress) ? 'IPAddress' : 'Hostname', value: options.gatewayAddress }] } } : {};
     case 'aws:dynamodb/table:Table':
       return { name: physical, arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${physical}` };
     case 'aws:iam/role:Role':

@@ -50,7 +50,12 @@ function renderTutorial(): Array<Record<string, unknown>> {
     }),
     manifest('HTTPRoute', meta('openshell-openai'), {
       parentRefs: [{ name: 'agentgateway-openshell', namespace: 'agentgateway-system' }],
-      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/v1' } }], backendRefs: [{ name: 'anthropic', namespace: 'agentgateway-system', group: 'agentgateway.dev', kind: 'AgentgatewayBackend' }] }],
+      rules: [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/v1' } }],
+          backendRefs: [{ name: 'anthropic', namespace: 'agentgateway-system', group: 'agentgateway.dev', kind: 'AgentgatewayBackend' }],
+        },
+      ],
     }),
   ];
   return objects;
@@ -63,7 +68,7 @@ describe('render', () => {
     for (const object of objects) expect(validateObject(object)).toMatchObject({ ok: true, warnings: [] });
   });
 
-  it('drops unset fields, and fills only the Gateway\'s defaults', () => {
+  it("drops unset fields, and fills only the Gateway's defaults", () => {
     expect(manifest('HTTPRoute', meta('r'), { hostnames: undefined, rules: [{ name: undefined, matches: [{ path: { type: 'Exact', value: '/x' } }] }] }).spec).toEqual({
       rules: [{ matches: [{ path: { type: 'Exact', value: '/x' } }] }],
     });
@@ -78,7 +83,16 @@ describe('render', () => {
   it('extractKeys: one Secret per distinct key, the spec copied, not changed', () => {
     const spec = {
       policies: { auth: { key: 'k1' }, http: { requestTimeout: '30s' } },
-      ai: { groups: [{ providers: [{ name: 'a', openai: {}, policies: { auth: { key: 'k2' } } }, { name: 'b', openai: {}, policies: { auth: { key: 'k1' } } }] }] },
+      ai: {
+        groups: [
+          {
+            providers: [
+              { name: 'a', openai: {}, policies: { auth: { key: 'k2' } } },
+              { name: 'b', openai: {}, policies: { auth: { key: 'k1' } } },
+            ],
+          },
+        ],
+      },
     };
     const before = structuredClone(spec);
     const out = extractKeys<string, string>('AgentgatewayBackend', spec, (i) => secretName('b', i));
@@ -89,13 +103,22 @@ describe('render', () => {
     ]);
     expect(out.spec).toEqual({
       policies: { auth: { secretRef: { name: 'b-secret' } }, http: { requestTimeout: '30s' } },
-      ai: { groups: [{ providers: [{ name: 'a', openai: {}, policies: { auth: { secretRef: { name: 'b-secret-2' } } } }, { name: 'b', openai: {}, policies: { auth: { secretRef: { name: 'b-secret' } } } }] }] },
+      ai: {
+        groups: [
+          {
+            providers: [
+              { name: 'a', openai: {}, policies: { auth: { secretRef: { name: 'b-secret-2' } } } },
+              { name: 'b', openai: {}, policies: { auth: { secretRef: { name: 'b-secret' } } } },
+            ],
+          },
+        ],
+      },
     });
     expect(leftoverKeys('AgentgatewayBackend', out.spec)).toEqual([]);
     expect(leftoverKeys('AgentgatewayBackend', spec)).toEqual(['policies.auth.key', 'ai.groups[0].providers[0].policies.auth.key', 'ai.groups[0].providers[1].policies.auth.key']);
   });
 
-  it('extractKeys: a Policy\'s backend.auth; a block with key and secretRef keeps a stand-in, never the key', () => {
+  it("extractKeys: a Policy's backend.auth; a block with key and secretRef keeps a stand-in, never the key", () => {
     const policy = extractKeys<string, string>('AgentgatewayPolicy', { backend: { auth: { key: 'k' } } }, (i) => secretName('p', i));
     expect(policy.spec).toEqual({ backend: { auth: { secretRef: { name: 'p-secret' } } } });
     const both = extractKeys<string, string>('AgentgatewayBackend', { policies: { auth: { key: 'k', secretRef: { name: 's' } } } }, (i) => secretName('b', i));
@@ -115,13 +138,21 @@ describe('render', () => {
     expect(JSON.parse(secretString('sk-1'))).toEqual({ Authorization: 'sk-1' });
   });
 
-  it('IAM documents: trust only Lambda; only the handler\'s actions, on the given ARNs', () => {
+  it("IAM documents: trust only Lambda; only the handler's actions, on the given ARNs", () => {
     expect(lambdaTrustPolicy().Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
     expect(gatewayPolicy('arn:table', 'arn:logs').Statement.map((s) => [s.Action, s.Resource])).toEqual([
       [['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], 'arn:table'],
-      [['logs:CreateLogStream', 'logs:PutLogEvents'], ['arn:logs', 'arn:logs:*']],
+      [
+        ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        ['arn:logs', 'arn:logs:*'],
+      ],
     ]);
-    expect(secretsPolicy(['arn:s1', 'arn:s2']).Statement.map((s) => [s.Action, s.Resource])).toEqual([[['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], ['arn:s1', 'arn:s2']]]);
+    expect(secretsPolicy(['arn:s1', 'arn:s2']).Statement.map((s) => [s.Action, s.Resource])).toEqual([
+      [
+        ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        ['arn:s1', 'arn:s2'],
+      ],
+    ]);
     expect(secretsPolicy(['arn:p'], ['arn:c']).Statement.map((s) => [s.Sid, s.Resource])).toEqual([
       ['ProviderKeys', ['arn:p']],
       ['ClientKeys', ['arn:c']],
@@ -137,10 +168,14 @@ describe('client keys', () => {
     const entries = clientKeyEntries(['k-one', ' k-two\n']);
     expect(entries).toEqual({ 'key-1': `{"keyHash":"sha256:${sha('k-one')}"}`, 'key-2': `{"keyHash":"sha256:${sha('k-two')}"}` });
     const secret = kubernetesSecretOf({ name: 'p-client-keys', namespace: 'ai' }, entries);
-    const policy = manifest('AgentgatewayPolicy', { name: 'p', namespace: 'ai' }, {
-      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw' }],
-      traffic: { apiKeyAuthentication: { secretRef: { name: 'p-client-keys' } } },
-    });
+    const policy = manifest(
+      'AgentgatewayPolicy',
+      { name: 'p', namespace: 'ai' },
+      {
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw' }],
+        traffic: { apiKeyAuthentication: { secretRef: { name: 'p-client-keys' } } },
+      },
+    );
     const gateway = manifest('Gateway', { name: 'gw', namespace: 'ai' }, {});
     const route = manifest('HTTPRoute', { name: 'r', namespace: 'ai' }, { parentRefs: [{ name: 'gw' }], rules: [{}] });
     const objects = [secret, policy, gateway, route].map((o) => (validateObject(o) as { object: ManifestObject }).object);
@@ -188,7 +223,13 @@ describe('bedrock grants', () => {
       'a.b',
       'a.b',
     ]);
-    expect(['anthropic.claude-sonnet-4-6', 'amazon.nova-pro-v1:0', 'meta.llama3-1-8b-instruct-v1:0', 'us.', 'plain'].map(profileModel)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(['anthropic.claude-sonnet-4-6', 'amazon.nova-pro-v1:0', 'meta.llama3-1-8b-instruct-v1:0', 'us.', 'plain'].map(profileModel)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('partitions from the Region; application inference profiles and provisioned models by ARN', () => {
@@ -219,7 +260,12 @@ describe('bedrock grants', () => {
       undefined,
     );
     expect(bedrockPolicy(twice).Statement).toEqual([
-      { Sid: 'BedrockModels', Effect: 'Allow', Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'], Resource: ['arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-haiku-4-5'] },
+      {
+        Sid: 'BedrockModels',
+        Effect: 'Allow',
+        Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+        Resource: ['arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-haiku-4-5'],
+      },
       { Sid: 'BedrockGuardrails', Effect: 'Allow', Action: ['bedrock:ApplyGuardrail'], Resource: ['arn:aws:bedrock:us-east-1:111122223333:guardrail/g1'] },
     ]);
   });
@@ -236,7 +282,20 @@ describe('bedrock grants', () => {
   it('whether args have a bedrock provider: yes, no, or hidden in an Output', async () => {
     const pulumi = await import('@pulumi/pulumi');
     expect(hasBedrockProvider({ ai: { provider: { bedrock: { model: pulumi.output('m') } } } })).toBe(true);
-    expect(hasBedrockProvider({ ai: { groups: [{ providers: [{ name: 'a', openai: {} }, { name: 'b', bedrock: pulumi.output({}) }] }] } })).toBe(true);
+    expect(
+      hasBedrockProvider({
+        ai: {
+          groups: [
+            {
+              providers: [
+                { name: 'a', openai: {} },
+                { name: 'b', bedrock: pulumi.output({}) },
+              ],
+            },
+          ],
+        },
+      }),
+    ).toBe(true);
     expect(hasBedrockProvider({ ai: { groups: [{ providers: [{ name: 'a', openai: {} }] }] } })).toBe(false);
     expect(hasBedrockProvider({})).toBe(false);
     expect(hasBedrockProvider({ ai: pulumi.output({}) })).toBeUndefined();

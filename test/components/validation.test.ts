@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { collectingRejections, settle, valueOf, type Recorded } from './mocks.js';
 import { useComponents, type Components } from './components.js';
 
-
 let recorded: Recorded[];
 let c: Components;
 
@@ -32,13 +31,15 @@ describe.each(['kubernetes', 'aws'] as const)('plain args, %s: the constructor t
   const gateway = () => new c.Gateway('gw', { platform, namespace: 'agentgateway-system' });
 
   it('a bad duration', () => {
-    const error = thrown(() => new c.Policy('failover-health', { gateway: gateway(), targetRefs: target, backend: { health: { ...health, eviction: { duration: '10 seconds' } } } }));
+    const error = thrown(
+      () => new c.Policy('failover-health', { gateway: gateway(), targetRefs: target, backend: { health: { ...health, eviction: { duration: '10 seconds' } } } }),
+    );
     expect(error).toBeInstanceOf(c.InvalidSpecError);
     expect(error.message).toContain(`modelgate:index:Policy failover-health: backend.health.eviction.duration: should match '^([0-9]{1,5}(h|m|s|ms)){1,4}$'`);
     expect(pulumi.ResourceError.isInstance(error)).toBe(true);
   });
 
-  it('a duration below the CRD\'s minimum', () => {
+  it("a duration below the CRD's minimum", () => {
     const error = thrown(() => new c.Policy('failover-health', { gateway: gateway(), targetRefs: target, backend: { health: { eviction: { duration: '500ms' } } } }));
     expect(error.message).toBe('modelgate:index:Policy failover-health: backend.health.eviction.duration: duration must be at least 1 second');
   });
@@ -75,7 +76,16 @@ describe.each(['kubernetes', 'aws'] as const)('plain args, %s: the constructor t
       () =>
         new c.Backend('anthropic', {
           gateway: gateway(),
-          ai: { groups: [{ providers: [{ name: 'Opus', anthropic: {}, openai: {} }, { name: 'Opus', anthropic: {} }] }] },
+          ai: {
+            groups: [
+              {
+                providers: [
+                  { name: 'Opus', anthropic: {}, openai: {} },
+                  { name: 'Opus', anthropic: {} },
+                ],
+              },
+            ],
+          },
         }),
     );
     expect(error.problems).toEqual([
@@ -97,26 +107,40 @@ describe.each(['kubernetes', 'aws'] as const)('plain args, %s: the constructor t
     expect(error.message).toBe('modelgate:index:Backend b: policies.tunnel: is not supported by modelgate yet');
   });
 
-  it('CEL that does not compile (the data plane\'s compile step)', () => {
+  it("CEL that does not compile (the data plane's compile step)", () => {
     const error = thrown(() => new c.Policy('failover-health', { gateway: gateway(), targetRefs: target, backend: { health: { unhealthyCondition: 'response.code ==' } } }));
     expect(error.message).toMatch(/^modelgate:index:Policy failover-health: backend\.health\.unhealthyCondition: /);
   });
 
   it('a retry condition that does not compile, on a Route', () => {
     const error = thrown(
-      () => new c.Policy('retry', { gateway: gateway(), targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'chat' }], traffic: { retry: { condition: 'response.code >' } } }),
+      () =>
+        new c.Policy('retry', {
+          gateway: gateway(),
+          targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'chat' }],
+          traffic: { retry: { condition: 'response.code >' } },
+        }),
     );
     expect(error.message).toMatch(/^modelgate:index:Policy retry: traffic\.retry\.condition: /);
   });
 
   it('a backend policy on a Route (the CRD allows it, the data plane does not)', () => {
-    const error = thrown(() => new c.Policy('p', { gateway: gateway(), targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'chat' }], backend: { health } }));
+    const error = thrown(
+      () => new c.Policy('p', { gateway: gateway(), targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'chat' }], backend: { health } }),
+    );
     expect(error.message).toContain('modelgate:index:Policy p: targetRefs[0]: spec.backend attached to a HTTPRoute is not supported by modelgate yet');
   });
 
   it('a route to a listener the Gateway does not have', () => {
     const gw = gateway();
-    const error = thrown(() => new c.Route('r', { gateway: gw, parentRefs: [{ name: 'gw', namespace: 'agentgateway-system', sectionName: 'https' }], rules: [{ backendRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'b' }] }] }));
+    const error = thrown(
+      () =>
+        new c.Route('r', {
+          gateway: gw,
+          parentRefs: [{ name: 'gw', namespace: 'agentgateway-system', sectionName: 'https' }],
+          rules: [{ backendRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'b' }] }],
+        }),
+    );
     expect(error.message).toBe('modelgate:index:Route r: parentRefs[0].sectionName: listener https not found on Gateway agentgateway-system/gw');
   });
 
@@ -140,7 +164,9 @@ describe.each(['kubernetes', 'aws'] as const)('plain args, %s: the constructor t
     const other = new c.Gateway('other', { platform, namespace: 'agentgateway-system' });
     const backend = new c.Backend('b', { gateway: other, ai: { provider: { openai: {} } } });
     const error = thrown(() => new c.Route('r', { gateway: gateway(), rules: [{ backendRefs: [backend] }] }));
-    expect(error.message).toBe('modelgate:index:Route r: rules[0].backendRefs[0]: the Backend belongs to another Gateway; components refer only to components of their own Gateway');
+    expect(error.message).toBe(
+      'modelgate:index:Route r: rules[0].backendRefs[0]: the Backend belongs to another Gateway; components refer only to components of their own Gateway',
+    );
   });
 
   it('a gateway that is not a Gateway', () => {
@@ -155,7 +181,7 @@ describe.each(['kubernetes', 'aws'] as const)('plain args, %s: the constructor t
 });
 
 describe('platform differences', () => {
-  it('aws: a secretRef must name a Secret this gateway\'s components made (the table holds nothing else)', () => {
+  it("aws: a secretRef must name a Secret this gateway's components made (the table holds nothing else)", () => {
     const gateway = new c.Gateway('gw', { platform: 'aws' });
     const error = thrown(() => new c.Backend('b', { gateway, ai: { provider: { openai: {} } }, policies: { auth: { secretRef: { name: 'made-by-hand' } } } }));
     expect(error.message).toBe('modelgate:index:Backend b: policies.auth.secretRef: key "Authorization" of Secret default/made-by-hand not found');
@@ -179,7 +205,9 @@ describe('platform differences', () => {
   });
 
   it('an unknown platform', () => {
-    expect(thrown(() => new c.Gateway('gw', { platform: 'gcp' } as never)).message).toBe('modelgate:index:Gateway gw: platform: Unsupported value: "gcp": supported values: "kubernetes", "aws"');
+    expect(thrown(() => new c.Gateway('gw', { platform: 'gcp' } as never)).message).toBe(
+      'modelgate:index:Gateway gw: platform: Unsupported value: "gcp": supported values: "kubernetes", "aws"',
+    );
   });
 
   it.each([
@@ -244,7 +272,12 @@ describe('Output-valued args: the object fails once the values are known', () =>
 
   it('valid Output-valued args render like plain ones', async () => {
     const gateway = new c.Gateway('gw', { platform: 'kubernetes', namespace: pulumi.output('agentgateway-system') });
-    const backend = new c.Backend('b', { gateway, name: pulumi.output('anthropic'), ai: { provider: { anthropic: { model: pulumi.output('claude-sonnet-4-6') } } }, policies: { auth: { key: pulumi.secret('sk') } } });
+    const backend = new c.Backend('b', {
+      gateway,
+      name: pulumi.output('anthropic'),
+      ai: { provider: { anthropic: { model: pulumi.output('claude-sonnet-4-6') } } },
+      policies: { auth: { key: pulumi.secret('sk') } },
+    });
     expect(await valueOf(backend.manifest)).toEqual({
       apiVersion: 'agentgateway.dev/v1alpha1',
       kind: 'AgentgatewayBackend',

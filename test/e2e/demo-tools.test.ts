@@ -40,7 +40,11 @@ describe('modelgate demo: function calling through the failover', () => {
     const answer = await client.chat.completions.create({
       model: '',
       tools: TOOLS,
-      messages: [{ role: 'user', content: ASK }, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: call.id, content: '18°C, clear skies' }],
+      messages: [
+        { role: 'user', content: ASK },
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: call.id, content: '18°C, clear skies' },
+      ],
     });
     expect(answer.choices[0]!.message.content).toContain('The get_weather tool answered: 18°C, clear skies');
     expect(demo!.logs.join('\n')).toMatch(/failover anthropic: anthropic-opus-46 answered 404/);

@@ -87,7 +87,13 @@ describe('npm scripts pass signals through', () => {
     let exited = false;
     npm.once('exit', () => (exited = true));
     try {
-      await signalled(npm, signal, ports, () => output, () => exited);
+      await signalled(
+        npm,
+        signal,
+        ports,
+        () => output,
+        () => exited,
+      );
     } finally {
       // Whatever a failed case left: npm was started as a process group of its own, and an orphan
       // stays in it (which also keeps the group's id from being reused), so this ends exactly
@@ -104,7 +110,11 @@ describe('npm scripts pass signals through', () => {
 
   async function signalled(npm: ChildProcess, signal: 'SIGTERM' | 'SIGINT', ports: number[], output: () => string, exited: () => boolean) {
     const [port] = ports;
-    await until(() => `"serving http://127.0.0.1:${port}" from npm ${npm.spawnargs.slice(1).join(' ')}:\n${output()}`, () => output().includes(`serving http://127.0.0.1:${port}`), 60_000);
+    await until(
+      () => `"serving http://127.0.0.1:${port}" from npm ${npm.spawnargs.slice(1).join(' ')}:\n${output()}`,
+      () => output().includes(`serving http://127.0.0.1:${port}`),
+      60_000,
+    );
     const running = cliProcesses(port!);
     expect(running.length, running.join('\n')).toBe(1);
 
@@ -112,15 +122,23 @@ describe('npm scripts pass signals through', () => {
     await until(() => `npm to exit after ${signal}:\n${output()}`, exited, 10_000);
     // The signal reached the gateway itself: it drained, rather than being left behind or killed.
     expect(output()).toContain(`${signal}: draining`);
-    await until(() => `no dist/cli.js left with --port ${port}, but: ${cliProcesses(port!).join('; ')}`, () => cliProcesses(port!).length === 0, 5_000);
+    await until(
+      () => `no dist/cli.js left with --port ${port}, but: ${cliProcesses(port!).join('; ')}`,
+      () => cliProcesses(port!).length === 0,
+      5_000,
+    );
     for (const p of ports) expect(await accepts(p), `port ${p} still accepts`).toBe(false);
   }
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('npm run demo: %s to npm stops the gateway and its simulator', async (signal) => {
-    const port = await freePort();
-    const simulatorPort = await freePort();
-    await stopsEverything(['run', 'demo', '--', '--port', String(port), '--simulator-port', String(simulatorPort)], signal, [port, simulatorPort]);
-  }, 90_000);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'npm run demo: %s to npm stops the gateway and its simulator',
+    async (signal) => {
+      const port = await freePort();
+      const simulatorPort = await freePort();
+      await stopsEverything(['run', 'demo', '--', '--port', String(port), '--simulator-port', String(simulatorPort)], signal, [port, simulatorPort]);
+    },
+    90_000,
+  );
 
   it('npm start: SIGTERM to npm stops the gateway', async () => {
     const port = await freePort();

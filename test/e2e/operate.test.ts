@@ -33,7 +33,8 @@ function behave(call: HostileCall, res: ServerResponse): void {
   }
   if (model === 'trickle' || model === 'stall') {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    const chunk = (content: string, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
+    const chunk = (content: string, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
     res.write(chunk('first '));
     if (model === 'stall') return;
     let n = 0;
@@ -62,7 +63,9 @@ afterEach(async () => {
 /** A gateway whose one provider sends the client's model on (no pinned model). */
 async function start(extraArgs: string[] = []): Promise<Served> {
   hostile = await startHostile(behave);
-  const file = manifestFile(adversarialManifests([{ name: 'v1', groups: [[loopbackProvider('p', 'openai', hostile.port, 'key-p-0123', {})]], matches: [{ path: { type: 'PathPrefix', value: '/v1' } }] }]));
+  const file = manifestFile(
+    adversarialManifests([{ name: 'v1', groups: [[loopbackProvider('p', 'openai', hostile.port, 'key-p-0123', {})]], matches: [{ path: { type: 'PathPrefix', value: '/v1' } }] }]),
+  );
   served = await serve(['-f', file, '--port', '0', ...extraArgs]);
   return served;
 }
@@ -102,7 +105,7 @@ describe('graceful drain', () => {
     expect(s.logs.join('\n')).toMatch(/drained: 2 requests finished, 0 ended at the drain timeout/);
   });
 
-  it('past the drain timeout: a buffered request gets a 503, streams an error event in their API\'s shape; each is logged; exit 0', async () => {
+  it("past the drain timeout: a buffered request gets a 503, streams an error event in their API's shape; each is logged; exit 0", async () => {
     const s = await start(['--drain-timeout', '500ms']);
     const buffered = post(`${s.url}/v1/chat/completions`, { ...CHAT_BODY, model: 'hang' });
     const chat = post(`${s.url}/v1/chat/completions`, { ...CHAT_BODY, model: 'stall', stream: true });
@@ -141,7 +144,10 @@ describe('graceful drain', () => {
 describe('live reload', () => {
   it('a valid change is served within 2 s without dropping a request in flight; an invalid one is logged and the last good config keeps serving', async () => {
     hostile = await startHostile(behave);
-    const manifests = (model: string) => adversarialManifests([{ name: 'v1', groups: [[loopbackProvider('p', 'openai', hostile!.port, 'key-p-0123', { model })]], matches: [{ path: { type: 'PathPrefix', value: '/v1' } }] }]);
+    const manifests = (model: string) =>
+      adversarialManifests([
+        { name: 'v1', groups: [[loopbackProvider('p', 'openai', hostile!.port, 'key-p-0123', { model })]], matches: [{ path: { type: 'PathPrefix', value: '/v1' } }] },
+      ]);
     const file = manifestFile(manifests('slow'));
     served = await serve(['-f', file, '--port', '0']);
     const url = `${served.url}/v1/chat/completions`;
@@ -164,7 +170,10 @@ describe('live reload', () => {
     // An invalid change: the same words `validate` prints, and the last good config serves on.
     writeFileSync(file, manifests('fast').replace('kind: AgentgatewayBackend', 'kind: AgentgatewayBackend\nbogus: 1'));
     const { output } = await run(['validate', '-f', file]);
-    const problem = output.split('\n').find((l) => l.includes('bogus'))!.replace(/^modelgate: /, '');
+    const problem = output
+      .split('\n')
+      .find((l) => l.includes('bogus'))!
+      .replace(/^modelgate: /, '');
     const deadline = Date.now() + 5_000;
     while (Date.now() < deadline && !served.logs.some((l) => l.includes(problem))) await sleep(100);
     expect(served.logs.some((l) => l.includes(problem))).toBe(true);
@@ -185,7 +194,10 @@ describe('live reload', () => {
       adversarialManifests([
         {
           name: 'v1',
-          groups: [[loopbackProvider('first', 'openai', hostile!.port, 'key-a-0123', { model: 'broken' })], [loopbackProvider('second', 'openai', hostile!.port, 'key-b-0123', { model: label })]],
+          groups: [
+            [loopbackProvider('first', 'openai', hostile!.port, 'key-a-0123', { model: 'broken' })],
+            [loopbackProvider('second', 'openai', hostile!.port, 'key-b-0123', { model: label })],
+          ],
           matches: [{ path: { type: 'PathPrefix', value: '/v1' } }],
           backendPolicy: { health: { unhealthyCondition: 'response.code == 404', eviction: { duration: '1h' } } },
         },
@@ -275,7 +287,7 @@ async function startWithAdmin(): Promise<{ s: Served; admin: number; metrics: nu
   }
 }
 
-describe('admin endpoints, in agentgateway\'s layout', () => {
+describe("admin endpoints, in agentgateway's layout", () => {
   it('readiness, metrics, config_dump and status; readiness turns 503 the moment a drain starts', async () => {
     const { s, admin, metrics, readiness } = await startWithAdmin();
     const ready = await fetch(`http://127.0.0.1:${readiness}/healthz/ready`);

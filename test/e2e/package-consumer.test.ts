@@ -137,10 +137,24 @@ describe('the npm package, installed into a `pulumi new typescript` project', ()
 
   it('the tarball holds the compiled components, the Lambda bundle, the CLI and examples, and nothing else', () => {
     const files = packed.files.map((f) => f.path).sort();
-    for (const needed of ['package.json', 'README.md', 'lib/index.js', 'lib/index.d.ts', 'lib/components/gateway.js', 'lib/functions/bundle.js', 'dist/cli.js', 'dist/handler.mjs', 'examples/tutorial-failover.yaml', 'PulumiPlugin.yaml', 'lib/components/provider/main.js']) {
+    for (const needed of [
+      'package.json',
+      'README.md',
+      'lib/index.js',
+      'lib/index.d.ts',
+      'lib/components/gateway.js',
+      'lib/functions/bundle.js',
+      'dist/cli.js',
+      'dist/handler.mjs',
+      'examples/tutorial-failover.yaml',
+      'PulumiPlugin.yaml',
+      'lib/components/provider/main.js',
+    ]) {
       expect(files).toContain(needed);
     }
-    const unexpected = files.filter((f) => !/^(package\.json|README\.md|LICENSE|PulumiPlugin\.yaml|lib\/.+\.(js|d\.ts)|dist\/(cli\.js|handler\.mjs)|examples\/[^/]+\.yaml)$/.test(f));
+    const unexpected = files.filter(
+      (f) => !/^(package\.json|README\.md|LICENSE|PulumiPlugin\.yaml|lib\/.+\.(js|d\.ts)|dist\/(cli\.js|handler\.mjs)|examples\/[^/]+\.yaml)$/.test(f),
+    );
     expect(unexpected, 'files beyond what users run').toEqual([]);
     // Source maps (7.7 MB) and sources are out: about 0.8 MB packed today.
     expect(packed.size).toBeLessThan(1_500_000);
@@ -155,7 +169,11 @@ describe('the npm package, installed into a `pulumi new typescript` project', ()
   it('a plain CommonJS script require()s it and an ES module imports it, both lib/index.js', async () => {
     const show = (from: string) => `console.log(JSON.stringify({ gateway: typeof m.Gateway, type: m.GATEWAY_TYPE, from: ${from} }))`;
     const cjs = await run(process.execPath, ['-e', `const m = require('modelgate'); ${show("require.resolve('modelgate')")}`], { cwd: app, env, ms: 30_000 });
-    const esm = await run(process.execPath, ['--input-type=module', '-e', `const m = await import('modelgate'); ${show("new URL(import.meta.resolve('modelgate')).pathname")}`], { cwd: app, env, ms: 30_000 });
+    const esm = await run(process.execPath, ['--input-type=module', '-e', `const m = await import('modelgate'); ${show("new URL(import.meta.resolve('modelgate')).pathname")}`], {
+      cwd: app,
+      env,
+      ms: 30_000,
+    });
     const entry = realpathSync(join(app, 'node_modules/modelgate/lib/index.js'));
     for (const ran of [cjs, esm]) {
       expect(ran.code, shown(ran)).toBe(0);
@@ -194,44 +212,51 @@ describe('the npm package, installed into a `pulumi new typescript` project', ()
     ['ts-node 10 as pulumi registers it', ['pulumi-run.cjs'], { PULUMI_TS_NODE: 'project', PULUMI_NODEJS_TRANSPILE_ONLY: 'true' }, 40_000],
   ];
 
-  it.each(runners)('runs Gateway, Backend, Policy and Route on kubernetes and aws under mocks: %s', async (_name, args, extra, ms) => {
-    if (args[0] === 'bin/index.js') expect(existsSync(join(app, 'bin/index.js')), 'bin/index.js, from the tsc test above').toBe(true);
-    const ran = await run(process.execPath, args, { cwd: app, env: { ...env, ...extra }, ms });
-    expect(ran.code, shown(ran)).toBe(0);
-    const line = ran.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    expect(line, shown(ran)).toBeDefined();
-    const result = JSON.parse(line!.slice('RESULT '.length)) as Result;
+  it.each(runners)(
+    'runs Gateway, Backend, Policy and Route on kubernetes and aws under mocks: %s',
+    async (_name, args, extra, ms) => {
+      if (args[0] === 'bin/index.js') expect(existsSync(join(app, 'bin/index.js')), 'bin/index.js, from the tsc test above').toBe(true);
+      const ran = await run(process.execPath, args, { cwd: app, env: { ...env, ...extra }, ms });
+      expect(ran.code, shown(ran)).toBe(0);
+      const line = ran.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      expect(line, shown(ran)).toBeDefined();
+      const result = JSON.parse(line!.slice('RESULT '.length)) as Result;
 
-    expect(result.gatewayType).toBe('modelgate:index:Gateway');
-    // The program is CommonJS under every runner: modelgate, an ES module package, came through require().
-    expect(result.moduleSystem).toBe('commonjs');
-    expect(result.types).toMatchObject({
-      'modelgate:index:Gateway': 2,
-      'modelgate:index:Backend': 2,
-      'modelgate:index:Policy': 2,
-      'modelgate:index:Route': 2,
-    });
-    const expected = [
-      // kubernetes: the Gateway API and agentgateway objects, and the provider key's Secret.
-      'kubernetes:gateway.networking.k8s.io/v1:Gateway',
-      'kubernetes:gateway.networking.k8s.io/v1:HTTPRoute',
-      'kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend',
-      'kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy',
-      'kubernetes:core/v1:Secret',
-      // aws: the function behind its URL, its table, role and logs, the key in Secrets Manager.
-      'aws:lambda/function:Function',
-      'aws:lambda/functionUrl:FunctionUrl',
-      'aws:dynamodb/table:Table',
-      'aws:dynamodb/tableItem:TableItem',
-      'aws:iam/role:Role',
-      'aws:cloudwatch/logGroup:LogGroup',
-      'aws:secretsmanager/secret:Secret',
-    ];
-    expect(expected.filter((type) => !result.types[type]), `registered: ${JSON.stringify(result.types)}`).toEqual([]);
-    expect(result.awsUrl).toMatch(/^https:\/\/.+\.lambda-url\.us-east-1\.on\.aws/);
+      expect(result.gatewayType).toBe('modelgate:index:Gateway');
+      // The program is CommonJS under every runner: modelgate, an ES module package, came through require().
+      expect(result.moduleSystem).toBe('commonjs');
+      expect(result.types).toMatchObject({
+        'modelgate:index:Gateway': 2,
+        'modelgate:index:Backend': 2,
+        'modelgate:index:Policy': 2,
+        'modelgate:index:Route': 2,
+      });
+      const expected = [
+        // kubernetes: the Gateway API and agentgateway objects, and the provider key's Secret.
+        'kubernetes:gateway.networking.k8s.io/v1:Gateway',
+        'kubernetes:gateway.networking.k8s.io/v1:HTTPRoute',
+        'kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend',
+        'kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy',
+        'kubernetes:core/v1:Secret',
+        // aws: the function behind its URL, its table, role and logs, the key in Secrets Manager.
+        'aws:lambda/function:Function',
+        'aws:lambda/functionUrl:FunctionUrl',
+        'aws:dynamodb/table:Table',
+        'aws:dynamodb/tableItem:TableItem',
+        'aws:iam/role:Role',
+        'aws:cloudwatch/logGroup:LogGroup',
+        'aws:secretsmanager/secret:Secret',
+      ];
+      expect(
+        expected.filter((type) => !result.types[type]),
+        `registered: ${JSON.stringify(result.types)}`,
+      ).toEqual([]);
+      expect(result.awsUrl).toMatch(/^https:\/\/.+\.lambda-url\.us-east-1\.on\.aws/);
 
-    // The Lambda deploys the prebuilt bundle from the installed package, found from lib/ in node_modules.
-    const bundle = realpathSync(join(app, 'node_modules/modelgate/dist/handler.mjs'));
-    expect(result.lambdaCode).toEqual({ 'handler.mjs': bundle });
-  }, 100_000);
+      // The Lambda deploys the prebuilt bundle from the installed package, found from lib/ in node_modules.
+      const bundle = realpathSync(join(app, 'node_modules/modelgate/dist/handler.mjs'));
+      expect(result.lambdaCode).toEqual({ 'handler.mjs': bundle });
+    },
+    100_000,
+  );
 });

@@ -49,7 +49,10 @@ beforeAll(async () => {
   text = adversarialManifests([
     {
       name: 'llm',
-      groups: [[loopbackProvider('down', 'openai', hostile.port, 'key-down-0123', { model: 'gpt-down' })], [loopbackProvider('up', 'openai', hostile.port, 'key-up-0123', { model: 'gpt-up' })]],
+      groups: [
+        [loopbackProvider('down', 'openai', hostile.port, 'key-down-0123', { model: 'gpt-down' })],
+        [loopbackProvider('up', 'openai', hostile.port, 'key-up-0123', { model: 'gpt-up' })],
+      ],
       backendPolicy: { health: { eviction: { duration: '1h' } } },
     },
   ]);

@@ -46,7 +46,7 @@ describe('the tutorial, through `modelgate serve` and the openai SDK', () => {
     expect(text).toMatch(/unhealthy when response\.code == 404 \|\| response\.code == 429; evicted for 10s/);
   });
 
-  it('answers the FAKE model\'s 404 with sonnet in the same request, evicts opus, then skips it until the window ends', async () => {
+  it("answers the FAKE model's 404 with sonnet in the same request, evicts opus, then skips it until the window ends", async () => {
     const first = await client.chat.completions.create({ model: '', ...TUTORIAL_REQUEST }).withResponse();
     expect(first.response.status).toBe(200);
     expect(first.response.headers.get('x-modelgate-attempts')).toBe('anthropic-opus-46:404,anthropic-sonnet-46:200');

@@ -169,7 +169,10 @@ describe('requests the Node server refuses itself', () => {
     const g = await gateway({ maxBodyBytes: 1024 });
     // Declares 100 MB and sends 64 KB: answered at once, then cut once 2 KB have arrived (without
     // the cut, the server would wait for the rest until the request timeout).
-    const raw = await exchange(g.port, [`POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${100 * 1024 * 1024}\r\n\r\n`, Buffer.alloc(64 * 1024, 'x')]);
+    const raw = await exchange(g.port, [
+      `POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${100 * 1024 * 1024}\r\n\r\n`,
+      Buffer.alloc(64 * 1024, 'x'),
+    ]);
     const res = parseResponse(raw);
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toMatchObject({ type: 'error', error: { type: 'request_too_large' } });
@@ -194,7 +197,9 @@ describe('requests the Node server refuses itself', () => {
     expect(res.status).toBe(431);
     expect(res.headers.connection).toBe('close');
     expect(res.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(res.body)).toEqual({ error: expect.objectContaining({ type: 'invalid_request_error', code: 'request_header_fields_too_large', message: expect.stringContaining(`${64 * 1024} bytes`) }) });
+    expect(JSON.parse(res.body)).toEqual({
+      error: expect.objectContaining({ type: 'invalid_request_error', code: 'request_header_fields_too_large', message: expect.stringContaining(`${64 * 1024} bytes`) }),
+    });
     await g.connectionsClosed();
     // The request line was never parsed: method and path are unknown, not guessed.
     expect(g.requests()).toEqual([expect.objectContaining({ ...ENGINE_ONLY, method: null, path: null, status: 431, requestId: expect.any(String) })]);
@@ -287,6 +292,18 @@ describe('`modelgate serve` logs what its server refuses', () => {
     while (lines().length < 7) await new Promise((r) => setTimeout(r, 50));
     expect(lines()).toEqual([413, 413, 413, 413, 413, 431, 400]);
     const first = served.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === 'request');
-    expect(first).toMatchObject({ level: 'info', method: 'POST', path: '/v1/chat/completions', status: 413, route: null, provider: null, model: null, attempts: null, inputTokens: null, outputTokens: null, streamEnd: null });
+    expect(first).toMatchObject({
+      level: 'info',
+      method: 'POST',
+      path: '/v1/chat/completions',
+      status: 413,
+      route: null,
+      provider: null,
+      model: null,
+      attempts: null,
+      inputTokens: null,
+      outputTokens: null,
+      streamEnd: null,
+    });
   });
 });

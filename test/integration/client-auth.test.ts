@@ -31,9 +31,13 @@ function manifests(simPort: number, mode = 'Strict', secretAnnotation?: string):
   return `apiVersion: v1
 kind: Secret
 metadata: { name: client-keys, namespace: auth${secretAnnotation ? `, annotations: { "${SECRET_ARN_ANNOTATION}": "${secretAnnotation}" }` : ''} }
-${secretAnnotation ? '' : `stringData:
+${
+  secretAnnotation
+    ? ''
+    : `stringData:
   team: ${TEAM_KEY}
-  ci: '{"keyHash": "sha256:${digest}", "metadata": {"group": "ci"}}'`}
+  ci: '{"keyHash": "sha256:${digest}", "metadata": {"group": "ci"}}'`
+}
 ---
 apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayBackend
@@ -106,7 +110,7 @@ describe('client API keys through the Node server', () => {
     expect(message.type).toBe('message');
   });
 
-  it('refuses a missing or wrong key with a 401 in each API\'s shape, and calls no upstream', async () => {
+  it("refuses a missing or wrong key with a 401 in each API's shape, and calls no upstream", async () => {
     const before = sim.calls.length;
     const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'not-a-key', maxRetries: 0 });
     await expect(openai.chat.completions.create(CHAT)).rejects.toMatchObject({ status: 401, error: { type: 'authentication_error', code: 'invalid_api_key' } });
@@ -120,7 +124,11 @@ describe('client API keys through the Node server', () => {
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
     expect((await none.json()) as unknown).toMatchObject({ error: { type: 'authentication_error', message: expect.stringContaining('needs an API key') } });
     // Streaming and /v1/models are behind the same door.
-    const stream = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer nope' }, body: JSON.stringify({ ...CHAT, stream: true }) });
+    const stream = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer nope' },
+      body: JSON.stringify({ ...CHAT, stream: true }),
+    });
     expect(stream.status).toBe(401);
     expect((await fetch(`${url}/v1/models`)).status).toBe(401);
     expect(sim.calls.length).toBe(before);
@@ -134,7 +142,15 @@ describe('client API keys through the Node server', () => {
       expect(config.rules[0]!.clientAuth!.mode).toBe(mode);
       const engine = new Engine({ config });
       const ask = (headers: Record<string, string>) =>
-        engine.handle({ method: 'POST', path: '/v1/chat/completions', query: '', headers: { 'content-type': 'application/json', ...headers }, body: Buffer.from(JSON.stringify(CHAT)), signal: new AbortController().signal, id: mode });
+        engine.handle({
+          method: 'POST',
+          path: '/v1/chat/completions',
+          query: '',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: Buffer.from(JSON.stringify(CHAT)),
+          signal: new AbortController().signal,
+          id: mode,
+        });
       expect((await ask({})).status).toBe(200);
       expect((await ask({ authorization: 'Bearer wrong' })).status).toBe(mode === 'Optional' ? 401 : 200);
     }
@@ -142,7 +158,9 @@ describe('client API keys through the Node server', () => {
 
   it('refuses a config whose key Secret is missing, naming the policy and field', () => {
     const text = manifests(sim.port).replace('secretRef: { name: client-keys }', 'secretRef: { name: nowhere }');
-    expect(() => compileConfig(parseManifests([{ name: 'auth.yaml', text }]).objects)).toThrow(/AgentgatewayPolicy auth\/client-keys: spec\.traffic\.apiKeyAuthentication\.secretRef: Secret auth\/nowhere not found/);
+    expect(() => compileConfig(parseManifests([{ name: 'auth.yaml', text }]).objects)).toThrow(
+      /AgentgatewayPolicy auth\/client-keys: spec\.traffic\.apiKeyAuthentication\.secretRef: Secret auth\/nowhere not found/,
+    );
   });
 });
 
@@ -185,7 +203,10 @@ describe('client API keys through the Lambda handler, keys in Secrets Manager', 
     const refused = await invoke(handler, functionUrlEvent('POST', '/v1/chat/completions', CHAT));
     expect(refused.statusCode).toBe(401);
     expect(JSON.parse(refused.body).error.type).toBe('authentication_error');
-    const messages = await invoke(handler, functionUrlEvent('POST', '/v1/messages', { model: 'x', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-api-key': 'wrong' } }));
+    const messages = await invoke(
+      handler,
+      functionUrlEvent('POST', '/v1/messages', { model: 'x', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-api-key': 'wrong' } }),
+    );
     expect(messages.statusCode).toBe(401);
     expect(JSON.parse(messages.body)).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
     expect(sim.calls.length).toBe(before);

@@ -66,7 +66,7 @@ async function anthropicError(res: Response, status: number): Promise<{ type: st
 }
 
 describe('token counting through the Anthropic SDK, per provider kind', () => {
-  it('anthropic: passed through to /v1/messages/count_tokens with the provider\'s model and the client\'s anthropic-beta', async () => {
+  it("anthropic: passed through to /v1/messages/count_tokens with the provider's model and the client's anthropic-beta", async () => {
     const { g, fake } = await start([[{ name: 'a', kind: 'anthropic', model: 'claude-opus-4-6' }]]);
     const { data, response } = await g.anthropic.messages.countTokens(REQUEST, { headers: { 'anthropic-beta': 'token-efficient-tools-2025-02-19' } }).withResponse();
     expect(data).toEqual({ input_tokens: COUNT });
@@ -111,7 +111,7 @@ describe('token counting failover', () => {
     expect(servedBy(response.headers).attempts).toBe(`a:${code},br:200`);
   });
 
-  it('the last provider\'s error, in Anthropic\'s shape, when every one fails', async () => {
+  it("the last provider's error, in Anthropic's shape, when every one fails", async () => {
     const { g, fake } = await start([[{ name: 'a', kind: 'anthropic', model: 'm1' }], [{ name: 'b', kind: 'anthropic', model: 'm2' }]]);
     fake.fail('m1', { status: 500 });
     fake.fail('m2', { status: 429 });
@@ -123,7 +123,14 @@ describe('token counting failover', () => {
 
 describe('providers that cannot count tokens', () => {
   it('OpenAI, Gemini and Gemini-on-Vertex are skipped as unsupported; the Anthropic provider answers', async () => {
-    const { g, fake } = await start([[{ name: 'oa', kind: 'openai' }], [{ name: 'gm', kind: 'gemini' }, { name: 'vg', kind: 'vertexai', model: 'gemini-2.5-pro' }], [{ name: 'a', kind: 'anthropic' }]]);
+    const { g, fake } = await start([
+      [{ name: 'oa', kind: 'openai' }],
+      [
+        { name: 'gm', kind: 'gemini' },
+        { name: 'vg', kind: 'vertexai', model: 'gemini-2.5-pro' },
+      ],
+      [{ name: 'a', kind: 'anthropic' }],
+    ]);
     const { response } = await g.anthropic.messages.countTokens(REQUEST).withResponse();
     const attempts = servedBy(response.headers).attempts!.split(',');
     expect(attempts.slice(0, 3).sort()).toEqual(['gm:unsupported', 'oa:unsupported', 'vg:unsupported']);
@@ -131,8 +138,13 @@ describe('providers that cannot count tokens', () => {
     expect(fake.calls).toHaveLength(1);
   });
 
-  it('when none can: a 400 in Anthropic\'s shape naming them, no upstream call', async () => {
-    const { g, fake } = await start([[{ name: 'oa', kind: 'openai' }, { name: 'c', kind: 'custom' }]]);
+  it("when none can: a 400 in Anthropic's shape naming them, no upstream call", async () => {
+    const { g, fake } = await start([
+      [
+        { name: 'oa', kind: 'openai' },
+        { name: 'c', kind: 'custom' },
+      ],
+    ]);
     const res = await post(g, REQUEST);
     const error = await anthropicError(res, 400);
     expect(error.type).toBe('invalid_request_error');
@@ -143,13 +155,13 @@ describe('providers that cannot count tokens', () => {
   });
 });
 
-describe('bad token-counting input: a 400 in Anthropic\'s shape, before any upstream call', () => {
+describe("bad token-counting input: a 400 in Anthropic's shape, before any upstream call", () => {
   it.each([
     ['no messages', { model: 'm' }, 'messages: Field required'],
     ['no model', { messages: MESSAGES }, 'model: Field required'],
     ['max_tokens (counting takes none)', { ...REQUEST, max_tokens: 10 }, 'max_tokens: Extra inputs are not permitted'],
     ['stream', { ...REQUEST, stream: true }, 'stream: Extra inputs are not permitted'],
-    ['an unknown block type', { model: 'm', messages: [{ role: 'user', content: [{ type: 'bogus' }] }] }, "messages.0.content.0.type: Input tag \"bogus\""],
+    ['an unknown block type', { model: 'm', messages: [{ role: 'user', content: [{ type: 'bogus' }] }] }, 'messages.0.content.0.type: Input tag "bogus"'],
     ['a bad role', { model: 'm', messages: [{ role: 'robot', content: 'x' }] }, 'messages.0.role'],
   ])('%s', async (_name, body, words) => {
     const { g, fake } = await start([[{ name: 'a', kind: 'anthropic' }]]);
@@ -159,7 +171,7 @@ describe('bad token-counting input: a 400 in Anthropic\'s shape, before any upst
     expect(fake.calls).toHaveLength(0);
   });
 
-  it('the SDK raises BadRequestError with Anthropic\'s error body', async () => {
+  it("the SDK raises BadRequestError with Anthropic's error body", async () => {
     const { g, fake } = await start([[{ name: 'a', kind: 'anthropic' }]]);
     const error = await g.anthropic.messages.countTokens({ model: 'm', messages: [] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);

@@ -94,7 +94,7 @@ describe('DynamoDBStore', () => {
     expect(ops.read).toBe(2);
   });
 
-  it('sees another instance\'s eviction within the staleness bound', async () => {
+  it("sees another instance's eviction within the staleness bound", async () => {
     const id = providerId();
     const reader = store({ stalenessMs: 1_000 }).s;
     const writer = store().s;

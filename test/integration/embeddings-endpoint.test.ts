@@ -60,10 +60,15 @@ async function openAIError(res: Response, status: number): Promise<{ message: st
 }
 
 const post = (g: Gateway, body: unknown) =>
-  fetch(`${g.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  fetch(`${g.url}/v1/embeddings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
 
 describe('embeddings through the openai SDK, per provider kind', () => {
-  it('openai: the body passes through; the SDK\'s default base64 answer decodes to the vectors; served-by headers', async () => {
+  it("openai: the body passes through; the SDK's default base64 answer decodes to the vectors; served-by headers", async () => {
     const { g, fake } = await start([[{ name: 'a', kind: 'openai', model: EMB }]]);
     const { data, response } = await g.openai.embeddings.create({ model: 'client-model', input: ['hello', 'world'] }).withResponse();
     expect(data.data.map((d) => d.embedding)).toEqual([rounded(fakeVector(EMB, 0)), rounded(fakeVector(EMB, 1))]);
@@ -92,7 +97,7 @@ describe('embeddings through the openai SDK, per provider kind', () => {
     expect(call.headers.authorization).toBeUndefined();
   });
 
-  it('custom (Completions): OpenAI\'s call at the host', async () => {
+  it("custom (Completions): OpenAI's call at the host", async () => {
     const { g, fake } = await start([[{ name: 'c', kind: 'custom', model: 'nomic-embed-text' }]]);
     const res = await g.openai.embeddings.create({ model: EMB, input: 'hello' });
     expect(res.data[0]!.embedding).toEqual(rounded(fakeVector('nomic-embed-text', 0)));
@@ -120,7 +125,12 @@ describe('embeddings through the openai SDK, per provider kind', () => {
     expect(res.usage).toEqual({ prompt_tokens: 8, total_tokens: 8 });
     expect(fake.calls[0]!.path).toBe('/v1/projects/project-vx/locations/europe-west4/publishers/google/models/text-embedding-005:predict');
     expect(fake.calls[0]!.headers.authorization).toBe('Bearer sk-test-vx-0123456789');
-    expect(fake.calls[0]!.body).toEqual({ instances: [{ content: 'a', task_type: 'RETRIEVAL_QUERY' }, { content: 'b', task_type: 'RETRIEVAL_QUERY' }] });
+    expect(fake.calls[0]!.body).toEqual({
+      instances: [
+        { content: 'a', task_type: 'RETRIEVAL_QUERY' },
+        { content: 'b', task_type: 'RETRIEVAL_QUERY' },
+      ],
+    });
   });
 
   it('bedrock Titan: InvokeModel signed with SigV4; the token count from the body', async () => {
@@ -137,7 +147,7 @@ describe('embeddings through the openai SDK, per provider kind', () => {
     expect(verifySigV4(call, CREDENTIALS.AWS_SECRET_ACCESS_KEY)).toBe(true);
   });
 
-  it('bedrock Cohere: several texts in one call; the token count from Bedrock\'s header', async () => {
+  it("bedrock Cohere: several texts in one call; the token count from Bedrock's header", async () => {
     const model = 'cohere.embed-english-v3';
     const { g, fake } = await start([[{ name: 'co', kind: 'bedrock', model }]]);
     const res = await g.openai.embeddings.create({ model: EMB, input: ['a', 'b', 'c'], encoding_format: 'float', input_type: 'search_document' } as OpenAI.EmbeddingCreateParams);
@@ -153,7 +163,10 @@ describe('embeddings through the openai SDK, per provider kind', () => {
     const res = await g.openai.embeddings.create({ model: EMB, input: 'hello', dimensions: 384 });
     expect(res.data[0]!.embedding).toHaveLength(384);
     expect(res.usage.prompt_tokens).toBe(6);
-    expect(fake.calls[0]!.body).toEqual({ taskType: 'SINGLE_EMBEDDING', singleEmbeddingParams: { embeddingPurpose: 'GENERIC_INDEX', embeddingDimension: 384, text: { truncationMode: 'END', value: 'hello' } } });
+    expect(fake.calls[0]!.body).toEqual({
+      taskType: 'SINGLE_EMBEDDING',
+      singleEmbeddingParams: { embeddingPurpose: 'GENERIC_INDEX', embeddingDimension: 384, text: { truncationMode: 'END', value: 'hello' } },
+    });
   });
 });
 
@@ -181,7 +194,7 @@ describe('embeddings failover', () => {
 describe('the vector-space rule: one embedding model per backend', () => {
   const TWO_MODELS: ProviderSpec[][] = [[{ name: 'small', kind: 'openai', model: EMB }], [{ name: 'large', kind: 'openai', model: 'text-embedding-3-large' }]];
 
-  it('a provider with another model is never tried: the first provider\'s error is the answer, the other is named in the trail', async () => {
+  it("a provider with another model is never tried: the first provider's error is the answer, the other is named in the trail", async () => {
     const { g, fake } = await start(TWO_MODELS);
     fake.fail(EMB, { status: 500 });
     const res = await post(g, { model: EMB, input: 'hello' });
@@ -192,7 +205,7 @@ describe('the vector-space rule: one embedding model per backend', () => {
     expect(g.logger.entries.find((e) => e.event === 'skipped')?.message).toContain('large embeds with text-embedding-3-large, not text-embedding-3-small');
   });
 
-  it('the space is the backend\'s first provider in declared order, even while it is evicted', async () => {
+  it("the space is the backend's first provider in declared order, even while it is evicted", async () => {
     const { g, fake } = await start(TWO_MODELS, { backendPolicy: { health: { unhealthyCondition: 'response.code == 429', eviction: { duration: '30s' } } } });
     fake.fail(EMB, { status: 429 });
     await post(g, { model: EMB, input: 'a' }); // evicts `small`
@@ -205,14 +218,17 @@ describe('the vector-space rule: one embedding model per backend', () => {
   });
 
   it('the same model with other dimensions (a provider policy override) is another space', async () => {
-    const { g, fake } = await start([[{ name: 'a', kind: 'openai', model: EMB }], [{ name: 'b', kind: 'openai', model: EMB, policies: { ai: { overrides: [{ field: 'dimensions', value: 256 }] } } }]]);
+    const { g, fake } = await start([
+      [{ name: 'a', kind: 'openai', model: EMB }],
+      [{ name: 'b', kind: 'openai', model: EMB, policies: { ai: { overrides: [{ field: 'dimensions', value: 256 }] } } }],
+    ]);
     fake.fail(EMB, { status: 500 });
     const res = await post(g, { model: EMB, input: 'hello' });
     expect(res.status).toBe(500);
     expect(res.headers.get('x-modelgate-attempts')).toBe('b:other-space,a:500');
   });
 
-  it('unpinned providers embed with the client\'s model: one space, failover between them', async () => {
+  it("unpinned providers embed with the client's model: one space, failover between them", async () => {
     const { g, fake } = await start([[{ name: 'a', kind: 'openai', model: null }], [{ name: 'b', kind: 'custom', model: null }]]);
     fake.fail('bge-m3', { status: 503 });
     const { response } = await g.openai.embeddings.create({ model: 'bge-m3', input: 'hello' }).withResponse();
@@ -236,8 +252,13 @@ describe('providers without embeddings', () => {
     expect(servedBy((await g.chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })).headers).attempts).toMatch(/^claude:/);
   });
 
-  it('when no provider can embed: a 400 in OpenAI\'s shape naming them, and no upstream call', async () => {
-    const { g, fake } = await start([[{ name: 'claude', kind: 'anthropic' }, { name: 'vx-claude', kind: 'vertexai', model: 'claude-sonnet-4-5' }]]);
+  it("when no provider can embed: a 400 in OpenAI's shape naming them, and no upstream call", async () => {
+    const { g, fake } = await start([
+      [
+        { name: 'claude', kind: 'anthropic' },
+        { name: 'vx-claude', kind: 'vertexai', model: 'claude-sonnet-4-5' },
+      ],
+    ]);
     const error = await g.openai.embeddings.create({ model: EMB, input: 'hello' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     const e = error as InstanceType<typeof OpenAI.BadRequestError>;
@@ -248,7 +269,7 @@ describe('providers without embeddings', () => {
   });
 });
 
-describe('bad embeddings input: a 400 in OpenAI\'s shape, before any upstream call', () => {
+describe("bad embeddings input: a 400 in OpenAI's shape, before any upstream call", () => {
   it.each([
     ['no input', { model: EMB }, 'input'],
     ['an empty string', { model: EMB, input: '' }, 'input'],
@@ -271,7 +292,10 @@ describe('bad embeddings input: a 400 in OpenAI\'s shape, before any upstream ca
 
   it('a request one provider cannot carry goes to the next of the same space; when none can, a 400 naming the first', async () => {
     const titan = 'amazon.titan-embed-text-v2:0';
-    const { g, fake } = await start([[{ name: 'east', kind: 'bedrock', model: titan, options: { region: 'us-east-1' } }], [{ name: 'west', kind: 'bedrock', model: titan, options: { region: 'us-west-2' } }]]);
+    const { g, fake } = await start([
+      [{ name: 'east', kind: 'bedrock', model: titan, options: { region: 'us-east-1' } }],
+      [{ name: 'west', kind: 'bedrock', model: titan, options: { region: 'us-west-2' } }],
+    ]);
     const error = await openAIError(await post(g, { model: EMB, input: ['a', 'b'] }), 400);
     expect(error.param).toBe('input');
     expect(error.message).toContain('provider "east" (bedrock amazon.titan-embed-text-v2:0) embeds one text per request');
@@ -289,7 +313,13 @@ describe('bad embeddings input: a 400 in OpenAI\'s shape, before any upstream ca
     ['several texts to Titan', { kind: 'bedrock', model: 'amazon.titan-embed-text-v2:0' }, { input: ['a', 'b'] }, 'input', 'one text per request'],
     ['`user` to Vertex', { kind: 'vertexai', model: 'text-embedding-005' }, { input: 'a', user: 'u-1' }, 'user', 'is not carried by'],
     ['an unknown extension to Bedrock Cohere', { kind: 'bedrock', model: 'cohere.embed-english-v3' }, { input: 'a', task_type: 'X' }, 'task_type', 'is not a field known to'],
-    ['512 dimensions to Cohere v3 (1024 only)', { kind: 'bedrock', model: 'cohere.embed-multilingual-v3' }, { input: 'a', dimensions: 512 }, 'dimensions', 'returns 1024-dimensional vectors only'],
+    [
+      '512 dimensions to Cohere v3 (1024 only)',
+      { kind: 'bedrock', model: 'cohere.embed-multilingual-v3' },
+      { input: 'a', dimensions: 512 },
+      'dimensions',
+      'returns 1024-dimensional vectors only',
+    ],
   ] as const)('a field the provider cannot carry: %s, refused naming the field and the provider', async (_name, provider, body, param, words) => {
     const { g, fake } = await start([[{ name: 'p', ...provider }]]);
     const error = await openAIError(await post(g, { model: EMB, ...body }), 400);

@@ -41,7 +41,12 @@ async function start(options: GatewayOptions): Promise<Gateway> {
   return gw;
 }
 
-const status = (code: number, headers?: Record<string, string>, message?: string): Fault => ({ kind: 'status', status: code, ...(headers && { headers }), ...(message && { message }) });
+const status = (code: number, headers?: Record<string, string>, message?: string): Fault => ({
+  kind: 'status',
+  status: code,
+  ...(headers && { headers }),
+  ...(message && { message }),
+});
 const always = (fault: Fault) => Array.from({ length: 50 }, () => fault);
 const id = (name: string) => `${NAMESPACE}/${BACKEND}/${name}`;
 
@@ -553,10 +558,7 @@ describe('eviction through the engine', () => {
 
   it('every provider evicted: the one whose eviction ends first is tried first, whatever its group', async () => {
     const spec: GatewaySpec = {
-      groups: [
-        [{ name: 'a', policies: { health: { eviction: { duration: '10s' } } } }],
-        [{ name: 'b', policies: { health: { eviction: { duration: '2s' } } } }],
-      ],
+      groups: [[{ name: 'a', policies: { health: { eviction: { duration: '10s' } } } }], [{ name: 'b', policies: { health: { eviction: { duration: '2s' } } } }]],
     };
     const g = await start({ config: spec, faults: faultsByModel({ 'model-a': always(status(500)), 'model-b': [status(500)] }) });
     const t0 = g.clock.t;
@@ -576,10 +578,7 @@ describe('eviction through the engine', () => {
 
   it('failures while evicted do not extend the eviction', async () => {
     const spec: GatewaySpec = {
-      groups: [
-        [{ name: 'a', policies: { health: { eviction: { duration: '10s' } } } }],
-        [{ name: 'b', policies: { health: { eviction: { duration: '2s' } } } }],
-      ],
+      groups: [[{ name: 'a', policies: { health: { eviction: { duration: '10s' } } } }], [{ name: 'b', policies: { health: { eviction: { duration: '2s' } } } }]],
     };
     const g = await start({ config: spec, faults: () => status(500) });
     const t0 = g.clock.t;
@@ -618,11 +617,17 @@ describe('eviction through the engine', () => {
 });
 
 describe('a failing eviction store', () => {
-  it('never fails a request: answers and failover go on, evictions live in the instance\'s memory, and the error is logged once per interval', async () => {
+  it("never fails a request: answers and failover go on, evictions live in the instance's memory, and the error is logged once per interval", async () => {
     const sim = await startSimulator({ faults: faultsByModel({ 'model-a': always(status(500)) }) });
     const down = () => Promise.reject(new Error('store unreachable'));
     // recordSuccess throws synchronously: a healthy answer must not turn into a 500 because of it.
-    const store: EvictionStore = { read: down, recordFailure: down, recordSuccess: () => { throw new Error('store unreachable'); } };
+    const store: EvictionStore = {
+      read: down,
+      recordFailure: down,
+      recordSuccess: () => {
+        throw new Error('store unreachable');
+      },
+    };
     const logger = new MemoryLogger();
     const engine = new Engine({ config: compileYaml(gatewayYaml(withHealth({ eviction: { duration: '10s' } }), sim.port)), store, logger });
     const server = createGatewayServer((req) => engine.handle(req));
@@ -681,7 +686,18 @@ describe('headers, credentials and models', () => {
     const upstream = http.createServer((req, res) => {
       req.resume().on('end', () => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x-20260101', content: [{ type: 'text', text: 'hi' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } }));
+        res.end(
+          JSON.stringify({
+            id: 'msg_1',
+            type: 'message',
+            role: 'assistant',
+            model: 'claude-x-20260101',
+            content: [{ type: 'text', text: 'hi' }],
+            stop_reason: 'end_turn',
+            stop_sequence: null,
+            usage: { input_tokens: 1, output_tokens: 1 },
+          }),
+        );
       });
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
@@ -750,7 +766,18 @@ describe('headers, credentials and models', () => {
   });
 
   it('GET /v1/models lists the pinned models of the route', async () => {
-    const spec: GatewaySpec = { groups: [[{ name: 'a', model: 'claude-one' }, { name: 'b', model: 'claude-two' }], [{ name: 'o', kind: 'openai', model: 'gpt-three' }, { name: 'n', kind: 'openai', model: null }]] };
+    const spec: GatewaySpec = {
+      groups: [
+        [
+          { name: 'a', model: 'claude-one' },
+          { name: 'b', model: 'claude-two' },
+        ],
+        [
+          { name: 'o', kind: 'openai', model: 'gpt-three' },
+          { name: 'n', kind: 'openai', model: null },
+        ],
+      ],
+    };
     const g = await start({ config: spec });
     const list = await g.openai.models.list();
     expect(list.data.map((m) => [m.id, m.owned_by])).toEqual([

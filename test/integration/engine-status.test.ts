@@ -92,7 +92,7 @@ describe('Engine.status()', () => {
     expect(lines[0]).toMatch(/failover llm: a failed with connect: connect ECONNREFUSED 127\.0\.0\.1:1 \(unhealthy\); trying b$/);
   });
 
-  it('a status 404 keeps the tutorial\'s wording', async () => {
+  it("a status 404 keeps the tutorial's wording", async () => {
     // The tutorial's rule: a 404 (a model that does not exist) is unhealthy.
     const config: GatewaySpec = { ...THREE, backendPolicy: { health: { unhealthyCondition: 'response.code == 404', eviction: { duration: '10s' } } } };
     gw = await startGateway({ config, faults: faultsByModel({ 'model-a': { kind: 'status', status: 404 } }) });
@@ -156,14 +156,44 @@ describe('renderStatusTable', () => {
           {
             group: 1,
             providers: [
-              { name: 'opus', id: 'gw/llm/opus', kind: 'anthropic', model: 'claude-opus-4-6', evictedUntil: '2025-06-01T08:10:43.000Z', timesEvicted: 1, consecutiveFailures: 1, health: 0.7, lastFailure: { what: '404', reason: null, at: '2025-06-01T08:10:33.000Z' } },
+              {
+                name: 'opus',
+                id: 'gw/llm/opus',
+                kind: 'anthropic',
+                model: 'claude-opus-4-6',
+                evictedUntil: '2025-06-01T08:10:43.000Z',
+                timesEvicted: 1,
+                consecutiveFailures: 1,
+                health: 0.7,
+                lastFailure: { what: '404', reason: null, at: '2025-06-01T08:10:33.000Z' },
+              },
             ],
           },
           {
             group: 2,
             providers: [
-              { name: 'sonnet', id: 'gw/llm/sonnet', kind: 'anthropic', model: 'claude-sonnet-4-6', evictedUntil: null, timesEvicted: 0, consecutiveFailures: 0, health: 1, lastFailure: null },
-              { name: 'haiku', id: 'gw/llm/haiku', kind: 'anthropic', model: null, evictedUntil: null, timesEvicted: 0, consecutiveFailures: 2, health: 0.49, lastFailure: { what: 'connect', reason: 'getaddrinfo ENOTFOUND api.anthropic.com', at: '2025-06-01T08:10:30.000Z' } },
+              {
+                name: 'sonnet',
+                id: 'gw/llm/sonnet',
+                kind: 'anthropic',
+                model: 'claude-sonnet-4-6',
+                evictedUntil: null,
+                timesEvicted: 0,
+                consecutiveFailures: 0,
+                health: 1,
+                lastFailure: null,
+              },
+              {
+                name: 'haiku',
+                id: 'gw/llm/haiku',
+                kind: 'anthropic',
+                model: null,
+                evictedUntil: null,
+                timesEvicted: 0,
+                consecutiveFailures: 2,
+                health: 0.49,
+                lastFailure: { what: 'connect', reason: 'getaddrinfo ENOTFOUND api.anthropic.com', at: '2025-06-01T08:10:30.000Z' },
+              },
             ],
           },
         ],

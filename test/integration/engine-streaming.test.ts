@@ -70,9 +70,7 @@ describe('a healthy stream', () => {
 
   it('through the OpenAI SDK', async () => {
     const g = await start({ config: two('anthropic') });
-    const { data: chunks, response } = await g.openai.chat.completions
-      .create({ model: 'x', messages: [{ role: 'user', content: 'Hello there' }], stream: true })
-      .withResponse();
+    const { data: chunks, response } = await g.openai.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'Hello there' }], stream: true }).withResponse();
     expect(servedBy(response.headers)).toEqual({ provider: 'a', model: 'model-a', attempts: 'a:200' });
     let text = '';
     let finish: string | null = null;
@@ -152,7 +150,9 @@ describe('failures before the first content event fail over, and the client sees
 
   it('404 made unhealthy by the tutorial condition fails over and evicts', async () => {
     const g = await start({
-      config: two('anthropic', { backendPolicy: { health: { unhealthyCondition: 'response.code == 404 || response.code == 429', eviction: { duration: '10s', consecutiveFailures: 1 } } } }),
+      config: two('anthropic', {
+        backendPolicy: { health: { unhealthyCondition: 'response.code == 404 || response.code == 429', eviction: { duration: '10s', consecutiveFailures: 1 } } },
+      }),
       faults: faultsByModel({ 'model-a': status(404) }),
     });
     const t0 = g.clock.t;
@@ -162,7 +162,10 @@ describe('failures before the first content event fail over, and the client sees
   });
 
   it('an in-stream overloaded_error is judged as a 529: unhealthy by default, so it evicts', async () => {
-    const g = await start({ config: two('anthropic', { backendPolicy: { health: { eviction: { duration: '3s' } } } }), faults: faultsByModel({ 'model-a': { kind: 'stream-error-before-content' } }) });
+    const g = await start({
+      config: two('anthropic', { backendPolicy: { health: { eviction: { duration: '3s' } } } }),
+      faults: faultsByModel({ 'model-a': { kind: 'stream-error-before-content' } }),
+    });
     const t0 = g.clock.t;
     expect((await stream(g)).served.attempts).toBe('a:529,b:200');
     expect(evictedUntil(g, 'a')).toBe(t0 + 3_000);
@@ -188,7 +191,10 @@ describe('failures before the first content event fail over, and the client sees
   });
 
   it('every provider fails before content: a JSON error with the last status and the trail; the SDK throws it', async () => {
-    const g = await start({ config: two('anthropic'), faults: faultsByModel({ 'model-a': { kind: 'stream-error-before-content' }, 'model-b': status(503, { 'retry-after': '4' }) }) });
+    const g = await start({
+      config: two('anthropic'),
+      faults: faultsByModel({ 'model-a': { kind: 'stream-error-before-content' }, 'model-b': status(503, { 'retry-after': '4' }) }),
+    });
     const { res, text, served } = await stream(g);
     expect(res.status).toBe(503);
     expect(res.headers.get('content-type')).toBe('application/json');
@@ -241,9 +247,7 @@ describe('after the first content event there is no failover: the stream ends wi
 
   it.each(cases)('%s (the OpenAI SDK throws)', async (_label, kind, fault) => {
     const g = await start({ config: two(kind), faults: faultsByModel({ 'model-a': fault }), limits: { streamIdleMs: 250 } });
-    const { data: chunks, response } = await g.openai.chat.completions
-      .create({ model: 'x', messages: [{ role: 'user', content: 'Hello there' }], stream: true })
-      .withResponse();
+    const { data: chunks, response } = await g.openai.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'Hello there' }], stream: true }).withResponse();
     expect(servedBy(response.headers).attempts).toBe('a:200');
     let text = '';
     const consume = async () => {
@@ -255,7 +259,10 @@ describe('after the first content event there is no failover: the stream ends wi
   });
 
   it('the stream error does not evict or count against the provider', async () => {
-    const g = await start({ config: two('anthropic', { backendPolicy: { health: { eviction: { duration: '5s' } } } }), faults: faultsByModel({ 'model-a': { kind: 'stream-break', afterEvents: 5 } }) });
+    const g = await start({
+      config: two('anthropic', { backendPolicy: { health: { eviction: { duration: '5s' } } } }),
+      faults: faultsByModel({ 'model-a': { kind: 'stream-break', afterEvents: 5 } }),
+    });
     await stream(g);
     expect(evictedUntil(g, 'a')).toBe(0);
   });

@@ -46,11 +46,22 @@ interface Row {
   client?: { status: number; end?: 'done' | 'error-event' };
 }
 
-const status = (code: number, headers?: Record<string, string>, message?: string): Fault => ({ kind: 'status', status: code, ...(headers && { headers }), ...(message && { message }) });
+const status = (code: number, headers?: Record<string, string>, message?: string): Fault => ({
+  kind: 'status',
+  status: code,
+  ...(headers && { headers }),
+  ...(message && { message }),
+});
 
 const ROWS: Row[] = [
   { name: '400 bad request', fault: status(400), standard: [false, false], cel: [false, false], client: { status: 400 } },
-  { name: '401 (message echoes the key)', fault: status(401, undefined, `invalid x-api-key: ${PROVIDER_KEY}`), standard: [false, false], cel: [false, false], client: { status: 401 } },
+  {
+    name: '401 (message echoes the key)',
+    fault: status(401, undefined, `invalid x-api-key: ${PROVIDER_KEY}`),
+    standard: [false, false],
+    cel: [false, false],
+    client: { status: 401 },
+  },
   { name: '403 forbidden', fault: status(403), standard: [false, false], cel: [false, false], client: { status: 403 } },
   { name: '404 unknown model', fault: status(404), standard: [false, false], cel: [true, true], client: { status: 404 } },
   { name: '408 request timeout', fault: status(408), standard: [true, false], cel: [true, false] },
@@ -71,8 +82,22 @@ const ROWS: Row[] = [
   // A stream with no readable event is no answer at all: unhealthy under any condition.
   { name: 'malformed SSE', fault: { kind: 'malformed-sse' }, stream: true, standard: [true, true], cel: [true, true] },
   { name: 'error event before first content', fault: { kind: 'stream-error-before-content' }, stream: true, standard: [true, true], cel: [true, false] },
-  { name: 'error event after first content', fault: { kind: 'stream-error-after-content', afterEvents: 4 }, stream: true, standard: [false, false], cel: [false, false], client: { status: 200, end: 'error-event' } },
-  { name: 'stream broken after first content', fault: { kind: 'stream-break', afterEvents: 4 }, stream: true, standard: [false, false], cel: [false, false], client: { status: 200, end: 'error-event' } },
+  {
+    name: 'error event after first content',
+    fault: { kind: 'stream-error-after-content', afterEvents: 4 },
+    stream: true,
+    standard: [false, false],
+    cel: [false, false],
+    client: { status: 200, end: 'error-event' },
+  },
+  {
+    name: 'stream broken after first content',
+    fault: { kind: 'stream-break', afterEvents: 4 },
+    stream: true,
+    standard: [false, false],
+    cel: [false, false],
+    client: { status: 200, end: 'error-event' },
+  },
 ];
 
 const CONDITIONS = { standard: undefined, cel: 'response.code == 404 || response.code == 429' } as const;
@@ -196,7 +221,9 @@ async function runMatrix(platform: string, send: Send): Promise<string[]> {
         if (row.client.end) expect({ where, end: seen.end }).toEqual({ where, end: row.client.end });
       }
       expect({ where, errorShape: seen.errorShape }).toEqual({ where, errorShape: true });
-      table.push(`| ${row.name} | ${cond === 'standard' ? 'default' : 'CEL 404‖429'} | ${seen.failover ? 'yes' : 'no'} | ${seen.status}${row.stream ? `, ${seen.end}` : ''} | \`${seen.attempts}\` | ${seen.evicted ? 'evicted' : '—'} |`);
+      table.push(
+        `| ${row.name} | ${cond === 'standard' ? 'default' : 'CEL 404‖429'} | ${seen.failover ? 'yes' : 'no'} | ${seen.status}${row.stream ? `, ${seen.end}` : ''} | \`${seen.attempts}\` | ${seen.evicted ? 'evicted' : '—'} |`,
+      );
     }
   }
   return table;
@@ -231,7 +258,12 @@ describe('the fault matrix', () => {
 
     it('behaves as the matrix says, row by row', async () => {
       const table = await runMatrix('serve', async (path, body) => {
-        const res = await fetch(`${served.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+        const res = await fetch(`${served.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+        });
         const reply = { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
         everything.push(JSON.stringify(reply));
         return reply;
@@ -268,8 +300,12 @@ describe('the fault matrix', () => {
         await client.send(new PutItemCommand({ TableName: TABLE, Item: configItem(item) }));
       }
       installAwsLambdaGlobal();
-      process.stderr.write = ((c: string | Uint8Array, ...r: unknown[]) => (stderr.push(String(c)), (write as (...a: unknown[]) => boolean)(c, ...r))) as typeof process.stderr.write;
-      process.stdout.write = ((c: string | Uint8Array, ...r: unknown[]) => (stderr.push(String(c)), String(c).startsWith('{"_aws"') ? true : (writeOut as (...a: unknown[]) => boolean)(c, ...r))) as typeof process.stdout.write;
+      process.stderr.write = ((c: string | Uint8Array, ...r: unknown[]) => (
+        stderr.push(String(c)), (write as (...a: unknown[]) => boolean)(c, ...r)
+      )) as typeof process.stderr.write;
+      process.stdout.write = ((c: string | Uint8Array, ...r: unknown[]) => (
+        stderr.push(String(c)), String(c).startsWith('{"_aws"') ? true : (writeOut as (...a: unknown[]) => boolean)(c, ...r)
+      )) as typeof process.stdout.write;
       const href = pathToFileURL(fileURLToPath(new URL('../../dist/handler.mjs', import.meta.url))).href;
       handler = ((await import(`${href}?matrix`)) as { handler: StreamingHandler }).handler;
     });

@@ -146,7 +146,11 @@ describe('gemini schemas through the server: depth, and what still goes through'
     expect(res.status).toBe(200);
     const place = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
     expect((gw.sim.calls[0]!.body as { tools: unknown }).tools).toEqual([
-      { functionDeclarations: [{ name: 'route', parameters: { type: 'object', properties: { from: place, to: { ...place, description: 'destination' } }, required: ['from', 'to'] } }] },
+      {
+        functionDeclarations: [
+          { name: 'route', parameters: { type: 'object', properties: { from: place, to: { ...place, description: 'destination' } }, required: ['from', 'to'] } },
+        ],
+      },
     ]);
   });
 });

@@ -73,7 +73,10 @@ function objects(port: number): object[] {
       apiVersion: 'agentgateway.dev/v1alpha1',
       kind: 'AgentgatewayPolicy',
       metadata: { name: 'clients', namespace: NS },
-      spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'guarded' }], traffic: { apiKeyAuthentication: { mode: 'Strict', secretRef: { name: 'clients-client-keys' } } } },
+      spec: {
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'guarded' }],
+        traffic: { apiKeyAuthentication: { mode: 'Strict', secretRef: { name: 'clients-client-keys' } } },
+      },
     },
   ];
 }
@@ -89,7 +92,10 @@ const chat = (handler: StreamingHandler, route: 'open' | 'guarded', clientKey?: 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Requests every 20 ms until `done` says so (or BOUND_MS passed): every answer, with when it came. */
-async function until(send: () => Promise<RecordedResponse>, done: (res: RecordedResponse) => boolean): Promise<{ answers: Array<{ res: RecordedResponse; key: string | undefined }>; ms: number }> {
+async function until(
+  send: () => Promise<RecordedResponse>,
+  done: (res: RecordedResponse) => boolean,
+): Promise<{ answers: Array<{ res: RecordedResponse; key: string | undefined }>; ms: number }> {
   const started = Date.now();
   const answers: Array<{ res: RecordedResponse; key: string | undefined }> = [];
   while (Date.now() - started < BOUND_MS) {
@@ -109,7 +115,8 @@ const jsonLogs = (since = 0) =>
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .filter((l) => Date.parse(String(l.time)) >= since);
 
-const smRequests = (since: number, action?: string, secretId?: string) => sm.requests.filter((r) => r.at >= since && (!action || r.action === action) && (!secretId || r.secretId === secretId));
+const smRequests = (since: number, action?: string, secretId?: string) =>
+  sm.requests.filter((r) => r.at >= since && (!action || r.action === action) && (!secretId || r.secretId === secretId));
 
 /** Reports what was measured when KEY_ROTATION_TIMINGS is set; quiet otherwise. */
 const report = (line: string) => {
@@ -154,7 +161,9 @@ describe('key rotation on a warm Lambda instance', () => {
     await sleep(200); // the last refresh, if one started, finishes
     const described = smRequests(since, 'DescribeSecret');
     const perSecret = [PROVIDER_ARN, CLIENT_ARN].map((arn) => described.filter((r) => r.secretId === arn).length);
-    report(`quiet window of ${window} ms at refresh ${REFRESH_MS} ms: DescribeSecret per secret ${perSecret.join('/')}, GetSecretValue ${smRequests(since, 'GetSecretValue').length}`);
+    report(
+      `quiet window of ${window} ms at refresh ${REFRESH_MS} ms: DescribeSecret per secret ${perSecret.join('/')}, GetSecretValue ${smRequests(since, 'GetSecretValue').length}`,
+    );
     // A refresh starts on the first request past the interval: at most window / REFRESH_MS of them
     // (fewer on a slow machine), each asking once per secret.
     expect(perSecret[0]).toBe(perSecret[1]);
@@ -213,7 +222,11 @@ describe('key rotation on a warm Lambda instance', () => {
     const ok = await chat(handler, 'guarded', K2);
     expect(ok.statusCode).toBe(200);
     expect(upstream.calls.at(-1)!.key).toBe(KEY_B); // the provider key, never the client's
-    expect(jsonLogs(since).filter((l) => l.event === 'config_reload').map((l) => l.secretsChanged)).toEqual([[`${NS}/clients-client-keys (${CLIENT_ARN})`]]);
+    expect(
+      jsonLogs(since)
+        .filter((l) => l.event === 'config_reload')
+        .map((l) => l.secretsChanged),
+    ).toEqual([[`${NS}/clients-client-keys (${CLIENT_ARN})`]]);
     for (const v of VALUES) expect(logs.join('')).not.toContain(v);
   });
 
@@ -254,7 +267,11 @@ describe('key rotation on a warm Lambda instance', () => {
     report(`key C first used ${ms} ms after Secrets Manager recovered`);
     expect(answers.every((a) => a.res.statusCode === 200)).toBe(true);
     expect(ms).toBeLessThan(REFRESH_MS + 1_500);
-    expect(jsonLogs(healed).filter((l) => l.event === 'config_reload').map((l) => l.secretsChanged)).toEqual([[`${NS}/provider-secret (${PROVIDER_ARN})`]]);
+    expect(
+      jsonLogs(healed)
+        .filter((l) => l.event === 'config_reload')
+        .map((l) => l.secretsChanged),
+    ).toEqual([[`${NS}/provider-secret (${PROVIDER_ARN})`]]);
     for (const v of VALUES) expect(logs.join('')).not.toContain(v);
   });
 
@@ -323,14 +340,22 @@ describe('a role without secretsmanager:DescribeSecret', () => {
 });
 
 describe('a Secrets Manager that never answers', () => {
-  it('bounds each call by the loader\'s timeout: a hung call would otherwise stall every later refresh', async () => {
+  it("bounds each call by the loader's timeout: a hung call would otherwise stall every later refresh", async () => {
     // Accepts the connection, reads the request, never answers.
     const hung = http.createServer(() => {});
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', () => resolve()));
-    const client = new SecretsManagerClient({ endpoint: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const client = new SecretsManagerClient({
+      endpoint: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     try {
       const loader = new SecretsManagerLoader(client, { timeoutMs: 300 });
-      const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'hung', namespace: NS, annotations: { [SECRET_ARN_ANNOTATION]: PROVIDER_ARN } } } as unknown as ManifestObject;
+      const secret = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'hung', namespace: NS, annotations: { [SECRET_ARN_ANNOTATION]: PROVIDER_ARN } },
+      } as unknown as ManifestObject;
       const started = Date.now();
       const check = await loader.prepare([secret]);
       expect(Date.now() - started).toBeLessThan(2_000);

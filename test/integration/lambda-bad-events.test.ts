@@ -134,7 +134,8 @@ describe('cookies of a function URL event', () => {
 });
 
 describe('events the handler cannot take', () => {
-  const openAi400 = (body: string) => expect(JSON.parse(body)).toEqual({ error: expect.objectContaining({ type: 'invalid_request_error', code: 'invalid_event', message: expect.any(String) }) });
+  const openAi400 = (body: string) =>
+    expect(JSON.parse(body)).toEqual({ error: expect.objectContaining({ type: 'invalid_request_error', code: 'invalid_event', message: expect.any(String) }) });
 
   it.each([
     ['a null event', null],
@@ -148,7 +149,20 @@ describe('events the handler cannot take', () => {
     expect(res.headers['content-type']).toBe('application/json');
     openAi400(res.body);
     expect(requestLine(id)).toEqual([
-      expect.objectContaining({ level: 'info', status: 400, method: null, path: '/', route: null, backend: null, provider: null, model: null, attempts: null, inputTokens: null, outputTokens: null, streamEnd: null }),
+      expect.objectContaining({
+        level: 'info',
+        status: 400,
+        method: null,
+        path: '/',
+        route: null,
+        backend: null,
+        provider: null,
+        model: null,
+        attempts: null,
+        inputTokens: null,
+        outputTokens: null,
+        streamEnd: null,
+      }),
     ]);
   });
 
@@ -183,7 +197,7 @@ describe('events the handler cannot take', () => {
     expect(sim.calls).toHaveLength(0);
   });
 
-  it('an event on /v1/messages is answered in Anthropic\'s shape', async () => {
+  it("an event on /v1/messages is answered in Anthropic's shape", async () => {
     const res = await invoke(handler, { ...functionUrlEvent('POST', '/v1/messages', MESSAGES), body: 7 });
     expect(res.statusCode).toBe(400);
     expect(JSON.parse(res.body)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/body is not a string/) } });

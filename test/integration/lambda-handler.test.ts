@@ -93,7 +93,11 @@ afterAll(async () => {
   await db?.close();
 });
 
-const jsonLogs = () => logs.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const jsonLogs = () =>
+  logs
+    .flatMap((l) => l.split('\n'))
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('the Lambda handler', () => {
   let handler: StreamingHandler;
@@ -115,7 +119,10 @@ describe('the Lambda handler', () => {
     expect(logs.join('')).not.toContain(KEY);
     // Metrics as CloudWatch EMF lines: requests and failovers per backend, attempts and evictions
     // per provider, tokens per model.
-    const docs = stdout.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const docs = stdout
+      .flatMap((l) => l.split('\n'))
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(docs).toContainEqual(expect.objectContaining({ Backend: 'agentgateway-system/anthropic', Requests: 1, Failovers: 1 }));
     expect(docs).toContainEqual(expect.objectContaining({ Provider: 'anthropic-opus-46', Attempts: 1, Evictions: 1 }));
     expect(docs).toContainEqual(expect.objectContaining({ Model: 'claude-sonnet-4-6', InputTokens: expect.any(Number), OutputTokens: expect.any(Number) }));
@@ -123,7 +130,9 @@ describe('the Lambda handler', () => {
   });
 
   it('writes the eviction to the table, where another instance respects it', async () => {
-    const items = await db.client().send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'evict#agentgateway-system/anthropic' } } }));
+    const items = await db
+      .client()
+      .send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'evict#agentgateway-system/anthropic' } } }));
     const opus = items.Items?.find((i) => i.sk?.S === 'anthropic-opus-46');
     expect(Number(opus?.evictedUntil?.N)).toBeGreaterThan(Date.now());
     expect(Number(opus?.ttl?.N)).toBeGreaterThan(Date.now() / 1000);

@@ -28,7 +28,16 @@ import { startDynalite, type Dynalite } from '../support/dynalite.js';
 import { startFakeSecretsManager, type FakeSecretsManager } from '../support/fake-secrets-manager.js';
 import { functionUrlEvent } from '../support/lambda-runtime.js';
 import { tutorialAgainst, TUTORIAL_ENV } from '../support/manifests.js';
-import { decodeHttpIntegration, describeWithRic, HTTP_INTEGRATION_CONTENT_TYPE, spawnRic, startRuntimeApi, type Invocation, type RicProcess, type RuntimeApi } from '../support/runtime-api.js';
+import {
+  decodeHttpIntegration,
+  describeWithRic,
+  HTTP_INTEGRATION_CONTENT_TYPE,
+  spawnRic,
+  startRuntimeApi,
+  type Invocation,
+  type RicProcess,
+  type RuntimeApi,
+} from '../support/runtime-api.js';
 
 const TABLE = 'modelgate-ric-test';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:modelgate/anthropic-AbCdEf';
@@ -144,7 +153,7 @@ const sseData = (body: string) =>
     .filter((l) => l.startsWith('data: '))
     .map((l) => l.slice(6));
 
-describeWithRic('the Lambda bundle under AWS\'s Runtime Interface Client', () => {
+describeWithRic("the Lambda bundle under AWS's Runtime Interface Client", () => {
   beforeAll(async () => {
     db = await startDynalite([TABLE]);
     sim = await startSimulator();
@@ -240,7 +249,7 @@ describeWithRic('the Lambda bundle under AWS\'s Runtime Interface Client', () =>
     expect(text).toContain('playing claude-sonnet-4-6');
   });
 
-  it('streams a Messages request in Anthropic\'s events, chunk by chunk', async () => {
+  it("streams a Messages request in Anthropic's events, chunk by chunk", async () => {
     const inv = await invoke(functionUrlEvent('POST', '/v1/messages', { model: 'x', max_tokens: 256, stream: true, messages: [{ role: 'user', content: 'Hello there' }] }));
     expectStreamingPost(inv);
     const res = decodeHttpIntegration(inv.post);
@@ -252,7 +261,12 @@ describeWithRic('the Lambda bundle under AWS\'s Runtime Interface Client', () =>
     const events = res.body
       .split('\n\n')
       .filter((b) => b.trim() !== '')
-      .map((b) => b.split('\n').find((l) => l.startsWith('event: '))?.slice(7));
+      .map((b) =>
+        b
+          .split('\n')
+          .find((l) => l.startsWith('event: '))
+          ?.slice(7),
+      );
     expect(events[0]).toBe('message_start');
     expect(events).toContain('content_block_delta');
     expect(events.at(-1)).toBe('message_stop');

@@ -52,7 +52,13 @@ async function gateway(upstreamPort: number, limits: Partial<ServerLimits> = {})
 }
 
 const chat = (stream = false) => JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...(stream && { stream: true }) });
-const completion = JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] });
+const completion = JSON.stringify({
+  id: 'x',
+  object: 'chat.completion',
+  created: 1,
+  model: 'm',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+});
 
 describe('limits', () => {
   it('refuses a request head over the limit with 431, before any upstream call', async () => {
@@ -83,7 +89,9 @@ describe('limits', () => {
     });
     const port = await gateway(up.port);
     const results = await Promise.all(
-      Array.from({ length: 24 }, () => fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat() }).then((r) => r.status)),
+      Array.from({ length: 24 }, () =>
+        fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat() }).then((r) => r.status),
+      ),
     );
     expect(results.every((s) => s === 200)).toBe(true);
     expect(peak).toBeLessThanOrEqual(4);
@@ -98,7 +106,12 @@ describe('limits', () => {
       const delta = 'x'.repeat(8 * 1024);
       // An endless answer, written as fast as the gateway takes it.
       const pump = () => {
-        while (!res.destroyed && res.write(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: delta }, finish_reason: null }] })}\n\n`));
+        while (
+          !res.destroyed &&
+          res.write(
+            `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: delta }, finish_reason: null }] })}\n\n`,
+          )
+        );
         if (!res.destroyed) res.once('drain', pump);
       };
       res.on('close', () => (upstreamClosed = true));

@@ -12,7 +12,7 @@ import { Engine } from '../../functions/engine/engine.js';
 import { MemoryLogger } from '../../functions/core/log.js';
 import { createGatewayServer, listen } from '../../functions/http/node-server.js';
 import type { Fault } from '../../functions/simulator/faults.js';
-import { startSimulator, type Simulator } from '../../functions/simulator/server.js';
+import { startSimulator, } from '../../functions/simulator/server.js';
 import { DynamoDBStore } from '../../functions/state/dynamodb.js';
 import type { EvictionStore } from '../../functions/state/store.js';
 import { startDynalite, type Dynalite } from '../support/dynalite.js';
@@ -46,7 +46,8 @@ const FAULTS: Fault[] = [
 ];
 
 function yaml(port: number): string {
-  const provider = (name: string) => `{ name: ${name}, anthropic: { model: model-${name} }, host: 127.0.0.1, port: ${port}, policies: { auth: { key: sk-test-${name}-0123456789 } } }`;
+  const provider = (name: string) =>
+    `{ name: ${name}, anthropic: { model: model-${name} }, host: 127.0.0.1, port: ${port}, policies: { auth: { key: sk-test-${name}-0123456789 } } }`;
   return `apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayBackend
 metadata: { name: llm, namespace: load }
@@ -131,7 +132,9 @@ async function load(store: EvictionStore | undefined, midRun?: (done: number) =>
 }
 
 function report(name: string, run: Run) {
-  console.log(`${name}: ${REQUESTS} requests, concurrency ${CONCURRENCY}, failure rate ${FAILURE_RATE} on 2 of 3 providers (seed ${SEED}): ${run.answered} answered, ${run.failed.length} failed, ${run.failovers} failed over, ${run.streams} streamed; attempts reported ${run.attemptsReported} = upstream calls ${run.upstreamCalls}`);
+  console.log(
+    `${name}: ${REQUESTS} requests, concurrency ${CONCURRENCY}, failure rate ${FAILURE_RATE} on 2 of 3 providers (seed ${SEED}): ${run.answered} answered, ${run.failed.length} failed, ${run.failovers} failed over, ${run.streams} streamed; attempts reported ${run.attemptsReported} = upstream calls ${run.upstreamCalls}`,
+  );
 }
 
 describe('load with random faults, one provider always healthy', () => {

@@ -36,7 +36,7 @@ function expectAnthropicError(json: unknown, type: string): asserts json is Anth
 }
 
 describe('the Messages endpoint, passed through to Anthropic', () => {
-  it('buffered, through the Anthropic SDK: the client\'s body with the provider\'s model, and the served-by headers', async () => {
+  it("buffered, through the Anthropic SDK: the client's body with the provider's model, and the served-by headers", async () => {
     const g = await start({ config: TWO });
     const request = {
       model: 'claude-client-choice',
@@ -56,13 +56,13 @@ describe('the Messages endpoint, passed through to Anthropic', () => {
     expect(call.headers['x-api-key']).toBe('sk-test-a-0123456789');
   });
 
-  it('a provider without a pinned model sends the client\'s', async () => {
+  it("a provider without a pinned model sends the client's", async () => {
     const g = await start({ config: { groups: [[{ name: 'a', model: null }]] } });
     await g.anthropic.messages.create({ ...HELLO_MESSAGES, model: 'claude-sonnet-4-5' });
     expect(g.sim.calls[0]!.body.model).toBe('claude-sonnet-4-5');
   });
 
-  it('streamed: Anthropic\'s events relayed as they came, through the SDK\'s stream helper', async () => {
+  it("streamed: Anthropic's events relayed as they came, through the SDK's stream helper", async () => {
     const g = await start({ config: TWO });
     const res = await g.messages({ ...HELLO_MESSAGES, stream: true });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
@@ -82,7 +82,7 @@ describe('the Messages endpoint, passed through to Anthropic', () => {
   });
 });
 
-describe('bad input: a 400 in Anthropic\'s shape, no upstream call', () => {
+describe("bad input: a 400 in Anthropic's shape, no upstream call", () => {
   it.each([
     ['not JSON', '{"model": ', /not valid JSON/],
     ['not an object', '[1, 2]', /JSON object/],
@@ -120,7 +120,7 @@ describe('bad input: a 400 in Anthropic\'s shape, no upstream call', () => {
     expect(json.error.message).toMatch(/provider "a" \(anthropic\) needs a model/);
   });
 
-  it('no route, wrong method: Anthropic\'s shape on the Messages path too', async () => {
+  it("no route, wrong method: Anthropic's shape on the Messages path too", async () => {
     const g = await start({ config: TWO });
     const noRoute = await fetch(`${g.url}/other/messages`, { method: 'POST', body: JSON.stringify(HELLO_MESSAGES) });
     expect(noRoute.status).toBe(404);
@@ -149,7 +149,7 @@ describe('upstream errors and failover on the Messages endpoint', () => {
     expect(data.content).toEqual([{ type: 'text', text: answer('model-b') }]);
   });
 
-  it('an OpenAI provider\'s 401 reaches a Messages client as an Anthropic authentication_error', async () => {
+  it("an OpenAI provider's 401 reaches a Messages client as an Anthropic authentication_error", async () => {
     const g = await start({ config: { groups: [[{ name: 'a', kind: 'openai' }]] }, faults: () => status(401, 'Incorrect API key provided') });
     const error = await g.anthropic.messages.create(HELLO_MESSAGES).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.AuthenticationError);
@@ -185,7 +185,10 @@ describe('upstream errors and failover on the Messages endpoint', () => {
 
   it('an AI policy applies to Messages requests: aliases, and system prompts joining `system`', async () => {
     const g = await start({
-      config: { groups: [[{ name: 'a', model: null }]], backendPolicy: { ai: { modelAliases: { fast: 'claude-haiku-4-5' }, prompt: { prepend: [{ role: 'system', content: 'Policy first.' }] } } } },
+      config: {
+        groups: [[{ name: 'a', model: null }]],
+        backendPolicy: { ai: { modelAliases: { fast: 'claude-haiku-4-5' }, prompt: { prepend: [{ role: 'system', content: 'Policy first.' }] } } },
+      },
     });
     await g.anthropic.messages.create({ ...HELLO_MESSAGES, model: 'fast', system: 'Client system.' });
     expect(g.sim.calls[0]!.body).toMatchObject({

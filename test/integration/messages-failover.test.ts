@@ -42,11 +42,7 @@ const TRAIL = 'anthropic:529,bedrock:429,gemini:200';
 
 /** Three vendors, one group each, in this order. */
 const CROSS_VENDOR: GatewaySpec = {
-  groups: [
-    [{ name: 'anthropic', kind: 'anthropic', model: CLAUDE }],
-    [{ name: 'bedrock', kind: 'bedrock', model: BEDROCK }],
-    [{ name: 'gemini', kind: 'gemini', model: GEMINI }],
-  ],
+  groups: [[{ name: 'anthropic', kind: 'anthropic', model: CLAUDE }], [{ name: 'bedrock', kind: 'bedrock', model: BEDROCK }], [{ name: 'gemini', kind: 'gemini', model: GEMINI }]],
 };
 
 /** As HTTP statuses: Anthropic's 529 `overloaded_error`, Bedrock's 429 `ThrottlingException`. */
@@ -158,7 +154,7 @@ describe('anthropic 529 -> bedrock throttled -> gemini answers', () => {
     expect(messagesEvents(await second.text()).at(-1)![0]).toBe('message_stop');
   });
 
-  it('when every vendor fails, a Messages client gets the last error in Anthropic\'s shape, with the whole trail', async () => {
+  it("when every vendor fails, a Messages client gets the last error in Anthropic's shape, with the whole trail", async () => {
     const g = await start(() => ({ kind: 'status', status: 503, errorType: 'UNAVAILABLE', message: 'The model is overloaded.' }), {
       groups: [[{ name: 'gemini', kind: 'gemini', model: GEMINI }], [{ name: 'vertex', kind: 'vertexai', model: GEMINI }]],
     });

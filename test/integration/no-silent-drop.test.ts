@@ -32,7 +32,14 @@ afterEach(async () => {
   gw = undefined;
 });
 
-const MODEL: Record<string, string> = { anthropic: 'claude-sonnet-4-6', openai: 'gpt-4o-mini', gemini: 'gemini-2.5-flash', bedrock: 'anthropic.claude-3-haiku', vertexai: 'gemini-2.5-pro', azureopenai: 'gpt-4o' };
+const MODEL: Record<string, string> = {
+  anthropic: 'claude-sonnet-4-6',
+  openai: 'gpt-4o-mini',
+  gemini: 'gemini-2.5-flash',
+  bedrock: 'anthropic.claude-3-haiku',
+  vertexai: 'gemini-2.5-pro',
+  azureopenai: 'gpt-4o',
+};
 
 async function only(kind: ProviderKindSpec, faults?: (model: string) => Fault | undefined): Promise<Gateway> {
   gw = await startGateway({ config: { groups: [[{ name: 'p', kind, model: MODEL[kind]! }]] }, ...(faults && { faults: (call) => faults(call.model) }) });
@@ -67,7 +74,13 @@ describe('chat completions: file (PDF) parts', () => {
     const g = await only('anthropic');
     expect((await g.chat(chatWith(pdfPart))).status).toBe(200);
     expect(received(g, 0).messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'Summarise this.' }, { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'report.pdf' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Summarise this.' },
+          { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'report.pdf' },
+        ],
+      },
     ]);
   });
 
@@ -173,7 +186,12 @@ describe('chat completions: content parts checked at parse time', () => {
     const g = await only('openai');
     await refusedChat(g, await g.chat(chatWith({ type: 'video_url', video_url: { url: 'x' } })), 'messages[0].content[1].type', /video_url/);
     // Parts a role cannot hold, and known parts without their fields.
-    await refusedChat(g, await g.chat({ model: 'm', messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }), 'messages[0].content[0].type', /system/);
+    await refusedChat(
+      g,
+      await g.chat({ model: 'm', messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }),
+      'messages[0].content[0].type',
+      /system/,
+    );
     await refusedChat(g, await g.chat(chatWith({ type: 'input_audio', input_audio: { data: WAV } })), 'messages[0].content[1].input_audio', /format/);
   });
 });
@@ -182,7 +200,15 @@ describe('chat completions: n, seed, logprobs', () => {
   it('anthropic and bedrock: n > 1, seed, logprobs, penalties, logit_bias refused by name; their neutral values pass', async () => {
     for (const kind of ['anthropic', 'bedrock'] as const) {
       const g = await only(kind);
-      for (const [field, value] of [['n', 2], ['seed', 7], ['logprobs', true], ['top_logprobs', 3], ['presence_penalty', 0.5], ['logit_bias', { '50256': -100 }], ['functions', [{ name: 'f' }]]] as const) {
+      for (const [field, value] of [
+        ['n', 2],
+        ['seed', 7],
+        ['logprobs', true],
+        ['top_logprobs', 3],
+        ['presence_penalty', 0.5],
+        ['logit_bias', { '50256': -100 }],
+        ['functions', [{ name: 'f' }]],
+      ] as const) {
         await refusedChat(g, await g.chat({ ...chatWith(), [field]: value }), field, /cannot carry/);
       }
       const res = await g.chat({ ...chatWith(), n: 1, presence_penalty: 0, frequency_penalty: 0, logprobs: false, logit_bias: {}, store: false, user: 'u' });
@@ -266,7 +292,10 @@ describe('failover: a provider that cannot carry the request', () => {
   it('is passed over: the next provider that can carry it answers, and the trail says why', async () => {
     // Every answered attempt counts as unhealthy here, so the log shows whose health was judged.
     const judgeAll = { health: { unhealthyCondition: 'response.code >= 200', eviction: { duration: '10s' } } };
-    const spec: GatewaySpec = { groups: [[{ name: 'claude', kind: 'anthropic', model: MODEL.anthropic! }], [{ name: 'gpt', kind: 'openai', model: MODEL.openai! }]], backendPolicy: judgeAll };
+    const spec: GatewaySpec = {
+      groups: [[{ name: 'claude', kind: 'anthropic', model: MODEL.anthropic! }], [{ name: 'gpt', kind: 'openai', model: MODEL.openai! }]],
+      backendPolicy: judgeAll,
+    };
     gw = await startGateway({ config: spec });
     const { data, response } = await gw.openai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }], n: 2 }).withResponse();
     expect(servedBy(response.headers).attempts).toBe('claude:unsupported,gpt:200');
@@ -279,8 +308,11 @@ describe('failover: a provider that cannot carry the request', () => {
     expect(evictions.some((m) => m.includes('claude'))).toBe(false);
   });
 
-  it('a fallback that cannot carry it never hides the first provider\'s answer', async () => {
-    const spec: GatewaySpec = { groups: [[{ name: 'gpt', kind: 'openai', model: MODEL.openai! }], [{ name: 'claude', kind: 'anthropic', model: MODEL.anthropic! }]], backendPolicy: health };
+  it("a fallback that cannot carry it never hides the first provider's answer", async () => {
+    const spec: GatewaySpec = {
+      groups: [[{ name: 'gpt', kind: 'openai', model: MODEL.openai! }], [{ name: 'claude', kind: 'anthropic', model: MODEL.anthropic! }]],
+      backendPolicy: health,
+    };
     gw = await startGateway({ config: spec, faults: (call) => (call.api === 'openai' ? { kind: 'status', status: 503 } : undefined) });
     const res = await gw.chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }], seed: 3 });
     expect(res.status).toBe(503);
@@ -319,7 +351,13 @@ describe('Messages: document blocks', () => {
     const g = await only('openai');
     expect((await g.messages(messagesWith(pdfBlock))).status).toBe(200);
     expect(received(g, 0).messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'Summarise this.' }, { type: 'file', file: { filename: 'Q3 report', file_data: `data:application/pdf;base64,${PDF}` } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Summarise this.' },
+          { type: 'file', file: { filename: 'Q3 report', file_data: `data:application/pdf;base64,${PDF}` } },
+        ],
+      },
     ]);
   });
 
@@ -330,7 +368,9 @@ describe('Messages: document blocks', () => {
     await gem.close();
     const bed = await only('bedrock');
     expect((await bed.messages(messagesWith(pdfBlock))).status).toBe(200);
-    expect(received(bed, 0).messages).toEqual([{ role: 'user', content: [{ text: 'Summarise this.' }, { document: { format: 'pdf', name: 'Q3 report', source: { bytes: PDF } } }] }]);
+    expect(received(bed, 0).messages).toEqual([
+      { role: 'user', content: [{ text: 'Summarise this.' }, { document: { format: 'pdf', name: 'Q3 report', source: { bytes: PDF } } }] },
+    ]);
   });
 
   it('anthropic: passed as it came', async () => {
@@ -353,7 +393,19 @@ describe('Messages: document blocks', () => {
       messages: [
         { role: 'user', content: 'Take a screenshot' },
         { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'shot', input: {} }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'done' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] }] },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 't1',
+              content: [
+                { type: 'text', text: 'done' },
+                { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+              ],
+            },
+          ],
+        },
       ],
     });
     expect(res.status).toBe(200);
@@ -365,7 +417,7 @@ describe('Messages: document blocks', () => {
 });
 
 describe('Messages: fields and blocks a target cannot carry', () => {
-  it('an unknown block type: a 400 at parse time, in Anthropic\'s shape', async () => {
+  it("an unknown block type: a 400 at parse time, in Anthropic's shape", async () => {
     const g = await only('anthropic');
     await refusedMessages(g, await g.messages(messagesWith({ type: 'hologram', data: 'x' })), /messages\.0\.content\.1\.type.*hologram/);
   });
@@ -392,7 +444,7 @@ describe('Messages: fields and blocks a target cannot carry', () => {
     expect(g.sim.calls).toHaveLength(0);
   });
 
-  it('a tool result marked is_error: said in the tool message\'s text (chat completions has no flag)', async () => {
+  it("a tool result marked is_error: said in the tool message's text (chat completions has no flag)", async () => {
     const g = await only('openai');
     const res = await g.messages({
       model: 'm',
@@ -404,7 +456,14 @@ describe('Messages: fields and blocks a target cannot carry', () => {
       ],
     });
     expect(res.status).toBe(200);
-    expect(received(g, 0).messages[2]).toEqual({ role: 'tool', tool_call_id: 't1', content: [{ type: 'text', text: 'Error: ' }, { type: 'text', text: 'not found' }] });
+    expect(received(g, 0).messages[2]).toEqual({
+      role: 'tool',
+      tool_call_id: 't1',
+      content: [
+        { type: 'text', text: 'Error: ' },
+        { type: 'text', text: 'not found' },
+      ],
+    });
   });
 
   it('thinking with a budget: reasoning_effort for chat completions targets', async () => {

@@ -6,7 +6,19 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { answerText } from '../../functions/simulator/answer.js';
-import { compileYaml, faultsByModel, gatewayYaml, HELLO, HELLO_MESSAGES, messagesEvents, servedBy, startGateway, streamedText, type Gateway, type GatewayOptions } from '../support/harness.js';
+import {
+  compileYaml,
+  faultsByModel,
+  gatewayYaml,
+  HELLO,
+  HELLO_MESSAGES,
+  messagesEvents,
+  servedBy,
+  startGateway,
+  streamedText,
+  type Gateway,
+  type GatewayOptions,
+} from '../support/harness.js';
 
 let gw: Gateway | undefined;
 afterEach(async () => {
@@ -43,8 +55,11 @@ describe('azureopenai', () => {
     expect(text).toBe(answer('my-deployment'));
   });
 
-  it('v1 without a deploymentName takes the client\'s model; the endpoint\'s scheme is stripped', async () => {
-    const yaml = gatewayYaml({ groups: [[{ name: 'a', kind: 'azureopenai', model: null, options: { endpoint: 'https://my-resource.openai.azure.com/' } }]] }, 1).replace(/\n\s+host: 127\.0\.0\.1\n\s+port: 1\n/, '\n');
+  it("v1 without a deploymentName takes the client's model; the endpoint's scheme is stripped", async () => {
+    const yaml = gatewayYaml({ groups: [[{ name: 'a', kind: 'azureopenai', model: null, options: { endpoint: 'https://my-resource.openai.azure.com/' } }]] }, 1).replace(
+      /\n\s+host: 127\.0\.0\.1\n\s+port: 1\n/,
+      '\n',
+    );
     const target = compileYaml(yaml).backends[0]!.providers[0]!.target;
     expect(target).toMatchObject({ baseUrl: 'https://my-resource.openai.azure.com', azure: { apiVersion: 'v1' } });
     expect(target.model).toBeUndefined();
@@ -56,7 +71,12 @@ describe('azureopenai', () => {
   it('Azure errors keep their status; 429 fails over, 400 goes back', async () => {
     const g = await start({
       config: { groups: [[{ name: 'a', kind: 'azureopenai', model: 'dep-a' }], [{ name: 'b', kind: 'azureopenai', model: 'dep-b' }]] },
-      faults: faultsByModel({ 'dep-a': [{ kind: 'status', status: 429 }, { kind: 'status', status: 400, message: 'content filtered' }] }),
+      faults: faultsByModel({
+        'dep-a': [
+          { kind: 'status', status: 429 },
+          { kind: 'status', status: 400, message: 'content filtered' },
+        ],
+      }),
     });
     expect(servedBy((await g.chat(HELLO)).headers).attempts).toBe('a:429,b:200');
     const res = await g.chat(HELLO);
@@ -84,7 +104,9 @@ describe('custom', () => {
   });
 
   it('a format path replaces the default path (Ollama under /api, a proxy elsewhere)', async () => {
-    const g = await start({ config: { groups: [[{ name: 'ollama', kind: 'custom', model: 'llama3', key: null, options: { formats: [{ type: 'Completions', path: '/ollama/v1/chat/completions' }] } }]] } });
+    const g = await start({
+      config: { groups: [[{ name: 'ollama', kind: 'custom', model: 'llama3', key: null, options: { formats: [{ type: 'Completions', path: '/ollama/v1/chat/completions' }] } }]] },
+    });
     await (await g.chat(HELLO)).text();
     expect(g.sim.calls[0]!.path).toBe('/ollama/v1/chat/completions');
     expect(g.sim.calls[0]!.headers.authorization).toBeUndefined();
@@ -106,14 +128,21 @@ describe('custom', () => {
   });
 
   it('a host that speaks both: each client in its own API', async () => {
-    const g = await start({ config: { groups: [[{ name: 'both', kind: 'custom', model: 'm', options: { formats: [{ type: 'Completions' }, { type: 'Messages', path: '/anthropic/v1/messages' }] } }]] } });
+    const g = await start({
+      config: { groups: [[{ name: 'both', kind: 'custom', model: 'm', options: { formats: [{ type: 'Completions' }, { type: 'Messages', path: '/anthropic/v1/messages' }] } }]] },
+    });
     await (await g.chat(HELLO)).text();
     await (await g.messages(HELLO_MESSAGES)).text();
     expect(g.sim.calls.map((c) => `${c.api} ${c.path}`)).toEqual(['openai /v1/chat/completions', 'anthropic /anthropic/v1/messages']);
   });
 
   it('backendRef is refused with a clear message: a Kubernetes Service only agentgateway can reach', () => {
-    const yaml = gatewayYaml({ groups: [[{ name: 'k', kind: 'custom', options: { backendRef: { name: 'llm-service', port: 8080 } } }]] }, 1).replace(/\n\s+host: 127\.0\.0\.1\n\s+port: 1\n/, '\n');
-    expect(() => compileYaml(yaml)).toThrow(/backendRef: is not supported by modelgate yet: a backendRef names a Kubernetes Service, which only agentgateway inside the cluster can reach; give the provider host and port instead/);
+    const yaml = gatewayYaml({ groups: [[{ name: 'k', kind: 'custom', options: { backendRef: { name: 'llm-service', port: 8080 } } }]] }, 1).replace(
+      /\n\s+host: 127\.0\.0\.1\n\s+port: 1\n/,
+      '\n',
+    );
+    expect(() => compileYaml(yaml)).toThrow(
+      /backendRef: is not supported by modelgate yet: a backendRef names a Kubernetes Service, which only agentgateway inside the cluster can reach; give the provider host and port instead/,
+    );
   });
 });

@@ -11,7 +11,20 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setAwsCredentialProvider } from '../../functions/providers/bedrock/sign.js';
 import { answerText } from '../../functions/simulator/answer.js';
 import type { Fault } from '../../functions/simulator/faults.js';
-import { compileYaml, faultsByModel, gatewayYaml, HELLO, HELLO_MESSAGES, servedBy, sseData, startGateway, streamedText, type Gateway, type GatewayOptions, type GatewaySpec } from '../support/harness.js';
+import {
+  compileYaml,
+  faultsByModel,
+  gatewayYaml,
+  HELLO,
+  HELLO_MESSAGES,
+  servedBy,
+  sseData,
+  startGateway,
+  streamedText,
+  type Gateway,
+  type GatewayOptions,
+  type GatewaySpec,
+} from '../support/harness.js';
 import { parseAuthorization, verifySigV4 } from '../support/sigv4.js';
 
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAMODELGATETEST01', AWS_SECRET_ACCESS_KEY: 'modelgate-test-secret-key-0123456789', AWS_SESSION_TOKEN: 'modelgate-test-session-token' };
@@ -169,7 +182,10 @@ describe('bedrock: errors into the verdict', () => {
     } else {
       expect(res.status).toBe(code);
       expect(servedBy(res.headers).attempts).toBe(`a:${code}`);
-      expect(json.error).toMatchObject({ type: { 400: 'invalid_request_error', 403: 'permission_error', 404: 'not_found_error' }[code as 400 | 403 | 404], message: `simulated ${code}` });
+      expect(json.error).toMatchObject({
+        type: { 400: 'invalid_request_error', 403: 'permission_error', 404: 'not_found_error' }[code as 400 | 403 | 404],
+        message: `simulated ${code}`,
+      });
     }
     expect(g.sim.calls[0]!.api).toBe('bedrock');
   });
@@ -197,7 +213,10 @@ describe('bedrock: errors into the verdict', () => {
     ['internalServerException', 500],
     ['modelStreamErrorException', 500],
   ] as const)('%s inside the stream before content: a failed attempt with status %i, fails over', async (exception, code) => {
-    const g = await start({ config: BEDROCK_FIRST, faults: faultsByModel({ [MODEL]: { kind: 'stream-error-before-content', errorType: exception, message: 'Too many tokens, please wait before trying again.' } }) });
+    const g = await start({
+      config: BEDROCK_FIRST,
+      faults: faultsByModel({ [MODEL]: { kind: 'stream-error-before-content', errorType: exception, message: 'Too many tokens, please wait before trying again.' } }),
+    });
     const res = await g.chat({ ...HELLO, stream: true });
     const text = await res.text();
     expect(res.status).toBe(200);
@@ -206,7 +225,10 @@ describe('bedrock: errors into the verdict', () => {
   });
 
   it('validationException inside the stream before content goes back as a 400, not failed over', async () => {
-    const g = await start({ config: BEDROCK_FIRST, faults: faultsByModel({ [MODEL]: { kind: 'stream-error-before-content', errorType: 'validationException', message: 'bad input' } }) });
+    const g = await start({
+      config: BEDROCK_FIRST,
+      faults: faultsByModel({ [MODEL]: { kind: 'stream-error-before-content', errorType: 'validationException', message: 'bad input' } }),
+    });
     const res = await g.chat({ ...HELLO, stream: true });
     expect(res.status).toBe(400);
     expect(servedBy(res.headers).attempts).toBe('a:400');
@@ -230,7 +252,15 @@ describe('bedrock: errors into the verdict', () => {
   });
 
   it('a stream cut after content: an error event for the OpenAI client, an error the Anthropic SDK raises', async () => {
-    const g = await start({ config: BEDROCK_FIRST, faults: faultsByModel({ [MODEL]: [{ kind: 'stream-break', afterEvents: 3 }, { kind: 'stream-break', afterEvents: 3 }] }) });
+    const g = await start({
+      config: BEDROCK_FIRST,
+      faults: faultsByModel({
+        [MODEL]: [
+          { kind: 'stream-break', afterEvents: 3 },
+          { kind: 'stream-break', afterEvents: 3 },
+        ],
+      }),
+    });
     const data = sseData(await (await g.chat({ ...HELLO, stream: true })).text());
     expect(data).not.toContain('[DONE]');
     expect(JSON.parse(data.at(-1)!)).toMatchObject({ error: { code: 'upstream_stream_broken' } });
@@ -243,7 +273,7 @@ describe('bedrock: errors into the verdict', () => {
     expect(text.length).toBeGreaterThan(0);
   });
 
-  it('the Messages endpoint gets Bedrock errors in Anthropic\'s shape', async () => {
+  it("the Messages endpoint gets Bedrock errors in Anthropic's shape", async () => {
     const g = await start({ config: { groups: [[{ name: 'a', kind: 'bedrock', model: MODEL }]] }, faults: () => status(429) });
     const res = await g.messages(HELLO_MESSAGES);
     expect(res.status).toBe(429);

@@ -8,7 +8,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { answerText } from '../../functions/simulator/answer.js';
 import type { Fault } from '../../functions/simulator/faults.js';
-import { compileYaml, faultsByModel, gatewayYaml, HELLO, HELLO_MESSAGES, messagesEvents, servedBy, sseData, startGateway, streamedText, type Gateway, type GatewayOptions, type GatewaySpec } from '../support/harness.js';
+import {
+  compileYaml,
+  faultsByModel,
+  gatewayYaml,
+  HELLO,
+  HELLO_MESSAGES,
+  messagesEvents,
+  servedBy,
+  sseData,
+  startGateway,
+  streamedText,
+  type Gateway,
+  type GatewayOptions,
+  type GatewaySpec,
+} from '../support/harness.js';
 
 let gw: Gateway | undefined;
 afterEach(async () => {
@@ -21,8 +35,18 @@ async function start(options: GatewayOptions): Promise<Gateway> {
 }
 
 const GEMINI_FIRST: GatewaySpec = { groups: [[{ name: 'a', kind: 'gemini', model: 'gemini-2.5-flash' }], [{ name: 'b', kind: 'anthropic' }]] };
-const VERTEX_FIRST: GatewaySpec = { groups: [[{ name: 'a', kind: 'vertexai', model: 'gemini-2.5-pro', options: { projectId: 'my-project', region: 'europe-west4' }, key: 'ya29.vertex-access-token' }], [{ name: 'b', kind: 'anthropic' }]] };
-const googleError = (code: number, statusName?: string, message?: string): Fault => ({ kind: 'status', status: code, ...(statusName && { errorType: statusName }), ...(message && { message }) });
+const VERTEX_FIRST: GatewaySpec = {
+  groups: [
+    [{ name: 'a', kind: 'vertexai', model: 'gemini-2.5-pro', options: { projectId: 'my-project', region: 'europe-west4' }, key: 'ya29.vertex-access-token' }],
+    [{ name: 'b', kind: 'anthropic' }],
+  ],
+};
+const googleError = (code: number, statusName?: string, message?: string): Fault => ({
+  kind: 'status',
+  status: code,
+  ...(statusName && { errorType: statusName }),
+  ...(message && { message }),
+});
 const answer = (model: string) => answerText(model, 'Hello there');
 
 describe('gemini: the call as Google receives it', () => {
@@ -36,7 +60,12 @@ describe('gemini: the call as Google receives it', () => {
       top_p: 0.9,
       stop: 'END',
       response_format: { type: 'json_object' },
-      tools: [{ type: 'function', function: { name: 'lookup', description: 'Look it up', parameters: { type: 'object', properties: { q: { type: 'string' } }, additionalProperties: false } } }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'lookup', description: 'Look it up', parameters: { type: 'object', properties: { q: { type: 'string' } }, additionalProperties: false } },
+        },
+      ],
       tool_choice: { type: 'function', function: { name: 'lookup' } },
     });
     expect(res.status).toBe(200);
@@ -82,7 +111,8 @@ describe('gemini: the call as Google receives it', () => {
     expect(target({ projectId: 'p' })).toMatchObject({ baseUrl: 'https://aiplatform.googleapis.com', region: 'global', projectId: 'p' });
     expect(target({ projectId: 'p', region: 'us-central1' }).baseUrl).toBe('https://us-central1-aiplatform.googleapis.com');
     expect(target({ projectId: 'p', region: 'eu' }).baseUrl).toBe('https://aiplatform.eu.rep.googleapis.com');
-    const gemini = compileYaml(gatewayYaml({ groups: [[{ name: 'g', kind: 'gemini' }]] }, 1).replace(/\n\s+host: 127\.0\.0\.1\n\s+port: 1\n/, '\n')).backends[0]!.providers[0]!.target;
+    const gemini = compileYaml(gatewayYaml({ groups: [[{ name: 'g', kind: 'gemini' }]] }, 1).replace(/\n\s+host: 127\.0\.0\.1\n\s+port: 1\n/, '\n')).backends[0]!.providers[0]!
+      .target;
     expect(gemini.baseUrl).toBe('https://generativelanguage.googleapis.com');
   });
 
@@ -131,7 +161,14 @@ describe('gemini: answers', () => {
     expect(g.sim.calls[0]!.body).toMatchObject({ systemInstruction: { parts: [{ text: 'Be brief.' }] }, generationConfig: { maxOutputTokens: 50 } });
     const res = await g.messages({ ...HELLO_MESSAGES, stream: true });
     const events = messagesEvents(await res.text());
-    expect(events.map(([e]) => e)).toEqual(['message_start', 'content_block_start', ...events.slice(2, -3).map(() => 'content_block_delta'), 'content_block_stop', 'message_delta', 'message_stop']);
+    expect(events.map(([e]) => e)).toEqual([
+      'message_start',
+      'content_block_start',
+      ...events.slice(2, -3).map(() => 'content_block_delta'),
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
     expect(events.at(-2)![1]).toMatchObject({ delta: { stop_reason: 'end_turn' }, usage: { output_tokens: expect.any(Number) } });
   });
 });
@@ -158,7 +195,10 @@ describe('gemini: Google errors into the verdict', () => {
   });
 
   it('RESOURCE_EXHAUSTED alone: the client gets a 429 rate limit error (OpenAI shape; Anthropic shape on /v1/messages)', async () => {
-    const g = await start({ config: { groups: [[{ name: 'a', kind: 'gemini', model: 'gemini-2.5-flash' }]] }, faults: () => googleError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded') });
+    const g = await start({
+      config: { groups: [[{ name: 'a', kind: 'gemini', model: 'gemini-2.5-flash' }]] },
+      faults: () => googleError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded'),
+    });
     const chat = await g.chat(HELLO);
     expect(chat.status).toBe(429);
     expect(await chat.json()).toEqual({ error: { message: 'Quota exceeded', type: 'rate_limit_error', code: 'rate_limit_exceeded' } });
@@ -178,7 +218,15 @@ describe('gemini: Google errors into the verdict', () => {
   });
 
   it('a stream that closes before its finishReason is broken: before content it fails over, after content it ends with an error event', async () => {
-    const g = await start({ config: GEMINI_FIRST, faults: faultsByModel({ 'gemini-2.5-flash': [{ kind: 'stream-break', afterEvents: 0 }, { kind: 'stream-break', afterEvents: 2 }] }) });
+    const g = await start({
+      config: GEMINI_FIRST,
+      faults: faultsByModel({
+        'gemini-2.5-flash': [
+          { kind: 'stream-break', afterEvents: 0 },
+          { kind: 'stream-break', afterEvents: 2 },
+        ],
+      }),
+    });
     const first = await g.chat({ ...HELLO, stream: true });
     await first.text();
     expect(servedBy(first.headers).attempts).toBe('a:reset,b:200');
@@ -198,7 +246,12 @@ describe('gemini: Google errors into the verdict', () => {
 });
 
 describe('Claude on Vertex AI', () => {
-  const CLAUDE_ON_VERTEX: GatewaySpec = { groups: [[{ name: 'a', kind: 'vertexai', model: 'claude-sonnet-4-5@20250929', options: { projectId: 'proj', region: 'us-east5' }, key: 'ya29.t' }], [{ name: 'b', kind: 'anthropic' }]] };
+  const CLAUDE_ON_VERTEX: GatewaySpec = {
+    groups: [
+      [{ name: 'a', kind: 'vertexai', model: 'claude-sonnet-4-5@20250929', options: { projectId: 'proj', region: 'us-east5' }, key: 'ya29.t' }],
+      [{ name: 'b', kind: 'anthropic' }],
+    ],
+  };
 
   it('chat and Messages clients, buffered and streamed, through rawPredict / streamRawPredict', async () => {
     const g = await start({ config: CLAUDE_ON_VERTEX });
@@ -223,11 +276,13 @@ describe('Claude on Vertex AI', () => {
   });
 
   it('an overloaded Claude on Vertex (529, or overloaded_error inside the stream) fails over', async () => {
-    const g = await start({ config: CLAUDE_ON_VERTEX, faults: faultsByModel({ 'claude-sonnet-4-5@20250929': [{ kind: 'status', status: 529 }, { kind: 'stream-error-before-content' }] }) });
+    const g = await start({
+      config: CLAUDE_ON_VERTEX,
+      faults: faultsByModel({ 'claude-sonnet-4-5@20250929': [{ kind: 'status', status: 529 }, { kind: 'stream-error-before-content' }] }),
+    });
     expect(servedBy((await g.chat(HELLO)).headers).attempts).toBe('a:529,b:200');
     const res = await g.messages({ ...HELLO_MESSAGES, stream: true });
     await res.text();
     expect(servedBy(res.headers).attempts).toBe('a:529,b:200');
   });
 });
-

@@ -41,7 +41,15 @@ function events(text: string): Array<{ event: string; data: any }> {
     .filter((b) => b.trim() !== '')
     .map((b) => {
       const lines = b.split('\n');
-      return { event: lines.find((l) => l.startsWith('event: '))?.slice(7) ?? '', data: JSON.parse(lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n')) };
+      return {
+        event: lines.find((l) => l.startsWith('event: '))?.slice(7) ?? '',
+        data: JSON.parse(
+          lines
+            .filter((l) => l.startsWith('data: '))
+            .map((l) => l.slice(6))
+            .join('\n'),
+        ),
+      };
     });
 }
 
@@ -52,7 +60,15 @@ async function post(g: Gateway, body: unknown): Promise<Response> {
 describe('OpenAI passthrough', () => {
   it('buffered: the body reaches /v1/responses unchanged but for the model, and the answer comes back as it was', async () => {
     const g = await gateway({ groups: [[openaiAt('oa', 'gpt-4o')]] });
-    const request = { model: 'client-model', input: 'Hi', instructions: 'Be brief.', text: { verbosity: 'low' }, reasoning: { effort: 'low' }, truncation: 'auto', include: ['reasoning.encrypted_content'] };
+    const request = {
+      model: 'client-model',
+      input: 'Hi',
+      instructions: 'Be brief.',
+      text: { verbosity: 'low' },
+      reasoning: { effort: 'low' },
+      truncation: 'auto',
+      include: ['reasoning.encrypted_content'],
+    };
     const { data, response } = await g.openai.responses.create(request as OpenAI.Responses.ResponseCreateParamsNonStreaming).withResponse();
     expect(data.output_text).toBe(FAKE_TEXT);
     expect(data.id).toBe('resp_fake1');
@@ -113,7 +129,13 @@ describe('OpenAI passthrough', () => {
 describe('translated through chat completions', () => {
   it('Anthropic, buffered: instructions become the system prompt, the answer a response', async () => {
     const g = await gateway({ groups: [[{ name: 'anth', kind: 'anthropic' }]] });
-    const res = await g.openai.responses.create({ model: 'client-model', instructions: 'Answer in French.', input: [{ role: 'user', content: 'Hello there' }], max_output_tokens: 100, temperature: 0.2 });
+    const res = await g.openai.responses.create({
+      model: 'client-model',
+      instructions: 'Answer in French.',
+      input: [{ role: 'user', content: 'Hello there' }],
+      max_output_tokens: 100,
+      temperature: 0.2,
+    });
     expect(res.object).toBe('response');
     expect(res.status).toBe('completed');
     expect(res.output_text).toContain('Hello there');
@@ -149,12 +171,17 @@ describe('translated through chat completions', () => {
       if (e.type === 'response.completed') completed = e.response;
     }
     expect(text).toContain('Hello there');
-    expect(completed!.output_text ?? (completed!.output[0] as OpenAI.Responses.ResponseOutputMessage).content.map((c) => (c.type === 'output_text' ? c.text : '')).join('')).toBe(text);
+    expect(completed!.output_text ?? (completed!.output[0] as OpenAI.Responses.ResponseOutputMessage).content.map((c) => (c.type === 'output_text' ? c.text : '')).join('')).toBe(
+      text,
+    );
     expect(g.sim.calls[0]!.api).toBe('gemini');
   });
 
   it('a 500 before the first content fails over to the next provider, streaming', async () => {
-    const g = await gateway({ groups: [[{ name: 'anth', kind: 'anthropic' }], [{ name: 'gem', kind: 'gemini' }]] }, { 'model-anth': { kind: 'status', status: 500, errorType: 'api_error' } });
+    const g = await gateway(
+      { groups: [[{ name: 'anth', kind: 'anthropic' }], [{ name: 'gem', kind: 'gemini' }]] },
+      { 'model-anth': { kind: 'status', status: 500, errorType: 'api_error' } },
+    );
     const { data: stream, response } = await g.openai.responses.create({ model: 'client-model', input: 'Hello there', stream: true }).withResponse();
     expect(response.headers.get('x-modelgate-attempts')).toBe('anth:500,gem:200');
     const types: string[] = [];
@@ -163,7 +190,10 @@ describe('translated through chat completions', () => {
   });
 
   it('an error inside a 200 stream before content fails over too', async () => {
-    const g = await gateway({ groups: [[{ name: 'anth', kind: 'anthropic' }], [{ name: 'gem', kind: 'gemini' }]] }, { 'model-anth': { kind: 'stream-error-before-content', errorType: 'overloaded_error' } });
+    const g = await gateway(
+      { groups: [[{ name: 'anth', kind: 'anthropic' }], [{ name: 'gem', kind: 'gemini' }]] },
+      { 'model-anth': { kind: 'stream-error-before-content', errorType: 'overloaded_error' } },
+    );
     const final = await g.openai.responses.stream({ model: 'client-model', input: 'Hello there' }).finalResponse();
     expect(final.output_text).toContain('Hello there');
     expect(g.sim.calls.map((c) => c.api)).toEqual(['anthropic', 'gemini']);
@@ -179,17 +209,25 @@ describe('translated through chat completions', () => {
 
   it('function calls: a streamed call, then its output in the next turn (a chat completions host)', async () => {
     const g = await gateway({ groups: [[{ name: 'host', kind: 'custom', model: 'local-model', port: fake.port }]] });
-    const tools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }];
+    const tools: OpenAI.Responses.Tool[] = [
+      { type: 'function', name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false },
+    ];
     const first = await g.openai.responses.stream({ model: 'm', input: 'Weather in Paris?', tools, tool_choice: 'auto' }).finalResponse();
     const call = first.output.find((o) => o.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
     expect(call).toMatchObject({ name: 'get_weather', arguments: '{"city":"Paris"}', call_id: 'call_fake1' });
-    expect(fake.calls[0]!.body.tools).toEqual([{ type: 'function', function: { name: 'get_weather', description: 'Weather by city', parameters: tools[0]!.type === 'function' ? tools[0]!.parameters : {}, strict: false } }]);
+    expect(fake.calls[0]!.body.tools).toEqual([
+      { type: 'function', function: { name: 'get_weather', description: 'Weather by city', parameters: tools[0]!.type === 'function' ? tools[0]!.parameters : {}, strict: false } },
+    ]);
     expect(fake.calls[0]!.body.tool_choice).toBe('auto');
 
     const second = await g.openai.responses.create({
       model: 'm',
       tools,
-      input: [{ role: 'user', content: 'Weather in Paris?' }, ...first.output, { type: 'function_call_output', call_id: call.call_id, output: '{"sky":"sunny"}' }] as OpenAI.Responses.ResponseInput,
+      input: [
+        { role: 'user', content: 'Weather in Paris?' },
+        ...first.output,
+        { type: 'function_call_output', call_id: call.call_id, output: '{"sky":"sunny"}' },
+      ] as OpenAI.Responses.ResponseInput,
     });
     expect(second.output_text).toBe('It is sunny in Paris.');
     expect(fake.calls[1]!.body.messages).toEqual([
@@ -214,7 +252,11 @@ describe('translated through chat completions', () => {
       model: 'gpt-5',
       store: false,
       include: ['reasoning.encrypted_content'],
-      input: [{ role: 'user', content: [{ type: 'input_text', text: 'Hello' }] }, { role: 'assistant', content: 'Hi!' }, { role: 'user', content: [{ type: 'input_text', text: 'And then?' }] }],
+      input: [
+        { role: 'user', content: [{ type: 'input_text', text: 'Hello' }] },
+        { role: 'assistant', content: 'Hi!' },
+        { role: 'user', content: [{ type: 'input_text', text: 'And then?' }] },
+      ],
     });
     expect(res.status).toBe(200);
     expect(fake.calls[0]!.body.messages).toEqual([
@@ -230,12 +272,26 @@ describe('translated through chat completions', () => {
       model: 'm',
       reasoning: { effort: 'high' },
       text: { format: { type: 'json_schema', name: 'city', schema: { type: 'object', properties: { city: { type: 'string' } } }, strict: true } },
-      input: [{ role: 'user', content: [{ type: 'input_text', text: 'Which city?' }, { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' }] }],
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'Which city?' },
+            { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' },
+          ],
+        },
+      ],
     });
     const body = fake.calls[0]!.body;
     expect(body.reasoning_effort).toBe('high');
-    expect(body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'city', schema: { type: 'object', properties: { city: { type: 'string' } } }, strict: true } });
-    expect(body.messages[0].content).toEqual([{ type: 'text', text: 'Which city?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } }]);
+    expect(body.response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'city', schema: { type: 'object', properties: { city: { type: 'string' } } }, strict: true },
+    });
+    expect(body.messages[0].content).toEqual([
+      { type: 'text', text: 'Which city?' },
+      { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } },
+    ]);
   });
 });
 
@@ -318,7 +374,11 @@ describe('stateless, and bad input: a 400 in OpenAI shape, no upstream call', ()
   ];
   it.each(bad)('%s', async (_name, body, param) => {
     const g = await gateway({ groups: [[openaiAt('oa', 'gpt-4o')]] });
-    const res = await fetch(`${g.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await fetch(`${g.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
     expect(res.status).toBe(400);
     const { error } = (await res.json()) as { error: { message: string; type: string; param?: string } };
     expect(error.type).toBe('invalid_request_error');
@@ -337,7 +397,9 @@ describe('stateless, and bad input: a 400 in OpenAI shape, no upstream call', ()
       [{ tool_choice: { type: 'web_search_preview' } }, 'tool_choice'],
     ];
     for (const [fields, param] of refusals) {
-      const error = (await g.openai.responses.create({ model: 'm', input: 'Hi', ...fields } as OpenAI.Responses.ResponseCreateParamsNonStreaming).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.BadRequestError>;
+      const error = (await g.openai.responses
+        .create({ model: 'm', input: 'Hi', ...fields } as OpenAI.Responses.ResponseCreateParamsNonStreaming)
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.BadRequestError>;
       expect(error, JSON.stringify(fields)).toBeInstanceOf(OpenAI.BadRequestError);
       expect(error.param).toBe(param);
       expect(error.message).toContain('provider "anth" (anthropic)');

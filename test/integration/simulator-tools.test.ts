@@ -34,11 +34,20 @@ afterEach(async () => {
 const MODEL: Record<string, string> = { anthropic: 'claude-sonnet-4-6', openai: 'gpt-4o-mini', gemini: 'gemini-2.5-flash', bedrock: 'anthropic.claude-3-haiku' };
 const WEATHER_SCHEMA = {
   type: 'object',
-  properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1 }, metric: { type: 'boolean' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] }, note: { type: 'string' } },
+  properties: {
+    city: { type: 'string' },
+    days: { type: 'integer', minimum: 1 },
+    metric: { type: 'boolean' },
+    unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
+    note: { type: 'string' },
+  },
   required: ['city', 'days', 'metric', 'unit'],
 };
 const OPENAI_TOOLS: OpenAI.ChatCompletionTool[] = [
-  { type: 'function', function: { name: 'get_time', description: 'The time somewhere', parameters: { type: 'object', properties: { zone: { type: 'string' } }, required: ['zone'] } } },
+  {
+    type: 'function',
+    function: { name: 'get_time', description: 'The time somewhere', parameters: { type: 'object', properties: { zone: { type: 'string' } }, required: ['zone'] } },
+  },
   { type: 'function', function: { name: 'get_weather', description: 'The weather in a city', parameters: WEATHER_SCHEMA } },
 ];
 const ANTHROPIC_TOOLS: Anthropic.Tool[] = [{ name: 'get_weather', description: 'The weather in a city', input_schema: WEATHER_SCHEMA as Anthropic.Tool.InputSchema }];

@@ -42,21 +42,41 @@ export function adversarialManifests(backends: readonly BackendSpec[], extra: re
     },
   ];
   for (const b of backends) {
-    docs.push({ apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayBackend', metadata: { name: b.name, namespace: NS }, spec: { ai: { groups: b.groups.map((providers) => ({ providers })) } } });
+    docs.push({
+      apiVersion: 'agentgateway.dev/v1alpha1',
+      kind: 'AgentgatewayBackend',
+      metadata: { name: b.name, namespace: NS },
+      spec: { ai: { groups: b.groups.map((providers) => ({ providers })) } },
+    });
     docs.push({
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
       metadata: { name: b.name, namespace: NS },
       spec: {
         parentRefs: [{ name: 'gateway' }],
-        rules: [{ matches: b.matches ?? [{ path: { type: 'PathPrefix', value: `/${b.name}` } }], backendRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: b.name }] }],
+        rules: [
+          {
+            matches: b.matches ?? [{ path: { type: 'PathPrefix', value: `/${b.name}` } }],
+            backendRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: b.name }],
+          },
+        ],
       },
     });
     if (b.backendPolicy) {
-      docs.push({ apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayPolicy', metadata: { name: `${b.name}-backend`, namespace: NS }, spec: { targetRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: b.name }], backend: b.backendPolicy } });
+      docs.push({
+        apiVersion: 'agentgateway.dev/v1alpha1',
+        kind: 'AgentgatewayPolicy',
+        metadata: { name: `${b.name}-backend`, namespace: NS },
+        spec: { targetRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: b.name }], backend: b.backendPolicy },
+      });
     }
     if (b.traffic) {
-      docs.push({ apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayPolicy', metadata: { name: `${b.name}-traffic`, namespace: NS }, spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: b.name }], traffic: b.traffic } });
+      docs.push({
+        apiVersion: 'agentgateway.dev/v1alpha1',
+        kind: 'AgentgatewayPolicy',
+        metadata: { name: `${b.name}-traffic`, namespace: NS },
+        spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: b.name }], traffic: b.traffic },
+      });
     }
   }
   docs.push(...extra);
@@ -85,16 +105,30 @@ export async function post(url: string, body: unknown, headers: Record<string, s
 }
 
 /** A request with a raw request-target (fetch would normalise `..` itself): status and body. */
-export function rawRequest(base: string, target: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
+export function rawRequest(
+  base: string,
+  target: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
   const url = new URL(base);
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, method: 'POST', path: target, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: target,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(15_000, () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end(payload);

@@ -69,4 +69,3 @@ export function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code
     child.on('exit', (code) => resolve({ code, output }));
   });
 }
-

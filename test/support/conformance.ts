@@ -57,9 +57,7 @@ export function snapshotJson(relativePath: string, key: 'request' | 'response'):
 export function snapshotSseData(relativePath: string): string[] {
   const lines = readSnapshot(relativePath).body.split('\n');
   const summary = lines.findIndex((line) => line.startsWith('{'));
-  return (summary < 0 ? lines : lines.slice(0, summary))
-    .filter((line) => line.startsWith('data:'))
-    .map((line) => line.slice('data:'.length).trimStart());
+  return (summary < 0 ? lines : lines.slice(0, summary)).filter((line) => line.startsWith('data:')).map((line) => line.slice('data:'.length).trimStart());
 }
 
 export interface CompareOptions {

@@ -143,7 +143,7 @@ function isObject(v: unknown): v is JsonObject {
 }
 
 function hasOwn(obj: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(obj, key);
+  return Object.hasOwn(obj, key);
 }
 
 /** Sets a key without going through setters, so a "__proto__" key stays a plain data key. */
@@ -176,7 +176,9 @@ function buildValidatorSet(root: URL): CrdValidatorSet {
 
   for (const dir of CRD_DIRS) {
     const dirUrl = new URL(`${dir}/`, root);
-    for (const file of readdirSync(dirUrl).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    for (const file of readdirSync(dirUrl)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()) {
       for (const crd of readCrds(new URL(file, dirUrl))) {
         for (const served of servedVersions(crd)) {
           versions.set(versionKey(served.apiVersion, served.kind), served);
@@ -201,14 +203,12 @@ function versionKey(apiVersion: string, kind: string): string {
 function readCrds(file: URL): JsonObject[] {
   const docs = parseAllDocuments(readFileSync(file, 'utf8'));
   const list = Array.isArray(docs) ? docs : [docs];
-  return list
-    .map((d) => d.toJS() as unknown)
-    .filter((d): d is JsonObject => isObject(d) && d['kind'] === 'CustomResourceDefinition');
+  return list.map((d) => d.toJS() as unknown).filter((d): d is JsonObject => isObject(d) && d.kind === 'CustomResourceDefinition');
 }
 
 function servedVersions(crd: JsonObject): ServedVersion[] {
-  const spec = crd['spec'] as { group: string; names: { kind: string }; versions: unknown[] };
-  const name = String((crd['metadata'] as JsonObject | undefined)?.['name'] ?? spec.names.kind);
+  const spec = crd.spec as { group: string; names: { kind: string }; versions: unknown[] };
+  const name = String((crd.metadata as JsonObject | undefined)?.name ?? spec.names.kind);
   const out: ServedVersion[] = [];
   for (const v of spec.versions as Array<{ name: string; served?: boolean; schema?: { openAPIV3Schema?: Schema } }>) {
     const schema = v.schema?.openAPIV3Schema;
@@ -219,13 +219,7 @@ function servedVersions(crd: JsonObject): ServedVersion[] {
 }
 
 /** Walks a schema once at load time: compiles every CEL rule and pattern, recording what cannot run. */
-function precompileSchema(
-  schema: Schema,
-  crd: string,
-  schemaPath: string,
-  unsupported: UnsupportedRule[],
-  stats: CelRuleStats,
-): void {
+function precompileSchema(schema: Schema, crd: string, schemaPath: string, unsupported: UnsupportedRule[], stats: CelRuleStats): void {
   if (schema.pattern !== undefined && !patternBySchema.has(schema)) {
     try {
       patternBySchema.set(schema, re2ToRegExp(schema.pattern));
@@ -265,16 +259,13 @@ function precompileSchema(
 // Top-level validation
 // ────────────────────────────────────────────────────────────────────────────────────────────
 
-const CEL_SKIPPED_MESSAGE =
-  'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
+const CEL_SKIPPED_MESSAGE = 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
 
 function validateObject(versions: Map<string, ServedVersion>, input: unknown): CrdViolation[] {
   if (!isObject(input)) return [{ path: '', message: 'Invalid value: object must be a mapping' }];
-  const apiVersion = input['apiVersion'];
-  const kind = input['kind'];
-  const served = typeof apiVersion === 'string' && typeof kind === 'string'
-    ? versions.get(versionKey(apiVersion, kind))
-    : undefined;
+  const apiVersion = input.apiVersion;
+  const kind = input.kind;
+  const served = typeof apiVersion === 'string' && typeof kind === 'string' ? versions.get(versionKey(apiVersion, kind)) : undefined;
   if (!served) {
     return [{ path: 'kind', message: `no CRD schema for apiVersion ${JSON.stringify(apiVersion)}, kind ${JSON.stringify(kind)}` }];
   }
@@ -285,7 +276,7 @@ function validateObject(versions: Map<string, ServedVersion>, input: unknown): C
 
   const structural = new StructuralResult();
   validateValue(obj, served.schema, '', structural, { root: true, branch: false });
-  const violations = [...validateMetadata(obj['metadata']), ...structural.errors, ...structural.unknownFields];
+  const violations = [...validateMetadata(obj.metadata), ...structural.errors, ...structural.unknownFields];
   if (structural.blocking) violations.push({ path: '', message: CEL_SKIPPED_MESSAGE });
   else violations.push(...validateCelRules(obj, served.schema));
   return dedupe(violations);
@@ -522,12 +513,7 @@ function checkObject(value: JsonObject, schema: Schema, path: string, out: Struc
 }
 
 function allowsUnknown(schema: Schema, name: string, opts: WalkOptions): boolean {
-  return (
-    opts.branch ||
-    schema.additionalProperties === true ||
-    schema['x-kubernetes-preserve-unknown-fields'] === true ||
-    (opts.root && ROOT_FIELDS.has(name))
-  );
+  return opts.branch || schema.additionalProperties === true || schema['x-kubernetes-preserve-unknown-fields'] === true || (opts.root && ROOT_FIELDS.has(name));
 }
 
 /** allOf/anyOf/oneOf/not, as they appear in these CRDs (mostly anyOf [integer, string]). */
@@ -563,7 +549,7 @@ function stableJson(v: unknown): string {
     const keys = Object.keys(v).sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(v[k])}`).join(',')}}`;
   }
-  return typeof v === 'bigint' ? v.toString() : JSON.stringify(v) ?? 'null';
+  return typeof v === 'bigint' ? v.toString() : (JSON.stringify(v) ?? 'null');
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {
@@ -757,8 +743,27 @@ function errorSummary(e: unknown): string {
 // ────────────────────────────────────────────────────────────────────────────────────────────
 
 const CEL_RESERVED = new Set([
-  'true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if',
-  'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while',
+  'true',
+  'false',
+  'null',
+  'in',
+  'as',
+  'break',
+  'const',
+  'continue',
+  'else',
+  'for',
+  'function',
+  'if',
+  'import',
+  'let',
+  'loop',
+  'package',
+  'namespace',
+  'return',
+  'var',
+  'void',
+  'while',
 ]);
 
 /**
@@ -769,9 +774,7 @@ const CEL_RESERVED = new Set([
 function escapeCelField(name: string): string | undefined {
   if (name === '' || /^[0-9]/.test(name)) return undefined;
   if (CEL_RESERVED.has(name)) return `__${name}__`;
-  const escaped = name.replace(/__|[./-]/g, (m) =>
-    m === '__' ? '__underscores__' : m === '.' ? '__dot__' : m === '-' ? '__dash__' : '__slash__',
-  );
+  const escaped = name.replace(/__|[./-]/g, (m) => (m === '__' ? '__underscores__' : m === '.' ? '__dot__' : m === '-' ? '__dash__' : '__slash__'));
   return /^[_a-zA-Z][_a-zA-Z0-9]*$/.test(escaped) ? escaped : undefined;
 }
 
@@ -779,11 +782,11 @@ function escapeCelField(name: string): string | undefined {
 function toCelRoot(obj: JsonObject, schema: Schema): JsonObject {
   const root = toCel(obj, schema) as JsonObject;
   for (const field of ['apiVersion', 'kind']) if (hasOwn(obj, field)) root[field] = obj[field];
-  const meta = obj['metadata'];
+  const meta = obj.metadata;
   if (isObject(meta)) {
     const celMeta: JsonObject = {};
     for (const field of ['name', 'generateName']) if (typeof meta[field] === 'string') celMeta[field] = meta[field];
-    root['metadata'] = celMeta;
+    root.metadata = celMeta;
   }
   return root;
 }
@@ -874,9 +877,7 @@ function rewriteForCelJs(source: string): string {
 
 function rewriteMatches(source: string): string {
   const mask = stringLiteralMask(source);
-  return source.replace(/\bmatches(\s*\()/g, (m, paren: string, offset: number) =>
-    mask[offset] ? m : `matchesRE2${paren}`,
-  );
+  return source.replace(/\bmatches(\s*\()/g, (m, paren: string, offset: number) => (mask[offset] ? m : `matchesRE2${paren}`));
 }
 
 const SIMPLE_SELECT = /^\s*[A-Za-z_]\w*(\s*\.\s*[A-Za-z_]\w*)+\s*$/;
@@ -974,9 +975,20 @@ function registerCoreGaps(env: Environment): void {
 const regexCache = new Map<string, RegExp>();
 
 const POSIX_CLASSES: Record<string, string> = {
-  alnum: '0-9A-Za-z', alpha: 'A-Za-z', ascii: '\\x00-\\x7F', blank: '\\t ', cntrl: '\\x00-\\x1F\\x7F',
-  digit: '0-9', graph: '!-~', lower: 'a-z', print: ' -~', punct: '!-\\/:-@\\[-`{-~', space: '\\t\\n\\v\\f\\r ',
-  upper: 'A-Z', word: '0-9A-Za-z_', xdigit: '0-9A-Fa-f',
+  alnum: '0-9A-Za-z',
+  alpha: 'A-Za-z',
+  ascii: '\\x00-\\x7F',
+  blank: '\\t ',
+  cntrl: '\\x00-\\x1F\\x7F',
+  digit: '0-9',
+  graph: '!-~',
+  lower: 'a-z',
+  print: ' -~',
+  punct: '!-\\/:-@\\[-`{-~',
+  space: '\\t\\n\\v\\f\\r ',
+  upper: 'A-Z',
+  word: '0-9A-Za-z_',
+  xdigit: '0-9A-Fa-f',
 };
 
 /**
@@ -1192,7 +1204,7 @@ function parseQuantity(s: string): Quantity | undefined {
   let num = BigInt(`${whole || '0'}${frac}`) * (sign === '-' ? -1n : 1n);
   let den = 10n ** BigInt(frac.length);
   const binary = BINARY_SUFFIX[suffix];
-  const exponent = /^[eE]/.test(suffix) ? Number(suffix.slice(1)) : DECIMAL_SUFFIX[suffix] ?? 0;
+  const exponent = /^[eE]/.test(suffix) ? Number(suffix.slice(1)) : (DECIMAL_SUFFIX[suffix] ?? 0);
   if (binary !== undefined) num *= 1024n ** BigInt(binary);
   else if (exponent >= 0) num *= 10n ** BigInt(exponent);
   else den *= 10n ** BigInt(-exponent);
@@ -1207,7 +1219,7 @@ function registerQuantityLibrary(env: Environment): void {
   env.registerType('kubernetes.Quantity', Quantity);
   env.registerFunction('quantity(string): kubernetes.Quantity', (s: string) => {
     const q = parseQuantity(s);
-    if (!q) throw new Error('quantities must match the regular expression \'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$\'');
+    if (!q) throw new Error("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
     return q;
   });
   env.registerFunction('isQuantity(string): bool', (s: string) => parseQuantity(s) !== undefined);
@@ -1279,7 +1291,7 @@ function samePrefix(a: number[], b: number[], bits: number): boolean {
 
 function inRange(ip: NetIP, cidr: string): boolean {
   const range = parseCidr(cidr);
-  return range !== undefined && range.contains(ip);
+  return range?.contains(ip) === true;
 }
 
 function mustParse<T>(value: T | undefined, what: string, s: string): T {
@@ -1312,8 +1324,6 @@ function registerIpLibrary(env: Environment): void {
 }
 
 function isGlobalUnicast(ip: NetIP): boolean {
-  const special = ip.family === 4
-    ? ['0.0.0.0/32', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4', '255.255.255.255/32']
-    : ['::/128', '::1/128', 'fe80::/10', 'ff00::/8'];
+  const special = ip.family === 4 ? ['0.0.0.0/32', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4', '255.255.255.255/32'] : ['::/128', '::1/128', 'fe80::/10', 'ff00::/8'];
   return !special.some((c) => inRange(ip, c));
 }

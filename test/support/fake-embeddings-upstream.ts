@@ -76,12 +76,19 @@ function answer(path: string, model: string, body: Record<string, unknown>): Ans
   if (path.endsWith(':predict')) {
     const instances = body.instances as unknown[];
     const dims = (body.parameters as { outputDimensionality?: number } | undefined)?.outputDimensionality ?? 3;
-    return { status: 200, body: { predictions: instances.map((_, i) => ({ embeddings: { values: fakeVector(model, i, dims), statistics: { token_count: 4, truncated: false } } })) } };
+    return {
+      status: 200,
+      body: { predictions: instances.map((_, i) => ({ embeddings: { values: fakeVector(model, i, dims), statistics: { token_count: 4, truncated: false } } })) },
+    };
   }
   if (path.endsWith('/invoke')) {
     if (model.includes('cohere')) {
       const texts = body.texts as string[];
-      return { status: 200, body: { id: 'c1', texts, embeddings: texts.map((_, i) => fakeVector(model, i)) }, headers: { 'x-amzn-bedrock-input-token-count': String(3 * texts.length) } };
+      return {
+        status: 200,
+        body: { id: 'c1', texts, embeddings: texts.map((_, i) => fakeVector(model, i)) },
+        headers: { 'x-amzn-bedrock-input-token-count': String(3 * texts.length) },
+      };
     }
     if (model.includes('nova')) {
       const dims = (body.singleEmbeddingParams as { embeddingDimension?: number }).embeddingDimension ?? 3;
@@ -99,9 +106,11 @@ function answer(path: string, model: string, body: Record<string, unknown>): Ans
 
 /** A vendor-shaped error body for a scripted failure. */
 function errorBody(path: string, status: number): unknown {
-  if (path.includes('count_tokens') || path.includes('count-tokens:rawPredict')) return { type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'api_error', message: `fake ${status}` } };
+  if (path.includes('count_tokens') || path.includes('count-tokens:rawPredict'))
+    return { type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'api_error', message: `fake ${status}` } };
   if (path.includes('/model/')) return { message: `fake ${status}` };
-  if (/:(embedContent|batchEmbedContents|predict)$/.test(path)) return { error: { code: status, message: `fake ${status}`, status: status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL' } };
+  if (/:(embedContent|batchEmbedContents|predict)$/.test(path))
+    return { error: { code: status, message: `fake ${status}`, status: status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL' } };
   return { error: { message: `fake ${status}`, type: status === 429 ? 'rate_limit_error' : 'server_error', code: null } };
 }
 
@@ -124,7 +133,9 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
       calls.push({ api: 'openai', model, stream: false, headers, body, method: req.method ?? '', path: url.pathname, query: url.search.slice(1), rawBody });
       const failure = failures.get(model)?.shift();
-      const out: Answer = failure ? { status: failure.status, body: failure.body ?? errorBody(url.pathname, failure.status), ...(failure.headers && { headers: failure.headers }) } : answer(url.pathname, model, body);
+      const out: Answer = failure
+        ? { status: failure.status, body: failure.body ?? errorBody(url.pathname, failure.status), ...(failure.headers && { headers: failure.headers }) }
+        : answer(url.pathname, model, body);
       res.writeHead(out.status, { 'content-type': 'application/json', ...out.headers });
       res.end(JSON.stringify(out.body));
     });

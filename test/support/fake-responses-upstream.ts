@@ -64,12 +64,39 @@ function chatAnswer(body: Record<string, any>): { buffered: unknown; chunks: unk
   if (tool && !answered) {
     const args = '{"city":"Paris"}';
     return {
-      buffered: { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_fake1', type: 'function', function: { name: tool, arguments: args } }] }, finish_reason: 'tool_calls' }], usage },
+      buffered: {
+        ...base,
+        object: 'chat.completion',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_fake1', type: 'function', function: { name: tool, arguments: args } }] },
+            finish_reason: 'tool_calls',
+          },
+        ],
+        usage,
+      },
       chunks: [
         // `*-chatty` models say something before they call.
-        ...(model.endsWith('-chatty') ? [{ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: 'Checking.' }, finish_reason: null }] }] : []),
-        { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_fake1', type: 'function', function: { name: tool, arguments: '' } }] }, finish_reason: null }] },
-        { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: args.slice(0, 8) } }] }, finish_reason: null }] },
+        ...(model.endsWith('-chatty')
+          ? [{ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: 'Checking.' }, finish_reason: null }] }]
+          : []),
+        {
+          ...base,
+          object: 'chat.completion.chunk',
+          choices: [
+            {
+              index: 0,
+              delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_fake1', type: 'function', function: { name: tool, arguments: '' } }] },
+              finish_reason: null,
+            },
+          ],
+        },
+        {
+          ...base,
+          object: 'chat.completion.chunk',
+          choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: args.slice(0, 8) } }] }, finish_reason: null }],
+        },
         { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: args.slice(8) } }] }, finish_reason: null }] },
         { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] },
         { ...base, object: 'chat.completion.chunk', choices: [], usage },
@@ -78,7 +105,12 @@ function chatAnswer(body: Record<string, any>): { buffered: unknown; chunks: unk
   }
   if (model.endsWith('-refusal')) {
     return {
-      buffered: { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: 'I cannot help.' }, finish_reason: 'stop' }], usage },
+      buffered: {
+        ...base,
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: 'I cannot help.' }, finish_reason: 'stop' }],
+        usage,
+      },
       chunks: [
         { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', refusal: 'I can' }, finish_reason: null }] },
         { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { refusal: 'not help.' }, finish_reason: 'stop' }] },
@@ -90,10 +122,21 @@ function chatAnswer(body: Record<string, any>): { buffered: unknown; chunks: unk
   // `*-reasoning` models think first, as DeepSeek-style hosts stream it (`reasoning_content`).
   const reasoning = model.endsWith('-reasoning') ? 'Thinking about it.' : undefined;
   return {
-    buffered: { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text, ...(reasoning && { reasoning_content: reasoning }) }, finish_reason: 'stop' }], usage },
+    buffered: {
+      ...base,
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: text, ...(reasoning && { reasoning_content: reasoning }) }, finish_reason: 'stop' }],
+      usage,
+    },
     chunks: [
       { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
-      ...(reasoning ? [reasoning.slice(0, 9), reasoning.slice(9)].map((r) => ({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { reasoning_content: r }, finish_reason: null }] })) : []),
+      ...(reasoning
+        ? [reasoning.slice(0, 9), reasoning.slice(9)].map((r) => ({
+            ...base,
+            object: 'chat.completion.chunk',
+            choices: [{ index: 0, delta: { reasoning_content: r }, finish_reason: null }],
+          }))
+        : []),
       { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: text.slice(0, 6) }, finish_reason: null }] },
       { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: text.slice(6) }, finish_reason: 'stop' }] },
       { ...base, object: 'chat.completion.chunk', choices: [], usage },
@@ -152,7 +195,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
           return;
         }
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.end(answer.chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n');
+        res.end(`${answer.chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')}data: [DONE]\n\n`);
         return;
       }
       res.writeHead(404, { 'content-type': 'application/json' });

@@ -53,7 +53,14 @@ export async function startFakeSecretsManager(secrets: Record<string, string>): 
   for (const [id, value] of Object.entries(secrets)) put(id, value);
 
   // An ARN ends in `secret:<name>-<6 random characters>`; the name is without that suffix.
-  const nameOf = (secretId: string) => (secretId.startsWith('arn:') ? secretId.split(':').slice(6).join(':').replace(/-[A-Za-z0-9]{6}$/, '') : secretId);
+  const nameOf = (secretId: string) =>
+    secretId.startsWith('arn:')
+      ? secretId
+          .split(':')
+          .slice(6)
+          .join(':')
+          .replace(/-[A-Za-z0-9]{6}$/, '')
+      : secretId;
 
   const server = http.createServer((req, res) => {
     let body = '';

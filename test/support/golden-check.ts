@@ -39,7 +39,10 @@ export class Tally<T extends string> {
     if (listed) {
       const prefixes = typeof listed.differsAt === 'string' ? [listed.differsAt] : listed.differsAt;
       expect(diffs, `${name} is listed as a deviation but now matches agentgateway: remove it from DEVIATIONS`).not.toEqual([]);
-      expect(diffs.filter((diff) => !prefixes.some((p) => diff.startsWith(p))), `${name} differs beyond its listed deviation`).toEqual([]);
+      expect(
+        diffs.filter((diff) => !prefixes.some((p) => diff.startsWith(p))),
+        `${name} differs beyond its listed deviation`,
+      ).toEqual([]);
     } else {
       expect(diffs).toEqual([]);
     }
@@ -116,7 +119,12 @@ export function snapshotEvents(relativePath: string): Array<{ event: string; dat
 }
 
 /** Compares Anthropic event frames (`event: x\ndata: {...}`) with a snapshot's events. */
-export function diffMessagesFrames(frames: readonly string[], expected: ReadonlyArray<{ event: string; data: unknown }>, options: CompareOptions, normalise?: (data: unknown, index: number) => unknown): string[] {
+export function diffMessagesFrames(
+  frames: readonly string[],
+  expected: ReadonlyArray<{ event: string; data: unknown }>,
+  options: CompareOptions,
+  normalise?: (data: unknown, index: number) => unknown,
+): string[] {
   const actual = parseSse(frames.join('')).map((e) => ({ event: e.event ?? 'message', data: JSON.parse(e.data) as unknown }));
   const render = (list: ReadonlyArray<{ event: string; data: unknown }>) => list.map((e) => `${e.event} ${JSON.stringify(e.data)}`).join('\n');
   if (actual.length !== expected.length) return [`expected ${expected.length} events, got ${actual.length}:\n${render(actual)}`];

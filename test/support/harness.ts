@@ -299,7 +299,10 @@ export function messagesEvents(text: string): Array<[string, Record<string, unkn
     .map((block) => {
       const lines = block.split('\n');
       const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
-      const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      const data = lines
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n');
       return [event, JSON.parse(data) as Record<string, unknown>];
     });
 }
@@ -317,7 +320,13 @@ export function servedBy(headers: Headers): { provider: string | null; model: st
 export function sseData(text: string): string[] {
   return text
     .split('\n\n')
-    .map((block) => block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n'))
+    .map((block) =>
+      block
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n'),
+    )
     .filter((d) => d !== '');
 }
 

@@ -155,7 +155,8 @@ export function captureHandlerOutput(logs: string[] = []): { logs: string[]; res
     logs.push(String(chunk));
     return (writeStderr as (...a: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => (String(chunk).startsWith('{"_aws"') ? true : (writeStdout as (...a: unknown[]) => boolean)(chunk, ...rest))) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
+    String(chunk).startsWith('{"_aws"') ? true : (writeStdout as (...a: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
   return {
     logs,
     restore() {

@@ -44,9 +44,7 @@ export function secret(name: string, values: { stringData?: Record<string, strin
 }
 
 export function gateway(name: string, opts: { namespace?: string; from?: 'All' | 'Same'; listeners?: Obj[] } = {}): Obj {
-  const listeners = opts.listeners ?? [
-    { name: 'http', port: 8080, protocol: 'HTTP', ...(opts.from && { allowedRoutes: { namespaces: { from: opts.from } } }) },
-  ];
+  const listeners = opts.listeners ?? [{ name: 'http', port: 8080, protocol: 'HTTP', ...(opts.from && { allowedRoutes: { namespaces: { from: opts.from } } }) }];
   return { apiVersion: GW, kind: 'Gateway', metadata: meta(name, opts.namespace), spec: { gatewayClassName: 'agentgateway', listeners } };
 }
 

@@ -264,9 +264,11 @@ export const RIC_ENTRY = `${RIC_DIR}index.mjs`;
 
 /** The installed RIC's version, or why it cannot run (not installed; its native client not built). */
 export function ricStatus(): { ok: true; version: string } | { ok: false; why: string } {
-  if (!existsSync(`${RIC_DIR}package.json`)) return { ok: false, why: 'aws-lambda-ric is not installed (it is not a dependency: `npm install --no-save aws-lambda-ric@4.0.2` builds it, see .ci/run)' };
+  if (!existsSync(`${RIC_DIR}package.json`))
+    return { ok: false, why: 'aws-lambda-ric is not installed (it is not a dependency: `npm install --no-save aws-lambda-ric@4.0.2` builds it, see .ci/run)' };
   // Its native client (libcurl + aws-lambda-cpp) is built by its install scripts; without it, it cannot poll.
-  if (!existsSync(`${RIC_DIR}rapid-client.node`)) return { ok: false, why: 'aws-lambda-ric is installed without its native client (rapid-client.node): its build failed or was skipped' };
+  if (!existsSync(`${RIC_DIR}rapid-client.node`))
+    return { ok: false, why: 'aws-lambda-ric is installed without its native client (rapid-client.node): its build failed or was skipped' };
   const { version } = JSON.parse(readFileSync(`${RIC_DIR}package.json`, 'utf8')) as { version: string };
   return { ok: true, version };
 }

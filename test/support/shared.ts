@@ -56,8 +56,7 @@ export function sharedRequired(env: NodeJS.ProcessEnv = process.env): boolean {
  */
 export function missingLine(missing: readonly SharedCorpus[]): string {
   // m's own folder, or the shortest missing folder that contains it.
-  const outermost = (m: SharedCorpus) =>
-    missing.filter((o) => m.dir.href.startsWith(o.dir.href)).reduce((a, b) => (b.dir.href.length < a.dir.href.length ? b : a));
+  const outermost = (m: SharedCorpus) => missing.filter((o) => m.dir.href.startsWith(o.dir.href)).reduce((a, b) => (b.dir.href.length < a.dir.href.length ? b : a));
   const groups = new Map<SharedCorpus, string[]>();
   for (const m of missing) {
     const o = outermost(m);

@@ -67,7 +67,9 @@ describe('CEL matches() on RE2', () => {
       ]),
     );
     expect(problems).toEqual([
-      expect.stringMatching(new RegExp(`^${FILE}: document 2: AgentgatewayPolicy ${NS}/health: spec\\.backend\\.health\\.unhealthyCondition: invalid regular expression in matches\\(\\): .*\\\\1`)),
+      expect.stringMatching(
+        new RegExp(`^${FILE}: document 2: AgentgatewayPolicy ${NS}/health: spec\\.backend\\.health\\.unhealthyCondition: invalid regular expression in matches\\(\\): .*\\\\1`),
+      ),
       expect.stringMatching(new RegExp(`^${FILE}: document 4: AgentgatewayPolicy ${NS}/retry: spec\\.traffic\\.retry\\.condition: invalid regular expression in matches\\(\\): `)),
     ]);
   });
@@ -91,7 +93,9 @@ describe('CEL cost limit', () => {
     const problems = problemsOf(() => load([backend('b', [[provider('p', { policies: { health: { unhealthyCondition: cubed } } })]])]));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(
-      new RegExp(`^${FILE}: document 1: AgentgatewayBackend ${NS}/b: spec\\.ai\\.groups\\[0\\]\\.providers\\[0\\]\\.policies\\.health\\.unhealthyCondition: CEL expression too costly: estimated cost [0-9,]+ exceeds the limit of 100,000`),
+      new RegExp(
+        `^${FILE}: document 1: AgentgatewayBackend ${NS}/b: spec\\.ai\\.groups\\[0\\]\\.providers\\[0\\]\\.policies\\.health\\.unhealthyCondition: CEL expression too costly: estimated cost [0-9,]+ exceeds the limit of 100,000`,
+      ),
     );
   });
 
@@ -99,7 +103,10 @@ describe('CEL cost limit', () => {
     ['nested map chains', `${list(150)}.map(x, ${list(150)}.map(y, ${list(150)}.map(z, z))).size() > 0`],
     ['a filter over a map', `${list(150)}.filter(x, ${list(150)}.map(y, ${list(150)}).size() > 0).size() > 0`],
     ['headers against headers against headers', 'request.headers.all(a, request.headers.all(b, request.headers.all(c, a + b + c != "")))'],
-    ['a concatenation doubled by cel.bind', 'cel.bind(a, request.path + request.path, cel.bind(b, a + a, cel.bind(c, b + b, cel.bind(d, c + c, cel.bind(e, d + d, e.split("").exists(x, x.size() > e.size()))))))'],
+    [
+      'a concatenation doubled by cel.bind',
+      'cel.bind(a, request.path + request.path, cel.bind(b, a + a, cel.bind(c, b + b, cel.bind(d, c + c, cel.bind(e, d + d, e.split("").exists(x, x.size() > e.size()))))))',
+    ],
   ])('refuses %s', (_label, source) => {
     expect(() => compileCondition(source)).toThrow(/CEL expression too costly: estimated cost [0-9,]+ exceeds the limit of 100,000/);
   });

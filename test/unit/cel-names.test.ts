@@ -41,7 +41,9 @@ describe('a name that does not exist is refused at load, naming the field', () =
     ]);
     // The provider's own policies win over the policy's health (merge order), so the policy's
     // mistake is not compiled there; on its own it is reported at the policy.
-    expect(problemsOf(() => load([backend('b', [[provider('p')]]), policy('health', [targetBackend('b')], { backend: { health: { unhealthyCondition: 'response.status == 404' } } })]))).toEqual([
+    expect(
+      problemsOf(() => load([backend('b', [[provider('p')]]), policy('health', [targetBackend('b')], { backend: { health: { unhealthyCondition: 'response.status == 404' } } })])),
+    ).toEqual([
       `${FILE}: document 2: AgentgatewayPolicy ${NS}/health: spec.backend.health.unhealthyCondition: unknown field response.status in CEL expression (response has code, headers)`,
     ]);
   });

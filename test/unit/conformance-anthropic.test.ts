@@ -7,14 +7,7 @@ import { createParser } from 'eventsource-parser';
 import { anthropicChat } from '../../functions/providers/anthropic/adapter.js';
 import type { SseEvent } from '../../functions/providers/types.js';
 import type { ChatCompletionRequest } from '../../functions/providers/openai/wire.js';
-import {
-  type CompareOptions,
-  diffJson,
-  listCases,
-  readGolden,
-  snapshotJson,
-  snapshotSseData,
-} from '../support/conformance.js';
+import { type CompareOptions, diffJson, listCases, readGolden, snapshotJson, snapshotSseData } from '../support/conformance.js';
 import { describeWithShared, GOLDEN } from '../support/shared.js';
 import { buildOrRefused, type Refusal } from '../support/refusals.js';
 
@@ -83,7 +76,10 @@ function check(translation: Translation, name: string, diffs: string[]): void {
   const listed = deviation(translation, name);
   if (listed) {
     expect(diffs, `${name} is listed as a deviation but now matches agentgateway: remove it from DEVIATIONS`).not.toEqual([]);
-    expect(diffs.filter((diff) => !diff.startsWith(listed.differsAt)), `${name} differs beyond its listed deviation`).toEqual([]);
+    expect(
+      diffs.filter((diff) => !diff.startsWith(listed.differsAt)),
+      `${name} differs beyond its listed deviation`,
+    ).toEqual([]);
   } else {
     expect(diffs).toEqual([]);
   }

@@ -76,7 +76,13 @@ const RESPONSE_COMPARE: CompareOptions = { placeholderKeys: ['created', 'id'], n
 /** The model agentgateway's golden tests sent (Converse answers do not name it). */
 const SENT_MODEL = 'input-model';
 
-const target: ProviderTarget = { name: 'golden', kind: 'bedrock', baseUrl: 'https://bedrock-runtime.us-west-2.amazonaws.com', region: 'us-west-2', model: 'anthropic.claude-3-5-sonnet-20241022-v2:0' };
+const target: ProviderTarget = {
+  name: 'golden',
+  kind: 'bedrock',
+  baseUrl: 'https://bedrock-runtime.us-west-2.amazonaws.com',
+  region: 'us-west-2',
+  model: 'anthropic.claude-3-5-sonnet-20241022-v2:0',
+};
 
 describeWithShared('agentgateway golden cases: bedrock', GOLDEN, () => {
   describe(COMPLETIONS_REQUEST, () => {

@@ -34,7 +34,22 @@ const CT_BEDROCK = 'count_tokens->bedrock';
 const CT_VERTEX = 'count_tokens->vertex';
 const ANTHROPIC_CT = 'anthropic->count_tokens';
 
-const TRANSLATIONS = [EMB_OPENAI, EMB_VERTEX, EMB_TITAN, EMB_COHERE, EMB_NOVA, OPENAI_EMB, VERTEX_EMB, TITAN_EMB, COHERE_EMB, NOVA_EMB, CT_ANTHROPIC, CT_BEDROCK, CT_VERTEX, ANTHROPIC_CT] as const;
+const TRANSLATIONS = [
+  EMB_OPENAI,
+  EMB_VERTEX,
+  EMB_TITAN,
+  EMB_COHERE,
+  EMB_NOVA,
+  OPENAI_EMB,
+  VERTEX_EMB,
+  TITAN_EMB,
+  COHERE_EMB,
+  NOVA_EMB,
+  CT_ANTHROPIC,
+  CT_BEDROCK,
+  CT_VERTEX,
+  ANTHROPIC_CT,
+] as const;
 type Translation = (typeof TRANSLATIONS)[number];
 
 const DEVIATIONS: ReadonlyArray<Deviation<Translation>> = [
@@ -42,13 +57,15 @@ const DEVIATIONS: ReadonlyArray<Deviation<Translation>> = [
     translation: OPENAI_EMB,
     case: 'gemini-embeddings',
     differsAt: '$.usage: expected null',
-    reason: 'An OpenAI-compatible host that leaves `usage` out (Gemini\'s OpenAI endpoint) gets `{"prompt_tokens":0,"total_tokens":0}`: OpenAI clients read `usage` as always present.',
+    reason:
+      'An OpenAI-compatible host that leaves `usage` out (Gemini\'s OpenAI endpoint) gets `{"prompt_tokens":0,"total_tokens":0}`: OpenAI clients read `usage` as always present.',
   },
   {
     translation: CT_BEDROCK,
     case: 'basic',
     differsAt: '$.input.invokeModel.body.anthropic_version',
-    reason: 'The InvokeModel body of a Claude model names Bedrock\'s `anthropic_version: bedrock-2023-05-31`, the version InvokeModel documents; agentgateway sends the direct API\'s `2023-06-01`.',
+    reason:
+      "The InvokeModel body of a Claude model names Bedrock's `anthropic_version: bedrock-2023-05-31`, the version InvokeModel documents; agentgateway sends the direct API's `2023-06-01`.",
   },
   {
     translation: CT_BEDROCK,
@@ -60,7 +77,8 @@ const DEVIATIONS: ReadonlyArray<Deviation<Translation>> = [
     translation: CT_VERTEX,
     case: 'basic',
     differsAt: '$.model',
-    reason: 'The model is named as Vertex names Claude models (`claude-sonnet-4-5`, `claude-3-5-sonnet@20241022`), as in its rawPredict paths; agentgateway sends the configured `anthropic/claude-sonnet-4-5` as is.',
+    reason:
+      'The model is named as Vertex names Claude models (`claude-sonnet-4-5`, `claude-3-5-sonnet@20241022`), as in its rawPredict paths; agentgateway sends the configured `anthropic/claude-sonnet-4-5` as is.',
   },
   { translation: CT_VERTEX, case: 'with_system', differsAt: '$.model', reason: 'As for `basic`.' },
 ];
@@ -94,7 +112,13 @@ describeWithShared('agentgateway golden cases: embeddings and token counting', G
     const dir = 'requests/embeddings/';
     const cases: Array<[Translation, string, Embeddings, ProviderTarget, (model: string) => string]> = [
       [EMB_OPENAI, '.openai.snap', openaiEmbeddings, OPENAI, () => 'https://api.openai.com/v1/embeddings'],
-      [EMB_VERTEX, '.vertex.snap', vertexEmbeddings, VERTEX, (m) => `https://us-central1-aiplatform.googleapis.com/v1/projects/test-project-123/locations/us-central1/publishers/google/models/${m}:predict`],
+      [
+        EMB_VERTEX,
+        '.vertex.snap',
+        vertexEmbeddings,
+        VERTEX,
+        (m) => `https://us-central1-aiplatform.googleapis.com/v1/projects/test-project-123/locations/us-central1/publishers/google/models/${m}:predict`,
+      ],
       [EMB_TITAN, '.bedrock-titan.snap', bedrockEmbeddings, TITAN, () => 'https://bedrock-runtime.us-west-2.amazonaws.com/model/amazon.titan-embed-text-v2%3A0/invoke'],
       [EMB_COHERE, '.bedrock-cohere.snap', bedrockEmbeddings, COHERE, () => 'https://bedrock-runtime.us-west-2.amazonaws.com/model/cohere.embed-english-v3/invoke'],
       [EMB_NOVA, '.bedrock-nova.snap', bedrockEmbeddings, NOVA, () => 'https://bedrock-runtime.us-west-2.amazonaws.com/model/amazon.nova-2-multimodal-embeddings-v1%3A0/invoke'],
@@ -135,8 +159,20 @@ describeWithShared('agentgateway golden cases: embeddings and token counting', G
     const headers = { 'anthropic-version': '2023-06-01' };
     const cases: Array<[Translation, string, Counting, ProviderTarget, string]> = [
       [CT_ANTHROPIC, '.anthropic.snap', anthropicCountTokens, ANTHROPIC, 'https://api.anthropic.com/v1/messages/count_tokens'],
-      [CT_BEDROCK, '.bedrock.snap', bedrockCountTokens, CLAUDE_ON_BEDROCK, 'https://bedrock-runtime.us-west-2.amazonaws.com/model/anthropic.claude-3-5-sonnet-20241022-v2%3A0/count-tokens'],
-      [CT_VERTEX, '.vertex.snap', vertexCountTokens, CLAUDE_ON_VERTEX, 'https://us-central1-aiplatform.googleapis.com/v1/projects/test-project-123/locations/us-central1/publishers/anthropic/models/count-tokens:rawPredict'],
+      [
+        CT_BEDROCK,
+        '.bedrock.snap',
+        bedrockCountTokens,
+        CLAUDE_ON_BEDROCK,
+        'https://bedrock-runtime.us-west-2.amazonaws.com/model/anthropic.claude-3-5-sonnet-20241022-v2%3A0/count-tokens',
+      ],
+      [
+        CT_VERTEX,
+        '.vertex.snap',
+        vertexCountTokens,
+        CLAUDE_ON_VERTEX,
+        'https://us-central1-aiplatform.googleapis.com/v1/projects/test-project-123/locations/us-central1/publishers/anthropic/models/count-tokens:rawPredict',
+      ],
     ];
     for (const [translation, suffix, adapter, target, url] of cases) {
       describe(translation, () => {

@@ -29,7 +29,14 @@ describeWithShared('agentgateway golden cases: gemini', GOLDEN, () => {
       const req = JSON.parse(readGolden(`${dir}${name}.json`)) as ChatCompletionRequest;
       // agentgateway's golden test pins gemini-2.5-pro (a thinking budget, not a Gemini 3 level).
       const expected = snapshotJson(`${dir}${name}.vertex-gemini.snap`, 'request');
-      const vertex = vertexChat.buildRequest(req, { name: 'golden', kind: 'vertexai', baseUrl: 'https://aiplatform.googleapis.com', projectId: 'p', region: 'global', model: 'gemini-2.5-pro' });
+      const vertex = vertexChat.buildRequest(req, {
+        name: 'golden',
+        kind: 'vertexai',
+        baseUrl: 'https://aiplatform.googleapis.com',
+        projectId: 'p',
+        region: 'global',
+        model: 'gemini-2.5-pro',
+      });
       const gemini = geminiChat.buildRequest(req, { name: 'golden', kind: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com', model: 'gemini-2.5-pro', apiKey: 'k' });
       // The same body for both ways in; only the address and the credential differ.
       expect(gemini.body).toBe(vertex.body);
@@ -41,7 +48,11 @@ describeWithShared('agentgateway golden cases: gemini', GOLDEN, () => {
     const dir = 'response/vertex-gemini/';
     it.each(listCases(dir, '.json', '.vertex-gemini-completions.snap'))('%s', (name) => {
       const { body } = geminiChat.translateResponse(JSON.parse(readGolden(`${dir}${name}.json`)), 'sent-model');
-      tally.check(RESPONSE, name, diffJson(body, snapshotJson(`${dir}${name}.vertex-gemini-completions.snap`, 'response'), { ...RESPONSE_COMPARE, placeholderKeys: ['created', 'id'] }));
+      tally.check(
+        RESPONSE,
+        name,
+        diffJson(body, snapshotJson(`${dir}${name}.vertex-gemini-completions.snap`, 'response'), { ...RESPONSE_COMPARE, placeholderKeys: ['created', 'id'] }),
+      );
     });
   });
 

@@ -21,14 +21,23 @@ const FROM_ANTHROPIC = 'anthropic->messages';
 const FROM_ANTHROPIC_STREAM = 'anthropic->messages (streaming)';
 const FROM_COMPLETIONS = 'completions->messages';
 const FROM_COMPLETIONS_STREAM = 'completions->messages (streaming)';
-type Translation = typeof TO_ANTHROPIC | typeof TO_VERTEX | typeof TO_COMPLETIONS | typeof FROM_ANTHROPIC | typeof FROM_ANTHROPIC_STREAM | typeof FROM_COMPLETIONS | typeof FROM_COMPLETIONS_STREAM;
+type Translation =
+  | typeof TO_ANTHROPIC
+  | typeof TO_VERTEX
+  | typeof TO_COMPLETIONS
+  | typeof FROM_ANTHROPIC
+  | typeof FROM_ANTHROPIC_STREAM
+  | typeof FROM_COMPLETIONS
+  | typeof FROM_COMPLETIONS_STREAM;
 
 const DEVIATIONS: ReadonlyArray<Deviation<Translation>> = [
   {
     translation: TO_COMPLETIONS,
     case: 'cache_control',
     differsAt: [
-      ...['[0].content[1]', '[1].content[1]', '[4].content[0]', '[5].content[0]', '[6].content[0]', '[7].content[1]', '[8].content[0]'].map((at) => `$.messages${at}.prompt_cache_breakpoint: missing`),
+      ...['[0].content[1]', '[1].content[1]', '[4].content[0]', '[5].content[0]', '[6].content[0]', '[7].content[1]', '[8].content[0]'].map(
+        (at) => `$.messages${at}.prompt_cache_breakpoint: missing`,
+      ),
       '$.messages: expected 9 items, got 10',
     ],
     reason:
@@ -40,11 +49,13 @@ const DEVIATIONS: ReadonlyArray<Deviation<Translation>> = [
 ];
 
 /** Fields agentgateway drops and modelgate refuses (a 400 naming them); the rest of each case must still match. */
-const REFUSED_FOR_COMPLETIONS: readonly Refusal[] = [
-  { case: 'structured-output', fields: ['top_k'], reason: 'OpenAI chat completions has no `top_k`: refused, not dropped.' },
-];
+const REFUSED_FOR_COMPLETIONS: readonly Refusal[] = [{ case: 'structured-output', fields: ['top_k'], reason: 'OpenAI chat completions has no `top_k`: refused, not dropped.' }];
 
-const tally = new Tally<Translation>('messages', [TO_ANTHROPIC, TO_VERTEX, TO_COMPLETIONS, FROM_ANTHROPIC, FROM_ANTHROPIC_STREAM, FROM_COMPLETIONS, FROM_COMPLETIONS_STREAM], DEVIATIONS);
+const tally = new Tally<Translation>(
+  'messages',
+  [TO_ANTHROPIC, TO_VERTEX, TO_COMPLETIONS, FROM_ANTHROPIC, FROM_ANTHROPIC_STREAM, FROM_COMPLETIONS, FROM_COMPLETIONS_STREAM],
+  DEVIATIONS,
+);
 const RESPONSE_COMPARE: CompareOptions = { nullMatchesAbsent: true };
 const openai = messagesAdapter('openai');
 
@@ -64,9 +75,19 @@ describeWithShared('agentgateway golden cases: messages', GOLDEN, () => {
     it.each(listCases(dir, '.json', '.vertex.snap'))('%s', (name) => {
       const req = JSON.parse(readGolden(`${dir}${name}.json`)) as MessagesApiRequest;
       // agentgateway's golden test: model anthropic/claude-sonnet-4-5, region us-central1, project test-project-123.
-      const target = { name: 'golden', kind: 'vertexai' as const, baseUrl: 'https://us-central1-aiplatform.googleapis.com', region: 'us-central1', projectId: 'test-project-123', model: 'anthropic/claude-sonnet-4-5', apiKey: 'ya29.t' };
+      const target = {
+        name: 'golden',
+        kind: 'vertexai' as const,
+        baseUrl: 'https://us-central1-aiplatform.googleapis.com',
+        region: 'us-central1',
+        projectId: 'test-project-123',
+        model: 'anthropic/claude-sonnet-4-5',
+        apiKey: 'ya29.t',
+      };
       const call = messagesAdapter('vertexai').buildRequest(req, target);
-      expect(call.url).toBe(`https://us-central1-aiplatform.googleapis.com/v1/projects/test-project-123/locations/us-central1/publishers/anthropic/models/claude-sonnet-4-5:${req.stream ? 'streamRawPredict' : 'rawPredict'}`);
+      expect(call.url).toBe(
+        `https://us-central1-aiplatform.googleapis.com/v1/projects/test-project-123/locations/us-central1/publishers/anthropic/models/claude-sonnet-4-5:${req.stream ? 'streamRawPredict' : 'rawPredict'}`,
+      );
       expect(call.headers.authorization).toBe('Bearer ya29.t');
       tally.check(TO_VERTEX, name, diffJson(JSON.parse(call.body), snapshotJson(`${dir}${name}.vertex.snap`, 'request')));
     });
@@ -76,7 +97,9 @@ describeWithShared('agentgateway golden cases: messages', GOLDEN, () => {
     const dir = 'requests/messages/';
     it.each(listCases(dir, '.json', '.completions.snap'))('%s', (name) => {
       const req = JSON.parse(readGolden(`${dir}${name}.json`)) as MessagesApiRequest;
-      const call = buildOrRefused(REFUSED_FOR_COMPLETIONS, name, req, (r) => openai.buildRequest(r, { name: 'golden', kind: 'openai', baseUrl: 'https://api.openai.com', apiKey: 'k' }));
+      const call = buildOrRefused(REFUSED_FOR_COMPLETIONS, name, req, (r) =>
+        openai.buildRequest(r, { name: 'golden', kind: 'openai', baseUrl: 'https://api.openai.com', apiKey: 'k' }),
+      );
       expect(call.url).toBe('https://api.openai.com/v1/chat/completions');
       tally.check(TO_COMPLETIONS, name, diffJson(JSON.parse(call.body), snapshotJson(`${dir}${name}.completions.snap`, 'request')));
     });

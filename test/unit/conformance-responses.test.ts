@@ -29,14 +29,24 @@ const FROM_BEDROCK = 'bedrock->responses';
 const FROM_BEDROCK_STREAM = 'bedrock->responses (streaming)';
 const FROM_OPENAI = 'openai->responses (passthrough)';
 const FROM_OPENAI_STREAM = 'openai->responses (passthrough, streaming)';
-const TRANSLATIONS = [TO_COMPLETIONS, TO_BEDROCK, TO_OPENAI, FROM_COMPLETIONS, FROM_COMPLETIONS_STREAM, FROM_BEDROCK, FROM_BEDROCK_STREAM, FROM_OPENAI, FROM_OPENAI_STREAM] as const;
+const TRANSLATIONS = [
+  TO_COMPLETIONS,
+  TO_BEDROCK,
+  TO_OPENAI,
+  FROM_COMPLETIONS,
+  FROM_COMPLETIONS_STREAM,
+  FROM_BEDROCK,
+  FROM_BEDROCK_STREAM,
+  FROM_OPENAI,
+  FROM_OPENAI_STREAM,
+] as const;
 type Translation = (typeof TRANSLATIONS)[number];
 
 const UPSTREAM_MODEL =
   'A translated response names the model the upstream reported (as OpenAI names the dated model that served it, and as ' +
   "modelgate's chat and Messages translations do); agentgateway names the model the request was sent with.";
 const MAX_OUTPUT_TOKENS =
-  "A response cut by the token limit says `incomplete_details.reason: \"max_output_tokens\"`, OpenAI's value, which clients " +
+  'A response cut by the token limit says `incomplete_details.reason: "max_output_tokens"`, OpenAI\'s value, which clients ' +
   "(the Vercel AI SDK's finish reason `length`) read; agentgateway writes `max_tokens`.";
 const REASONING_ITEM =
   'Reasoning the provider returns becomes a `reasoning` output item (its text as the summary), as OpenAI reports reasoning; ' +
@@ -64,7 +74,12 @@ const DEVIATIONS: ReadonlyArray<Deviation<Translation>> = [
     reason: "The Bedrock chat adapter does not carry a JSON schema's `description` to Converse (reported to its owner; the Responses translation hands it over).",
   },
   ...['audio', 'basic'].map((c): Deviation<Translation> => ({ translation: FROM_COMPLETIONS, case: c, differsAt: '$.model:', reason: UPSTREAM_MODEL })),
-  { translation: FROM_COMPLETIONS, case: 'gemini_with_completion_tokens', differsAt: ['$.model:', '$.incomplete_details.reason:'], reason: `${UPSTREAM_MODEL} ${MAX_OUTPUT_TOKENS}` },
+  {
+    translation: FROM_COMPLETIONS,
+    case: 'gemini_with_completion_tokens',
+    differsAt: ['$.model:', '$.incomplete_details.reason:'],
+    reason: `${UPSTREAM_MODEL} ${MAX_OUTPUT_TOKENS}`,
+  },
   { translation: FROM_COMPLETIONS, case: 'truncated_tool_call', differsAt: ['$.model:', '$.incomplete_details.reason:'], reason: `${UPSTREAM_MODEL} ${MAX_OUTPUT_TOKENS}` },
   {
     translation: FROM_COMPLETIONS,
@@ -76,15 +91,18 @@ const DEVIATIONS: ReadonlyArray<Deviation<Translation>> = [
     translation: FROM_COMPLETIONS_STREAM,
     case: 'stream_tool_empty_content',
     differsAt: '$.items: expected 2 items, got 1',
-    reason: 'Empty text deltas (`content: ""` beside a tool call) open no message item: the response holds the function call alone, as OpenAI streams it; agentgateway opens an empty message too.',
+    reason:
+      'Empty text deltas (`content: ""` beside a tool call) open no message item: the response holds the function call alone, as OpenAI streams it; agentgateway opens an empty message too.',
   },
-  ...['reasoning', 'reasoning_unsigned'].map((c): Deviation<Translation> => ({ translation: FROM_BEDROCK, case: c, differsAt: '$.output: expected 1 items, got 2', reason: REASONING_ITEM })),
+  ...['reasoning', 'reasoning_unsigned'].map(
+    (c): Deviation<Translation> => ({ translation: FROM_BEDROCK, case: c, differsAt: '$.output: expected 1 items, got 2', reason: REASONING_ITEM }),
+  ),
   { translation: FROM_BEDROCK_STREAM, case: 'reasoning', differsAt: ['$.items: expected 1 items, got 2', '$.text:'], reason: REASONING_ITEM },
   {
     translation: FROM_BEDROCK,
     case: 'tool',
     differsAt: '$.usage: unexpected',
-    reason: "The recorded Converse answer has no `usage`; the Bedrock chat translation reports zeros, which the response carries (agentgateway leaves usage out).",
+    reason: 'The recorded Converse answer has no `usage`; the Bedrock chat translation reports zeros, which the response carries (agentgateway leaves usage out).',
   },
 ];
 
@@ -158,8 +176,16 @@ describeWithShared('agentgateway golden cases: responses', GOLDEN, () => {
     it.each(listCases(requests, '.json', '.openai.snap'))('%s', (name) => {
       // agentgateway's golden test runs these with a prompt policy around the client's input.
       const prompt = {
-        prepend: [{ role: 'system', content: 'prepend system prompt' }, { role: 'user', content: 'prepend user message' }, { role: 'assistant', content: 'prepend assistant message' }],
-        append: [{ role: 'user', content: 'append user message' }, { role: 'system', content: 'append system prompt' }, { role: 'assistant', content: 'append assistant prompt' }],
+        prepend: [
+          { role: 'system', content: 'prepend system prompt' },
+          { role: 'user', content: 'prepend user message' },
+          { role: 'assistant', content: 'prepend assistant message' },
+        ],
+        append: [
+          { role: 'user', content: 'append user message' },
+          { role: 'system', content: 'append system prompt' },
+          { role: 'assistant', content: 'append assistant prompt' },
+        ],
       };
       const call = openaiResponses.buildRequest(applyResponsesAiPolicy(request(name), { prompt }), OPENAI);
       expect(call.url).toBe('https://api.openai.com/v1/responses');
@@ -182,7 +208,11 @@ describeWithShared('agentgateway golden cases: responses', GOLDEN, () => {
       const steps = translateStream(viaOpenaiChat.streamTranslator(SENT_MODEL, true), parseSse(readGolden(`${completions}${name}.json`)));
       expect(steps.at(-1)?.done).toBe(true);
       const mine = streamSummary(parseSse(framesOf(steps).join('')));
-      tally.check(FROM_COMPLETIONS_STREAM, name, diffJson(mine, streamSummary(snapshotStream(`${completions}${name}.completions-responses-streaming.snap`)), { nullMatchesAbsent: true }));
+      tally.check(
+        FROM_COMPLETIONS_STREAM,
+        name,
+        diffJson(mine, streamSummary(snapshotStream(`${completions}${name}.completions-responses-streaming.snap`)), { nullMatchesAbsent: true }),
+      );
     });
   });
 

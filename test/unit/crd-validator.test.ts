@@ -2,13 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import {
-  evaluateCel,
-  formatViolation,
-  loadCrdValidators,
-  type CrdValidatorSet,
-  type CrdViolation,
-} from '../support/crd-validator.js';
+import { evaluateCel, formatViolation, loadCrdValidators, type CrdValidatorSet, type CrdViolation } from '../support/crd-validator.js';
 import { TUTORIAL } from '../support/manifests.js';
 import { CRD_FIXTURES, CRDS, describeWithShared } from '../support/shared.js';
 
@@ -23,11 +17,13 @@ function readDocs(url: URL): Obj[] {
 }
 
 function fixtureFiles(suffix: string): string[] {
-  return readdirSync(FIXTURES).filter((f) => f.endsWith(suffix)).sort();
+  return readdirSync(FIXTURES)
+    .filter((f) => f.endsWith(suffix))
+    .sort();
 }
 
 function nameOf(obj: Obj): string {
-  return String((obj['metadata'] as Obj | undefined)?.['name'] ?? '<unnamed>');
+  return String((obj.metadata as Obj | undefined)?.name ?? '<unnamed>');
 }
 
 function show(violations: CrdViolation[]): string {
@@ -107,9 +103,9 @@ describeWithShared('crd-validator: upstream fixtures', [CRDS, CRD_FIXTURES], () 
     let accepted = 0;
     for (const file of files) {
       for (const obj of readDocs(new URL(file, FIXTURES))) {
-        if (!kinds.has(String(obj['kind']))) continue; // e2e file also holds a Deployment and a Service
+        if (!kinds.has(String(obj.kind))) continue; // e2e file also holds a Deployment and a Service
         const violations = crds.validate(obj);
-        expect(show(violations), `${file}: ${String(obj['kind'])}/${nameOf(obj)}`).toBe('');
+        expect(show(violations), `${file}: ${String(obj.kind)}/${nameOf(obj)}`).toBe('');
         accepted++;
       }
     }
@@ -124,8 +120,8 @@ describeWithShared('crd-validator: upstream fixtures', [CRDS, CRD_FIXTURES], () 
     const unmatched: Record<string, string> = {};
     for (const file of fixtureFiles('_invalid.yaml')) {
       for (const obj of readDocs(new URL(file, FIXTURES))) {
-        const expected = String(obj['_err'] ?? '');
-        delete obj['_err'];
+        const expected = String(obj._err ?? '');
+        delete obj._err;
         const violations = crds.validate(obj);
         total++;
         expect(violations.length, `${file}: ${nameOf(obj)} should be rejected (${expected})`).toBeGreaterThan(0);
@@ -150,7 +146,7 @@ describeWithShared('crd-validator: focused cases', CRDS, () => {
   // The repository's own tutorial file; its Secret (not checked here) is the only object with a ${VAR}.
   const tutorial = () => readDocs(pathToFileURL(TUTORIAL));
   const byKind = (kind: string) => {
-    const obj = tutorial().find((o) => o['kind'] === kind);
+    const obj = tutorial().find((o) => o.kind === kind);
     if (!obj) throw new Error(`tutorial has no ${kind}`);
     return obj;
   };
@@ -163,18 +159,16 @@ describeWithShared('crd-validator: focused cases', CRDS, () => {
 
   it('rejects an HTTPRoute path match with an unknown type', () => {
     const route = byKind('HTTPRoute');
-    const rules = (route['spec'] as Obj)['rules'] as Array<{ matches: Array<{ path: Obj }> }>;
-    rules[0]!.matches[0]!.path['type'] = 'Prefix';
+    const rules = (route.spec as Obj).rules as Array<{ matches: Array<{ path: Obj }> }>;
+    rules[0]!.matches[0]!.path.type = 'Prefix';
     const text = show(crds.validate(route));
-    expect(text).toContain(
-      'spec.rules[0].matches[0].path.type: Unsupported value: "Prefix": supported values: "Exact", "PathPrefix", "RegularExpression"',
-    );
+    expect(text).toContain('spec.rules[0].matches[0].path.type: Unsupported value: "Prefix": supported values: "Exact", "PathPrefix", "RegularExpression"');
   });
 
   it('rejects a backend with both provider and groups through the CEL rule', () => {
     const backend = byKind('AgentgatewayBackend');
-    const ai = (backend['spec'] as Obj)['ai'] as Obj;
-    ai['provider'] = { openai: {} };
+    const ai = (backend.spec as Obj).ai as Obj;
+    ai.provider = { openai: {} };
     const text = show(crds.validate(backend));
     expect(text).toContain('spec.ai: Invalid value: "object": exactly one of the fields in [provider groups] must be set');
   });
@@ -183,13 +177,13 @@ describeWithShared('crd-validator: focused cases', CRDS, () => {
     // A ReplacePrefixMatch rewrite needs exactly one PathPrefix match. With no `matches`, only the
     // schema default ([{path: {type: PathPrefix, value: "/"}}]) makes the rule pass.
     const route = byKind('HTTPRoute');
-    const rule = ((route['spec'] as Obj)['rules'] as Obj[])[0]!;
-    delete rule['matches'];
-    rule['filters'] = [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v2' } } }];
+    const rule = ((route.spec as Obj).rules as Obj[])[0]!;
+    delete rule.matches;
+    rule.filters = [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v2' } } }];
     expect(show(crds.validate(route))).toBe('');
-    expect(rule['matches']).toBeUndefined(); // the caller's object is not defaulted in place
+    expect(rule.matches).toBeUndefined(); // the caller's object is not defaulted in place
 
-    rule['matches'] = [{ path: { type: 'Exact', value: '/v1' } }];
+    rule.matches = [{ path: { type: 'Exact', value: '/v1' } }];
     expect(show(crds.validate(route))).toContain(
       'spec.rules[0]: Invalid value: "object": When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified',
     );
@@ -197,8 +191,8 @@ describeWithShared('crd-validator: focused cases', CRDS, () => {
 
   it('reports unknown fields and a metadata.name that is not a DNS subdomain', () => {
     const gateway = byKind('Gateway');
-    (gateway['metadata'] as Obj)['name'] = 'Not_A_Name';
-    (gateway['spec'] as Obj)['bogus'] = true;
+    (gateway.metadata as Obj).name = 'Not_A_Name';
+    (gateway.spec as Obj).bogus = true;
     const text = show(crds.validate(gateway));
     expect(text).toContain('metadata.name: Invalid value: "Not_A_Name": a lowercase RFC 1123 subdomain');
     expect(text).toContain('spec.bogus: unknown field "spec.bogus"');
@@ -206,7 +200,7 @@ describeWithShared('crd-validator: focused cases', CRDS, () => {
 
   it('reports duplicate keys in x-kubernetes-list-type: map lists', () => {
     const gateway = byKind('Gateway');
-    const listeners = (gateway['spec'] as Obj)['listeners'] as Obj[];
+    const listeners = (gateway.spec as Obj).listeners as Obj[];
     listeners.push({ ...listeners[0], port: 8081 });
     expect(show(crds.validate(gateway))).toContain('spec.listeners[1]: Duplicate value: {"name":"http"}');
   });

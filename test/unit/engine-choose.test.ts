@@ -11,15 +11,17 @@ import type { ProviderState } from '../../functions/state/store.js';
 
 function backend(groups: string[][]): CompiledBackend {
   const compiled = groups.map((names, group) =>
-    names.map((name): CompiledProvider => ({
-      id: `ns/b/${name}`,
-      name,
-      backendId: 'ns/b',
-      group,
-      target: { name, kind: 'anthropic', baseUrl: 'http://127.0.0.1:1', model: `m-${name}` },
-      health: {},
-      ai: {},
-    })),
+    names.map(
+      (name): CompiledProvider => ({
+        id: `ns/b/${name}`,
+        name,
+        backendId: 'ns/b',
+        group,
+        target: { name, kind: 'anthropic', baseUrl: 'http://127.0.0.1:1', model: `m-${name}` },
+        health: {},
+        ai: {},
+      }),
+    ),
   );
   return { id: 'ns/b', name: 'b', namespace: 'ns', groups: compiled, providers: compiled.flat() };
 }

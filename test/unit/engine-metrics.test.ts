@@ -19,8 +19,17 @@ describe('EmfMetrics', () => {
 
   it('writes valid EMF documents: per backend, per provider and per model', () => {
     const lines: string[] = [];
-    new EmfMetrics('modelgate-test', (l) => lines.push(l), () => 1_700_000_000_000).requestDone(outcome, 200, 270.6);
-    const docs = lines.map((l) => JSON.parse(l) as Record<string, unknown> & { _aws: { Timestamp: number; CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> } });
+    new EmfMetrics(
+      'modelgate-test',
+      (l) => lines.push(l),
+      () => 1_700_000_000_000,
+    ).requestDone(outcome, 200, 270.6);
+    const docs = lines.map(
+      (l) =>
+        JSON.parse(l) as Record<string, unknown> & {
+          _aws: { Timestamp: number; CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> };
+        },
+    );
     expect(docs).toHaveLength(4);
     for (const d of docs) {
       const directive = d._aws.CloudWatchMetrics[0]!;

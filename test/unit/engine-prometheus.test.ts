@@ -57,7 +57,15 @@ describe('PrometheusMetrics through the engine', () => {
       expect(await value(metrics, 'modelgate_upstream_request_duration_seconds', { provider, le: '+Inf' })).toBe(1);
     }
 
-    const genAi = { gen_ai_operation_name: 'chat', gen_ai_system: 'anthropic', gen_ai_request_model: 'client-model', gen_ai_response_model: 'model-b', route, backend: BACKEND_ID, provider: 'b' };
+    const genAi = {
+      gen_ai_operation_name: 'chat',
+      gen_ai_system: 'anthropic',
+      gen_ai_request_model: 'client-model',
+      gen_ai_response_model: 'model-b',
+      route,
+      backend: BACKEND_ID,
+      provider: 'b',
+    };
     expect(await value(metrics, 'modelgate_gen_ai_server_time_to_first_token', { ...genAi, le: '+Inf' })).toBe(1);
     expect(await value(metrics, 'modelgate_gen_ai_server_request_duration', { ...genAi, le: '+Inf' })).toBe(1);
     for (const type of ['input', 'output']) {
@@ -121,7 +129,9 @@ describe('model label cardinality', () => {
     const usage = await series(metrics, 'modelgate_gen_ai_client_token_usage', { le: '+Inf' });
     // 50 admitted pairs plus `other`, each with an input and an output series.
     expect(usage).toHaveLength((50 + 1) * 2);
-    expect(await value(metrics, 'modelgate_gen_ai_client_token_usage', { gen_ai_request_model: OTHER, gen_ai_response_model: OTHER, gen_ai_token_type: 'input', le: '+Inf' })).toBe(10_000 - 50);
+    expect(await value(metrics, 'modelgate_gen_ai_client_token_usage', { gen_ai_request_model: OTHER, gen_ai_response_model: OTHER, gen_ai_token_type: 'input', le: '+Inf' })).toBe(
+      10_000 - 50,
+    );
     const ttft = await series(metrics, 'modelgate_gen_ai_server_time_to_first_token', { le: '+Inf' });
     expect(ttft).toHaveLength(51);
     // Every request is still counted.

@@ -37,16 +37,32 @@ const CONFIG = compileYaml(
     backend('header', 'm-header'),
     backend('method', 'm-method'),
     backend('host', 'm-host'),
-    route('prefix', `matches: [{ path: { type: PathPrefix, value: /v1 } }]
-    backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: prefix }]`),
-    route('exact', `matches: [{ path: { type: Exact, value: /v1/chat/completions } }]
-    backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: exact }]`),
-    route('header', `matches: [{ path: { type: PathPrefix, value: /v1 }, headers: [{ name: X-Tenant, value: blue }] }]
-    backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: header }]`),
-    route('method', `matches: [{ path: { type: PathPrefix, value: /v1 }, method: GET }]
-    backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: method }]`),
-    route('host', `matches: [{ path: { type: PathPrefix, value: /v2 } }]
-    backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: host }]`, 'hostnames: ["*.example.com"]'),
+    route(
+      'prefix',
+      `matches: [{ path: { type: PathPrefix, value: /v1 } }]
+    backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: prefix }]`,
+    ),
+    route(
+      'exact',
+      `matches: [{ path: { type: Exact, value: /v1/chat/completions } }]
+    backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: exact }]`,
+    ),
+    route(
+      'header',
+      `matches: [{ path: { type: PathPrefix, value: /v1 }, headers: [{ name: X-Tenant, value: blue }] }]
+    backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: header }]`,
+    ),
+    route(
+      'method',
+      `matches: [{ path: { type: PathPrefix, value: /v1 }, method: GET }]
+    backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: method }]`,
+    ),
+    route(
+      'host',
+      `matches: [{ path: { type: PathPrefix, value: /v2 } }]
+    backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: host }]`,
+      'hostnames: ["*.example.com"]',
+    ),
   ].join('---\n'),
 );
 

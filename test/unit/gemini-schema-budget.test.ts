@@ -87,7 +87,9 @@ describe('gemini schema budget: $ref inlining that multiplies', () => {
     // 4 001 nodes each: the root and 4 000 properties. Two fit, the third runs over.
     const wide = tool('wide', { type: 'object', properties: Object.fromEntries(Array.from({ length: 4_000 }, (_, i) => [`p${i}`, { type: 'string' }])) });
     expect(() => toGenerateContentRequest(request({ tools: [wide, wide] }), 'm')).not.toThrow();
-    const error = thrown(() => toGenerateContentRequest(request({ tools: [wide, wide, { ...wide, function: { ...wide.function, name: 'third' } }] }), 'm')) as RequestNotExpressible;
+    const error = thrown(() =>
+      toGenerateContentRequest(request({ tools: [wide, wide, { ...wide, function: { ...wide.function, name: 'third' } }] }), 'm'),
+    ) as RequestNotExpressible;
     expect(error.param).toBe('tools[2].function.parameters');
     expect(error.message).toContain('"third"');
   });
@@ -117,7 +119,7 @@ describe('gemini schema budget: exactly at the limit', () => {
     const n = (MAX_SCHEMA_NODES - 2) / 2;
     const schema = (extra: number): Json => ({
       type: 'object',
-      properties: { ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`r${i}`, { $ref: '#/$defs/Leaf' }])), ...flat(extra).properties as Json },
+      properties: { ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`r${i}`, { $ref: '#/$defs/Leaf' }])), ...(flat(extra).properties as Json) },
       $defs: { Leaf: { type: 'integer', description: 'a leaf' } },
     });
     const out = normalizeGeminiSchema(schema(1));
@@ -179,8 +181,13 @@ describe('gemini schema budget: nesting', () => {
     expect(error).toBeInstanceOf(RequestNotExpressible);
     expect(error.message).toContain(`${MAX_ARGUMENTS_DEPTH} levels`);
     // Within the limit they go through as before.
-    const fine = request({ ...req, messages: [req.messages[0]!, { ...req.messages[1]!, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":[[1]]}' } }] }, req.messages[2]!] });
-    expect(JSON.parse(geminiChat.buildRequest(fine, { name: 'g', kind: 'gemini', baseUrl: 'https://g', model: 'm' }).body).contents[1].parts[0].functionCall.args).toEqual({ a: [[1]] });
+    const fine = request({
+      ...req,
+      messages: [req.messages[0]!, { ...req.messages[1]!, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":[[1]]}' } }] }, req.messages[2]!],
+    });
+    expect(JSON.parse(geminiChat.buildRequest(fine, { name: 'g', kind: 'gemini', baseUrl: 'https://g', model: 'm' }).body).contents[1].parts[0].functionCall.args).toEqual({
+      a: [[1]],
+    });
   });
 });
 
@@ -221,7 +228,11 @@ describe('gemini schema budget: schemas within it translate as before', () => {
   });
 
   it('a definition used twice gives two independent copies', () => {
-    const out = normalizeGeminiSchema({ type: 'object', properties: { a: { $ref: '#/$defs/P' }, b: { $ref: '#/$defs/P' } }, $defs: { P: { allOf: [{ properties: { x: { type: 'string' } }, required: ['x'] }, { required: ['y'] }] } } });
+    const out = normalizeGeminiSchema({
+      type: 'object',
+      properties: { a: { $ref: '#/$defs/P' }, b: { $ref: '#/$defs/P' } },
+      $defs: { P: { allOf: [{ properties: { x: { type: 'string' } }, required: ['x'] }, { required: ['y'] }] } },
+    });
     const props = out.properties as Record<string, Json>;
     expect(props.a).toEqual({ type: 'object', properties: { x: { type: 'string' } }, required: ['x', 'y'] });
     expect(props.b).toEqual(props.a);

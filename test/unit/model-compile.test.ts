@@ -63,7 +63,7 @@ describe('compile: backend policy merge order', () => {
 
   it('the sectionName policy beats the backend-wide policy when nothing more specific is set', () => {
     const [b, all, onlyP2] = manifests() as [Obj, Obj, Obj];
-    const spec = (b.spec as { policies?: Obj });
+    const spec = b.spec as { policies?: Obj };
     delete spec.policies; // no backend spec.policies: the policies' keys show through
     const config = load([b, all, onlyP2]);
     expect(settings(config, 'p1').apiKey).toBe('policy-key');
@@ -107,11 +107,7 @@ describe('compile: backend policy merge order', () => {
 
   it('spec.backend on a route or Gateway target is refused (not silently dropped)', () => {
     const problems = problemsOf(() =>
-      load([
-        backend('b', [[provider('p')]]),
-        route('r', [rule([backendRef('b')])]),
-        policy('on-route', [targetRoute('r')], { backend: { health: health('10s') } }),
-      ]),
+      load([backend('b', [[provider('p')]]), route('r', [rule([backendRef('b')])]), policy('on-route', [targetRoute('r')], { backend: { health: health('10s') } })]),
     );
     expect(problems).toEqual([
       `${FILE}: document 3: AgentgatewayPolicy ${NS}/on-route: spec.targetRefs[0]: spec.backend attached to a HTTPRoute is not supported by modelgate yet; target the AgentgatewayBackend`,
@@ -148,7 +144,7 @@ describe('compile: traffic policies (retry, timeouts)', () => {
     expect(ruleOf(config, `${NS}/elsewhere#0`).requestTimeoutMs).toBeUndefined();
   });
 
-  it('an HTTPRoute policy beats the Gateway\'s, a rule policy (sectionName) beats the route\'s', () => {
+  it("an HTTPRoute policy beats the Gateway's, a rule policy (sectionName) beats the route's", () => {
     const config = load([
       ...base(),
       policy('on-rule', [targetRoute('r', 'main')], { traffic: { retry: { attempts: 3, codes: [503], backoff: '250ms' }, timeouts: { request: '30s' } } }),
@@ -176,7 +172,7 @@ describe('compile: traffic policies (retry, timeouts)', () => {
     expect(ruleOf(load(objects.reverse()), `${NS}/r#main`).retry.attempts).toBe(5);
   });
 
-  it('the rule\'s own timeouts beat a policy\'s; backendRequest is the per-attempt deadline', () => {
+  it("the rule's own timeouts beat a policy's; backendRequest is the per-attempt deadline", () => {
     const objects = base();
     objects[3] = route('r', [rule([backendRef('b')], { name: 'main', timeouts: { request: '5s', backendRequest: '2s' } })], { parents: [{ name: 'gw' }] });
     const main = ruleOf(load(objects), `${NS}/r#main`);
@@ -225,7 +221,10 @@ describe('compile: route precedence', () => {
     const names = [...new Set(rules.map(([name]) => name))];
     const config = load([
       backend('b', [[provider('p')]]),
-      route('r', rules.map(([name, matches]) => rule([backendRef('b')], { name, matches }))),
+      route(
+        'r',
+        rules.map(([name, matches]) => rule([backendRef('b')], { name, matches })),
+      ),
       ...extraRoutes,
     ]);
     expect(config.rules.map((r) => r.id.split('#')[1]).slice(0, names.length)).toEqual(names); // rules stay in manifest order
@@ -250,7 +249,17 @@ describe('compile: route precedence', () => {
         ['plain', [prefix('/v1')]],
         ['one-query', [prefix('/v1', { queryParams: [{ name: 'q', value: '1' }] })]],
         ['one-header', [prefix('/v1', { headers: [{ name: 'X-A', value: '1' }] })]],
-        ['two-headers', [prefix('/v1', { headers: [{ name: 'x-a', value: '1' }, { name: 'x-b', value: '2' }] })]],
+        [
+          'two-headers',
+          [
+            prefix('/v1', {
+              headers: [
+                { name: 'x-a', value: '1' },
+                { name: 'x-b', value: '2' },
+              ],
+            }),
+          ],
+        ],
         ['post', [prefix('/v1', { method: 'POST' })]],
       ]),
     ).toEqual(['r#post', 'r#two-headers', 'r#one-header', 'r#one-query', 'r#plain']);
@@ -270,7 +279,12 @@ describe('compile: route precedence', () => {
   });
 
   it('each match of a rule is ranked on its own', () => {
-    expect(precedence([['two', [prefix('/a'), exact('/b')]], ['mid', [prefix('/ab')]]])).toEqual(['r#two', 'r#mid', 'r#two']);
+    expect(
+      precedence([
+        ['two', [prefix('/a'), exact('/b')]],
+        ['mid', [prefix('/ab')]],
+      ]),
+    ).toEqual(['r#two', 'r#mid', 'r#two']);
   });
 
   it('compiles matches: default path, lower-cased header names, anchored regular expressions', () => {
@@ -278,7 +292,9 @@ describe('compile: route precedence', () => {
       backend('b', [[provider('p')]]),
       route('r', [
         rule([backendRef('b')]),
-        rule([backendRef('b')], { matches: [{ path: { type: 'RegularExpression', value: '/v[0-9]+/chat' }, headers: [{ name: 'X-Tenant', type: 'RegularExpression', value: '^a' }] }] }),
+        rule([backendRef('b')], {
+          matches: [{ path: { type: 'RegularExpression', value: '/v[0-9]+/chat' }, headers: [{ name: 'X-Tenant', type: 'RegularExpression', value: '^a' }] }],
+        }),
       ]),
     ]);
     expect(config.rules[0]!.matches).toEqual([{ path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [] }]);
@@ -347,7 +363,10 @@ describe('compile: references across namespaces', () => {
   });
 
   it('accepts it with a ReferenceGrant for all backends or for that one', () => {
-    for (const to of [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend' }, { group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'shared' }]) {
+    for (const to of [
+      { group: 'agentgateway.dev', kind: 'AgentgatewayBackend' },
+      { group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'shared' },
+    ]) {
       expect(load(objects([grant(to)])).rules[0]!.backends[0]!.backend.id).toBe('models/shared');
     }
   });
@@ -401,9 +420,7 @@ describe('compile: weights and eviction settings', () => {
     const config = load([backend('b', [[provider('z'), provider('a')], [provider('m')]])]);
     expect(backendOf(config, `${NS}/b`).providers.map((p) => `${p.group}:${p.name}`)).toEqual(['0:z', '0:a', '1:m']);
     const problems = problemsOf(() => parse([backend('b', [[provider('a')], [provider('a')]])]));
-    expect(problems).toEqual([
-      `${FILE}: document 1: AgentgatewayBackend b: spec.ai.groups[1].providers[0].name: duplicate provider name "a": names must be unique in the backend`,
-    ]);
+    expect(problems).toEqual([`${FILE}: document 1: AgentgatewayBackend b: spec.ai.groups[1].providers[0].name: duplicate provider name "a": names must be unique in the backend`]);
   });
 });
 
@@ -454,11 +471,23 @@ describeWithShared('the manifests these tests build', CRDS, () => {
       backend('b', [[provider('p1', { policies: { health: health('40s'), auth: key('k') } })], [provider('p2', { kind: 'openai', host: 'h', port: 1 })]], {
         policies: { auth: { secretRef: { name: 'key' } }, http: { requestTimeout: '1m30s' }, tcp: { connectTimeout: '500ms' } },
       }),
-      policy('all', [targetBackend('b', 'p2')], { backend: { health: { unhealthyCondition: 'response.code >= 500', eviction: { duration: '10s', healthThreshold: 50, restoreHealth: 100 } } } }),
-      policy('t', [targetRoute('r', 'main')], { traffic: { retry: { attempts: 3, codes: [503], backoff: '250ms' }, timeouts: { request: '30s' } } }),
-      route('r', [rule([backendRef('b', { weight: 3 })], { name: 'main', matches: [exact('/v1', { method: 'POST', headers: [{ name: 'x-a', value: '1' }] })], timeouts: { request: '5s', backendRequest: '2s' } })], {
-        parents: [{ name: 'gw', namespace: 'infra' }],
+      policy('all', [targetBackend('b', 'p2')], {
+        backend: { health: { unhealthyCondition: 'response.code >= 500', eviction: { duration: '10s', healthThreshold: 50, restoreHealth: 100 } } },
       }),
+      policy('t', [targetRoute('r', 'main')], { traffic: { retry: { attempts: 3, codes: [503], backoff: '250ms' }, timeouts: { request: '30s' } } }),
+      route(
+        'r',
+        [
+          rule([backendRef('b', { weight: 3 })], {
+            name: 'main',
+            matches: [exact('/v1', { method: 'POST', headers: [{ name: 'x-a', value: '1' }] })],
+            timeouts: { request: '5s', backendRequest: '2s' },
+          }),
+        ],
+        {
+          parents: [{ name: 'gw', namespace: 'infra' }],
+        },
+      ),
     ];
     for (const o of objects) expect(crds.validate(o).map(formatViolation), `${String(o.kind)}`).toEqual([]);
   });

@@ -19,7 +19,10 @@ type Obj = Record<string, unknown>;
 const FIXTURES = CRD_FIXTURES.dir;
 // Listed when a suite is collected, not on import: without ../shared the suites are skipped instead.
 const validFiles = () => [...readdirSync(FIXTURES).filter((f) => f.endsWith('_valid.yaml')), 'e2e_aibackend_failover_eviction.yaml'].sort();
-const invalidFiles = () => readdirSync(FIXTURES).filter((f) => f.endsWith('_invalid.yaml')).sort();
+const invalidFiles = () =>
+  readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('_invalid.yaml'))
+    .sort();
 
 interface Fixture {
   file: string;
@@ -68,7 +71,7 @@ function classify(issues: readonly Issue[], err: string): Outcome {
   const expected = err.trim();
   const texts = issues.map(issueText);
   const alias = ERR_ALIASES[expected];
-  if (texts.some((t) => t.includes(expected) || (alias !== undefined && alias.test(t)))) return 'a';
+  if (texts.some((t) => t.includes(expected) || (alias?.test(t)))) return 'a';
   if (issues.some((i) => i.unsupported)) return 'b';
   return 'c';
 }
@@ -163,12 +166,7 @@ describeWithShared('model: upstream valid fixtures', CRD_FIXTURES, () => {
   const INVALID_FILES = invalidFiles();
 
   it('finds the fixture files', () => {
-    expect(VALID_FILES).toEqual([
-      'agentgateway_backend_valid.yaml',
-      'agentgateway_model_valid.yaml',
-      'agentgateway_policy_valid.yaml',
-      'e2e_aibackend_failover_eviction.yaml',
-    ]);
+    expect(VALID_FILES).toEqual(['agentgateway_backend_valid.yaml', 'agentgateway_model_valid.yaml', 'agentgateway_policy_valid.yaml', 'e2e_aibackend_failover_eviction.yaml']);
     expect(INVALID_FILES).toEqual(['agentgateway_backend_invalid.yaml', 'agentgateway_policy_invalid.yaml']);
   });
 
@@ -244,7 +242,10 @@ describeWithShared('model: upstream invalid fixtures', CRD_FIXTURES, () => {
     const listed = SUPPORTED_RULES[file] ?? [];
     // The list names real fixtures (a rename upstream must not silently shrink the claim).
     expect(listed.filter((id) => !fixtures.some((f) => f.id === id))).toEqual([]);
-    expect(listed.filter((id) => !classes.a.includes(id)), 'supported rules not refused with the expected message').toEqual([]);
+    expect(
+      listed.filter((id) => !classes.a.includes(id)),
+      'supported rules not refused with the expected message',
+    ).toEqual([]);
     // Nothing is refused for a reason the fixture does not name, unless explained above.
     expect(classes.c.filter((id) => !(id in OTHER_REASON))).toEqual([]);
   });

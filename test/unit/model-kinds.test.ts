@@ -11,23 +11,7 @@ import { compileConfig } from '../../functions/model/compile.js';
 import { judgeKind } from '../../functions/model/kinds.js';
 import { nearest } from '../../functions/model/suggest.js';
 import { SUPPORTED_KINDS, validateObject } from '../../functions/model/validate.js';
-import {
-  backend,
-  backendRef,
-  FILE,
-  gateway,
-  NS,
-  parse,
-  policy,
-  problemsOf,
-  provider,
-  providerOf,
-  route,
-  rule,
-  targetBackend,
-  toYaml,
-  type Obj,
-} from '../support/manifests.js';
+import { backend, backendRef, FILE, gateway, NS, parse, policy, problemsOf, provider, providerOf, route, rule, targetBackend, toYaml, type Obj } from '../support/manifests.js';
 
 const SERVES = SUPPORTED_KINDS.join(', ');
 const healthPolicy = (kind = 'AgentgatewayPolicy'): Obj => ({
@@ -78,7 +62,7 @@ describe('kinds: a real kind modelgate does not serve is skipped with a warning'
     expect(warnings).toEqual([`${FILE}: document 1: ${kind} m skipped: modelgate does not serve ${kind} (it serves ${SERVES})`]);
   });
 
-  it('so is a kind of another group, as before (InferencePool is not Gateway API\'s)', () => {
+  it("so is a kind of another group, as before (InferencePool is not Gateway API's)", () => {
     const { warnings } = parse([
       { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' } },
       { apiVersion: 'inference.networking.k8s.io/v1', kind: 'InferencePool', metadata: { name: 'pool' } },

@@ -49,8 +49,7 @@ function answer(code: number): CelContext {
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 /** A backend with one Anthropic provider `p` that takes its key from Secret `key`. */
-const keyedBackend = (name = 'b', extra: Obj = {}) =>
-  backend(name, [[provider('p', { policies: { auth: { secretRef: { name: 'key', ...extra } } } })]]);
+const keyedBackend = (name = 'b', extra: Obj = {}) => backend(name, [[provider('p', { policies: { auth: { secretRef: { name: 'key', ...extra } } } })]]);
 
 describe('model: the tutorial file', () => {
   it('loads unchanged and compiles to two groups, one provider each, with the health policy', () => {
@@ -142,9 +141,7 @@ describe('model: problems point into the file', () => {
     expect(viaPolicy).toHaveLength(1);
     expectProblem(viaPolicy, 2, 'AgentgatewayPolicy', `${NS}/h`, 'spec.backend.health.unhealthyCondition', 'invalid CEL expression');
 
-    const onProvider = problemsOf(() =>
-      load([backend('b', [[provider('p1'), provider('p2', { policies: { health: { unhealthyCondition: 'response.code >' } } })]])]),
-    );
+    const onProvider = problemsOf(() => load([backend('b', [[provider('p1'), provider('p2', { policies: { health: { unhealthyCondition: 'response.code >' } } })]])]));
     expectProblem(onProvider, 1, 'AgentgatewayBackend', `${NS}/b`, 'spec.ai.groups[0].providers[1].policies.health.unhealthyCondition', 'invalid CEL expression');
   });
 
@@ -155,10 +152,7 @@ describe('model: problems point into the file', () => {
 
     // Set on the backend, the path is the backend's; a Secret without the key is as missing.
     const onBackend = problemsOf(() =>
-      load([
-        secret('key', { stringData: { other: 'x' } }),
-        backend('b', [[provider('p1'), provider('p2')]], { policies: { auth: { secretRef: { name: 'key' } } } }),
-      ]),
+      load([secret('key', { stringData: { other: 'x' } }), backend('b', [[provider('p1'), provider('p2')]], { policies: { auth: { secretRef: { name: 'key' } } } })]),
     );
     expect(onBackend).toHaveLength(1);
     expectProblem(onBackend, 2, 'AgentgatewayBackend', `${NS}/b`, 'spec.policies.auth.secretRef', `key "Authorization" of Secret ${NS}/key not found`);
@@ -170,11 +164,7 @@ describe('model: problems point into the file', () => {
 
   it('a backendRef to a missing backend, a route to a missing Gateway', () => {
     const problems = problemsOf(() =>
-      load([
-        gateway('gw'),
-        backend('b', [[provider('p')]]),
-        route('r', [rule([backendRef('b')]), rule([backendRef('nope')])], { parents: [{ name: 'missing-gw' }] }),
-      ]),
+      load([gateway('gw'), backend('b', [[provider('p')]]), route('r', [rule([backendRef('b')]), rule([backendRef('nope')])], { parents: [{ name: 'missing-gw' }] })]),
     );
     expectProblem(problems, 3, 'HTTPRoute', `${NS}/r`, 'spec.rules[1].backendRefs[0]', `AgentgatewayBackend ${NS}/nope not found`);
     expectProblem(problems, 3, 'HTTPRoute', `${NS}/r`, 'spec.parentRefs[0]', `Gateway ${NS}/missing-gw not found`);
@@ -190,10 +180,13 @@ describe('model: problems point into the file', () => {
   it('every problem of every file is reported at once', () => {
     const bad = (name: string) => backend(name, [[{ ...provider('p'), modle: 'x' }]]);
     const problems = problemsOf(() =>
-      parseManifests([
-        { name: 'one.yaml', text: toYaml([bad('a'), bad('b')]) },
-        { name: 'two.yaml', text: toYaml([bad('c')]) },
-      ], {}),
+      parseManifests(
+        [
+          { name: 'one.yaml', text: toYaml([bad('a'), bad('b')]) },
+          { name: 'two.yaml', text: toYaml([bad('c')]) },
+        ],
+        {},
+      ),
     );
     expect(problems.map((p) => p.split(': ').slice(0, 3).join(': '))).toEqual([
       'one.yaml: document 1: AgentgatewayBackend a',
@@ -320,7 +313,15 @@ describe('model: the shapes of a manifest file', () => {
     const inOne = problemsOf(() => parse([b, secret('b', {}), backend('b', [[provider('p')]], { namespace: 'other' }), b]));
     expect(inOne).toEqual([`${FILE}: document 4: AgentgatewayBackend/default/b is already defined in ${FILE}: document 1`]);
 
-    const across = problemsOf(() => parseManifests([{ name: 'a.yaml', text: toYaml([b]) }, { name: 'b.yaml', text: toYaml([b]) }], {}));
+    const across = problemsOf(() =>
+      parseManifests(
+        [
+          { name: 'a.yaml', text: toYaml([b]) },
+          { name: 'b.yaml', text: toYaml([b]) },
+        ],
+        {},
+      ),
+    );
     expect(across).toEqual(['b.yaml: document 1: AgentgatewayBackend/default/b is already defined in a.yaml: document 1']);
   });
 
@@ -340,17 +341,15 @@ describe('model: the shapes of a manifest file', () => {
     const { objects, warnings } = parseManifests([{ name: FILE, text }], {});
     expect(objects.map((o) => o.kind)).toEqual(['AgentgatewayBackend']);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(new RegExp(`^${FILE}: document \\d: Deployment mock skipped: modelgate serves Gateway, HTTPRoute, AgentgatewayBackend, AgentgatewayPolicy, Secret, ReferenceGrant$`));
+    expect(warnings[0]).toMatch(
+      new RegExp(`^${FILE}: document \\d: Deployment mock skipped: modelgate serves Gateway, HTTPRoute, AgentgatewayBackend, AgentgatewayPolicy, Secret, ReferenceGrant$`),
+    );
   });
 
   it('a kind named like an Object.prototype member is an unknown kind, not a crash', () => {
     const { objects, warnings } = parse(['constructor', 'toString', '__proto__'].map((kind) => ({ apiVersion: 'v1', kind, metadata: { name: 'x' } })));
     expect(objects).toEqual([]);
-    expect(warnings.map((w) => w.split(' skipped')[0])).toEqual([
-      `${FILE}: document 1: constructor x`,
-      `${FILE}: document 2: toString x`,
-      `${FILE}: document 3: __proto__ x`,
-    ]);
+    expect(warnings.map((w) => w.split(' skipped')[0])).toEqual([`${FILE}: document 1: constructor x`, `${FILE}: document 2: toString x`, `${FILE}: document 3: __proto__ x`]);
   });
 
   it('refuses a document that is not a mapping, and an object without a kind', () => {
@@ -362,7 +361,7 @@ describe('model: the shapes of a manifest file', () => {
 describe('model: provider endpoints', () => {
   const only = (p: Obj) => providerOf(load([backend('b', [[p]])]), `${NS}/b/${p.name as string}`).target;
 
-  it('without host and port: the vendor\'s https API', () => {
+  it("without host and port: the vendor's https API", () => {
     expect(only(provider('a', { kind: 'anthropic' })).baseUrl).toBe('https://api.anthropic.com');
     expect(only(provider('o', { kind: 'openai', model: 'gpt-4o-mini' }))).toMatchObject({ kind: 'openai', baseUrl: 'https://api.openai.com', model: 'gpt-4o-mini' });
   });

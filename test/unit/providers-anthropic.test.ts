@@ -66,7 +66,13 @@ describe('anthropic buildRequest: translation', () => {
     const body = upstreamBody({
       messages: [
         { role: 'system', content: 'Be brief.' },
-        { role: 'developer', content: [{ type: 'text', text: 'Use metric.' }, { type: 'text', text: 'No emoji.' }] },
+        {
+          role: 'developer',
+          content: [
+            { type: 'text', text: 'Use metric.' },
+            { type: 'text', text: 'No emoji.' },
+          ],
+        },
         { role: 'system', content: '   ' },
         hello,
       ],
@@ -178,7 +184,10 @@ describe('anthropic buildRequest: translation', () => {
 
   it.each([
     ['END', ['END']],
-    [['\n\n', 'END'], ['\n\n', 'END']],
+    [
+      ['\n\n', 'END'],
+      ['\n\n', 'END'],
+    ],
     [[], undefined],
     [null, undefined],
   ] as const)('maps stop %j to stop_sequences', (stop, expected) => {
@@ -463,10 +472,7 @@ describe('anthropic translateError', () => {
   });
 
   it('never echoes credentials', () => {
-    const { error } = anthropicChat.translateError(
-      401,
-      body('authentication_error', 'invalid x-api-key: sk-ant-api03-abcdefghijklmnop (x-api-key: "plainsecret123")'),
-    );
+    const { error } = anthropicChat.translateError(401, body('authentication_error', 'invalid x-api-key: sk-ant-api03-abcdefghijklmnop (x-api-key: "plainsecret123")'));
     expect(error.message).not.toMatch(/sk-ant|abcdefghijklmnop|plainsecret123/);
     expect(error.message).toContain('[redacted]');
   });

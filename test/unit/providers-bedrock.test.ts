@@ -11,7 +11,8 @@ import type { ProviderTarget } from '../../functions/core/provider-target.js';
 import { parseAuthorization, verifySigV4 } from '../support/sigv4.js';
 
 const target: ProviderTarget = { name: 'b', kind: 'bedrock', baseUrl: 'https://bedrock-runtime.us-east-1.amazonaws.com', region: 'us-east-1' };
-const body = (req: Partial<ChatCompletionRequest>) => JSON.parse(bedrockChat.buildRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...req }, target).body) as Record<string, unknown>;
+const body = (req: Partial<ChatCompletionRequest>) =>
+  JSON.parse(bedrockChat.buildRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...req }, target).body) as Record<string, unknown>;
 
 async function* chunks(...parts: Uint8Array[]) {
   for (const p of parts) yield p;
@@ -19,14 +20,23 @@ async function* chunks(...parts: Uint8Array[]) {
 
 describe('bedrock: addressing', () => {
   it('the model id is one escaped path segment: `:` of a version, `/` of an inference profile ARN', () => {
-    expect(bedrockChat.buildRequest({ model: 'amazon.nova-pro-v1:0', messages: [{ role: 'user', content: 'hi' }] }, target).url).toBe('https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.nova-pro-v1%3A0/converse');
-    expect(bedrockChat.buildRequest({ model: 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }], stream: true }, target).url).toBe(
+    expect(bedrockChat.buildRequest({ model: 'amazon.nova-pro-v1:0', messages: [{ role: 'user', content: 'hi' }] }, target).url).toBe(
+      'https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.nova-pro-v1%3A0/converse',
+    );
+    expect(
+      bedrockChat.buildRequest(
+        { model: 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }], stream: true },
+        target,
+      ).url,
+    ).toBe(
       'https://bedrock-runtime.us-east-1.amazonaws.com/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-sonnet-4-5/converse-stream',
     );
   });
 
   it('no key header: the credential is the signature (added by authorize)', () => {
-    expect(bedrockChat.buildRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }, { ...target, apiKey: 'ignored' }).headers).toEqual({ 'content-type': 'application/json' });
+    expect(bedrockChat.buildRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }, { ...target, apiKey: 'ignored' }).headers).toEqual({
+      'content-type': 'application/json',
+    });
   });
 });
 
@@ -34,14 +44,27 @@ describe('bedrock: SigV4', () => {
   it('signs with the credentials of the provider chain, for the region and the bedrock service; the signature checks out', async () => {
     setAwsCredentialProvider(async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session' }));
     try {
-      const call = bedrockChat.buildRequest({ model: 'anthropic.claude-3-haiku-20240307-v1:0', messages: [{ role: 'user', content: 'hi' }] }, { ...target, baseUrl: 'http://127.0.0.1:4010', region: 'ap-northeast-1' });
+      const call = bedrockChat.buildRequest(
+        { model: 'anthropic.claude-3-haiku-20240307-v1:0', messages: [{ role: 'user', content: 'hi' }] },
+        { ...target, baseUrl: 'http://127.0.0.1:4010', region: 'ap-northeast-1' },
+      );
       const signed = await signBedrockCall(call, 'ap-northeast-1', new Date('2025-01-02T03:04:05Z'));
       expect(signed.headers['x-amz-date']).toBe('20250102T030405Z');
       expect(signed.headers.host).toBe('127.0.0.1:4010');
       expect(signed.headers['x-amz-security-token']).toBe('session');
       expect(parseAuthorization(signed.headers.authorization)).toMatchObject({ accessKeyId: 'AKIDEXAMPLE', date: '20250102', region: 'ap-northeast-1', service: 'bedrock' });
       const url = new URL(signed.url);
-      const recorded = { api: 'bedrock' as const, model: '', stream: false, body: {}, method: 'POST', path: url.pathname, query: '', rawBody: signed.body, headers: signed.headers };
+      const recorded = {
+        api: 'bedrock' as const,
+        model: '',
+        stream: false,
+        body: {},
+        method: 'POST',
+        path: url.pathname,
+        query: '',
+        rawBody: signed.body,
+        headers: signed.headers,
+      };
       expect(verifySigV4(recorded, 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY')).toBe(true);
       // Deterministic for the same call, date and credentials.
       expect((await signBedrockCall(call, 'ap-northeast-1', new Date('2025-01-02T03:04:05Z'))).headers.authorization).toBe(signed.headers.authorization);
@@ -78,7 +101,12 @@ describe('bedrock: request translation', () => {
   });
 
   it('reasoning_effort -> thinking in additionalModelRequestFields; max tokens default 4096; a guardrail from the config', () => {
-    const b = JSON.parse(bedrockChat.buildRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }], reasoning_effort: 'high' }, { ...target, guardrail: { identifier: 'gr-1', version: '2' } }).body);
+    const b = JSON.parse(
+      bedrockChat.buildRequest(
+        { model: 'm', messages: [{ role: 'user', content: 'hi' }], reasoning_effort: 'high' },
+        { ...target, guardrail: { identifier: 'gr-1', version: '2' } },
+      ).body,
+    );
     expect(b.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 4096 } });
     expect(b.inferenceConfig).toEqual({ maxTokens: 4096 });
     expect(b.guardrailConfig).toEqual({ guardrailIdentifier: 'gr-1', guardrailVersion: '2', trace: 'enabled' });
@@ -89,7 +117,10 @@ describe('bedrock: request translation', () => {
       model: 'm',
       max_tokens: 10,
       system: [1, 2, 3, 4, 5].map((i) => ({ type: 'text', text: `s${i}`, cache_control: { type: 'ephemeral' } })),
-      tools: [{ name: 'web_search', type: 'web_search_20250305' }, { name: 'f', input_schema: { type: 'object' } }],
+      tools: [
+        { name: 'web_search', type: 'web_search_20250305' },
+        { name: 'f', input_schema: { type: 'object' } },
+      ],
       messages: [
         { role: 'user' as const, content: 'q' },
         { role: 'assistant' as const, content: [{ type: 'tool_use', id: 't', name: 'f', input: { a: 1 } }] },
@@ -105,7 +136,8 @@ describe('bedrock: request translation', () => {
 });
 
 describe('bedrock: errors', () => {
-  const error = (name: string, status: number) => translateBedrockError(status, JSON.stringify({ message: `m ${name}` }), { 'x-amzn-errortype': `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/` });
+  const error = (name: string, status: number) =>
+    translateBedrockError(status, JSON.stringify({ message: `m ${name}` }), { 'x-amzn-errortype': `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/` });
   it.each([
     ['ThrottlingException', 429, 'rate_limit_error', 'rate_limit_exceeded'],
     ['ServiceUnavailableException', 503, 'server_error', 'service_unavailable'],
@@ -118,7 +150,7 @@ describe('bedrock: errors', () => {
     expect(error(name, status)).toEqual({ error: { message: `m ${name}`, type, code } });
   });
 
-  it('the name from the body\'s __type when the header is missing; an unreadable body', () => {
+  it("the name from the body's __type when the header is missing; an unreadable body", () => {
     expect(translateBedrockError(429, JSON.stringify({ __type: 'com.amazon.coral.availability#ThrottlingException', message: 'slow' })).error.type).toBe('rate_limit_error');
     expect(translateBedrockError(502, 'Bad Gateway').error.message).toMatch(/HTTP 502/);
   });

@@ -14,7 +14,11 @@ const warningsOf = (fields: Obj, policies?: Obj) => compileConfig(parse([one(fie
 describe('gemini, vertexai', () => {
   it('gemini: Google AI Studio by default, the key from auth', () => {
     expect(targetOf({ gemini: { model: 'gemini-2.5-pro' } }, { auth: { key: 'AIzaKEY' } })).toEqual({
-      name: 'p', kind: 'gemini', model: 'gemini-2.5-pro', baseUrl: 'https://generativelanguage.googleapis.com', apiKey: 'AIzaKEY',
+      name: 'p',
+      kind: 'gemini',
+      model: 'gemini-2.5-pro',
+      baseUrl: 'https://generativelanguage.googleapis.com',
+      apiKey: 'AIzaKEY',
     });
   });
 
@@ -34,9 +38,17 @@ describe('gemini, vertexai', () => {
 
 describe('bedrock', () => {
   it('region us-east-1 by default; host/port for a local endpoint; a guardrail', () => {
-    expect(targetOf({ bedrock: { model: 'amazon.nova-lite-v1:0' } })).toEqual({ name: 'p', kind: 'bedrock', model: 'amazon.nova-lite-v1:0', region: 'us-east-1', baseUrl: 'https://bedrock-runtime.us-east-1.amazonaws.com' });
+    expect(targetOf({ bedrock: { model: 'amazon.nova-lite-v1:0' } })).toEqual({
+      name: 'p',
+      kind: 'bedrock',
+      model: 'amazon.nova-lite-v1:0',
+      region: 'us-east-1',
+      baseUrl: 'https://bedrock-runtime.us-east-1.amazonaws.com',
+    });
     expect(targetOf({ bedrock: { region: 'eu-central-1', guardrail: { identifier: 'g', version: '1' } }, host: 'localhost', port: 4000 })).toMatchObject({
-      region: 'eu-central-1', baseUrl: 'http://localhost:4000', guardrail: { identifier: 'g', version: '1' },
+      region: 'eu-central-1',
+      baseUrl: 'http://localhost:4000',
+      guardrail: { identifier: 'g', version: '1' },
     });
   });
 
@@ -53,20 +65,37 @@ describe('bedrock', () => {
 describe('azureopenai', () => {
   it('the endpoint (scheme stripped), v1 by default, the deployment as the model', () => {
     expect(targetOf({ azureopenai: { endpoint: 'https://res.openai.azure.com', deploymentName: 'gpt4o' } }, { auth: { key: 'k' } })).toEqual({
-      name: 'p', kind: 'azureopenai', baseUrl: 'https://res.openai.azure.com', azure: { apiVersion: 'v1', deploymentName: 'gpt4o' }, model: 'gpt4o', apiKey: 'k',
+      name: 'p',
+      kind: 'azureopenai',
+      baseUrl: 'https://res.openai.azure.com',
+      azure: { apiVersion: 'v1', deploymentName: 'gpt4o' },
+      model: 'gpt4o',
+      apiKey: 'k',
     });
   });
 
-  it('a dated apiVersion needs a deploymentName (the CRD\'s rule and message)', () => {
-    expect(problemsOf(() => load([one({ azureopenai: { endpoint: 'e', apiVersion: '2024-10-21' } })])).join('\n')).toMatch(/azureopenai: deploymentName is required for this apiVersion/);
+  it("a dated apiVersion needs a deploymentName (the CRD's rule and message)", () => {
+    expect(problemsOf(() => load([one({ azureopenai: { endpoint: 'e', apiVersion: '2024-10-21' } })])).join('\n')).toMatch(
+      /azureopenai: deploymentName is required for this apiVersion/,
+    );
     expect(() => load([one({ azureopenai: { endpoint: 'e', apiVersion: 'v1' } })])).not.toThrow();
   });
 });
 
 describe('custom', () => {
   it('host and port, the formats it speaks with their paths; formats modelgate does not serve are warned about', () => {
-    const fields = { custom: { model: 'llama3', formats: [{ type: 'Completions' }, { type: 'Messages', path: '/anthropic/v1/messages' }, { type: 'Embeddings' }] }, host: 'ollama.local', port: 11434 };
-    expect(targetOf(fields)).toEqual({ name: 'p', kind: 'custom', model: 'llama3', baseUrl: 'http://ollama.local:11434', formats: { Completions: {}, Messages: { path: '/anthropic/v1/messages' } } });
+    const fields = {
+      custom: { model: 'llama3', formats: [{ type: 'Completions' }, { type: 'Messages', path: '/anthropic/v1/messages' }, { type: 'Embeddings' }] },
+      host: 'ollama.local',
+      port: 11434,
+    };
+    expect(targetOf(fields)).toEqual({
+      name: 'p',
+      kind: 'custom',
+      model: 'llama3',
+      baseUrl: 'http://ollama.local:11434',
+      formats: { Completions: {}, Messages: { path: '/anthropic/v1/messages' } },
+    });
     expect(warningsOf(fields).join('\n')).toMatch(/custom\.formats\[2\]: format Embeddings is not used by modelgate/);
   });
 
@@ -77,7 +106,10 @@ describe('custom', () => {
     [{ custom: { formats: [{ type: 'Completions' }, { type: 'Completions' }] }, host: 'h', port: 1 }, 'Duplicate value'],
     [{ custom: { formats: [{ type: 'Completions', path: '/x' }] }, host: 'h', port: 1, pathPrefix: '/p' }, 'path, pathPrefix, and custom format paths are mutually exclusive'],
     [{ custom: { formats: [{ type: 'Embeddings' }] }, host: 'h', port: 1 }, 'without a Completions or Messages format is not supported by modelgate yet'],
-    [{ custom: { formats: [{ type: 'Completions' }], backendRef: { name: 'svc', port: 80 } } }, 'a backendRef names a Kubernetes Service, which only agentgateway inside the cluster can reach'],
+    [
+      { custom: { formats: [{ type: 'Completions' }], backendRef: { name: 'svc', port: 80 } } },
+      'a backendRef names a Kubernetes Service, which only agentgateway inside the cluster can reach',
+    ],
   ])('refused: %j', (fields, message) => {
     expect(problemsOf(() => load([one(fields)])).join('\n')).toContain(message);
   });

@@ -62,8 +62,18 @@ describe('embeddings translations', () => {
   it('Cohere v4: output_dimension in the request, embeddings.float in the answer', () => {
     const v4 = target('bedrock', { model: 'cohere.embed-v4:0' });
     expect(JSON.parse(bedrockEmbeddings.buildRequest({ input: ['a'], dimensions: 512 }, v4).body)).toEqual({ texts: ['a'], input_type: 'search_query', output_dimension: 512 });
-    const { body } = bedrockEmbeddings.translateResponse({ embeddings: { float: [[1], [2]] } }, 'cohere.embed-v4:0', ctx({ input: ['a', 'b'] }, { 'x-amzn-bedrock-input-token-count': '4' }));
-    expect(body).toMatchObject({ data: [{ index: 0, embedding: [1] }, { index: 1, embedding: [2] }], usage: { prompt_tokens: 4, total_tokens: 4 } });
+    const { body } = bedrockEmbeddings.translateResponse(
+      { embeddings: { float: [[1], [2]] } },
+      'cohere.embed-v4:0',
+      ctx({ input: ['a', 'b'] }, { 'x-amzn-bedrock-input-token-count': '4' }),
+    );
+    expect(body).toMatchObject({
+      data: [
+        { index: 0, embedding: [1] },
+        { index: 1, embedding: [2] },
+      ],
+      usage: { prompt_tokens: 4, total_tokens: 4 },
+    });
   });
 
   it.each([
@@ -71,7 +81,7 @@ describe('embeddings translations', () => {
     ['gemini with a non-numeric vector', () => geminiEmbeddings.translateResponse({ embedding: { values: ['a'] } }, 'm', ctx({ input: 'x' }))],
     ['titan without a vector', () => bedrockEmbeddings.translateResponse({ inputTextTokenCount: 1 }, 'amazon.titan-embed-text-v2:0', ctx({ input: 'x' }))],
     ['openai without data', () => openaiEmbeddings.translateResponse({ object: 'list' }, 'm', ctx({ input: 'x' }))],
-  ])('a body that is not the vendor\'s shape throws (a malformed answer): %s', (_name, translate) => {
+  ])("a body that is not the vendor's shape throws (a malformed answer): %s", (_name, translate) => {
     expect(translate).toThrow();
   });
 
@@ -79,7 +89,9 @@ describe('embeddings translations', () => {
     const v1 = azureEmbeddings.buildRequest({ input: 'x' }, target('azureopenai', { model: 'dep', azure: { apiVersion: 'v1' } }));
     expect(v1.url).toBe('http://127.0.0.1:9/openai/v1/embeddings');
     expect(JSON.parse(v1.body)).toEqual({ input: 'x', model: 'dep' });
-    expect(azureEmbeddings.buildRequest({ input: 'x' }, target('azureopenai', { model: 'dep', azure: { apiVersion: 'preview' } })).url).toBe('http://127.0.0.1:9/openai/v1/embeddings?api-version=preview');
+    expect(azureEmbeddings.buildRequest({ input: 'x' }, target('azureopenai', { model: 'dep', azure: { apiVersion: 'preview' } })).url).toBe(
+      'http://127.0.0.1:9/openai/v1/embeddings?api-version=preview',
+    );
   });
 
   it('a provider `path` naming the chat endpoint keeps its prefix; `pathPrefix` is honoured', () => {
@@ -87,7 +99,7 @@ describe('embeddings translations', () => {
     expect(openAIEmbeddingsUrl(target('openai', { pathPrefix: '/compat' }))).toBe('http://127.0.0.1:9/compat/embeddings');
   });
 
-  it('a custom host\'s chat completions path: embeddings beside it', async () => {
+  it("a custom host's chat completions path: embeddings beside it", async () => {
     const { customEmbeddings } = await import('../../functions/providers/openai/embeddings.js');
     const call = customEmbeddings.buildRequest({ model: 'm', input: 'x' }, target('custom', { formats: { Completions: { path: '/api/v1/chat/completions' } } }));
     expect(call.url).toBe('http://127.0.0.1:9/api/v1/embeddings');
@@ -104,9 +116,12 @@ describe('token counting translations', () => {
     expect(anthropicCountTokens.buildRequest({ model: 'm', messages: [] }, target('anthropic')).url).toBe('http://127.0.0.1:9/v1/messages/count_tokens');
   });
 
-  it('Bedrock: the client\'s anthropic-beta becomes the InvokeModel body\'s anthropic_beta; inputTokens is required in the answer', () => {
+  it("Bedrock: the client's anthropic-beta becomes the InvokeModel body's anthropic_beta; inputTokens is required in the answer", () => {
     const call = bedrockCountTokens.buildRequest({ model: 'm', messages: [] }, target('bedrock'), { headers: { 'anthropic-beta': 'a-1, b-2' } });
-    const inner = JSON.parse(Buffer.from((JSON.parse(call.body) as { input: { invokeModel: { body: string } } }).input.invokeModel.body, 'base64').toString('utf8')) as Record<string, unknown>;
+    const inner = JSON.parse(Buffer.from((JSON.parse(call.body) as { input: { invokeModel: { body: string } } }).input.invokeModel.body, 'base64').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(inner.anthropic_beta).toEqual(['a-1', 'b-2']);
     expect(bedrockCountTokens.translateResponse({ inputTokens: 12 }, 'm').body).toEqual({ input_tokens: 12 });
     expect(() => bedrockCountTokens.translateResponse({ input_tokens: 12 }, 'm')).toThrow();

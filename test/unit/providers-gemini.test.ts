@@ -9,7 +9,14 @@ import { RequestNotExpressible, type StreamStep } from '../../functions/provider
 import type { ProviderTarget } from '../../functions/core/provider-target.js';
 
 const gemini: ProviderTarget = { name: 'g', kind: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com', apiKey: 'AIzaTEST' };
-const vertex: ProviderTarget = { name: 'v', kind: 'vertexai', baseUrl: 'https://us-central1-aiplatform.googleapis.com', projectId: 'proj', region: 'us-central1', apiKey: 'ya29.token' };
+const vertex: ProviderTarget = {
+  name: 'v',
+  kind: 'vertexai',
+  baseUrl: 'https://us-central1-aiplatform.googleapis.com',
+  projectId: 'proj',
+  region: 'us-central1',
+  apiKey: 'ya29.token',
+};
 const user = (content: ChatCompletionRequest['messages'][number]['content']) => ({ role: 'user' as const, content });
 const body = (req: Partial<ChatCompletionRequest>, model = 'gemini-2.5-flash') => toGenerateContentRequest({ messages: [user('hi')], ...req }, model);
 
@@ -40,8 +47,12 @@ describe('gemini: addressing', () => {
   });
 
   it('path replaces the default path; pathPrefix goes in front of it', () => {
-    expect(geminiChat.buildRequest({ model: 'm', messages: [user('hi')] }, { ...gemini, path: '/proxy/generate' }).url).toBe('https://generativelanguage.googleapis.com/proxy/generate');
-    expect(geminiChat.buildRequest({ model: 'm', messages: [user('hi')] }, { ...gemini, pathPrefix: '/google/' }).url).toBe('https://generativelanguage.googleapis.com/google/v1beta/models/m:generateContent');
+    expect(geminiChat.buildRequest({ model: 'm', messages: [user('hi')] }, { ...gemini, path: '/proxy/generate' }).url).toBe(
+      'https://generativelanguage.googleapis.com/proxy/generate',
+    );
+    expect(geminiChat.buildRequest({ model: 'm', messages: [user('hi')] }, { ...gemini, pathPrefix: '/google/' }).url).toBe(
+      'https://generativelanguage.googleapis.com/google/v1beta/models/m:generateContent',
+    );
   });
 
   it('no model anywhere: refused before any call', () => {
@@ -59,8 +70,26 @@ describe('gemini: request translation', () => {
   });
 
   it('images: gs:// by reference with a MIME type from the extension or a hint; http(s) refused (Gemini cannot fetch it)', () => {
-    expect(body({ messages: [user([{ type: 'image_url', image_url: { url: 'gs://b/photo.webp' } }, { type: 'text', text: 'x' }])] }).contents[0]!.parts[0]).toEqual({ fileData: { mimeType: 'image/webp', fileUri: 'gs://b/photo.webp' } });
-    expect(body({ messages: [user([{ type: 'image_url', image_url: { url: 'gs://b/object', format: 'png' } }, { type: 'text', text: 'x' }])] }).contents[0]!.parts[0]).toEqual({ fileData: { mimeType: 'image/png', fileUri: 'gs://b/object' } });
+    expect(
+      body({
+        messages: [
+          user([
+            { type: 'image_url', image_url: { url: 'gs://b/photo.webp' } },
+            { type: 'text', text: 'x' },
+          ]),
+        ],
+      }).contents[0]!.parts[0],
+    ).toEqual({ fileData: { mimeType: 'image/webp', fileUri: 'gs://b/photo.webp' } });
+    expect(
+      body({
+        messages: [
+          user([
+            { type: 'image_url', image_url: { url: 'gs://b/object', format: 'png' } },
+            { type: 'text', text: 'x' },
+          ]),
+        ],
+      }).contents[0]!.parts[0],
+    ).toEqual({ fileData: { mimeType: 'image/png', fileUri: 'gs://b/object' } });
     expect(() => body({ messages: [user([{ type: 'image_url', image_url: { url: 'gs://b/object' } }])] })).toThrow(RequestNotExpressible);
     expect(() => body({ messages: [user([{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }])] })).toThrow(/cannot fetch image URLs/);
   });
@@ -69,10 +98,14 @@ describe('gemini: request translation', () => {
     const req = body({
       messages: [
         user('weather?'),
-        { role: 'assistant', content: null, tool_calls: [
-          { id: 'c1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } },
-          { id: 'c2', type: 'function', function: { name: 'time', arguments: 'not json' } },
-        ] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'c1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } },
+            { id: 'c2', type: 'function', function: { name: 'time', arguments: 'not json' } },
+          ],
+        },
         { role: 'tool', tool_call_id: 'c2', content: '12:00' },
         { role: 'tool', tool_call_id: 'c1', content: [{ type: 'text', text: 'sunny' }] },
         user('thanks'),
@@ -100,8 +133,15 @@ describe('gemini: request translation', () => {
 
   it('generation config: tokens, stop, sampling, JSON mode; none at all when nothing is set', () => {
     expect(body({}).generationConfig).toBeUndefined();
-    expect(body({ max_completion_tokens: 10, max_tokens: 99, stop: ['a', 'b'], temperature: 0, top_p: 1, seed: 7, response_format: { type: 'json_object' } }).generationConfig).toEqual({
-      maxOutputTokens: 10, stopSequences: ['a', 'b'], temperature: 0, topP: 1, seed: 7, responseMimeType: 'application/json',
+    expect(
+      body({ max_completion_tokens: 10, max_tokens: 99, stop: ['a', 'b'], temperature: 0, top_p: 1, seed: 7, response_format: { type: 'json_object' } }).generationConfig,
+    ).toEqual({
+      maxOutputTokens: 10,
+      stopSequences: ['a', 'b'],
+      temperature: 0,
+      topP: 1,
+      seed: 7,
+      responseMimeType: 'application/json',
     });
   });
 
@@ -117,7 +157,7 @@ describe('gemini: request translation', () => {
     expect(body({ tool_choice: 'required' }).toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY' } });
   });
 
-  it('the client\'s request is never changed (a later attempt reuses it)', () => {
+  it("the client's request is never changed (a later attempt reuses it)", () => {
     const schema = { type: 'object', properties: { a: { $ref: '#/$defs/A' } }, $defs: { A: { type: 'string' } }, additionalProperties: false };
     const req: ChatCompletionRequest = { messages: [user('x')], tools: [{ type: 'function', function: { name: 'f', parameters: schema } }] };
     const before = JSON.stringify(req);
@@ -128,7 +168,14 @@ describe('gemini: request translation', () => {
 
 describe('gemini: JSON Schema -> Gemini schema', () => {
   it('$ref inlined, $defs dropped, additionalProperties dropped, unknown keywords dropped', () => {
-    expect(normalizeGeminiSchema({ type: 'object', properties: { p: { $ref: '#/$defs/P', description: 'who' } }, $defs: { P: { type: 'object', properties: { n: { type: 'string', examples: ['x'] } } } }, additionalProperties: false })).toEqual({
+    expect(
+      normalizeGeminiSchema({
+        type: 'object',
+        properties: { p: { $ref: '#/$defs/P', description: 'who' } },
+        $defs: { P: { type: 'object', properties: { n: { type: 'string', examples: ['x'] } } } },
+        additionalProperties: false,
+      }),
+    ).toEqual({
       type: 'object',
       properties: { p: { type: 'object', description: 'who', properties: { n: { type: 'string' } } } },
     });
@@ -138,8 +185,17 @@ describe('gemini: JSON Schema -> Gemini schema', () => {
     expect(normalizeGeminiSchema({ anyOf: [{ type: 'string' }, { type: 'null' }] })).toEqual({ type: 'string', nullable: true });
     expect(normalizeGeminiSchema({ type: ['integer', 'null'] })).toEqual({ type: 'integer', nullable: true });
     expect(normalizeGeminiSchema({ const: 'fixed' })).toEqual({ type: 'string', enum: ['fixed'] });
-    expect(normalizeGeminiSchema({ allOf: [{ properties: { a: { type: 'string' } }, required: ['a'] }, { properties: { b: { type: 'number' } }, required: ['b'] }] })).toEqual({
-      type: 'object', properties: { a: { type: 'string' }, b: { type: 'number' } }, required: ['a', 'b'],
+    expect(
+      normalizeGeminiSchema({
+        allOf: [
+          { properties: { a: { type: 'string' } }, required: ['a'] },
+          { properties: { b: { type: 'number' } }, required: ['b'] },
+        ],
+      }),
+    ).toEqual({
+      type: 'object',
+      properties: { a: { type: 'string' }, b: { type: 'number' } },
+      required: ['a', 'b'],
     });
     expect(normalizeGeminiSchema({ type: 'array' })).toEqual({ type: 'array', items: { type: 'object' } });
     expect(normalizeGeminiSchema({ type: 'integer', enum: [1, 2] })).toEqual({ type: 'integer' });
@@ -155,7 +211,18 @@ describe('gemini: answers', () => {
   it('thoughts become reasoning_content; function calls get ids (with a thought signature riding along)', () => {
     const { body: c } = geminiChat.translateResponse(
       {
-        candidates: [{ content: { role: 'model', parts: [{ text: 'hmm', thought: true }, { functionCall: { name: 'f', args: { a: 1 } }, thoughtSignature: 'S1' }] }, finishReason: 'STOP' }],
+        candidates: [
+          {
+            content: {
+              role: 'model',
+              parts: [
+                { text: 'hmm', thought: true },
+                { functionCall: { name: 'f', args: { a: 1 } }, thoughtSignature: 'S1' },
+              ],
+            },
+            finishReason: 'STOP',
+          },
+        ],
         usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 3, thoughtsTokenCount: 2, cachedContentTokenCount: 1, totalTokenCount: 10 },
         responseId: 'r1',
       },
@@ -166,7 +233,13 @@ describe('gemini: answers', () => {
       message: { content: null, reasoning_content: 'hmm', tool_calls: [{ id: 'call_r1_0__thought__S1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
       finish_reason: 'tool_calls',
     });
-    expect(c.usage).toEqual({ prompt_tokens: 5, completion_tokens: 5, total_tokens: 10, prompt_tokens_details: { cached_tokens: 1 }, completion_tokens_details: { reasoning_tokens: 2 } });
+    expect(c.usage).toEqual({
+      prompt_tokens: 5,
+      completion_tokens: 5,
+      total_tokens: 10,
+      prompt_tokens_details: { cached_tokens: 1 },
+      completion_tokens_details: { reasoning_tokens: 2 },
+    });
   });
 
   it.each([
@@ -187,13 +260,23 @@ describe('gemini: answers', () => {
   it('stream: usage only on the terminal chunk; [DONE] at the close after a finishReason, a broken stream otherwise', () => {
     const t = geminiChat.streamTranslator('m', true);
     const push = (chunk: unknown): StreamStep => t.push({ data: JSON.stringify(chunk) });
-    const first = push({ candidates: [{ content: { parts: [{ text: 'Hel' }] } }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 1 }, modelVersion: 'gemini-2.5-flash' });
+    const first = push({
+      candidates: [{ content: { parts: [{ text: 'Hel' }] } }],
+      usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 1 },
+      modelVersion: 'gemini-2.5-flash',
+    });
     expect(first.content).toBe(true);
     expect(first.model).toBe('gemini-2.5-flash');
     expect(JSON.parse(first.frames[0]!.slice(6))).toMatchObject({ choices: [{ delta: { role: 'assistant', content: 'Hel' } }], usage: null });
     expect(t.finish!()).toBeUndefined();
-    const last = push({ candidates: [{ content: { parts: [{ text: 'lo' }] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2, totalTokenCount: 5 } });
-    expect(JSON.parse(last.frames[0]!.slice(6))).toMatchObject({ choices: [{ delta: { content: 'lo' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } });
+    const last = push({
+      candidates: [{ content: { parts: [{ text: 'lo' }] }, finishReason: 'STOP' }],
+      usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2, totalTokenCount: 5 },
+    });
+    expect(JSON.parse(last.frames[0]!.slice(6))).toMatchObject({
+      choices: [{ delta: { content: 'lo' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+    });
     expect(last.usage).toEqual({ input: 3, output: 2 });
     expect(t.finish!()).toEqual({ frames: ['data: [DONE]\n\n'], content: false, done: true });
   });
@@ -219,11 +302,20 @@ describe('gemini: errors', () => {
   });
 
   it('a bad API key (400 with reason API_KEY_INVALID) is an authentication error to the client, and the key is scrubbed', () => {
-    const body = JSON.stringify({ error: { code: 400, message: 'API key not valid. Please pass a valid API key. api_key=AIzaSyBAD123', status: 'INVALID_ARGUMENT', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }] } });
-    expect(translateGoogleError(400, body)).toEqual({ error: { message: 'API key not valid. Please pass a valid API key. api_key=[redacted]', type: 'authentication_error', code: 'invalid_api_key' } });
+    const body = JSON.stringify({
+      error: {
+        code: 400,
+        message: 'API key not valid. Please pass a valid API key. api_key=AIzaSyBAD123',
+        status: 'INVALID_ARGUMENT',
+        details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }],
+      },
+    });
+    expect(translateGoogleError(400, body)).toEqual({
+      error: { message: 'API key not valid. Please pass a valid API key. api_key=[redacted]', type: 'authentication_error', code: 'invalid_api_key' },
+    });
   });
 
-  it('Vertex\'s array-wrapped errors and unreadable bodies', () => {
+  it("Vertex's array-wrapped errors and unreadable bodies", () => {
     expect(translateGoogleError(429, JSON.stringify([{ error: { code: 429, message: 'slow', status: 'RESOURCE_EXHAUSTED' } }])).error.type).toBe('rate_limit_error');
     expect(translateGoogleError(502, '<html>bad gateway</html>').error.message).toMatch(/HTTP 502/);
   });
@@ -240,19 +332,39 @@ describe('vertex: Claude models (publisher anthropic)', () => {
     expect(vertexAnthropicModel(model)).toBe(expected);
   });
 
-  it('a chat request for a Claude model: the Messages body without model, Vertex\'s anthropic_version, rawPredict', () => {
+  it("a chat request for a Claude model: the Messages body without model, Vertex's anthropic_version, rawPredict", () => {
     const call = vertexChat.buildRequest({ model: 'anthropic/claude-sonnet-4-5', messages: [{ role: 'system', content: 's' }, user('hi')], stream: true }, vertex);
     expect(call.url).toBe('https://us-central1-aiplatform.googleapis.com/v1/projects/proj/locations/us-central1/publishers/anthropic/models/claude-sonnet-4-5:streamRawPredict');
     expect(call.headers).toEqual({ 'content-type': 'application/json', authorization: 'Bearer ya29.token', accept: 'text/event-stream' });
-    expect(JSON.parse(call.body)).toEqual({ anthropic_version: 'vertex-2023-10-16', system: 's', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], max_tokens: 4096, stream: true });
+    expect(JSON.parse(call.body)).toEqual({
+      anthropic_version: 'vertex-2023-10-16',
+      system: 's',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+      max_tokens: 4096,
+      stream: true,
+    });
   });
 
-  it('answers and errors are read in the publisher\'s own format', () => {
-    const claude = vertexChat.translateResponse({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'hi' }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } }, 'claude-sonnet-4-5');
+  it("answers and errors are read in the publisher's own format", () => {
+    const claude = vertexChat.translateResponse(
+      {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-4-5',
+        content: [{ type: 'text', text: 'hi' }],
+        stop_reason: 'end_turn',
+        usage: { input_tokens: 1, output_tokens: 1 },
+      },
+      'claude-sonnet-4-5',
+    );
     expect(claude.body.choices[0]!.message.content).toBe('hi');
     const google = vertexChat.translateResponse({ candidates: [{ content: { parts: [{ text: 'yo' }] }, finishReason: 'STOP' }] }, 'gemini-2.5-pro');
     expect(google.body.choices[0]!.message.content).toBe('yo');
-    expect(vertexChat.translateError(529, JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })).error).toMatchObject({ type: 'server_error', code: 'overloaded' });
+    expect(vertexChat.translateError(529, JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })).error).toMatchObject({
+      type: 'server_error',
+      code: 'overloaded',
+    });
     expect(vertexChat.translateError(429, JSON.stringify({ error: { code: 429, message: 'q', status: 'RESOURCE_EXHAUSTED' } })).error.type).toBe('rate_limit_error');
   });
 });

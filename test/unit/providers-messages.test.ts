@@ -40,8 +40,20 @@ describe('Messages -> chat completions', () => {
     const chat = messagesToChatRequest({
       max_tokens: 5,
       messages: [
-        { role: 'assistant', content: [{ type: 'text', text: 'calling' }, { type: 'tool_use', id: 't1', name: 'f', input: { a: 1 } }] },
-        { role: 'user', content: [{ type: 'text', text: 'and also' }, { type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'done' }] }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'calling' },
+            { type: 'tool_use', id: 't1', name: 'f', input: { a: 1 } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'and also' },
+            { type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'done' }] },
+          ],
+        },
       ],
     });
     expect(chat.messages).toEqual([
@@ -52,14 +64,24 @@ describe('Messages -> chat completions', () => {
   });
 
   it('images, stop sequences, streaming usage, tool choice and parallelism; server tools refused', () => {
-    expect(() => messagesToChatRequest({ max_tokens: 5, tools: [{ name: 'web_search', type: 'web_search_20250305' }], messages: [{ role: 'user', content: 'q' }] })).toThrow(/\(tools\.0\)/);
+    expect(() => messagesToChatRequest({ max_tokens: 5, tools: [{ name: 'web_search', type: 'web_search_20250305' }], messages: [{ role: 'user', content: 'q' }] })).toThrow(
+      /\(tools\.0\)/,
+    );
     const chat = messagesToChatRequest({
       max_tokens: 5,
       stream: true,
       stop_sequences: ['X'],
       tools: [{ name: 'f', input_schema: { type: 'object' } }],
       tool_choice: { type: 'any', disable_parallel_tool_use: true },
-      messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AA' } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { type: 'url', url: 'https://x/y.png' } },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AA' } },
+          ],
+        },
+      ],
     });
     expect(chat).toMatchObject({
       stream: true,
@@ -68,7 +90,15 @@ describe('Messages -> chat completions', () => {
       tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }],
       tool_choice: 'required',
       parallel_tool_calls: false,
-      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: 'https://x/y.png' } },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } },
+          ],
+        },
+      ],
     });
   });
 });
@@ -94,9 +124,15 @@ describe('Anthropic stream, passed through', () => {
     expect(step).toMatchObject({ frames: [], failure: { status: 429, type: 'rate_limit_error', message: 'slow' } });
   });
 
-  it('upstream errors stay Anthropic\'s; an unreadable one gets Anthropic\'s shape', () => {
-    expect(anthropicMessages.translateError(529, JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }))).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
-    expect(anthropicMessages.translateError(502, '<html/>')).toEqual({ type: 'error', error: { type: 'api_error', message: 'The upstream provider returned HTTP 502 with an unreadable error body.' } });
+  it("upstream errors stay Anthropic's; an unreadable one gets Anthropic's shape", () => {
+    expect(anthropicMessages.translateError(529, JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }))).toEqual({
+      type: 'error',
+      error: { type: 'overloaded_error', message: 'Overloaded' },
+    });
+    expect(anthropicMessages.translateError(502, '<html/>')).toEqual({
+      type: 'error',
+      error: { type: 'api_error', message: 'The upstream provider returned HTTP 502 with an unreadable error body.' },
+    });
   });
 
   it.each([
@@ -110,7 +146,7 @@ describe('Anthropic stream, passed through', () => {
     [503, 'overloaded_error'],
     [504, 'timeout_error'],
     [529, 'overloaded_error'],
-  ])('HTTP %i is Anthropic\'s %s', (status, type) => {
+  ])("HTTP %i is Anthropic's %s", (status, type) => {
     expect(anthropicErrorTypeForStatus(status)).toBe(type);
   });
 });
@@ -125,13 +161,24 @@ describe('the Anthropic event writer', () => {
     const types = parseSse(frames.join('')).map((e) => e.event);
     expect(types).toEqual([
       'message_start',
-      'content_block_start', 'content_block_delta', 'content_block_stop',
-      'content_block_start', 'content_block_delta', 'content_block_stop',
-      'content_block_start', 'content_block_delta', 'content_block_stop',
-      'content_block_start', 'content_block_delta', 'content_block_stop',
-      'message_delta', 'message_stop',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
     ]);
-    const indices = parseSse(frames.join('')).map((e) => (JSON.parse(e.data) as { index?: number }).index).filter((i) => i !== undefined);
+    const indices = parseSse(frames.join(''))
+      .map((e) => (JSON.parse(e.data) as { index?: number }).index)
+      .filter((i) => i !== undefined);
     expect(indices).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]);
   });
 });

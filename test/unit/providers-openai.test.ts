@@ -117,9 +117,7 @@ describe('openai streamTranslator', () => {
   });
 
   it('reports usage when a chunk carries it', () => {
-    const step = openaiChat
-      .streamTranslator('m', true)
-      .push(data({ ...chunk({}), choices: [], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } }));
+    const step = openaiChat.streamTranslator('m', true).push(data({ ...chunk({}), choices: [], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } }));
     expect(step.usage).toEqual({ input: 5, output: 2 });
   });
 

@@ -35,7 +35,14 @@ describe('responses -> chat completions', () => {
           { role: 'developer', content: 'Be terse.' },
           { role: 'user', content: [{ type: 'input_text', text: 'Weather?' }] },
           { type: 'reasoning', summary: [{ type: 'summary_text', text: 'Need the tool.' }] },
-          { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Checking.' }, { type: 'refusal', refusal: 'Not that part.' }] },
+          {
+            type: 'message',
+            role: 'assistant',
+            content: [
+              { type: 'output_text', text: 'Checking.' },
+              { type: 'refusal', refusal: 'Not that part.' },
+            ],
+          },
           { type: 'function_call', call_id: 'c1', name: 'w', arguments: '{}' },
           { type: 'function_call', call_id: 'c2', name: 'w', arguments: '{"a":1}' },
           { type: 'function_call_output', call_id: 'c1', output: 'sunny' },
@@ -48,7 +55,10 @@ describe('responses -> chat completions', () => {
       { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
       {
         role: 'assistant',
-        content: [{ type: 'text', text: 'Checking.' }, { type: 'text', text: 'Not that part.' }],
+        content: [
+          { type: 'text', text: 'Checking.' },
+          { type: 'text', text: 'Not that part.' },
+        ],
         reasoning_content: 'Need the tool.',
         tool_calls: [
           { id: 'c1', type: 'function', function: { name: 'w', arguments: '{}' } },
@@ -64,7 +74,16 @@ describe('responses -> chat completions', () => {
     const chat = responsesToChatRequest(
       req({
         instructions: 'Sys',
-        input: [{ role: 'user', content: [{ type: 'input_file', file_data: 'JVBERi0=', filename: 'a.pdf' }, { type: 'input_file', file_id: 'file-1' }, { type: 'input_image', image_url: 'https://x/y.png' }] }],
+        input: [
+          {
+            role: 'user',
+            content: [
+              { type: 'input_file', file_data: 'JVBERi0=', filename: 'a.pdf' },
+              { type: 'input_file', file_id: 'file-1' },
+              { type: 'input_image', image_url: 'https://x/y.png' },
+            ],
+          },
+        ],
         max_output_tokens: 50,
         temperature: 0.1,
         top_p: 0.9,
@@ -81,7 +100,14 @@ describe('responses -> chat completions', () => {
       model: 'm',
       messages: [
         { role: 'system', content: 'Sys' },
-        { role: 'user', content: [{ type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' } }, { type: 'file', file: { file_id: 'file-1' } }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' } },
+            { type: 'file', file: { file_id: 'file-1' } },
+            { type: 'image_url', image_url: { url: 'https://x/y.png' } },
+          ],
+        },
       ],
       max_completion_tokens: 50,
       stream: true,
@@ -145,7 +171,14 @@ describe('the passthrough stream', () => {
 
 describe('the translated stream', () => {
   const chunk = (delta: Record<string, unknown>, finish: string | null = null, usage?: unknown) => ({
-    data: JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'up-model', choices: usage ? [] : [{ index: 0, delta, finish_reason: finish }], ...(usage !== undefined && { usage }) }),
+    data: JSON.stringify({
+      id: 'c',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'up-model',
+      choices: usage ? [] : [{ index: 0, delta, finish_reason: finish }],
+      ...(usage !== undefined && { usage }),
+    }),
   });
   const parse = (frames: string[]) => frames.map((f) => JSON.parse(f.split('\n')[1]!.slice(6)) as Record<string, any>);
 
@@ -161,7 +194,12 @@ describe('the translated stream', () => {
     expect(end.done).toBe(true);
     const last = parse(end.frames).at(-1)!;
     expect(last.type).toBe('response.incomplete');
-    expect(last.response).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, model: 'up-model', usage: { input_tokens: 5, output_tokens: 2, total_tokens: 7 } });
+    expect(last.response).toMatchObject({
+      status: 'incomplete',
+      incomplete_details: { reason: 'max_output_tokens' },
+      model: 'up-model',
+      usage: { input_tokens: 5, output_tokens: 2, total_tokens: 7 },
+    });
     expect(last.response.output[0].content[0].text).toBe('Hello');
     // Sequence numbers count up across the whole stream.
     const all = parse([...opening.frames, ...end.frames]);
@@ -170,7 +208,13 @@ describe('the translated stream', () => {
 });
 
 describe('which adapter serves a provider kind', () => {
-  const build = (target: Record<string, unknown>) => responsesAdapterFor({ name: 'p', baseUrl: 'http://h', apiKey: 'k', ...target } as never).buildRequest(req({}), { name: 'p', baseUrl: 'http://h', apiKey: 'k', ...target } as never);
+  const build = (target: Record<string, unknown>) =>
+    responsesAdapterFor({ name: 'p', baseUrl: 'http://h', apiKey: 'k', ...target } as never).buildRequest(req({}), {
+      name: 'p',
+      baseUrl: 'http://h',
+      apiKey: 'k',
+      ...target,
+    } as never);
 
   it.each<[string, Record<string, unknown>, string]>([
     ['openai', { kind: 'openai' }, 'http://h/v1/responses'],
@@ -190,7 +234,9 @@ describe('bounds', () => {
     const piece = 'x'.repeat(8 * 1024 * 1024);
     let failed;
     for (let i = 0; i < 6 && !failed; i++) {
-      failed = t.push({ data: JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] }) }).failure;
+      failed = t.push({
+        data: JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] }),
+      }).failure;
     }
     expect(failed).toMatchObject({ status: 502, type: 'upstream_answer_too_large' });
     expect(MAX_HELD_ANSWER_CHARS).toBe(32 * 1024 * 1024);

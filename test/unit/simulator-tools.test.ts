@@ -41,7 +41,10 @@ describe('simulator: which tool, and when', () => {
   const params = { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] };
 
   it('openai: the named tool_choice wins; a last tool message is answered from its result', () => {
-    const tools = [{ type: 'function', function: { name: 'a', parameters: params } }, { type: 'function', function: { name: 'b', parameters: params } }];
+    const tools = [
+      { type: 'function', function: { name: 'a', parameters: params } },
+      { type: 'function', function: { name: 'b', parameters: params } },
+    ];
     expect(openaiToolTurn({ tools, messages: [{ role: 'user', content: 'Hi' }] }, 'Hi')).toMatchObject({ kind: 'call', name: 'a' });
     expect(openaiToolTurn({ tools, tool_choice: { type: 'function', function: { name: 'b' } }, messages: [{ role: 'user', content: 'Hi' }] }, 'Hi')).toMatchObject({ name: 'b' });
     expect(openaiToolTurn({ tools, tool_choice: 'none', messages: [{ role: 'user', content: 'Hi' }] }, 'Hi')).toBeUndefined();
@@ -54,10 +57,31 @@ describe('simulator: which tool, and when', () => {
   });
 
   it('anthropic, gemini, bedrock: their own shapes; server tools and the placeholder tool are never called', () => {
-    expect(anthropicToolTurn({ tools: [{ type: 'web_search_20250305', name: 'web' }, { name: 'f', input_schema: params }], messages: [{ role: 'user', content: 'Hi' }] }, 'Hi')).toMatchObject({ name: 'f' });
-    expect(geminiToolTurn({ tools: [{ functionDeclarations: [{ name: 'g', parameters: params }] }], contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] }, 'Hi')).toMatchObject({ name: 'g', args: { q: 'example' } });
-    expect(geminiToolTurn({ contents: [{ role: 'user', parts: [{ functionResponse: { name: 'g', response: { content: 'done' } } }] }] }, '')).toEqual({ kind: 'use-result', name: 'g', result: 'done' });
-    const placeholderOnly = { toolConfig: { tools: [{ toolSpec: { name: 'placeholder_tool_do_not_call', inputSchema: { json: { type: 'object' } } } }] }, messages: [{ role: 'user', content: [{ text: 'Hi' }] }] };
+    expect(
+      anthropicToolTurn(
+        {
+          tools: [
+            { type: 'web_search_20250305', name: 'web' },
+            { name: 'f', input_schema: params },
+          ],
+          messages: [{ role: 'user', content: 'Hi' }],
+        },
+        'Hi',
+      ),
+    ).toMatchObject({ name: 'f' });
+    expect(geminiToolTurn({ tools: [{ functionDeclarations: [{ name: 'g', parameters: params }] }], contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] }, 'Hi')).toMatchObject({
+      name: 'g',
+      args: { q: 'example' },
+    });
+    expect(geminiToolTurn({ contents: [{ role: 'user', parts: [{ functionResponse: { name: 'g', response: { content: 'done' } } }] }] }, '')).toEqual({
+      kind: 'use-result',
+      name: 'g',
+      result: 'done',
+    });
+    const placeholderOnly = {
+      toolConfig: { tools: [{ toolSpec: { name: 'placeholder_tool_do_not_call', inputSchema: { json: { type: 'object' } } } }] },
+      messages: [{ role: 'user', content: [{ text: 'Hi' }] }],
+    };
     expect(bedrockToolTurn(placeholderOnly, 'Hi')).toBeUndefined();
   });
 });

@@ -19,7 +19,12 @@ const vertexai = z.strictObject({
 /** `bedrock`: the Converse API in `region` (default `us-east-1`), signed with the AWS credential chain. */
 const bedrock = z.strictObject({
   model: model.optional(),
-  region: z.string().min(1).max(63).regex(/^[a-z0-9-]+$/, "should match '^[a-z0-9-]+$'").optional(),
+  region: z
+    .string()
+    .min(1)
+    .max(63)
+    .regex(/^[a-z0-9-]+$/, "should match '^[a-z0-9-]+$'")
+    .optional(),
   guardrail: z.strictObject({ identifier: z.string().min(1).max(256), version: z.string().min(1).max(256) }).optional(),
 });
 
@@ -136,34 +141,30 @@ function providerRules(p: Record<string, unknown>, ctx: z.RefinementCtx) {
 
 export const singleProvider = z.strictObject(providerFields).superRefine(providerRules);
 
-export const namedProvider = z
-  .strictObject({ name: dnsSubdomain, policies: providerPolicies.optional(), ...providerFields })
-  .superRefine(providerRules);
+export const namedProvider = z.strictObject({ name: dnsSubdomain, policies: providerPolicies.optional(), ...providerFields }).superRefine(providerRules);
 
 const providerGroup = z.strictObject({ providers: z.array(namedProvider).min(1) });
 
-const aiBackend = z
-  .strictObject({ provider: singleProvider.optional(), groups: z.array(providerGroup).min(1).optional() })
-  .superRefine((ai, ctx) => {
-    if (countPresent(ai, ['provider', 'groups']) !== 1) {
-      ctx.addIssue({ code: 'custom', message: 'exactly one of the fields in [provider groups] must be set' });
-    }
-    // agentgateway asks for unique names inside a group; modelgate keys eviction state by provider
-    // name within the backend, so names must be unique across all groups.
-    const seen = new Set<string>();
-    ai.groups?.forEach((group, g) =>
-      group.providers.forEach((provider, p) => {
-        if (seen.has(provider.name)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['groups', g, 'providers', p, 'name'],
-            message: `duplicate provider name "${provider.name}": names must be unique in the backend`,
-          });
-        }
-        seen.add(provider.name);
-      }),
-    );
-  });
+const aiBackend = z.strictObject({ provider: singleProvider.optional(), groups: z.array(providerGroup).min(1).optional() }).superRefine((ai, ctx) => {
+  if (countPresent(ai, ['provider', 'groups']) !== 1) {
+    ctx.addIssue({ code: 'custom', message: 'exactly one of the fields in [provider groups] must be set' });
+  }
+  // agentgateway asks for unique names inside a group; modelgate keys eviction state by provider
+  // name within the backend, so names must be unique across all groups.
+  const seen = new Set<string>();
+  ai.groups?.forEach((group, g) =>
+    group.providers.forEach((provider, p) => {
+      if (seen.has(provider.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', g, 'providers', p, 'name'],
+          message: `duplicate provider name "${provider.name}": names must be unique in the backend`,
+        });
+      }
+      seen.add(provider.name);
+    }),
+  );
+});
 
 export const backendObject = z.strictObject({
   apiVersion: z.literal('agentgateway.dev/v1alpha1'),

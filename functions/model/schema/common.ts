@@ -13,15 +13,9 @@ export const UNSUPPORTED = 'is not supported by modelgate yet';
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-export const dnsSubdomain = z
-  .string()
-  .max(253)
-  .regex(DNS_SUBDOMAIN, `must be a lowercase RFC 1123 subdomain (should match '${DNS_SUBDOMAIN.source}')`);
+export const dnsSubdomain = z.string().max(253).regex(DNS_SUBDOMAIN, `must be a lowercase RFC 1123 subdomain (should match '${DNS_SUBDOMAIN.source}')`);
 
-const dnsLabel = z
-  .string()
-  .max(63)
-  .regex(DNS_LABEL, `must be a lowercase RFC 1123 label (should match '${DNS_LABEL.source}')`);
+const dnsLabel = z.string().max(63).regex(DNS_LABEL, `must be a lowercase RFC 1123 label (should match '${DNS_LABEL.source}')`);
 
 /** `metadata`: only name and namespace matter; the rest of ObjectMeta is accepted as Kubernetes would. */
 export const objectMeta = z.looseObject({

@@ -16,9 +16,7 @@ const listener = z.strictObject({
   hostname: z.string().optional(),
   allowedRoutes: z
     .strictObject({
-      namespaces: z
-        .strictObject({ from: z.enum(['All', 'Same', 'Selector']).default('Same'), selector: unsupported().optional() })
-        .optional(),
+      namespaces: z.strictObject({ from: z.enum(['All', 'Same', 'Selector']).default('Same'), selector: unsupported().optional() }).optional(),
       kinds: ignored(),
     })
     .optional(),
@@ -44,7 +42,11 @@ export const gatewayObject = z.strictObject({
         if (names.has(l.name)) ctx.addIssue({ code: 'custom', path: ['listeners', i, 'name'], message: 'Listener name must be unique within the Gateway' });
         names.add(l.name);
         if (l.protocol !== 'HTTP') {
-          ctx.addIssue({ code: 'custom', path: ['listeners', i, 'protocol'], message: `protocol ${l.protocol} is not supported by modelgate yet (HTTP only; terminate TLS in front)` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['listeners', i, 'protocol'],
+            message: `protocol ${l.protocol} is not supported by modelgate yet (HTTP only; terminate TLS in front)`,
+          });
         }
       });
     }),
@@ -122,21 +124,23 @@ const backendRef = z.strictObject({
   filters: unsupported().optional(),
 });
 
-const routeRule = z
-  .strictObject({
-    name: dnsSubdomain.optional(),
-    matches: z.array(routeMatch).max(64).default([{ path: { type: 'PathPrefix', value: '/' } }]),
-    backendRefs: z.array(backendRef).max(16).optional(),
-    filters: unsupported().optional(),
-    timeouts: z
-      .strictObject({ request: duration(0).optional(), backendRequest: duration(0).optional() })
-      // The v1.6.1 CRD's rule (`0s` request means no deadline).
-      .refine(
-        (t) => !(t.request && t.backendRequest && parseDuration(t.request) !== 0 && parseDuration(t.backendRequest)! > parseDuration(t.request)!),
-        'backendRequest timeout cannot be longer than request timeout',
-      )
-      .optional(),
-  });
+const routeRule = z.strictObject({
+  name: dnsSubdomain.optional(),
+  matches: z
+    .array(routeMatch)
+    .max(64)
+    .default([{ path: { type: 'PathPrefix', value: '/' } }]),
+  backendRefs: z.array(backendRef).max(16).optional(),
+  filters: unsupported().optional(),
+  timeouts: z
+    .strictObject({ request: duration(0).optional(), backendRequest: duration(0).optional() })
+    // The v1.6.1 CRD's rule (`0s` request means no deadline).
+    .refine(
+      (t) => !(t.request && t.backendRequest && parseDuration(t.request) !== 0 && parseDuration(t.backendRequest)! > parseDuration(t.request)!),
+      'backendRequest timeout cannot be longer than request timeout',
+    )
+    .optional(),
+});
 
 export const httpRouteObject = z.strictObject({
   apiVersion: z.enum([`${GATEWAY_GROUP}/v1`, `${GATEWAY_GROUP}/v1beta1`]),
@@ -145,7 +149,10 @@ export const httpRouteObject = z.strictObject({
   spec: z.strictObject({
     parentRefs: z.array(parentRef).max(32).optional(),
     hostnames: z.array(z.string().min(1).max(253)).max(16).optional(),
-    rules: z.array(routeRule).max(16).default([{ matches: [{ path: { type: 'PathPrefix', value: '/' } }] }]),
+    rules: z
+      .array(routeRule)
+      .max(16)
+      .default([{ matches: [{ path: { type: 'PathPrefix', value: '/' } }] }]),
   }),
   status: z.unknown().optional(),
 });

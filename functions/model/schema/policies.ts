@@ -6,17 +6,7 @@
 import * as z from 'zod';
 import { atLeastOne, countPresent, duration, secretRef, unsupported } from './common.js';
 
-const AUTH_METHODS = [
-  'key',
-  'secretRef',
-  'passthrough',
-  'aws',
-  'azure',
-  'gcp',
-  'oauthTokenExchange',
-  'crossAppAccess',
-  'jwtSign',
-] as const;
+const AUTH_METHODS = ['key', 'secretRef', 'passthrough', 'aws', 'azure', 'gcp', 'oauthTokenExchange', 'crossAppAccess', 'jwtSign'] as const;
 
 const backendAuth = z
   .strictObject({
@@ -82,9 +72,7 @@ const aiPolicy = z
     modelAliases: z.record(z.string(), z.string()).optional(),
     overrides: z.array(fieldValue).optional(),
     defaults: z.array(fieldValue).optional(),
-    prompt: z
-      .strictObject({ prepend: z.array(promptMessage).optional(), append: z.array(promptMessage).optional() })
-      .optional(),
+    prompt: z.strictObject({ prepend: z.array(promptMessage).optional(), append: z.array(promptMessage).optional() }).optional(),
     // Provider-side prompt caching is an optimisation; without it requests cost more, answers are the same.
     // Ignored (with a warning), but validated with the CRD's shape so a typo is still refused.
     promptCaching: z
@@ -101,19 +89,7 @@ const aiPolicy = z
     transformations: unsupported().optional(),
     finalTransformations: unsupported().optional(),
   })
-  .superRefine(
-    atLeastOne([
-      'defaults',
-      'finalTransformations',
-      'modelAliases',
-      'overrides',
-      'prompt',
-      'promptCaching',
-      'promptGuard',
-      'routes',
-      'transformations',
-    ]),
-  );
+  .superRefine(atLeastOne(['defaults', 'finalTransformations', 'modelAliases', 'overrides', 'prompt', 'promptCaching', 'promptGuard', 'routes', 'transformations']));
 
 /** Fields common to every place backend policies appear. */
 const backendPolicyFields = {
@@ -134,14 +110,10 @@ export const backendPolicies = z
     extAuth: unsupported().optional(),
     mcp: unsupported().optional(),
   })
-  .superRefine(
-    atLeastOne(['ai', 'auth', 'extAuth', 'health', 'http', 'mcp', 'tcp', 'tls', 'transformation', 'tunnel']),
-  );
+  .superRefine(atLeastOne(['ai', 'auth', 'extAuth', 'health', 'http', 'mcp', 'tcp', 'tls', 'transformation', 'tunnel']));
 
 /** `groups[].providers[].policies`: the same block without the backend-wide parts. */
-export const providerPolicies = z
-  .strictObject(backendPolicyFields)
-  .superRefine(atLeastOne(['ai', 'auth', 'health', 'http', 'tcp', 'tls', 'transformation', 'tunnel']));
+export const providerPolicies = z.strictObject(backendPolicyFields).superRefine(atLeastOne(['ai', 'auth', 'health', 'http', 'tcp', 'tls', 'transformation', 'tunnel']));
 
 export type BackendPolicies = z.infer<typeof backendPolicies>;
 export type ProviderPolicies = z.infer<typeof providerPolicies>;

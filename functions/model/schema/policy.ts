@@ -17,7 +17,11 @@ const TARGET_GROUPS: Record<string, string> = {
 export const targetRef = z
   .strictObject({
     group: z.string().regex(/^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/),
-    kind: z.string().min(1).max(63).regex(/^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/),
+    kind: z
+      .string()
+      .min(1)
+      .max(63)
+      .regex(/^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/),
     name: z.string().min(1).max(253),
     sectionName: dnsSubdomain.optional(),
     port: port.optional(),
@@ -41,7 +45,16 @@ const POST_ROUTING_ONLY = ['buffer', 'csrf', 'delay', 'directResponse', 'headerM
 
 const credentialLocation = z
   .strictObject({
-    header: z.strictObject({ name: z.string().min(1).max(256).regex(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/), prefix: z.string().min(1).max(256).optional() }).optional(),
+    header: z
+      .strictObject({
+        name: z
+          .string()
+          .min(1)
+          .max(256)
+          .regex(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/),
+        prefix: z.string().min(1).max(256).optional(),
+      })
+      .optional(),
     queryParameter: z.strictObject({ name: z.string().min(1).max(256) }).optional(),
     cookie: z.strictObject({ name: z.string().min(1).max(256) }).optional(),
     expression: unsupported().optional(),

@@ -61,9 +61,7 @@ export function translateAnthropicError(status: number, body: string): OpenAIErr
   const error = parseAnthropicError(body);
   if (!error) return genericUpstreamError(status);
   const mapping = ERROR_TABLE[error.type];
-  return mapping
-    ? openAIError(error.message, mapping.type, mapping.code)
-    : openAIError(error.message, errorTypeForStatus(status), null);
+  return mapping ? openAIError(error.message, mapping.type, mapping.code) : openAIError(error.message, errorTypeForStatus(status), null);
 }
 
 /** An `event: error` in a 200 stream: the status is what the same error would have returned. */

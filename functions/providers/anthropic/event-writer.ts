@@ -52,7 +52,16 @@ export class AnthropicEventWriter {
     return [
       sseFrame('message_start', {
         type: 'message_start',
-        message: { id: this.id, type: 'message', role: 'assistant', content: [], model: this.model, stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
+        message: {
+          id: this.id,
+          type: 'message',
+          role: 'assistant',
+          content: [],
+          model: this.model,
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 0, output_tokens: 0 },
+        },
       }),
     ];
   }

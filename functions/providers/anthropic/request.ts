@@ -14,10 +14,7 @@ export const ANTHROPIC_VERSION = '2023-06-01';
 export function buildAnthropicRequest(req: ChatCompletionRequest, target: ProviderTarget): UpstreamRequest {
   const model = resolveModel(target, req.model);
   if (model === undefined || model === '') {
-    throw new RequestNotExpressible(
-      `provider "${target.name}" (anthropic) needs a model: set one on the provider or send \`model\` in the request`,
-      'model',
-    );
+    throw new RequestNotExpressible(`provider "${target.name}" (anthropic) needs a model: set one on the provider or send \`model\` in the request`, 'model');
   }
   const headers: Record<string, string> = {
     'anthropic-version': ANTHROPIC_VERSION,

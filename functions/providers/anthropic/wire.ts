@@ -71,14 +71,7 @@ export interface MessagesRequest {
   output_config?: { format: { type: 'json_schema'; schema: Record<string, unknown> } };
 }
 
-export type StopReason =
-  | 'end_turn'
-  | 'max_tokens'
-  | 'stop_sequence'
-  | 'tool_use'
-  | 'pause_turn'
-  | 'refusal'
-  | 'model_context_window_exceeded';
+export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
 
 /** Cache fields are absent or `null` when caching was not involved. */
 export interface Usage {

@@ -14,7 +14,6 @@ import { OpenAIStreamTranslator } from '../openai/stream.js';
 import { DEFAULT_AZURE_API_VERSION } from '../../core/endpoints.js';
 import { pathSegment, requireModel, resolveModel, vendorUrl } from '../shared/target.js';
 
-
 function azurePath(target: ProviderTarget, model: string | undefined): string {
   const version = target.azure?.apiVersion ?? DEFAULT_AZURE_API_VERSION;
   if (version === 'v1') return '/openai/v1/chat/completions';

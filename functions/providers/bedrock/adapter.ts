@@ -15,7 +15,6 @@ import { signBedrockCall } from './sign.js';
 import { BedrockChatStream, BedrockMessagesStream } from './stream.js';
 import type { ConverseRequest } from './wire.js';
 
-
 function call(target: ProviderTarget, model: string, stream: boolean, body: ConverseRequest): UpstreamRequest {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (stream) headers.accept = 'application/vnd.amazon.eventstream';

@@ -21,7 +21,10 @@ export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
 /** The InvokeModel body the request would have: the Messages body, model out, `max_tokens` and the version in. */
 export function invokeModelBody(req: CountTokensRequest, beta: string | undefined): Record<string, unknown> {
   const { model: _model, ...rest } = req;
-  const betas = beta?.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  const betas = beta
+    ?.split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
   return { ...rest, max_tokens: 1, anthropic_version: BEDROCK_ANTHROPIC_VERSION, ...(betas && betas.length > 0 && { anthropic_beta: betas }) };
 }
 

@@ -110,7 +110,14 @@ class DocumentNames {
   /** The next number to try per base name, so thousands of same-named files stay linear work. */
   private readonly next = new Map<string, number>();
   name(wanted: string | undefined): string {
-    const base = (wanted ?? 'document').slice(0, 200).replace(/\.[A-Za-z0-9]{1,5}$/, '').replace(/[^A-Za-z0-9 \-()[\]]/g, '-').replace(/\s+/g, ' ').trim().slice(0, 100) || 'document';
+    const base =
+      (wanted ?? 'document')
+        .slice(0, 200)
+        .replace(/\.[A-Za-z0-9]{1,5}$/, '')
+        .replace(/[^A-Za-z0-9 \-()[\]]/g, '-')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 100) || 'document';
     let name = base;
     let n = this.next.get(base) ?? 2;
     while (this.used.has(name)) name = `${base} (${n++})`;
@@ -178,9 +185,7 @@ function chatAssistantBlocks(m: ChatMessage, index: number): ContentBlock[] {
 
 function chatToolResult(m: ChatMessage): ContentBlock[] {
   const content: ToolResultContent[] =
-    typeof m.content === 'string'
-      ? [{ text: m.content }]
-      : (m.content ?? []).flatMap((p) => (p.type === 'text' && typeof p.text === 'string' ? [{ text: p.text }] : []));
+    typeof m.content === 'string' ? [{ text: m.content }] : (m.content ?? []).flatMap((p) => (p.type === 'text' && typeof p.text === 'string' ? [{ text: p.text }] : []));
   return content.length === 0 ? [] : [{ toolResult: { toolUseId: m.tool_call_id ?? '', content } }];
 }
 
@@ -306,7 +311,9 @@ function messagesBlocks(content: MessagesApiRequest['messages'][number]['content
         out.push({ toolUse: { toolUseId: String(b.id ?? ''), name: String(b.name ?? ''), input: objectInput(b.input) } });
         break;
       case 'tool_result':
-        out.push({ toolResult: { toolUseId: String(b.tool_use_id ?? ''), content: toolResultContent(b.content, `${at}.${i}`), ...(b.is_error === true && { status: 'error' as const }) } });
+        out.push({
+          toolResult: { toolUseId: String(b.tool_use_id ?? ''), content: toolResultContent(b.content, `${at}.${i}`), ...(b.is_error === true && { status: 'error' as const }) },
+        });
         break;
       case 'document':
         out.push(messagesDocument(b, names, `${at}.${i}`));

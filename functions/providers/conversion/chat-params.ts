@@ -16,8 +16,19 @@ import { isRecord } from '../../core/json.js';
 
 /** Read by every translation, in the target's form. */
 const TRANSLATED = new Set([
-  'messages', 'model', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop',
-  'tools', 'tool_choice', 'response_format', 'reasoning_effort',
+  'messages',
+  'model',
+  'stream',
+  'stream_options',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'stop',
+  'tools',
+  'tool_choice',
+  'response_format',
+  'reasoning_effort',
 ]);
 
 /** Hints for the provider, not instructions to the model: the answer is the same without them. */

@@ -12,7 +12,18 @@ import { inlineFile, refuseUncarriedChatFields, refusePart } from './chat-params
 import { boundedArguments } from '../shared/bounded-json.js';
 import { isRecord } from '../../core/json.js';
 import type { ChatCompletionRequest, ChatMessage, ContentPart, FunctionTool, ToolCall, ToolChoice as OpenAIToolChoice } from '../openai/wire.js';
-import type { DocumentBlock, ImageSource, MessageParam, MessagesRequest, RequestContentBlock, TextBlock, Tool, ToolChoice, ToolResultBlock, ToolUseBlock } from '../anthropic/wire.js';
+import type {
+  DocumentBlock,
+  ImageSource,
+  MessageParam,
+  MessagesRequest,
+  RequestContentBlock,
+  TextBlock,
+  Tool,
+  ToolChoice,
+  ToolResultBlock,
+  ToolUseBlock,
+} from '../anthropic/wire.js';
 
 export interface TranslatedMessages {
   /** System and developer messages joined with "\n"; undefined when there are none. */
@@ -112,10 +123,7 @@ function assistantBlocks(message: ChatMessage): RequestContentBlock[] {
 }
 
 function toolResultBlock(message: ChatMessage): ToolResultBlock {
-  const content =
-    typeof message.content === 'string'
-      ? message.content
-      : texts(message.content).map(textBlock);
+  const content = typeof message.content === 'string' ? message.content : texts(message.content).map(textBlock);
   return { type: 'tool_result', tool_use_id: message.tool_call_id ?? '', content };
 }
 
@@ -203,11 +211,7 @@ function translateTool(tool: FunctionTool): Tool {
  * `parallel_tool_calls: false` lives on Anthropic's tool_choice, so it can create one (`auto`)
  * when the client set no tool_choice. `none` takes no such flag.
  */
-function translateToolChoice(
-  choice: OpenAIToolChoice | undefined,
-  parallelToolCalls: boolean | undefined,
-  hasTools: boolean,
-): ToolChoice | undefined {
+function translateToolChoice(choice: OpenAIToolChoice | undefined, parallelToolCalls: boolean | undefined, hasTools: boolean): ToolChoice | undefined {
   const serial = parallelToolCalls === false ? { disable_parallel_tool_use: true } : {};
   if (choice === 'none') return { type: 'none' };
   if (choice === 'auto') return { type: 'auto', ...serial };
@@ -246,8 +250,19 @@ export function toMessagesRequest(req: ChatCompletionRequest, model: string): Me
   // Extended thinking rejects a non-default temperature, a top_p below 0.95 and top_k: asked for
   // together with reasoning, they are refused by name rather than dropped.
   if (budget !== undefined) {
-    const clash = typeof req.temperature === 'number' && req.temperature !== 1 ? 'temperature' : typeof req.top_p === 'number' && req.top_p < 0.95 ? 'top_p' : typeof req.top_k === 'number' ? 'top_k' : undefined;
-    if (clash) throw new RequestNotExpressible(`${VENDOR} cannot carry \`${clash}\` together with \`reasoning_effort\` (extended thinking takes temperature 1, top_p of 0.95 or more, and no top_k); remove one of them.`, clash);
+    const clash =
+      typeof req.temperature === 'number' && req.temperature !== 1
+        ? 'temperature'
+        : typeof req.top_p === 'number' && req.top_p < 0.95
+          ? 'top_p'
+          : typeof req.top_k === 'number'
+            ? 'top_k'
+            : undefined;
+    if (clash)
+      throw new RequestNotExpressible(
+        `${VENDOR} cannot carry \`${clash}\` together with \`reasoning_effort\` (extended thinking takes temperature 1, top_p of 0.95 or more, and no top_k); remove one of them.`,
+        clash,
+      );
   }
   const temperature = typeof req.temperature === 'number' ? req.temperature : undefined;
   const topP = typeof req.top_p === 'number' ? req.top_p : undefined;

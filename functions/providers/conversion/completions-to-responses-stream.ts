@@ -67,7 +67,11 @@ export class ChatToResponsesStream implements StreamTranslator {
     const out: StreamStep = { frames, content: step.content, done: step.done };
     if (step.failure) out.failure = step.failure;
     else if (this.writer.heldChars > MAX_HELD_ANSWER_CHARS) {
-      out.failure = { status: 502, type: 'upstream_answer_too_large', message: `The answer is longer than ${MAX_HELD_ANSWER_CHARS} characters, more than modelgate holds for a Responses stream.` };
+      out.failure = {
+        status: 502,
+        type: 'upstream_answer_too_large',
+        message: `The answer is longer than ${MAX_HELD_ANSWER_CHARS} characters, more than modelgate holds for a Responses stream.`,
+      };
       out.frames = [];
       out.done = false;
     }

@@ -67,7 +67,12 @@ export function readVector(value: unknown, where: string): number[] {
  * The OpenAI list for vectors from a vendor. The vendors' vectors are float32: each value is the
  * float32 it stands for (as agentgateway writes them), or those bytes in base64 when asked.
  */
-export function embeddingsList(vectors: readonly number[][], model: string, promptTokens: number, encoding: EmbeddingsRequest['encoding_format']): { body: EmbeddingsResponse; model: string; usage: TokenUsage } {
+export function embeddingsList(
+  vectors: readonly number[][],
+  model: string,
+  promptTokens: number,
+  encoding: EmbeddingsRequest['encoding_format'],
+): { body: EmbeddingsResponse; model: string; usage: TokenUsage } {
   return {
     body: {
       object: 'list',

@@ -9,7 +9,21 @@ import { RequestNotExpressible } from '../types.js';
 import { isRecord } from '../../core/json.js';
 
 /** Read by every translation, in the target's form. */
-const TRANSLATED = new Set(['messages', 'model', 'max_tokens', 'system', 'stop_sequences', 'stream', 'temperature', 'top_p', 'tools', 'tool_choice', 'metadata', 'thinking', 'output_config']);
+const TRANSLATED = new Set([
+  'messages',
+  'model',
+  'max_tokens',
+  'system',
+  'stop_sequences',
+  'stream',
+  'temperature',
+  'top_p',
+  'tools',
+  'tool_choice',
+  'metadata',
+  'thinking',
+  'output_config',
+]);
 const HINTS = new Set(['service_tier', 'inference_geo']);
 
 const WHAT: Readonly<Record<string, string>> = {
@@ -28,7 +42,10 @@ export function refuseUncarriedMessagesFields(req: MessagesApiRequest, vendor: s
   // Server tools (web search, code execution, ...) run at Anthropic; another vendor has no such tool to run.
   (req.tools ?? []).forEach((tool, i) => {
     if (tool.type !== undefined && tool.type !== 'custom') {
-      throw new RequestNotExpressible(`${vendor} cannot run Anthropic's server tool ${JSON.stringify(String(tool.type))} (tools.${i}); remove it or route this request to Anthropic.`, `tools.${i}`);
+      throw new RequestNotExpressible(
+        `${vendor} cannot run Anthropic's server tool ${JSON.stringify(String(tool.type))} (tools.${i}); remove it or route this request to Anthropic.`,
+        `tools.${i}`,
+      );
     }
   });
 }

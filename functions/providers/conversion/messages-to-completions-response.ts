@@ -13,8 +13,7 @@ function isMessagesResponse(body: unknown): body is MessagesResponse {
 }
 
 const isText = (block: ResponseContentBlock): block is TextBlock => block.type === 'text' && typeof block.text === 'string';
-const isThinking = (block: ResponseContentBlock): block is ThinkingBlock =>
-  block.type === 'thinking' && typeof block.thinking === 'string';
+const isThinking = (block: ResponseContentBlock): block is ThinkingBlock => block.type === 'thinking' && typeof block.thinking === 'string';
 /** Only client tools: server tools (web search, ...) already ran at Anthropic and are not the client's to call. */
 const isToolUse = (block: ResponseContentBlock): block is ToolUseBlock => block.type === 'tool_use';
 

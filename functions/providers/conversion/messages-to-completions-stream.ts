@@ -155,12 +155,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     const openAIUsage = toOpenAIUsage(this.usage);
     const reason = finishReason(delta?.stop_reason);
     const chunkUsage = this.includeUsage ? openAIUsage : undefined;
-    const frames =
-      reason !== null
-        ? [frame(this.chunk([this.choice({}, reason)], chunkUsage))]
-        : chunkUsage
-          ? [frame(this.chunk([], chunkUsage))]
-          : [];
+    const frames = reason !== null ? [frame(this.chunk([this.choice({}, reason)], chunkUsage))] : chunkUsage ? [frame(this.chunk([], chunkUsage))] : [];
     return { frames, content: reason !== null, done: false, usage: tokenUsage(openAIUsage) };
   }
 

@@ -17,8 +17,27 @@ import { isRecord } from '../../core/json.js';
  * padding). Anything else present and not null is refused.
  */
 const CARRIED = new Set([
-  'model', 'input', 'instructions', 'stream', 'stream_options', 'store', 'max_output_tokens', 'temperature', 'top_p', 'tools', 'tool_choice',
-  'parallel_tool_calls', 'text', 'reasoning', 'user', 'metadata', 'service_tier', 'prompt_cache_key', 'safety_identifier', 'truncation', 'include',
+  'model',
+  'input',
+  'instructions',
+  'stream',
+  'stream_options',
+  'store',
+  'max_output_tokens',
+  'temperature',
+  'top_p',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'text',
+  'reasoning',
+  'user',
+  'metadata',
+  'service_tier',
+  'prompt_cache_key',
+  'safety_identifier',
+  'truncation',
+  'include',
 ]);
 
 /** Builds the refusals: `who` names the provider (`provider "x" (anthropic)`). */
@@ -63,7 +82,11 @@ function parts(content: string | ResponsesContentPart[], at: string, refuse: Ref
 /** A function call's output: its text (chat tool messages carry text). */
 function toolOutput(output: string | ResponsesContentPart[], at: string, refuse: Refuse): string | ContentPart[] {
   if (typeof output === 'string') return output;
-  return output.map((p, j) => (p.type === 'input_text' || p.type === 'output_text' ? { type: 'text', text: p.text ?? '' } : refuse.because(`${at}[${j}].type`, `is a '${p.type}' part of a function call output`)));
+  return output.map((p, j) =>
+    p.type === 'input_text' || p.type === 'output_text'
+      ? { type: 'text', text: p.text ?? '' }
+      : refuse.because(`${at}[${j}].type`, `is a '${p.type}' part of a function call output`),
+  );
 }
 
 /** The assistant message that function calls (and reasoning) at the end of `messages` belong to, opened when there is none. */

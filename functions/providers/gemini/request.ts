@@ -30,8 +30,20 @@ export function joinToolCallId(id: string, signature: string | undefined): strin
 }
 
 const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
-  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', heic: 'image/heic', heif: 'image/heif',
-  pdf: 'application/pdf', mp3: 'audio/mpeg', wav: 'audio/wav', mp4: 'video/mp4', mov: 'video/quicktime', webm: 'video/webm', txt: 'text/plain',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  pdf: 'application/pdf',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+  webm: 'video/webm',
+  txt: 'text/plain',
 };
 
 const canonicalMime = (mime: string) => (mime === 'image/jpg' ? 'image/jpeg' : mime);
@@ -166,7 +178,9 @@ function translateMessages(messages: readonly ChatMessage[]): { system: string[]
         });
         const parts: Part[] =
           typeof m.content === 'string'
-            ? m.content === '' ? [] : [textPart(m.content)]
+            ? m.content === ''
+              ? []
+              : [textPart(m.content)]
             : (m.content ?? []).flatMap((p) => {
                 // A refusal part is what the assistant said: it stays, as text.
                 const said = p.type === 'text' ? p.text : p.type === 'refusal' ? p.refusal : undefined;
@@ -285,13 +299,15 @@ export function toGenerateContentRequest(req: ChatCompletionRequest, model: stri
   // The index is the client's (before non-function tools are skipped), for the error's `param`.
   const declarations = (req.tools ?? []).flatMap((t, i) =>
     t.type === 'function' && t.function
-      ? [{
-          name: t.function.name,
-          ...(t.function.description !== undefined && { description: t.function.description }),
-          ...(t.function.parameters !== undefined && {
-            parameters: geminiSchema(t.function.parameters, budget, `tools[${i}].function.parameters`, `The schema of tool ${toolLabel(t.function.name)}`),
-          }),
-        }]
+      ? [
+          {
+            name: t.function.name,
+            ...(t.function.description !== undefined && { description: t.function.description }),
+            ...(t.function.parameters !== undefined && {
+              parameters: geminiSchema(t.function.parameters, budget, `tools[${i}].function.parameters`, `The schema of tool ${toolLabel(t.function.name)}`),
+            }),
+          },
+        ]
       : [],
   );
   const tools = declarations.length > 0 ? [{ functionDeclarations: declarations }] : undefined;

@@ -10,8 +10,17 @@ import { joinToolCallId } from './request.js';
 import type { Candidate, GenerateContentResponse, UsageMetadata } from './wire.js';
 
 const CONTENT_FILTER = new Set([
-  'SAFETY', 'RECITATION', 'LANGUAGE', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'UNEXPECTED_TOOL_CALL', 'TOO_MANY_TOOL_CALLS',
-  'IMAGE_SAFETY', 'IMAGE_PROHIBITED_CONTENT', 'IMAGE_RECITATION',
+  'SAFETY',
+  'RECITATION',
+  'LANGUAGE',
+  'BLOCKLIST',
+  'PROHIBITED_CONTENT',
+  'SPII',
+  'UNEXPECTED_TOOL_CALL',
+  'TOO_MANY_TOOL_CALLS',
+  'IMAGE_SAFETY',
+  'IMAGE_PROHIBITED_CONTENT',
+  'IMAGE_RECITATION',
 ]);
 
 /** STOP, MALFORMED_FUNCTION_CALL, OTHER, unknown future values: the turn just ended. A function call upgrades `stop`. */

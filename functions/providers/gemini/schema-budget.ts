@@ -64,7 +64,9 @@ export class SchemaBudget {
   node(depth: number): void {
     this.level(depth);
     if (++this.nodes > this.limits.nodes) {
-      throw new SchemaTooComplex(`comes to more than ${this.limits.nodes} schema nodes with its $refs inlined (Gemini takes no $ref, so each reference becomes a copy of its definition), counting every schema of the request`);
+      throw new SchemaTooComplex(
+        `comes to more than ${this.limits.nodes} schema nodes with its $refs inlined (Gemini takes no $ref, so each reference becomes a copy of its definition), counting every schema of the request`,
+      );
     }
   }
 
@@ -77,7 +79,9 @@ export class SchemaBudget {
   spend(n: number): void {
     this.chars += n;
     if (this.chars > this.limits.chars) {
-      throw new SchemaTooComplex(`comes to more than ${this.limits.chars} characters with its $refs inlined (Gemini takes no $ref, so each reference becomes a copy of its definition), counting every schema of the request`);
+      throw new SchemaTooComplex(
+        `comes to more than ${this.limits.chars} characters with its $refs inlined (Gemini takes no $ref, so each reference becomes a copy of its definition), counting every schema of the request`,
+      );
     }
   }
 }

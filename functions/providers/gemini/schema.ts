@@ -14,8 +14,25 @@ import { isRecord } from '../../core/json.js';
 type Json = Record<string, unknown>;
 
 const ALLOWED = new Set([
-  'type', 'format', 'description', 'title', 'nullable', 'enum', 'items', 'properties', 'required', 'anyOf', 'default',
-  'minLength', 'maxLength', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'propertyOrdering',
+  'type',
+  'format',
+  'description',
+  'title',
+  'nullable',
+  'enum',
+  'items',
+  'properties',
+  'required',
+  'anyOf',
+  'default',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'propertyOrdering',
 ]);
 
 /** What the rewrites below read: the keywords Gemini takes, those rewritten into them, and `$ref`. */

@@ -48,7 +48,17 @@ export class ResponsesEventWriter {
   }
 
   private snapshot(status: ResponsesStatus, extra: Partial<ResponsesResponse> = {}): ResponsesResponse {
-    return { id: this.id, object: 'response', created_at: this.createdAt, status, model: this.model, output: status === 'in_progress' ? [] : this.output, error: null, incomplete_details: null, ...extra };
+    return {
+      id: this.id,
+      object: 'response',
+      created_at: this.createdAt,
+      status,
+      model: this.model,
+      output: status === 'in_progress' ? [] : this.output,
+      error: null,
+      incomplete_details: null,
+      ...extra,
+    };
   }
 
   /** `response.created` and `response.in_progress`, once. */
@@ -98,7 +108,9 @@ export class ResponsesEventWriter {
     open.partOpen = false;
     const at = { item_id: open.id, output_index: open.index, content_index: open.parts.length - 1 };
     return [
-      part.type === 'output_text' ? this.event('response.output_text.done', { ...at, text: part.text, logprobs: [] }) : this.event('response.refusal.done', { ...at, refusal: part.refusal }),
+      part.type === 'output_text'
+        ? this.event('response.output_text.done', { ...at, text: part.text, logprobs: [] })
+        : this.event('response.refusal.done', { ...at, refusal: part.refusal }),
       this.event('response.content_part.done', { ...at, part: { ...part } }),
     ];
   }
@@ -158,7 +170,9 @@ export class ResponsesEventWriter {
     const open: Open = { kind: 'message', index: this.output.length, id: newId('msg'), parts: [], partOpen: false };
     this.open = open;
     this.output.push({ type: 'message', id: open.id, status: 'in_progress', role: 'assistant', content: [] });
-    frames.push(this.event('response.output_item.added', { output_index: open.index, item: { type: 'message', id: open.id, status: 'in_progress', role: 'assistant', content: [] } }));
+    frames.push(
+      this.event('response.output_item.added', { output_index: open.index, item: { type: 'message', id: open.id, status: 'in_progress', role: 'assistant', content: [] } }),
+    );
     return open;
   }
 
@@ -174,7 +188,9 @@ export class ResponsesEventWriter {
       item = { type: 'message', id: open.id, status: 'completed', role: 'assistant', content: open.parts };
     } else if (open.kind === 'reasoning') {
       frames.push(this.event('response.reasoning_summary_text.done', { item_id: open.id, output_index: open.index, summary_index: 0, text: open.text }));
-      frames.push(this.event('response.reasoning_summary_part.done', { item_id: open.id, output_index: open.index, summary_index: 0, part: { type: 'summary_text', text: open.text } }));
+      frames.push(
+        this.event('response.reasoning_summary_part.done', { item_id: open.id, output_index: open.index, summary_index: 0, part: { type: 'summary_text', text: open.text } }),
+      );
       item = { type: 'reasoning', id: open.id, summary: [{ type: 'summary_text', text: open.text }] };
     } else {
       frames.push(this.event('response.function_call_arguments.done', { item_id: open.id, output_index: open.index, name: open.name, arguments: open.args }));

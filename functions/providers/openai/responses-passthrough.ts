@@ -72,7 +72,10 @@ export class ResponsesPassthroughStream implements StreamTranslator {
 
   push(event: SseEvent): StreamStep {
     // One `data:` line per line of the payload: JSON may span lines, and a bare second line would be no field at all.
-    const frame = `${event.event !== undefined ? `event: ${event.event}\n` : ''}${event.data.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`;
+    const frame = `${event.event !== undefined ? `event: ${event.event}\n` : ''}${event.data
+      .split('\n')
+      .map((line) => `data: ${line}`)
+      .join('\n')}\n\n`;
     if (event.data.trim() === '[DONE]') return { frames: [frame], content: false, done: true };
     let data: unknown;
     try {

@@ -76,9 +76,7 @@ export type ResponsesOutputItem =
   | { type: 'function_call'; id: string; call_id: string; name: string; arguments: string; status: 'completed' | 'in_progress' | 'incomplete' }
   | { type: 'reasoning'; id: string; summary: Array<{ type: 'summary_text'; text: string }>; status?: 'completed' | 'in_progress' | 'incomplete' };
 
-export type ResponsesOutputContent =
-  | { type: 'output_text'; text: string; annotations: unknown[]; logprobs?: unknown[] | null }
-  | { type: 'refusal'; refusal: string };
+export type ResponsesOutputContent = { type: 'output_text'; text: string; annotations: unknown[]; logprobs?: unknown[] | null } | { type: 'refusal'; refusal: string };
 
 export interface ResponsesUsage {
   input_tokens: number;

@@ -31,10 +31,7 @@ export function resolveModel(target: ProviderTarget, requested: string | undefin
 export function requireModel(target: ProviderTarget, requested: string | undefined): string {
   const model = resolveModel(target, requested);
   if (model === undefined || model === '') {
-    throw new RequestNotExpressible(
-      `provider "${target.name}" (${target.kind}) needs a model: set one on the provider or send \`model\` in the request`,
-      'model',
-    );
+    throw new RequestNotExpressible(`provider "${target.name}" (${target.kind}) needs a model: set one on the provider or send \`model\` in the request`, 'model');
   }
   return model;
 }

@@ -35,7 +35,14 @@ export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 export function vertexAnthropicModel(model: string | undefined): string | undefined {
   if (model === undefined) return undefined;
   const at = model.indexOf('publishers/anthropic/models/');
-  const name = at >= 0 ? model.slice(at + 'publishers/anthropic/models/'.length) : model.startsWith('anthropic/') ? model.slice('anthropic/'.length) : model.startsWith('claude-') ? model : undefined;
+  const name =
+    at >= 0
+      ? model.slice(at + 'publishers/anthropic/models/'.length)
+      : model.startsWith('anthropic/')
+        ? model.slice('anthropic/'.length)
+        : model.startsWith('claude-')
+          ? model
+          : undefined;
   if (name === undefined) return undefined;
   return name.replace(/-(\d{8})$/, '@$1');
 }
@@ -68,10 +75,11 @@ function withoutCacheScope(body: Record<string, unknown>): void {
     if (Array.isArray(inner)) inner.forEach(strip);
   };
   for (const key of ['system', 'tools'] as const) if (Array.isArray(body[key])) (body[key] as unknown[]).forEach(strip);
-  if (Array.isArray(body.messages)) for (const message of body.messages) {
-    const content = asRecord(message)?.content;
-    if (Array.isArray(content)) content.forEach(strip);
-  }
+  if (Array.isArray(body.messages))
+    for (const message of body.messages) {
+      const content = asRecord(message)?.content;
+      if (Array.isArray(content)) content.forEach(strip);
+    }
 }
 
 function claudeCall(inner: UpstreamRequest, target: ProviderTarget, model: string, stream: boolean): UpstreamRequest {

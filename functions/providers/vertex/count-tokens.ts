@@ -26,7 +26,10 @@ export const vertexCountTokens: CountTokensAdapter = {
     const region = pathSegment(target.region ?? DEFAULT_VERTEX_REGION);
     // Vertex refuses the deprecated `output_format`; dropping it would count fewer tokens than the request has.
     if (req.output_format !== undefined) {
-      throw new RequestNotExpressible(`output_format: provider "${target.name}" (vertexai) does not take the deprecated \`output_format\`; send \`output_config.format\``, 'output_format');
+      throw new RequestNotExpressible(
+        `output_format: provider "${target.name}" (vertexai) does not take the deprecated \`output_format\`; send \`output_config.format\``,
+        'output_format',
+      );
     }
     const rest = req;
     return {
