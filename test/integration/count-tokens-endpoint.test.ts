@@ -6,27 +6,15 @@
  * cannot count skipped, and bad input refused in Anthropic's error shape with no upstream call.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { setAwsCredentialProvider } from '../../functions/providers/bedrock/sign.js';
 import { fakeTokenCount, startFakeUpstream, type FakeUpstream } from '../support/fake-embeddings-upstream.js';
 import { servedBy, startGateway, type Gateway, type GatewaySpec, type ProviderSpec } from '../support/harness.js';
 import { verifySigV4 } from '../support/sigv4.js';
+import { useEnv } from '../support/env.js';
 
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAMODELGATETEST03', AWS_SECRET_ACCESS_KEY: 'modelgate-count-secret-0123456789', AWS_SESSION_TOKEN: 'modelgate-count-token' };
-const saved: Record<string, string | undefined> = {};
-beforeAll(() => {
-  for (const [k, v] of Object.entries(CREDENTIALS)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-  setAwsCredentialProvider(undefined);
-});
-afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-});
+useEnv(CREDENTIALS, () => setAwsCredentialProvider(undefined));
 
 let gw: Gateway | undefined;
 let up: FakeUpstream | undefined;

@@ -7,27 +7,15 @@
  * providers without embeddings skipped, and bad input refused in OpenAI's shape with no upstream call.
  */
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { setAwsCredentialProvider } from '../../functions/providers/bedrock/sign.js';
 import { fakeVector, startFakeUpstream, type FakeUpstream } from '../support/fake-embeddings-upstream.js';
 import { servedBy, startGateway, type Gateway, type GatewaySpec, type ProviderSpec } from '../support/harness.js';
 import { parseAuthorization, verifySigV4 } from '../support/sigv4.js';
+import { useEnv } from '../support/env.js';
 
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAMODELGATETEST02', AWS_SECRET_ACCESS_KEY: 'modelgate-embeddings-secret-0123456789', AWS_SESSION_TOKEN: 'modelgate-embeddings-token' };
-const saved: Record<string, string | undefined> = {};
-beforeAll(() => {
-  for (const [k, v] of Object.entries(CREDENTIALS)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-  setAwsCredentialProvider(undefined);
-});
-afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-});
+useEnv(CREDENTIALS, () => setAwsCredentialProvider(undefined));
 
 let gw: Gateway | undefined;
 let up: FakeUpstream | undefined;

@@ -5,29 +5,16 @@
  * with the errors as HTTP statuses and inside 200 streams. Each vendor is the simulator speaking
  * its own wire format; Bedrock calls are SigV4-signed with credentials from the environment.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { setAwsCredentialProvider } from '../../functions/providers/bedrock/sign.js';
 import { answerText } from '../../functions/simulator/answer.js';
 import type { Fault, FaultPlan } from '../../functions/simulator/faults.js';
 import { faultsByModel, messagesEvents, servedBy, startGateway, type Gateway, type GatewaySpec } from '../support/harness.js';
 import { verifySigV4 } from '../support/sigv4.js';
+import { useEnv } from '../support/env.js';
 
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAFAILOVERTEST0001', AWS_SECRET_ACCESS_KEY: 'failover-test-secret-0123456789' };
-const saved: Record<string, string | undefined> = {};
-beforeAll(() => {
-  for (const [k, v] of Object.entries(CREDENTIALS)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-  delete process.env.AWS_SESSION_TOKEN;
-  setAwsCredentialProvider(undefined);
-});
-afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-});
+useEnv({ ...CREDENTIALS, AWS_SESSION_TOKEN: undefined }, () => setAwsCredentialProvider(undefined));
 
 let gw: Gateway | undefined;
 afterEach(async () => {

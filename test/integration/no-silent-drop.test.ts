@@ -6,25 +6,14 @@
  * failover, a provider that cannot carry the request is passed over, never hiding an answer.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { servedBy, startGateway, type Gateway, type GatewaySpec, type ProviderKindSpec } from '../support/harness.js';
 import type { Fault } from '../../functions/simulator/faults.js';
 import { MAX_REQUEST_BODY } from '../../functions/engine/engine.js';
+import { useEnv } from '../support/env.js';
 
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAMODELGATETEST01', AWS_SECRET_ACCESS_KEY: 'modelgate-test-secret-key-0123456789' };
-const saved: Record<string, string | undefined> = {};
-beforeAll(() => {
-  for (const [k, v] of Object.entries(CREDENTIALS)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-});
-afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-});
+useEnv(CREDENTIALS);
 
 let gw: Gateway | undefined;
 afterEach(async () => {

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { setAwsCredentialProvider } from '../../functions/providers/bedrock/sign.js';
 import { answerText } from '../../functions/simulator/answer.js';
 import type { Fault } from '../../functions/simulator/faults.js';
@@ -26,23 +26,11 @@ import {
   type GatewaySpec,
 } from '../support/harness.js';
 import { parseAuthorization, verifySigV4 } from '../support/sigv4.js';
+import { useEnv } from '../support/env.js';
 
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAMODELGATETEST01', AWS_SECRET_ACCESS_KEY: 'modelgate-test-secret-key-0123456789', AWS_SESSION_TOKEN: 'modelgate-test-session-token' };
-const saved: Record<string, string | undefined> = {};
-
-beforeAll(() => {
-  for (const [k, v] of Object.entries(CREDENTIALS)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-  setAwsCredentialProvider(undefined); // the SDK's default chain, which reads them
-});
-afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-});
+// The SDK's default chain reads them: drop the provider that cached the old ones.
+useEnv(CREDENTIALS, () => setAwsCredentialProvider(undefined));
 
 let gw: Gateway | undefined;
 afterEach(async () => {

@@ -4,26 +4,15 @@
  * (each vendor kind the simulator plays) calls the offered tool — arguments valid against its
  * schema — and, given the tool's result, answers in text that uses it. Buffered and streamed.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
 import type Anthropic from '@anthropic-ai/sdk';
 import { faultsByModel, servedBy, startGateway, type Gateway, type ProviderKindSpec } from '../support/harness.js';
+import { useEnv } from '../support/env.js';
 
 // Bedrock calls are SigV4-signed with credentials from the environment, as on Lambda.
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAMODELGATETEST01', AWS_SECRET_ACCESS_KEY: 'modelgate-test-secret-key-0123456789' };
-const saved: Record<string, string | undefined> = {};
-beforeAll(() => {
-  for (const [k, v] of Object.entries(CREDENTIALS)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-});
-afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-});
+useEnv(CREDENTIALS);
 
 let gw: Gateway | undefined;
 afterEach(async () => {
