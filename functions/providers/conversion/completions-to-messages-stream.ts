@@ -9,13 +9,8 @@ import { AnthropicEventWriter, type MessageUsage } from '../anthropic/event-writ
 import type { StopReason } from '../anthropic/wire.js';
 import type { ChatCompletionChunk } from '../openai/wire.js';
 import type { SseEvent, StreamStep, StreamTranslator } from '../types.js';
+import { readChatFrames } from './chat-frames.js';
 import { messagesUsage, stopReasonOf } from './completions-to-messages-response.js';
-
-/** The `data:` payload of one chat SSE frame (`data: {...}\n\n`). */
-function frameData(frame: string): string | undefined {
-  const lines = frame.split('\n').filter((l) => l.startsWith('data:'));
-  return lines.length === 0 ? undefined : lines.map((l) => l.slice(5).trimStart()).join('\n');
-}
 
 /**
  * A provider's chat stream translator, seen from a Messages client: each chat chunk it produces
@@ -46,21 +41,7 @@ export class ChatToMessagesStream implements StreamTranslator {
 
   private convert(step: StreamStep): StreamStep {
     const frames: string[] = [];
-    for (const frame of step.frames) {
-      const data = frameData(frame);
-      if (data === undefined) continue;
-      if (data.trim() === '[DONE]') {
-        frames.push(...this.end());
-        continue;
-      }
-      let chunk: unknown;
-      try {
-        chunk = JSON.parse(data);
-      } catch {
-        continue; // keep-alive text from an odd compatible server: nothing for a Messages client
-      }
-      if (typeof chunk === 'object' && chunk !== null) frames.push(...this.chunk(chunk as ChatCompletionChunk));
-    }
+    for (const read of readChatFrames(step.frames)) frames.push(...(read.done ? this.end() : this.chunk(read.chunk)));
     if (step.done && !this.writer.isEnded) frames.push(...this.end());
     const out: StreamStep = { frames, content: step.content, done: step.done };
     if (step.failure) out.failure = step.failure;

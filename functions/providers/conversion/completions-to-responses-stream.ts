@@ -9,6 +9,7 @@ import type { ChatCompletionChunk, Usage } from '../openai/wire.js';
 import { ResponsesEventWriter } from '../openai/responses-events.js';
 import type { ResponsesUsage } from '../openai/responses-wire.js';
 import type { SseEvent, StreamStep, StreamTranslator } from '../types.js';
+import { readChatFrames } from './chat-frames.js';
 import { responsesUsage, statusOf } from './completions-to-responses-response.js';
 
 /**
@@ -17,12 +18,6 @@ import { responsesUsage, statusOf } from './completions-to-responses-response.js
  * buffered answer (attempt.ts's MAX_UPSTREAM_BODY); past it the stream ends with an error.
  */
 export const MAX_HELD_ANSWER_CHARS = 32 * 1024 * 1024;
-
-/** The `data:` payload of one chat SSE frame (`data: {...}\n\n`). */
-function frameData(frame: string): string | undefined {
-  const lines = frame.split('\n').filter((l) => l.startsWith('data:'));
-  return lines.length === 0 ? undefined : lines.map((l) => l.slice(5).trimStart()).join('\n');
-}
 
 export class ChatToResponsesStream implements StreamTranslator {
   private readonly writer: ResponsesEventWriter;
@@ -48,21 +43,7 @@ export class ChatToResponsesStream implements StreamTranslator {
 
   private convert(step: StreamStep): StreamStep {
     const frames: string[] = [];
-    for (const frame of step.frames) {
-      const data = frameData(frame);
-      if (data === undefined) continue;
-      if (data.trim() === '[DONE]') {
-        frames.push(...this.end());
-        continue;
-      }
-      let chunk: unknown;
-      try {
-        chunk = JSON.parse(data);
-      } catch {
-        continue; // keep-alive text from an odd compatible server: nothing for a Responses client
-      }
-      if (typeof chunk === 'object' && chunk !== null) frames.push(...this.chunk(chunk as ChatCompletionChunk));
-    }
+    for (const read of readChatFrames(step.frames)) frames.push(...(read.done ? this.end() : this.chunk(read.chunk)));
     if (step.done && !this.writer.isEnded) frames.push(...this.end());
     const out: StreamStep = { frames, content: step.content, done: step.done };
     if (step.failure) out.failure = step.failure;
