@@ -6,6 +6,7 @@
  * `modelgate COMMAND --help` prints that command's usage.
  */
 import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -272,7 +273,7 @@ async function statusSnapshot(values: Values): Promise<StatusSnapshot> {
   } else {
     // The config items the Lambda reads; keys are not needed to name backends and providers.
     const notLoaded = { get: () => 'not-loaded', entries: () => ({ key: 'not-loaded' }) };
-    const source = new TableConfigSource({ client, table, logger: createLogger('text'), secrets: { prepare: async () => {}, source: () => notLoaded } });
+    const source = new TableConfigSource({ client, table, logger: createLogger('text'), secrets: { prepare: async () => undefined, source: () => notLoaded } });
     config = await source.current();
   }
   return statusFromTable(client, table, config);
@@ -383,7 +384,7 @@ async function serve(o: ServeOptions): Promise<void> {
   // The server logs what it refuses itself (oversized body or head, slow or malformed request).
   const server = createGatewayServer((req) => engine.handle(req), DEFAULT_SERVER_LIMITS, { logger, inFlight });
   const port = o.port ?? listener?.port ?? DEFAULT_PORT;
-  let address;
+  let address: AddressInfo;
   try {
     address = await listen(server, port, o.host);
   } catch (error) {

@@ -9,7 +9,13 @@ const NULS = Buffer.alloc(8);
 // The runtime's awslambda global, as the tests stand it in.
 globalThis.awslambda = {
   streamifyResponse: (fn) => fn,
-  HttpResponseStream: { from: (stream, prelude) => (stream.write(JSON.stringify(prelude)), stream.write(NULS), stream) },
+  HttpResponseStream: {
+    from: (stream, prelude) => {
+      stream.write(JSON.stringify(prelude));
+      stream.write(NULS);
+      return stream;
+    },
+  },
 };
 
 const t0 = performance.now();
@@ -36,7 +42,12 @@ await Promise.all(
   Array.from({ length: concurrency }, async () => {
     while (next++ < requests) {
       const chunks = [];
-      const sink = new Writable({ write: (c, _e, done) => (chunks.push(c), done()) });
+      const sink = new Writable({
+        write: (c, _e, done) => {
+          chunks.push(c);
+          done();
+        },
+      });
       await handler(event(), sink, { awsRequestId: 'bench', getRemainingTimeInMillis: () => 30_000 });
       const all = Buffer.concat(chunks);
       const prelude = JSON.parse(all.subarray(0, all.indexOf(NULS)).toString());

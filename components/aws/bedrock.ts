@@ -53,7 +53,9 @@ export function bedrockTargets(object: ManifestObject): { targets: BedrockTarget
   const ai = object.spec.ai;
   const providers: Array<[string, { bedrock?: { model?: string; region?: string; guardrail?: { identifier: string } } }]> = [];
   if (ai?.provider) providers.push(['ai.provider', ai.provider]);
-  ai?.groups?.forEach((group, g) => group.providers.forEach((provider, p) => providers.push([`ai.groups[${g}].providers[${p}]`, provider])));
+  for (const [g, group] of (ai?.groups ?? []).entries()) {
+    for (const [p, provider] of group.providers.entries()) providers.push([`ai.groups[${g}].providers[${p}]`, provider]);
+  }
   for (const [at, provider] of providers) {
     const b = provider.bedrock;
     if (!b) continue;

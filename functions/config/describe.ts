@@ -16,7 +16,9 @@ export function describeConfig(config: CompiledConfig): string[] {
     });
     const health = backend.providers.map(healthText);
     if (new Set(health).size === 1) lines.push(`  health: ${health[0]}`);
-    else backend.providers.forEach((p, i) => lines.push(`  health of ${p.name}: ${health[i]}`));
+    else {
+      for (const [i, p] of backend.providers.entries()) lines.push(`  health of ${p.name}: ${health[i]}`);
+    }
   }
   return lines;
 }

@@ -43,7 +43,7 @@ export interface SecretsLoader {
    * Makes every secret these objects need available to `source()`: reads what is new and
    * re-checks what it already holds (a failed re-check keeps the last good value). Never throws.
    */
-  prepare(objects: readonly ManifestObject[]): Promise<SecretsCheck | void>;
+  prepare(objects: readonly ManifestObject[]): Promise<SecretsCheck | undefined>;
   source(objects: readonly ManifestObject[]): SecretSource;
 }
 
@@ -122,7 +122,7 @@ export class TableConfigSource {
       }
     }
 
-    let check: SecretsCheck | void;
+    let check: SecretsCheck | undefined;
     try {
       check = await this.options.secrets.prepare(objects);
     } catch (error) {

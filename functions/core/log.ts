@@ -54,7 +54,10 @@ function escapeControl(text: string): string {
 function boundedFields(fields: LogFields): LogFields {
   let out: LogFields | undefined;
   for (const [k, v] of Object.entries(fields)) {
-    if (typeof v === 'string' && v.length > MAX_FIELD_CHARS) (out ??= { ...fields })[k] = truncate(v, MAX_FIELD_CHARS);
+    if (typeof v === 'string' && v.length > MAX_FIELD_CHARS) {
+      out ??= { ...fields }; // copied on the first long field only: the caller's object stays as it was
+      out[k] = truncate(v, MAX_FIELD_CHARS);
+    }
   }
   return out ?? fields;
 }
@@ -72,7 +75,9 @@ export function redactingLogger(inner: Logger, redact: () => (text: string) => s
         for (const [k, v] of Object.entries(fields)) {
           if (typeof v !== 'string') continue;
           const clean = r(v);
-          if (clean !== v) (out ??= { ...fields })[k] = clean;
+          if (clean === v) continue;
+          out ??= { ...fields }; // copied on the first change only: the caller's object stays as it was
+          out[k] = clean;
         }
       }
       inner.log(level, event, r(message), out ?? fields);

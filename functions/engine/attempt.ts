@@ -6,7 +6,7 @@
  */
 import type { CompiledProvider } from '../model/config.js';
 import { EventStreamError } from '../providers/bedrock/event-stream.js';
-import type { EventReader, ProviderAdapter, StreamStep, StreamTranslator, TokenUsage, UpstreamRequest } from '../providers/types.js';
+import type { EventReader, ProviderAdapter, SseEvent, StreamStep, StreamTranslator, TokenUsage, UpstreamRequest } from '../providers/types.js';
 import type { ClientApiSpec } from './client-api.js';
 import { Deadline } from './deadline.js';
 import { openEventReader } from './stream-readers.js';
@@ -230,7 +230,7 @@ async function holdStream<Req>(
   let model: string | undefined;
   let usage: TokenUsage | undefined;
   for (;;) {
-    let event;
+    let event: SseEvent | null;
     try {
       event = await reader.next();
     } catch (error) {

@@ -122,7 +122,9 @@ function checkMessage(m: unknown, i: number) {
     typeof c === 'string' ||
     (Array.isArray(c) && c.every((part) => isRecord(part) && typeof part.type === 'string')) ||
     ((c === null || c === undefined) && m.role === 'assistant');
-  if (ok && Array.isArray(c)) c.forEach((part, j) => checkPart(part as Record<string, unknown>, m.role as string, `${at}.content[${j}]`));
+  if (ok && Array.isArray(c)) {
+    for (const [j, part] of c.entries()) checkPart(part as Record<string, unknown>, m.role as string, `${at}.content[${j}]`);
+  }
   if (!ok) {
     throw new BadRequest(
       `Invalid '${at}.content': expected a string or an array of content parts${m.role === 'assistant' ? ' (or null with tool_calls)' : ''}.`,
@@ -167,20 +169,25 @@ function checkPart(part: Record<string, unknown>, role: string, at: string): voi
   };
   switch (type) {
     case 'text':
-      return need(typeof part.text === 'string', 'text', 'a string');
+      need(typeof part.text === 'string', 'text', 'a string');
+      break;
     case 'refusal':
-      return need(typeof part.refusal === 'string', 'refusal', 'a string');
+      need(typeof part.refusal === 'string', 'refusal', 'a string');
+      break;
     case 'image_url':
-      return need(isRecord(part.image_url) && typeof part.image_url.url === 'string', 'image_url', 'an object with a string `url`');
+      need(isRecord(part.image_url) && typeof part.image_url.url === 'string', 'image_url', 'an object with a string `url`');
+      break;
     case 'input_audio':
-      return need(
+      need(
         isRecord(part.input_audio) && typeof part.input_audio.data === 'string' && typeof part.input_audio.format === 'string',
         'input_audio',
         'an object with string `data` (base64) and `format`',
       );
+      break;
     case 'file': {
       const file = part.file;
-      return need(isRecord(file) && (typeof file.file_data === 'string' || typeof file.file_id === 'string'), 'file', 'an object with a string `file_data` or `file_id`');
+      need(isRecord(file) && (typeof file.file_data === 'string' || typeof file.file_id === 'string'), 'file', 'an object with a string `file_data` or `file_id`');
+      break;
     }
   }
 }

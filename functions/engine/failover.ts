@@ -163,6 +163,8 @@ async function backoff(run: Run<unknown>): Promise<boolean> {
 async function attempt<Req>(run: Run<Req>, provider: CompiledProvider, request: Req): Promise<AttemptResult> {
   const { api, ctx, req, rule, deadline, outcome } = run;
   ctx.stats.begin(provider.id);
+  // Errors go up as they are: the adapter refusing to build the call (e.g. no model to send) is the client's to fix,
+  // RequestNotExpressible makes the loop pass over this provider, and anything else is a bug that must look like one (a 500).
   try {
     return await runAttempt({
       api,
@@ -186,11 +188,6 @@ async function attempt<Req>(run: Run<Req>, provider: CompiledProvider, request: 
         }
       },
     });
-  } catch (error) {
-    // The adapter refused to build the call (e.g. no model to send): the client must fix it.
-    // Anything else is a bug, and must look like one (a 500), not like the client's mistake.
-    // RequestNotExpressible goes up as it is: the loop passes over this provider.
-    throw error;
   } finally {
     ctx.stats.end(provider.id);
   }

@@ -39,7 +39,10 @@ const viaCustomChat = new WeakMap<ChatCompletionsAdapter, ResponsesAdapter>();
 function customViaChat(target: ProviderTarget): ResponsesAdapter {
   const chat = chatAdapter('custom', target);
   let adapter = viaCustomChat.get(chat);
-  if (!adapter) viaCustomChat.set(chat, (adapter = responsesViaChat(chat)));
+  if (!adapter) {
+    adapter = responsesViaChat(chat);
+    viaCustomChat.set(chat, adapter);
+  }
   return adapter;
 }
 

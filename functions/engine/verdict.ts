@@ -36,9 +36,14 @@ export function judge({ status, failure, health, retry, context }: VerdictInput)
   // condition's evaluation error call it healthy; modelgate does not park traffic on a dead host.)
   if (status === undefined) return { unhealthy: true, retryable: true };
   const malformed = failure === 'malformed';
+  // The CEL context is built once, and only when a condition is evaluated.
   let ctx: CelContext | undefined;
-  const unhealthy = health.condition ? health.condition.test((ctx ??= context())) : status >= 500 || malformed;
-  const retryable = malformed || (retry.codes ? retry.codes.has(status) : isDefaultRetryableStatus(status)) || retry.condition?.test((ctx ??= context())) === true;
+  const celContext = (): CelContext => {
+    ctx ??= context();
+    return ctx;
+  };
+  const unhealthy = health.condition ? health.condition.test(celContext()) : status >= 500 || malformed;
+  const retryable = malformed || (retry.codes ? retry.codes.has(status) : isDefaultRetryableStatus(status)) || retry.condition?.test(celContext()) === true;
   return { unhealthy, retryable };
 }
 

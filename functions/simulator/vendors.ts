@@ -49,7 +49,7 @@ const ANTHROPIC_STATUS_TYPES: Record<number, string> = {
 const anthropic: Vendor = {
   // The model from the path when Vertex AI carries it there (its body names none).
   reply: (body, id, model, stream) => anthropicReply({ ...body, model, stream }, id),
-  error: (status, message, type) => ({ body: anthropicError(status, type ?? ANTHROPIC_STATUS_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error'), message) }),
+  error: (status, message, type) => ({ body: anthropicError(type ?? ANTHROPIC_STATUS_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error'), message) }),
   streamError: (message, type) => anthropicStreamError(type ?? 'overloaded_error', message),
   malformedStream: () => 'data: {this is not json}\n\n',
   streamContentType: 'text/event-stream',

@@ -101,7 +101,7 @@ export function anthropicReply(body: Record<string, unknown>, id: string): Reply
   };
 }
 
-export function anthropicError(status: number, type: string, message: string): unknown {
+export function anthropicError(type: string, message: string): unknown {
   return { type: 'error', error: { type, message } };
 }
 

@@ -89,7 +89,7 @@ class DynamoDBTableStore implements EvictionStore {
 
   recordSuccess(id: string, known: ProviderState | undefined, now: number): Promise<void> {
     if (!known || (known.consecutiveFailures === 0 && known.timesEvicted === 0)) return Promise.resolve(); // nothing to reset: no write
-    const reset = this.reset(id, known, now);
+    const reset = this.reset(id, now);
     this.resets.add(reset);
     // The caller (FailOpenStore) handles the error; this bookkeeping copy must not be unhandled.
     void reset.finally(() => this.resets.delete(reset)).catch(() => {});
@@ -102,7 +102,7 @@ class DynamoDBTableStore implements EvictionStore {
     this.options.client.destroy();
   }
 
-  private async reset(id: string, known: ProviderState, now: number): Promise<void> {
+  private async reset(id: string, now: number): Promise<void> {
     const state = await this.update(id, {
       UpdateExpression: 'SET consecutiveFailures = :zero, timesEvicted = :zero, #ttl = :ttl',
       ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },

@@ -70,7 +70,7 @@ describe('validation errors print no secret value', () => {
       for (const o of badObjects)
         await client.send(new PutItemCommand({ TableName: TABLE, Item: configItem(o as { kind: string; metadata: { name: string; namespace?: string } }) }));
       const logger = new MemoryLogger();
-      const source = new TableConfigSource({ client, table: TABLE, logger, secrets: { prepare: async () => {}, source: () => ({ get: () => undefined }) } });
+      const source = new TableConfigSource({ client, table: TABLE, logger, secrets: { prepare: async () => undefined, source: () => ({ get: () => undefined }) } });
       await source.refresh();
       const errors = logger.entries.filter((e) => e.event === 'config_error').map((e) => e.message);
       expect(errors.some((m) => m.includes('wrong-type') && m.includes('policies.auth.key'))).toBe(true);

@@ -33,22 +33,28 @@ function behave(call: HostileCall, res: ServerResponse): void {
         type: 'message_start',
         message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 0 } },
       };
-      return endless(res, 'event: ping\ndata: {"type": "ping"}\n\n'.repeat(64), `event: message_start\ndata: ${JSON.stringify(start)}\n\n`);
+      endless(res, 'event: ping\ndata: {"type": "ping"}\n\n'.repeat(64), `event: message_start\ndata: ${JSON.stringify(start)}\n\n`);
+      return;
     }
     case 'key-huge':
       res.writeHead(200, { 'content-type': 'application/json' });
-      return endless(res, 'a'.repeat(64 * 1024), '{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"');
+      endless(res, 'a'.repeat(64 * 1024), '{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"');
+      return;
     case 'key-huge-error':
       res.writeHead(500, { 'content-type': 'application/json' });
-      return endless(res, 'e'.repeat(64 * 1024), '{"error":{"message":"');
+      endless(res, 'e'.repeat(64 * 1024), '{"error":{"message":"');
+      return;
     case 'key-done-only':
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      return void res.end('data: [DONE]\n\n');
+      res.end('data: [DONE]\n\n');
+      return;
     case 'key-anthropic-empty':
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      return void res.end('event: message_stop\ndata: {"type":"message_stop"}\n\n');
+      res.end('event: message_stop\ndata: {"type":"message_stop"}\n\n');
+      return;
     default:
-      return openAIAnswer(call, res, 'a real answer');
+      openAIAnswer(call, res, 'a real answer');
+      return;
   }
 }
 

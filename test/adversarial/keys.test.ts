@@ -31,8 +31,14 @@ function behave(call: HostileCall, res: ServerResponse): void {
     res.end(JSON.stringify({ error: { code: 401, message: said, status: 'UNAUTHENTICATED', type: 'invalid_request_error' } }));
     return;
   }
-  if (gemini) return geminiAnswer(call, res, said);
-  if (mode === 'answer' || !call.stream) return openAIAnswer(call, res, said);
+  if (gemini) {
+    geminiAnswer(call, res, said);
+    return;
+  }
+  if (mode === 'answer' || !call.stream) {
+    openAIAnswer(call, res, said);
+    return;
+  }
   // Content goes out, then an error event quoting the key: the client's stream ends with an
   // error event, and the gateway logs the break.
   res.writeHead(200, { 'content-type': 'text/event-stream' });

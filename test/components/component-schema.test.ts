@@ -82,7 +82,9 @@ async function schemaOverGrpc(child: ChildProcess): Promise<string> {
       out += chunk.toString();
       if (out.includes('\n')) done(out.trim());
     });
-    child.stderr!.on('data', (chunk: Buffer) => void (err += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
     child.on('exit', (code) => fail(new Error(`plugin exited (${code}): ${err}`)));
   });
   expect(port).toMatch(/^\d+$/);
@@ -127,8 +129,12 @@ function analyzedWithVendoredTypeScript(): Promise<string> {
     const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (chunk: Buffer) => void (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => void (err += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
     child.on('exit', (code) => (code === 0 ? done(out) : fail(new Error(`analysis with TypeScript 3.8.3 exited (${code}): ${err}`))));
   });
 }

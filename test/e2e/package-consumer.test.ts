@@ -65,8 +65,14 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
       }
       reject(new Error(`${command} ${args.join(' ')} took over ${options.ms} ms:\n${stdout}\n${stderr}`));
     }, options.ms);
-    child.once('error', (error) => (clearTimeout(timer), reject(error)));
-    child.once('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr })));
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 

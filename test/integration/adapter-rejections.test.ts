@@ -62,7 +62,13 @@ async function gateway(limits: Partial<ServerLimits> = {}): Promise<TestGateway>
   const closing: Array<Promise<void>> = [];
   server.on('connection', (socket: net.Socket) => closing.push(new Promise((resolve) => socket.once('close', () => resolve()))));
   const { port } = await listen(server, 0, '127.0.0.1');
-  closers.push(() => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+  closers.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return {
     port,
     logger,
@@ -261,7 +267,10 @@ describe('requests the Node server refuses itself', () => {
       const socket = net.connect(g.port, '127.0.0.1', () => {
         socket.write('POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n');
         // Let the server read the half head first, so the reset reaches a connection mid-request.
-        setTimeout(() => (socket.resetAndDestroy(), resolve()), 100);
+        setTimeout(() => {
+          socket.resetAndDestroy();
+          resolve();
+        }, 100);
       });
       socket.on('error', () => {});
     });

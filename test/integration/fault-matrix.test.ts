@@ -300,12 +300,14 @@ describe('the fault matrix', () => {
         await client.send(new PutItemCommand({ TableName: TABLE, Item: configItem(item) }));
       }
       installAwsLambdaGlobal();
-      process.stderr.write = ((c: string | Uint8Array, ...r: unknown[]) => (
-        stderr.push(String(c)), (write as (...a: unknown[]) => boolean)(c, ...r)
-      )) as typeof process.stderr.write;
-      process.stdout.write = ((c: string | Uint8Array, ...r: unknown[]) => (
-        stderr.push(String(c)), String(c).startsWith('{"_aws"') ? true : (writeOut as (...a: unknown[]) => boolean)(c, ...r)
-      )) as typeof process.stdout.write;
+      process.stderr.write = ((c: string | Uint8Array, ...r: unknown[]) => {
+        stderr.push(String(c));
+        return (write as (...a: unknown[]) => boolean)(c, ...r);
+      }) as typeof process.stderr.write;
+      process.stdout.write = ((c: string | Uint8Array, ...r: unknown[]) => {
+        stderr.push(String(c));
+        return String(c).startsWith('{"_aws"') ? true : (writeOut as (...a: unknown[]) => boolean)(c, ...r);
+      }) as typeof process.stdout.write;
       const href = pathToFileURL(fileURLToPath(new URL('../../dist/handler.mjs', import.meta.url))).href;
       handler = ((await import(`${href}?matrix`)) as { handler: StreamingHandler }).handler;
     });

@@ -77,8 +77,7 @@ async function startPacer(target: number): Promise<{ port: number; close(): Prom
       };
       upRes.on('data', (b: Buffer) => {
         pending += b.toString('utf8');
-        let cut: number;
-        while ((cut = pending.indexOf('\n\n')) >= 0) {
+        for (let cut = pending.indexOf('\n\n'); cut >= 0; cut = pending.indexOf('\n\n')) {
           paced(pending.slice(0, cut + 2));
           pending = pending.slice(cut + 2);
         }

@@ -37,9 +37,18 @@ spec:
 async function upstream(handler: http.RequestListener): Promise<{ port: number; server: http.Server }> {
   const server = http.createServer(handler);
   const sockets = new Set<net.Socket>();
-  server.on('connection', (s) => (sockets.add(s), s.on('close', () => sockets.delete(s))));
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => (sockets.forEach((s) => s.destroy()), server.close(() => resolve()))));
+  closers.push(
+    () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  );
   return { port: (server.address() as AddressInfo).port, server };
 }
 
@@ -47,7 +56,13 @@ async function gateway(upstreamPort: number, limits: Partial<ServerLimits> = {})
   const engine = new Engine({ config: compileYaml(openaiBackend(upstreamPort)) });
   const server = createGatewayServer((req) => engine.handle(req), { ...DEFAULT_SERVER_LIMITS, ...limits });
   const { port } = await listen(server, 0, '127.0.0.1');
-  closers.push(() => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+  closers.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return port;
 }
 
@@ -63,7 +78,10 @@ const completion = JSON.stringify({
 describe('limits', () => {
   it('refuses a request head over the limit with 431, before any upstream call', async () => {
     let calls = 0;
-    const up = await upstream((_req, res) => (calls++, res.end(completion)));
+    const up = await upstream((_req, res) => {
+      calls++;
+      res.end(completion);
+    });
     const port = await gateway(up.port, { maxHeaderBytes: 16 * 1024 });
     const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
       method: 'POST',

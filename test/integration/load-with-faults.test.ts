@@ -12,7 +12,7 @@ import { Engine } from '../../functions/engine/engine.js';
 import { MemoryLogger } from '../../functions/core/log.js';
 import { createGatewayServer, listen } from '../../functions/http/node-server.js';
 import type { Fault } from '../../functions/simulator/faults.js';
-import { startSimulator, } from '../../functions/simulator/server.js';
+import { startSimulator } from '../../functions/simulator/server.js';
 import { DynamoDBStore } from '../../functions/state/dynamodb.js';
 import type { EvictionStore } from '../../functions/state/store.js';
 import { startDynalite, type Dynalite } from '../support/dynalite.js';

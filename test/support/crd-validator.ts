@@ -72,7 +72,10 @@ let defaultSet: CrdValidatorSet | undefined;
  * do not change during a test run and parsing ~50k lines of YAML is the expensive part.
  */
 export function loadCrdValidators(root: URL = DEFAULT_CRD_ROOT): CrdValidatorSet {
-  if (root.href === DEFAULT_CRD_ROOT.href) return (defaultSet ??= buildValidatorSet(root));
+  if (root.href === DEFAULT_CRD_ROOT.href) {
+    defaultSet ??= buildValidatorSet(root);
+    return defaultSet;
+  }
   return buildValidatorSet(root);
 }
 
@@ -463,7 +466,9 @@ function checkArray(value: unknown[], schema: Schema, path: string, out: Structu
   }
   checkListType(value, schema, path, out);
   const items = schema.items;
-  if (items) value.forEach((item, i) => validateValue(item, items, joinIndex(path, i), out, childOptions(opts)));
+  if (items) {
+    for (const [i, item] of value.entries()) validateValue(item, items, joinIndex(path, i), out, childOptions(opts));
+  }
 }
 
 /** x-kubernetes-list-type: set items must be unique; map items must be unique by their keys. */
@@ -658,7 +663,9 @@ function celWalk(raw: unknown, schema: Schema, cel: unknown, path: string, out: 
   for (const sub of schema.allOf ?? []) celWalk(raw, sub, cel, path, out);
   if (Array.isArray(raw)) {
     const items = schema.items;
-    if (items) raw.forEach((item, i) => celWalk(item, items, (cel as unknown[])[i], joinIndex(path, i), out));
+    if (items) {
+      for (const [i, item] of raw.entries()) celWalk(item, items, (cel as unknown[])[i], joinIndex(path, i), out);
+    }
     return;
   }
   if (!isObject(raw)) return;
@@ -850,7 +857,8 @@ let celEnvironment: Environment | undefined;
 function compileCel(expression: string): { program: ParseResult } | { error: string } {
   const cached = celCache.get(expression);
   if (cached) return cached;
-  const env = (celEnvironment ??= createCelEnvironment());
+  celEnvironment ??= createCelEnvironment();
+  const env = celEnvironment;
   let result: { program: ParseResult } | { error: string };
   try {
     const source = rewriteForCelJs(expression);
@@ -1157,7 +1165,10 @@ function registerUrlLibrary(env: Environment): void {
   env.registerFunction('kubernetes.URL.getEscapedPath(): string', (u: KubeUrl) => u.path);
   env.registerFunction('kubernetes.URL.getQuery(): map<string, list<string>>', (u: KubeUrl) => {
     const query: Record<string, string[]> = {};
-    for (const [k, v] of new URLSearchParams(u.rawQuery)) (query[k] ??= []).push(v);
+    for (const [k, v] of new URLSearchParams(u.rawQuery)) {
+      query[k] ??= [];
+      query[k].push(v);
+    }
     return query;
   });
 }

@@ -166,7 +166,10 @@ export async function closedPort(): Promise<number> {
   // later; port 1 is privileged and unused, so a connection there is refused every time.
   const refused = await new Promise<boolean>((resolve) => {
     const socket = net.connect(1, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
   });
   if (refused) return 1;

@@ -71,7 +71,7 @@ function classify(issues: readonly Issue[], err: string): Outcome {
   const expected = err.trim();
   const texts = issues.map(issueText);
   const alias = ERR_ALIASES[expected];
-  if (texts.some((t) => t.includes(expected) || (alias?.test(t)))) return 'a';
+  if (texts.some((t) => t.includes(expected) || alias?.test(t))) return 'a';
   if (issues.some((i) => i.unsupported)) return 'b';
   return 'c';
 }

@@ -85,7 +85,9 @@ describe('model: the tutorial file', () => {
   it('with host and port added to each provider, calls them over plain HTTP', () => {
     const docs = parseAllDocuments(TUTORIAL).map((d) => d.toJS() as Obj);
     const backendDoc = docs.find((d) => d.kind === 'AgentgatewayBackend') as { spec: { ai: { groups: Array<{ providers: Obj[] }> } } };
-    backendDoc.spec.ai.groups.forEach((g, i) => g.providers.forEach((p) => Object.assign(p, { host: '127.0.0.1', port: 9100 + i })));
+    for (const [i, g] of backendDoc.spec.ai.groups.entries()) {
+      for (const p of g.providers) Object.assign(p, { host: '127.0.0.1', port: 9100 + i });
+    }
 
     const config = compileConfig(parseManifests([{ name: 'local.yaml', text: toYaml(docs) }], TUTORIAL_ENV).objects);
     const providers = backendOf(config, 'agentgateway-system/anthropic').providers;

@@ -10,7 +10,7 @@ import { responsesAdapterFor } from '../../functions/engine/responses-providers.
 import { ResponsesPassthroughStream } from '../../functions/providers/openai/responses-passthrough.js';
 import { OpenAIStreamTranslator } from '../../functions/providers/openai/stream.js';
 import type { ResponsesRequest } from '../../functions/providers/openai/responses-wire.js';
-import { RequestNotExpressible } from '../../functions/providers/types.js';
+import { RequestNotExpressible, type StreamFailure } from '../../functions/providers/types.js';
 import { applyResponsesAiPolicy, storedResponseAnswer } from '../../functions/engine/responses-api.js';
 import { parseResponsesRequest } from '../../functions/engine/responses-request.js';
 import { BadRequest } from '../../functions/engine/errors.js';
@@ -232,7 +232,7 @@ describe('bounds', () => {
   it('a translated stream holds at most MAX_HELD_ANSWER_CHARS of answer, then fails rather than grow', () => {
     const t = new ChatToResponsesStream(new OpenAIStreamTranslator(), 'sent');
     const piece = 'x'.repeat(8 * 1024 * 1024);
-    let failed;
+    let failed: StreamFailure | undefined;
     for (let i = 0; i < 6 && !failed; i++) {
       failed = t.push({
         data: JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] }),

@@ -152,8 +152,8 @@ const aiBackend = z.strictObject({ provider: singleProvider.optional(), groups: 
   // agentgateway asks for unique names inside a group; modelgate keys eviction state by provider
   // name within the backend, so names must be unique across all groups.
   const seen = new Set<string>();
-  ai.groups?.forEach((group, g) =>
-    group.providers.forEach((provider, p) => {
+  for (const [g, group] of (ai.groups ?? []).entries()) {
+    for (const [p, provider] of group.providers.entries()) {
       if (seen.has(provider.name)) {
         ctx.addIssue({
           code: 'custom',
@@ -162,8 +162,8 @@ const aiBackend = z.strictObject({ provider: singleProvider.optional(), groups: 
         });
       }
       seen.add(provider.name);
-    }),
-  );
+    }
+  }
 });
 
 export const backendObject = z.strictObject({

@@ -8,6 +8,7 @@
  * JSON payload; an `exception` (or `error`) message carries its `:exception-type` (`:error-code`).
  */
 import { EventStreamCodec } from '@smithy/core/event-streams';
+import type { Message } from '@smithy/types';
 import type { SseEvent } from '../types.js';
 
 const decoder = new TextDecoder();
@@ -23,7 +24,7 @@ export class EventStreamError extends Error {
 
 /** One whole frame -> one event. Throws `EventStreamError` for a frame that does not decode (bad CRC, bad headers). */
 export function decodeEventStreamFrame(frame: Uint8Array): SseEvent {
-  let message;
+  let message: Message;
   try {
     message = codec.decode(frame);
   } catch (error) {

@@ -198,7 +198,7 @@ export function messagesToChatRequest(req: MessagesApiRequest, dialect: ChatDial
   const messages: ChatMessage[] = [];
   const system = systemMessage(req.system, dialect);
   if (system) messages.push(system);
-  req.messages.forEach((message, index) => messages.push(...translateMessage(message, dialect, index)));
+  for (const [index, message] of req.messages.entries()) messages.push(...translateMessage(message, dialect, index));
 
   const tools = (req.tools ?? []).filter(isClientTool).map(translateTool);
   const effort = reasoningEffort(req, req.model, tools.length > 0);

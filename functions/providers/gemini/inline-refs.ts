@@ -68,7 +68,10 @@ export function inlineRefs(root: Json, keep: ReadonlySet<string>, budget: Schema
 
   const kept = (node: Json): ReadonlyArray<[string, unknown]> => {
     let entries = keptMemo.get(node);
-    if (entries === undefined) keptMemo.set(node, (entries = Object.entries(node).filter(([k]) => keep.has(k))));
+    if (entries === undefined) {
+      entries = Object.entries(node).filter(([k]) => keep.has(k));
+      keptMemo.set(node, entries);
+    }
     return entries;
   };
 
@@ -77,7 +80,10 @@ export function inlineRefs(root: Json, keep: ReadonlySet<string>, budget: Schema
     else if (typeof value !== 'object' || value === null) budget.spend(1);
     else {
       let weight = weightMemo.get(value);
-      if (weight === undefined) weightMemo.set(value, (weight = weigh(value, budget)));
+      if (weight === undefined) {
+        weight = weigh(value, budget);
+        weightMemo.set(value, weight);
+      }
       budget.spend(weight);
     }
     return value;
@@ -85,7 +91,10 @@ export function inlineRefs(root: Json, keep: ReadonlySet<string>, budget: Schema
 
   const refName = (ref: string): string => {
     let name = nameMemo.get(ref);
-    if (name === undefined) nameMemo.set(ref, (name = ref.slice(ref.lastIndexOf('/') + 1)));
+    if (name === undefined) {
+      name = ref.slice(ref.lastIndexOf('/') + 1);
+      nameMemo.set(ref, name);
+    }
     return name;
   };
 

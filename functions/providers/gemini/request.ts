@@ -208,7 +208,7 @@ function translateMessages(messages: readonly ChatMessage[]): { system: string[]
     if (slots.length < 2) continue;
     const order = (p: Part) => calls.get(answers.get(p) ?? '')?.position ?? Number.MAX_SAFE_INTEGER;
     const sorted = slots.map((i) => content.parts[i]!).sort((a, b) => order(a) - order(b));
-    slots.forEach((slot, k) => (content.parts[slot] = sorted[k]!));
+    for (const [k, slot] of slots.entries()) content.parts[slot] = sorted[k]!;
   }
   return { system, contents };
 }

@@ -74,8 +74,9 @@ function rewrite(node: Json): boolean {
       if (!isRecord(m)) continue;
       for (const [k, v] of Object.entries(m)) {
         if (k === 'properties' && isRecord(v)) {
-          const dst = isRecord(node.properties) ? node.properties : (node.properties = {} as Json);
-          for (const [pk, pv] of Object.entries(v)) if (!(pk in dst)) (dst as Json)[pk] = pv;
+          if (!isRecord(node.properties)) node.properties = {} as Json;
+          const dst = node.properties as Json;
+          for (const [pk, pv] of Object.entries(v)) if (!(pk in dst)) dst[pk] = pv;
         } else if (k === 'required' && Array.isArray(v)) {
           // A new array: the old one may be the client's, shared by every copy of a definition.
           // The Set keeps long lists linear (`includes` made them quadratic).
