@@ -35,7 +35,16 @@ const outputs = [
   // The Lambda bundle: minified (budget 1 MB), the AWS SDK included so its version is ours, not the runtime's.
   // bowser (34 KB) is the browser user-agent parser the AWS SDK's client core reaches only in a
   // browser, through a dynamic import; Node never loads it, so it stays out of the bundle.
-  { entryPoints: ['functions/handler.ts'], outfile: 'dist/handler.mjs', minify: true, metafile: true, external: ['bowser'] },
+  // The AWS credential chain: inside Lambda the role's credentials are in the environment, so the
+  // bundle takes only that source (functions/http/lambda-credentials.ts), not SSO/STS/ini/IMDS.
+  {
+    entryPoints: ['functions/handler.ts'],
+    outfile: 'dist/handler.mjs',
+    minify: true,
+    metafile: true,
+    external: ['bowser'],
+    alias: { '@aws-sdk/credential-provider-node': './functions/http/lambda-credentials.ts' },
+  },
 ];
 
 for (const o of outputs) {
