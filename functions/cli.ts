@@ -27,8 +27,10 @@ import { createGatewayServer, DEFAULT_SERVER_LIMITS, listen } from './http/node-
 import { startSimulator, type Simulator } from './simulator/server.js';
 import type { EvictionStore } from './state/store.js';
 import { unknownFakeModels } from './simulator/faults.js';
+import packageJson from '../package.json' with { type: 'json' };
 
-const VERSION = '0.1.0';
+/** The package's version: one place to change it (the bundle carries it from package.json). */
+const VERSION: string = packageJson.version;
 const DEFAULT_PORT = 8080;
 const SIMULATOR_PORT = 8788;
 const DEFAULT_DRAIN_MS = 30_000;
