@@ -13,12 +13,12 @@ import { candidateOrder, pickBackend } from './choose.js';
 import { errorResponseFor, type CandidateSkip, type ClientApiSpec } from './client-api.js';
 import type { EngineContext } from './context.js';
 import { Deadline, sleep } from './deadline.js';
-import { BadRequest } from './errors.js';
 import type { AttemptRecord, RequestOutcome } from './outcome.js';
 import { connectionReason, record } from './record.js';
 import { MAX_SERVED_MODEL_CHARS, respond, withServedBy } from './respond.js';
 import type { GatewayRequest, GatewayResponse } from './types.js';
 import { celContext, judge } from './verdict.js';
+import { applyProviderPolicy } from './transformations.js';
 
 /** One request on its way through the steps: what every step may read of it. */
 interface Run<Req> {
@@ -85,7 +85,7 @@ async function failover<Req>(run: Run<Req>): Promise<GatewayResponse> {
   for (let i = 0; i < maxAttempts; i++) {
     const provider = order[i % order.length]!;
     if (i > 0 && !(await backoff(run))) break;
-    const request = api.applyAiPolicy(parsed, provider.ai);
+    const request = applyProviderPolicy(api, parsed, provider.ai, run.req);
     let result: AttemptResult;
     try {
       result = await attempt(run, provider, request);
@@ -132,7 +132,8 @@ async function failover<Req>(run: Run<Req>): Promise<GatewayResponse> {
   if (!last && refused) {
     const { provider, error } = refused;
     const named = error.message.includes(`"${provider.name}"`) ? error.message : `provider "${provider.name}" (${provider.target.kind}): ${error.message}`;
-    throw new BadRequest(named, error.param);
+    // The trail says which providers were passed over, as on every other answer.
+    return errorResponseFor(api, 400, named, 'invalid_request_error', 'invalid_request', { 'x-modelgate-attempts': trail.join(',') }, error.param);
   }
   return finalResponse(run, last, trail);
 }

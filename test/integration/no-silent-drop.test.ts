@@ -317,6 +317,7 @@ describe('failover: a provider that cannot carry the request', () => {
     expect(res.status).toBe(400);
     expect(body.error).toMatchObject({ param: 'messages[0].content[1]', type: 'invalid_request_error' });
     expect(body.error.message).toMatch(/^provider "claude" \(anthropic\)/);
+    expect(servedBy(res.headers).attempts).toBe('claude:unsupported,nova:unsupported');
     expect(gw.sim.calls).toHaveLength(0);
   });
 });
