@@ -88,121 +88,81 @@ export function sentModel<Req>(input: Pick<AttemptInput<Req>, 'api' | 'provider'
 }
 
 export async function runAttempt<Req>(input: AttemptInput<Req>): Promise<AttemptResult> {
-  const { api, provider, adapter, request, stream } = input;
+  const { provider, adapter, request } = input;
   // Built first: a request the adapter cannot express (no model to name) fails before any timer starts.
   let call: UpstreamRequest = adapter.buildRequest(request, provider.target, input.clientHeaders ? { headers: input.clientHeaders } : undefined);
-  const started = input.now();
-  const deadline = new Deadline(input.requestSignal, input.timeoutMs, 'request timeout');
-  const base = { provider, upstreamHeaders: {} as Record<string, string>, release: () => {} };
-  const failed: Failed = (failure, status, reason, message, type, code, clientStatus) => {
-    deadline.dispose();
-    // `message` may be an upstream's own words (an error event inside a 200 stream).
-    const body = input.redact(JSON.stringify(api.errorBody(clientStatus, message, type, code)));
-    return { ...base, ok: false, status, failure, reason, latencyMs: input.now() - started, reply: { status: clientStatus, body, contentType: 'application/json' } };
-  };
-
+  const attempt = startAttempt(input);
   if (adapter.authorize) {
     try {
       call = await adapter.authorize(call, provider.target);
     } catch (error) {
-      // No credentials in the chain, an unreachable metadata service: this provider cannot be called now.
-      return failed(
-        'credentials',
-        undefined,
-        `could not sign the request: ${(error as Error).message.slice(0, 200)}`,
-        'modelgate could not sign the request to the upstream provider (no usable credentials).',
-        'upstream_error',
-        'upstream_credentials',
-        502,
-      );
+      return cannotSign(attempt, error);
     }
   }
 
   let response: UpstreamResponse;
   try {
-    response = await sendUpstream(call, deadline.signal, provider.connectTimeoutMs);
+    response = await sendUpstream(call, attempt.deadline.signal, provider.connectTimeoutMs);
   } catch (error) {
-    return noAnswer(error, deadline, input.requestSignal, failed);
+    return noAnswer(attempt, error);
   }
-  base.upstreamHeaders = response.headers;
+  attempt.base.upstreamHeaders = response.headers;
 
-  if (response.status < 200 || response.status >= 300) {
-    let text = '';
-    try {
-      text = (await readBody(response.body, { limit: MAX_ERROR_BODY, truncate: true })).toString('utf8');
-    } catch {
-      // The status is the answer; a body cut short only loses the message.
-    }
-    deadline.dispose();
-    return {
-      ...base,
-      ok: false,
-      status: response.status,
-      failure: 'status',
-      reason: `HTTP ${response.status}`,
-      latencyMs: input.now() - started,
-      reply: { status: response.status, body: input.redact(JSON.stringify(adapter.translateError(response.status, text, response.headers))), contentType: 'application/json' },
-    };
-  }
-
-  if (!stream) {
-    let bytes: Buffer;
-    try {
-      bytes = await readBody(response.body, { limit: MAX_UPSTREAM_BODY, ...(input.budget && { budget: input.budget }) });
-    } catch (error) {
-      if (error instanceof BudgetExceeded) {
-        return failed(
-          'overloaded',
-          undefined,
-          error.message,
-          'modelgate is holding as many buffered answers as its memory budget allows; retry shortly.',
-          'server_error',
-          'gateway_overloaded',
-          503,
-        );
-      }
-      return noAnswer(error, deadline, input.requestSignal, failed);
-    }
-    deadline.dispose();
-    try {
-      const translated = adapter.translateResponse(JSON.parse(bytes.toString('utf8')), sentModel(input), { request, headers: response.headers });
-      return {
-        ...base,
-        ok: true,
-        status: response.status,
-        reason: `HTTP ${response.status}`,
-        model: translated.model,
-        ...(translated.usage && { usage: translated.usage }),
-        latencyMs: input.now() - started,
-        reply: { status: response.status, body: input.redact(JSON.stringify(translated.body)), contentType: 'application/json' },
-      };
-    } catch (error) {
-      return failed(
-        'malformed',
-        response.status,
-        `malformed body: ${(error as Error).message.slice(0, 200)}`,
-        'The upstream provider returned a response modelgate could not read.',
-        'upstream_error',
-        'upstream_malformed_response',
-        502,
-      );
-    } finally {
-      input.budget?.release(bytes.length);
-    }
-  }
-
-  return holdStream(input, response, deadline, started, base, failed);
+  if (response.status < 200 || response.status >= 300) return refused(attempt, response);
+  if (!input.stream) return readAnswer(attempt, response);
+  return holdStream(attempt, response);
 }
 
 /** A failed attempt: its failure, the status it stands for, a log reason, and the client's error (message, OpenAI type and code, status). */
 type Failed = (failure: AttemptFailure, status: number | undefined, reason: string, message: string, type: string, code: string, clientStatus: number) => AttemptResult;
 
-function noAnswer(error: unknown, deadline: Deadline, requestSignal: AbortSignal, failed: Failed): AttemptResult {
+/** One attempt in progress: what its steps share, so each step can finish the attempt the same way. */
+interface Attempt<Req> {
+  input: AttemptInput<Req>;
+  /** When the attempt started, on `input.now`'s clock: latencies are measured from here. */
+  started: number;
+  /** This attempt's timer, joined to the request's signal; every way out disposes of it. */
+  deadline: Deadline;
+  /** What every result carries; the upstream's headers are filled in once it answers. */
+  base: { provider: CompiledProvider; upstreamHeaders: Record<string, string>; release: () => void };
+  failed: Failed;
+}
+
+/** Starts the clock and the deadline (after the request is built, so a build error starts neither). */
+function startAttempt<Req>(input: AttemptInput<Req>): Attempt<Req> {
+  const started = input.now();
+  const deadline = new Deadline(input.requestSignal, input.timeoutMs, 'request timeout');
+  const base = { provider: input.provider, upstreamHeaders: {} as Record<string, string>, release: () => {} };
+  const failed: Failed = (failure, status, reason, message, type, code, clientStatus) => {
+    deadline.dispose();
+    // `message` may be an upstream's own words (an error event inside a 200 stream).
+    const body = input.redact(JSON.stringify(input.api.errorBody(clientStatus, message, type, code)));
+    return { ...base, ok: false, status, failure, reason, latencyMs: input.now() - started, reply: { status: clientStatus, body, contentType: 'application/json' } };
+  };
+  return { input, started, deadline, base, failed };
+}
+
+/** No credentials in the chain, an unreachable metadata service: this provider cannot be called now. */
+function cannotSign(attempt: Attempt<unknown>, error: unknown): AttemptResult {
+  return attempt.failed(
+    'credentials',
+    undefined,
+    `could not sign the request: ${(error as Error).message.slice(0, 200)}`,
+    'modelgate could not sign the request to the upstream provider (no usable credentials).',
+    'upstream_error',
+    'upstream_credentials',
+    502,
+  );
+}
+
+/** The call got no answer at all: timed out, the request ended, or the connection failed or broke. */
+function noAnswer(attempt: Attempt<unknown>, error: unknown): AttemptResult {
+  const { deadline, failed } = attempt;
   const message = error instanceof Error ? error.message : String(error);
   if (deadline.timedOut) {
     return failed('timeout', undefined, `no answer within ${deadline.ms} ms`, 'The upstream provider did not answer in time.', 'timeout_error', 'upstream_timeout', 504);
   }
-  if (requestSignal.aborted) {
+  if (attempt.input.requestSignal.aborted) {
     return failed('aborted', undefined, 'request ended (deadline or client gone)', 'The request timed out.', 'timeout_error', 'request_timeout', 504);
   }
   if (error instanceof UpstreamError && error.failure === 'connect') {
@@ -212,136 +172,264 @@ function noAnswer(error: unknown, deadline: Deadline, requestSignal: AbortSignal
 }
 
 /**
+ * A non-2xx answer: the client gets the upstream's status with its error translated into the
+ * client's API. Only the head of the body is read; it is small and only carries the message.
+ */
+async function refused<Req>(attempt: Attempt<Req>, response: UpstreamResponse): Promise<AttemptResult> {
+  const { input } = attempt;
+  let text = '';
+  try {
+    text = (await readBody(response.body, { limit: MAX_ERROR_BODY, truncate: true })).toString('utf8');
+  } catch {
+    // The status is the answer; a body cut short only loses the message.
+  }
+  attempt.deadline.dispose();
+  return {
+    ...attempt.base,
+    ok: false,
+    status: response.status,
+    failure: 'status',
+    reason: `HTTP ${response.status}`,
+    latencyMs: input.now() - attempt.started,
+    reply: { status: response.status, body: input.redact(JSON.stringify(input.adapter.translateError(response.status, text, response.headers))), contentType: 'application/json' },
+  };
+}
+
+/** A 2xx buffered answer: read it whole (within the memory budget) and translate it for the client. */
+async function readAnswer<Req>(attempt: Attempt<Req>, response: UpstreamResponse): Promise<AttemptResult> {
+  const bytes = await readBufferedBody(attempt, response);
+  if (!Buffer.isBuffer(bytes)) return bytes;
+  attempt.deadline.dispose();
+  try {
+    return translateAnswer(attempt, response, bytes);
+  } finally {
+    // Held from the read until the translation is done with the bytes.
+    attempt.input.budget?.release(bytes.length);
+  }
+}
+
+/**
+ * Reads a buffered body up to MAX_UPSTREAM_BODY, taking its bytes from the process's memory budget
+ * (the caller releases them). A budget that cannot cover it is modelgate's overload, not the
+ * provider's fault; any other failed read is a lost answer.
+ */
+async function readBufferedBody<Req>(attempt: Attempt<Req>, response: UpstreamResponse): Promise<Buffer | AttemptResult> {
+  const { budget } = attempt.input;
+  try {
+    return await readBody(response.body, { limit: MAX_UPSTREAM_BODY, ...(budget && { budget }) });
+  } catch (error) {
+    if (error instanceof BudgetExceeded) {
+      return attempt.failed(
+        'overloaded',
+        undefined,
+        error.message,
+        'modelgate is holding as many buffered answers as its memory budget allows; retry shortly.',
+        'server_error',
+        'gateway_overloaded',
+        503,
+      );
+    }
+    return noAnswer(attempt, error);
+  }
+}
+
+/** The upstream's JSON in the client's API; a body that does not parse or translate is a malformed answer. */
+function translateAnswer<Req>(attempt: Attempt<Req>, response: UpstreamResponse, bytes: Buffer): AttemptResult {
+  const { input } = attempt;
+  try {
+    const translated = input.adapter.translateResponse(JSON.parse(bytes.toString('utf8')), sentModel(input), { request: input.request, headers: response.headers });
+    return {
+      ...attempt.base,
+      ok: true,
+      status: response.status,
+      reason: `HTTP ${response.status}`,
+      model: translated.model,
+      ...(translated.usage && { usage: translated.usage }),
+      latencyMs: input.now() - attempt.started,
+      reply: { status: response.status, body: input.redact(JSON.stringify(translated.body)), contentType: 'application/json' },
+    };
+  } catch (error) {
+    return attempt.failed(
+      'malformed',
+      response.status,
+      `malformed body: ${(error as Error).message.slice(0, 200)}`,
+      'The upstream provider returned a response modelgate could not read.',
+      'upstream_error',
+      'upstream_malformed_response',
+      502,
+    );
+  }
+}
+
+/** What a stream's hold has gathered so far: the client's frames, the bytes read, and what the events said. */
+interface Hold {
+  frames: string[];
+  /** Bytes of events read (held or not), bounded by MAX_HELD_STREAM_BYTES. */
+  bytes: number;
+  model?: string;
+  usage?: TokenUsage;
+}
+
+/** The stream of one attempt while it is held: where its events come from and how they translate. */
+interface HeldStream {
+  response: UpstreamResponse;
+  reader: EventReader;
+  translator: StreamTranslator;
+  hold: Hold;
+}
+
+/** A hold step either hands back what it read, or the result that ends the attempt there. */
+function isResult(value: SseEvent | StreamStep | AttemptResult | null): value is AttemptResult {
+  return value !== null && 'reply' in value;
+}
+
+/**
  * Reads a 2xx stream until its first content event. Nothing has been sent to the client yet, so
  * an error event, a broken connection or a timeout here is an ordinary failed attempt.
  */
-async function holdStream<Req>(
-  input: AttemptInput<Req>,
-  response: UpstreamResponse,
-  deadline: Deadline,
-  started: number,
-  base: { provider: CompiledProvider; upstreamHeaders: Record<string, string> },
-  failed: Failed,
-): Promise<AttemptResult> {
-  const translator = input.adapter.streamTranslator(sentModel(input), input.api.includeUsage(input.request));
-  const reader = openEventReader(input.adapter.streamFormat, response.body);
-  const held: string[] = [];
-  let heldBytes = 0;
-  let model: string | undefined;
-  let usage: TokenUsage | undefined;
+async function holdStream<Req>(attempt: Attempt<Req>, response: UpstreamResponse): Promise<AttemptResult> {
+  const { input } = attempt;
+  const stream: HeldStream = {
+    response,
+    translator: input.adapter.streamTranslator(sentModel(input), input.api.includeUsage(input.request)),
+    reader: openEventReader(input.adapter.streamFormat, response.body),
+    hold: { frames: [], bytes: 0 },
+  };
   for (;;) {
-    let event: SseEvent | null;
-    try {
-      event = await reader.next();
-    } catch (error) {
-      void reader.cancel();
-      // A frame the codec refuses (bad CRC, bad headers) is a malformed answer, not a lost connection.
-      if (error instanceof EventStreamError) {
-        deadline.dispose();
-        return failed(
-          'malformed',
-          response.status,
-          error.message.slice(0, 200),
-          'The upstream provider sent a stream modelgate could not read.',
-          'upstream_error',
-          'upstream_malformed_response',
-          502,
-        );
-      }
-      return noAnswer(error, deadline, input.requestSignal, failed);
-    }
-    let step: StreamStep | undefined;
-    if (event !== null) {
-      // Counted as read, not as held: events that translate to nothing (pings) cost reading too.
-      heldBytes += event.data.length + (event.event?.length ?? 0);
-      if (heldBytes > MAX_HELD_STREAM_BYTES) {
-        void reader.cancel();
-        return failed(
-          'malformed',
-          response.status,
-          `no content in the first ${MAX_HELD_STREAM_BYTES} bytes of the stream`,
-          'The upstream provider streamed no content.',
-          'upstream_error',
-          'upstream_no_content',
-          502,
-        );
-      }
-    }
-    if (event === null) {
-      // A vendor without an end marker (Gemini) is complete at the close, if its translator says so.
-      step = translator.finish?.();
-      if (!step?.done) {
-        deadline.dispose();
-        return failed(
-          'reset',
-          undefined,
-          'stream ended before any content',
-          'The upstream provider ended the stream before sending any content.',
-          'upstream_error',
-          'upstream_stream_broken',
-          502,
-        );
-      }
-    }
-    try {
-      step ??= translator.push(event!);
-    } catch (error) {
-      void reader.cancel();
-      return failed(
+    const event = await readHeldEvent(attempt, stream);
+    if (isResult(event)) return event;
+    const step = translateHeldEvent(attempt, stream, event);
+    if (isResult(step)) return step;
+    const result = takeHeldStep(attempt, stream, step);
+    if (result) return result;
+  }
+}
+
+/** The next event of a held stream (null at its close), counted against the hold's bound. */
+async function readHeldEvent(attempt: Attempt<unknown>, { response, reader, hold }: HeldStream): Promise<SseEvent | null | AttemptResult> {
+  let event: SseEvent | null;
+  try {
+    event = await reader.next();
+  } catch (error) {
+    void reader.cancel();
+    // A frame the codec refuses (bad CRC, bad headers) is a malformed answer, not a lost connection.
+    if (error instanceof EventStreamError) {
+      attempt.deadline.dispose();
+      return attempt.failed(
         'malformed',
         response.status,
-        `malformed stream event: ${(error as Error).message.slice(0, 200)}`,
-        'The upstream provider sent a stream event modelgate could not read.',
+        error.message.slice(0, 200),
+        'The upstream provider sent a stream modelgate could not read.',
         'upstream_error',
         'upstream_malformed_response',
         502,
       );
     }
-    if (step.model) model ??= step.model;
-    if (step.usage) usage = step.usage;
-    if (step.failure) {
-      void reader.cancel();
-      const f = step.failure;
-      return failed('stream', f.status, `${f.type} in stream: ${f.message.slice(0, 200)}`, f.message, f.type, f.type, f.status);
-    }
-    held.push(...step.frames);
-    if (step.done && !step.content) {
-      // The end, and not one choice, message or finish before it (a stream of only `[DONE]`):
-      // a 200 with nothing in it is not an answer, and the next provider may have one.
-      void reader.cancel();
-      return failed(
-        'malformed',
-        response.status,
-        'stream ended without any content',
-        'The upstream provider ended the stream without an answer.',
-        'upstream_error',
-        'upstream_empty_answer',
-        502,
-      );
-    }
-    if (step.content || step.done) {
-      const firstContentAt = input.now();
-      // From here the attempt succeeded; the request's own deadline and the idle timer govern the rest.
-      deadline.stopTimer();
-      const flowing = step.done ? finished(held, reader, deadline, input, usage) : relay(held, reader, response, translator, deadline, input, usage);
-      let released = false;
-      return {
-        ...base,
-        ok: true,
-        status: response.status,
-        reason: `HTTP ${response.status}`,
-        ...(model !== undefined && { model }),
-        ...(usage && { usage }),
-        latencyMs: firstContentAt - started,
-        firstContentAt,
-        reply: { status: response.status, body: flowing, contentType: 'text/event-stream' },
-        release: () => {
-          if (!released) void flowing.return(undefined);
-          released = true;
-        },
-      };
-    }
+    return noAnswer(attempt, error);
   }
+  if (event === null) return null;
+  // Counted as read, not as held: events that translate to nothing (pings) cost reading too.
+  hold.bytes += event.data.length + (event.event?.length ?? 0);
+  if (hold.bytes > MAX_HELD_STREAM_BYTES) {
+    void reader.cancel();
+    return attempt.failed(
+      'malformed',
+      response.status,
+      `no content in the first ${MAX_HELD_STREAM_BYTES} bytes of the stream`,
+      'The upstream provider streamed no content.',
+      'upstream_error',
+      'upstream_no_content',
+      502,
+    );
+  }
+  return event;
+}
+
+/** An event (or the close) in the client's API; one the translator cannot read is a malformed answer. */
+function translateHeldEvent(attempt: Attempt<unknown>, { response, reader, translator }: HeldStream, event: SseEvent | null): StreamStep | AttemptResult {
+  if (event === null) {
+    // A vendor without an end marker (Gemini) is complete at the close, if its translator says so.
+    const step = translator.finish?.();
+    if (step?.done) return step;
+    attempt.deadline.dispose();
+    return attempt.failed(
+      'reset',
+      undefined,
+      'stream ended before any content',
+      'The upstream provider ended the stream before sending any content.',
+      'upstream_error',
+      'upstream_stream_broken',
+      502,
+    );
+  }
+  try {
+    return translator.push(event);
+  } catch (error) {
+    void reader.cancel();
+    return attempt.failed(
+      'malformed',
+      response.status,
+      `malformed stream event: ${(error as Error).message.slice(0, 200)}`,
+      'The upstream provider sent a stream event modelgate could not read.',
+      'upstream_error',
+      'upstream_malformed_response',
+      502,
+    );
+  }
+}
+
+/** Holds one translated step; the result when it ends the hold (an error, an empty end, the first content), else undefined. */
+function takeHeldStep<Req>(attempt: Attempt<Req>, stream: HeldStream, step: StreamStep): AttemptResult | undefined {
+  const { reader, hold } = stream;
+  if (step.model) hold.model ??= step.model;
+  if (step.usage) hold.usage = step.usage;
+  if (step.failure) {
+    void reader.cancel();
+    const f = step.failure;
+    return attempt.failed('stream', f.status, `${f.type} in stream: ${f.message.slice(0, 200)}`, f.message, f.type, f.type, f.status);
+  }
+  hold.frames.push(...step.frames);
+  if (step.done && !step.content) {
+    // The end, and not one choice, message or finish before it (a stream of only `[DONE]`):
+    // a 200 with nothing in it is not an answer, and the next provider may have one.
+    void reader.cancel();
+    return attempt.failed(
+      'malformed',
+      stream.response.status,
+      'stream ended without any content',
+      'The upstream provider ended the stream without an answer.',
+      'upstream_error',
+      'upstream_empty_answer',
+      502,
+    );
+  }
+  if (step.content || step.done) return startFlowing(attempt, stream, step.done);
+  return undefined;
+}
+
+/** The hold ends at the first content (or the end): the attempt succeeded, and the answer starts going out. */
+function startFlowing<Req>(attempt: Attempt<Req>, { response, reader, translator, hold }: HeldStream, done: boolean): AttemptResult {
+  const { input, deadline } = attempt;
+  const firstContentAt = input.now();
+  // From here the attempt succeeded; the request's own deadline and the idle timer govern the rest.
+  deadline.stopTimer();
+  const flowing = done ? finished(hold.frames, reader, deadline, input, hold.usage) : relay(hold.frames, reader, response, translator, deadline, input, hold.usage);
+  let released = false;
+  return {
+    ...attempt.base,
+    ok: true,
+    status: response.status,
+    reason: `HTTP ${response.status}`,
+    ...(hold.model !== undefined && { model: hold.model }),
+    ...(hold.usage && { usage: hold.usage }),
+    latencyMs: firstContentAt - attempt.started,
+    firstContentAt,
+    reply: { status: response.status, body: flowing, contentType: 'text/event-stream' },
+    release: () => {
+      if (!released) void flowing.return(undefined);
+      released = true;
+    },
+  };
 }
 
 /** The upstream said everything in the held events: send them, release the connection. */
