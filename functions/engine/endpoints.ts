@@ -9,6 +9,7 @@ import { countTokensApi } from './count-tokens-api.js';
 import { embeddingsApi } from './embeddings-api.js';
 import { responsesApi } from './responses-api.js';
 import type { GatewayResponse } from './types.js';
+import type { AiRouteType, AiRoutes } from '../model/compile-ai-transformations.js';
 
 export type Endpoint =
   | { readonly suffix: string; readonly method: 'POST'; readonly api: ClientApiSpec<unknown> }
@@ -26,6 +27,26 @@ export const ENDPOINTS: readonly Endpoint[] = [
 
 export function endpointOf(path: string): Endpoint | undefined {
   return ENDPOINTS.find((e) => path.endsWith(e.suffix));
+}
+
+/** The endpoint of each `ai.routes` type modelgate serves (compile-ai-transformations.ts refuses the others at load). */
+const ROUTE_TYPE_ENDPOINTS: Record<AiRouteType, Endpoint> = {
+  Completions: ENDPOINTS[0]!,
+  AnthropicTokenCount: ENDPOINTS[1]!,
+  Messages: ENDPOINTS[2]!,
+  Responses: ENDPOINTS[3]!,
+  Embeddings: ENDPOINTS[4]!,
+  Models: ENDPOINTS[5]!,
+};
+
+/**
+ * With `ai.routes` on the backend's policy, the table above is replaced by it: the first suffix
+ * that ends the path (longest first, `*` any path) says which API the path speaks, and a path none
+ * matches speaks Completions, as in agentgateway.
+ */
+export function endpointByRoutes(path: string, routes: AiRoutes): Endpoint {
+  const type = routes.find((r) => r.suffix === '*' || path.endsWith(r.suffix))?.type ?? 'Completions';
+  return ROUTE_TYPE_ENDPOINTS[type];
 }
 
 /** The API whose shapes a request to `path` gets: its endpoint's, OpenAI's for any other path. */

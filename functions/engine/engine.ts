@@ -8,7 +8,8 @@ import type { CompiledConfig, CompiledRule } from '../model/config.js';
 import { MemoryStore } from '../state/memory.js';
 import type { EvictionStore } from '../state/store.js';
 import { errorResponseFor } from './client-api.js';
-import { apiForPath, endpointOf, servedPaths } from './endpoints.js';
+import { aiRoutesOf } from './transformations.js';
+import { apiForPath, endpointByRoutes, endpointOf, servedPaths } from './endpoints.js';
 import { checkClientKey } from './client-auth.js';
 import { DEFAULT_LIMITS, storeAccess, type EngineContext, type EngineLimits } from './context.js';
 import { handleApiRequest } from './failover.js';
@@ -88,16 +89,19 @@ export class Engine {
     const outcome = newOutcome();
     let req = incoming;
     let res: GatewayResponse;
+    let rule: CompiledRule | undefined;
     try {
       // Routing, endpoint and logs all see one normal form of the path (see path.ts).
       const normal = normalisePath(incoming.path);
       if (!normal.ok) throw new BadRequest(`Invalid request path: ${normal.reason}.`, undefined, 400, 'invalid_path');
       if (normal.path !== incoming.path) req = { ...incoming, path: normal.path };
-      const rule = findRule(this.current, req);
+      rule = findRule(this.current, req);
       if (rule) outcome.route = rule.id;
       res = await this.dispatch(req, rule, outcome);
     } catch (error) {
-      const api = apiForPath(req.path);
+      // A path that `ai.routes` maps to an API answers in that API's shape.
+      const routes = rule && aiRoutesOf(rule);
+      const api = (routes && endpointByRoutes(req.path, routes).api) || apiForPath(req.path);
       if (error instanceof BadRequest) res = errorResponseFor(api, error.status, error.message, 'invalid_request_error', error.code, {}, error.param);
       else {
         this.ctx.logger.log('error', 'internal_error', `internal error on ${req.method} ${req.path}: ${(error as Error).stack ?? String(error)}`, { requestId: req.id });
@@ -118,8 +122,9 @@ export class Engine {
   }
 
   private async dispatch(req: GatewayRequest, rule: CompiledRule | undefined, outcome: RequestOutcome): Promise<GatewayResponse> {
-    const endpoint = endpointOf(req.path);
-    const api = apiForPath(req.path);
+    const routes = rule && aiRoutesOf(rule);
+    const endpoint = routes ? endpointByRoutes(req.path, routes) : endpointOf(req.path);
+    const api = endpoint?.api ?? apiForPath(req.path);
     if (!rule) return errorResponseFor(api, 404, `No route matches ${req.method} ${req.path}.`, 'invalid_request_error', 'route_not_found');
     if (rule.clientAuth) {
       const result = checkClientKey(rule.clientAuth, req);

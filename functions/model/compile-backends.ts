@@ -5,6 +5,7 @@
  */
 import { parseDuration } from '../core/duration.js';
 import { compileCondition, CelSyntaxError } from './cel.js';
+import { compileAiRoutes, compileTransformations } from './compile-ai-transformations.js';
 import type { AiSettings, CompiledBackend, CompiledProvider, HealthSettings } from './config.js';
 import type { BackendObject, NamedProviderSpec, SingleProviderSpec } from './schema/backend.js';
 import type { AiPolicySpec, BackendPolicies, HealthSpec } from './schema/policies.js';
@@ -49,6 +50,10 @@ export function compileBackend(
     }),
   );
   const providers = compiledGroups.flat();
+  // The path is mapped before a provider is chosen, so the first provider's `ai.routes` decide (engine/transformations.ts).
+  if (new Set(providers.map((p) => JSON.stringify(p.ai.routes ?? null))).size > 1) {
+    warnings.push(`${where}: providers have different ai.routes; requests to this backend use those of provider ${providers.find((p) => p.ai.routes)?.name}`);
+  }
   const compiled: CompiledBackend = { id: idOf(backend), name: backend.metadata.name, namespace: ns(backend), groups: compiledGroups, providers };
   // Embedding models that disagree serve /v1/embeddings from one of them only: said at load (embedding-spaces.ts).
   warnings.push(...embeddingSpaceWarnings(compiled));
@@ -135,7 +140,7 @@ function compileProvider(input: ProviderInput): CompiledProvider {
     group,
     target,
     health: compileHealth(policy.health, `${from.health}.health.unhealthyCondition`, problems),
-    ai: compileAi(policy.ai),
+    ai: compileAi(policy.ai, `${from.ai}.ai`, problems),
     ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
     ...(connectTimeoutMs !== undefined && { connectTimeoutMs }),
   };
@@ -163,9 +168,15 @@ function compileHealth(health: HealthSpec | undefined, where: string, problems: 
   return out;
 }
 
-function compileAi(ai: AiPolicySpec | undefined): AiSettings {
+function compileAi(ai: AiPolicySpec | undefined, where: string, problems: string[]): AiSettings {
   if (!ai) return {};
+  const transformations = compileTransformations(ai.transformations, `${where}.transformations`, problems);
+  const finalTransformations = compileTransformations(ai.finalTransformations, `${where}.finalTransformations`, problems);
+  const routes = compileAiRoutes(ai.routes, `${where}.routes`, problems);
   return {
+    ...(transformations && { transformations }),
+    ...(finalTransformations && { finalTransformations }),
+    ...(routes && { routes }),
     ...(ai.modelAliases && { modelAliases: ai.modelAliases }),
     ...(ai.overrides && { overrides: ai.overrides }),
     ...(ai.defaults && { defaults: ai.defaults }),

@@ -5,6 +5,7 @@
  */
 import type { ProviderTarget } from '../core/provider-target.js';
 import type { CelCondition } from './cel.js';
+import type { AiRoutes, CompiledTransformation } from './compile-ai-transformations.js';
 import type { LinearRegex } from './regex.js';
 
 export interface EvictionSettings {
@@ -32,6 +33,12 @@ export interface AiSettings {
     prepend: ReadonlyArray<{ role: string; content: string }>;
     append: ReadonlyArray<{ role: string; content: string }>;
   };
+  /** `transformations`: fields computed with CEL before defaults and overrides (compile-ai-transformations.ts). */
+  transformations?: readonly CompiledTransformation[];
+  /** `finalTransformations`: the same, after defaults, overrides and prompts, so they win over an override. */
+  finalTransformations?: readonly CompiledTransformation[];
+  /** `routes`: which client API each path suffix speaks, in place of endpoints.ts's table. */
+  routes?: AiRoutes;
 }
 
 export interface CompiledProvider {

@@ -66,6 +66,22 @@ const backendTcp = z.strictObject({
 
 const promptMessage = z.strictObject({ role: z.string().min(1), content: z.string() });
 const fieldValue = z.strictObject({ field: z.string().min(1), value: z.unknown() });
+/** A transformation: the request field `field` set to the value of the CEL `expression`. */
+const fieldExpression = z.strictObject({ field: z.string().min(1).max(256), expression: z.string().min(1).max(16_384) });
+const AI_ROUTE_TYPES = [
+  'AnthropicTokenCount',
+  'Completions',
+  'Detect',
+  'Embeddings',
+  'GeminiCountTokens',
+  'GenerateContent',
+  'Messages',
+  'Models',
+  'Passthrough',
+  'Realtime',
+  'Rerank',
+  'Responses',
+] as const;
 
 const aiPolicy = z
   .strictObject({
@@ -85,9 +101,10 @@ const aiPolicy = z
       })
       .optional(),
     promptGuard: unsupported().optional(),
-    routes: unsupported().optional(),
-    transformations: unsupported().optional(),
-    finalTransformations: unsupported().optional(),
+    // Route types modelgate cannot serve (Passthrough, Realtime, ...) pass the CRD's enum here and are refused when compiled, with the reason.
+    routes: z.record(z.string(), z.enum(AI_ROUTE_TYPES)).optional(),
+    transformations: z.array(fieldExpression).min(1).max(64).optional(),
+    finalTransformations: z.array(fieldExpression).min(1).max(64).optional(),
   })
   .superRefine(atLeastOne(['defaults', 'finalTransformations', 'modelAliases', 'overrides', 'prompt', 'promptCaching', 'promptGuard', 'routes', 'transformations']));
 
