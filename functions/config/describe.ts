@@ -9,6 +9,14 @@ export function describeConfig(config: CompiledConfig): string[] {
     const matches = rule.matches.map((m) => `${m.method ? `${m.method} ` : ''}${m.path.type} ${m.path.value}`).join(' | ');
     lines.push(`route ${rule.id}: ${matches} -> ${rule.backends.map((b) => b.backend.id).join(', ') || '(no backend)'}${retryText(rule)}`);
   }
+  for (const m of config.models ?? []) {
+    const first = m.routes[0]?.rule;
+    lines.push(`model ${m.id}: ${m.kind}, matches ${m.match}${m.visibility === 'Internal' ? ' (Internal: only through virtual models)' : ''}${first ? retryText(first) : ''}`);
+    if (m.kind === 'conditional') {
+      for (const r of m.routes)
+        lines.push(`  ${r.when ? `when ${r.when.source}` : 'otherwise'} -> ${r.rule.backends.map((b) => b.backend.providers.map((p) => p.name).join(', ')).join(', ')}`);
+    }
+  }
   for (const backend of config.backends) {
     lines.push(`backend ${backend.id}:`);
     backend.groups.forEach((group, i) => {

@@ -17,6 +17,8 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 interface ConfigDump {
   listeners: Json[];
   routes: Json[];
+  /** AgentgatewayModels, when the config has any: each with its routes (a conditional model's behind their `when`). */
+  models?: Json[];
   backends: Json[];
   warnings: string[];
 }
@@ -25,6 +27,15 @@ export function configDump(config: CompiledConfig): ConfigDump {
   const dump = {
     listeners: config.listeners.map((l) => ({ gateway: l.gateway, name: l.name, port: l.port })),
     routes: config.rules.map(ruleDump),
+    ...(config.models && {
+      models: config.models.map((m) => ({
+        id: m.id,
+        kind: m.kind,
+        match: m.match,
+        visibility: m.visibility,
+        routes: m.routes.map((r) => pruned({ when: r.when?.source, rule: ruleDump(r.rule) })),
+      })),
+    }),
     backends: config.backends.map(backendDump),
     warnings: [...config.warnings],
   };

@@ -23,6 +23,7 @@ import { redactorFor } from './redact.js';
 import { presentedKey } from './client-auth.js';
 import { listModels } from './models.js';
 import { findRule } from './route.js';
+import { findModelRule, modelListRule } from './model-route.js';
 import type { MetricsSink } from './metrics.js';
 import { newOutcome, type RequestOutcome } from './outcome.js';
 import { statusOf, type StatusSnapshot } from './status.js';
@@ -95,7 +96,8 @@ export class Engine {
       const normal = normalisePath(incoming.path);
       if (!normal.ok) throw new BadRequest(`Invalid request path: ${normal.reason}.`, undefined, 400, 'invalid_path');
       if (normal.path !== incoming.path) req = { ...incoming, path: normal.path };
-      rule = findRule(this.current, req);
+      // Models first: a request naming a model an AgentgatewayModel matches is that model's, whatever its path (model-route.ts).
+      rule = findModelRule(this.current, req) ?? findRule(this.current, req) ?? modelListRule(this.current, req);
       if (rule) outcome.route = rule.id;
       res = await this.dispatch(req, rule, outcome);
     } catch (error) {
@@ -152,7 +154,7 @@ export class Engine {
     if (req.body.length > MAX_REQUEST_BODY) {
       return errorResponseFor(api, 413, `The request body is larger than ${MAX_REQUEST_BODY} bytes.`, 'invalid_request_error', 'request_too_large');
     }
-    if (!endpoint.api) return listModels(rule);
+    if (!endpoint.api) return listModels(rule, this.current.models);
     return handleApiRequest(endpoint.api, this.requestContext(req, rule), req, rule, outcome);
   }
 

@@ -19,6 +19,8 @@ import { MAX_SERVED_MODEL_CHARS, respond, withServedBy } from './respond.js';
 import type { GatewayRequest, GatewayResponse } from './types.js';
 import { celContext, judge } from './verdict.js';
 import { applyProviderPolicy } from './transformations.js';
+import { guardRequest } from './prompt-guard.js';
+import { guardAnswer, guardCallFor, rejectionResponse } from './prompt-guard-answer.js';
 
 /** One request on its way through the steps: what every step may read of it. */
 interface Run<Req> {
@@ -85,7 +87,12 @@ async function failover<Req>(run: Run<Req>): Promise<GatewayResponse> {
   for (let i = 0; i < maxAttempts; i++) {
     const provider = order[i % order.length]!;
     if (i > 0 && !(await backoff(run))) break;
-    const request = applyProviderPolicy(api, parsed, provider.ai, run.req);
+    // Prompt guards are per provider (its merged `ai.promptGuard`); a rejection answers at once, before any upstream call:
+    // the guard's verdict on the prompt, not a provider failure, so no failover and nothing recorded.
+    const guards = guardCallFor(ctx, run.req, run.deadline.signal, provider);
+    const guarded = await guardRequest(api.name, applyProviderPolicy(api, parsed, provider.ai, run.req), provider.ai.promptGuard, guards);
+    if ('rejected' in guarded) return rejectionResponse(api, guarded.rejected, { 'x-modelgate-attempts': [...trail, `${provider.name}:guard`].join(',') });
+    const request = guarded.request;
     let result: AttemptResult;
     try {
       result = await attempt(run, provider, request);
@@ -122,7 +129,7 @@ async function failover<Req>(run: Run<Req>): Promise<GatewayResponse> {
 
     if (result.ok) {
       if (result.firstContentAt !== undefined) outcome.firstContentAt = result.firstContentAt;
-      return respond(result, trail, api.model(parsed), outcome, ctx.redact);
+      return respond(await guardAnswer(api, result, provider.ai.promptGuard, guards), trail, api.model(parsed), outcome, ctx.redact);
     }
     const next = order[(i + 1) % order.length];
     const canRetry = (verdict.unhealthy || verdict.retryable) && i + 1 < maxAttempts && !run.deadline.signal.aborted;

@@ -7,6 +7,7 @@ import { parseDuration } from '../core/duration.js';
 import { compileCondition, CelSyntaxError } from './cel.js';
 import { compileAiRoutes, compileTransformations } from './compile-ai-transformations.js';
 import type { AiSettings, CompiledBackend, CompiledProvider, HealthSettings } from './config.js';
+import { compilePromptGuard } from './compile-prompt-guard.js';
 import type { BackendObject, NamedProviderSpec, SingleProviderSpec } from './schema/backend.js';
 import type { AiPolicySpec, BackendPolicies, HealthSpec } from './schema/policies.js';
 import type { PolicyObject } from './schema/policy.js';
@@ -140,13 +141,13 @@ function compileProvider(input: ProviderInput): CompiledProvider {
     group,
     target,
     health: compileHealth(policy.health, `${from.health}.health.unhealthyCondition`, problems),
-    ai: compileAi(policy.ai, `${from.ai}.ai`, problems),
+    ai: compileAi(policy.ai, `${from.ai}.ai`, problems, ns(backend)),
     ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
     ...(connectTimeoutMs !== undefined && { connectTimeoutMs }),
   };
 }
 
-function compileHealth(health: HealthSpec | undefined, where: string, problems: string[]): HealthSettings {
+export function compileHealth(health: HealthSpec | undefined, where: string, problems: string[]): HealthSettings {
   const out: HealthSettings = {};
   if (health?.unhealthyCondition !== undefined) {
     try {
@@ -168,12 +169,14 @@ function compileHealth(health: HealthSpec | undefined, where: string, problems: 
   return out;
 }
 
-function compileAi(ai: AiPolicySpec | undefined, where: string, problems: string[]): AiSettings {
+function compileAi(ai: AiPolicySpec | undefined, where: string, problems: string[], namespace?: string): AiSettings {
   if (!ai) return {};
   const transformations = compileTransformations(ai.transformations, `${where}.transformations`, problems);
   const finalTransformations = compileTransformations(ai.finalTransformations, `${where}.finalTransformations`, problems);
   const routes = compileAiRoutes(ai.routes, `${where}.routes`, problems);
+  const promptGuard = compilePromptGuard(ai.promptGuard, `${where}.promptGuard`, problems, namespace);
   return {
+    ...(promptGuard && { promptGuard }),
     ...(transformations && { transformations }),
     ...(finalTransformations && { finalTransformations }),
     ...(routes && { routes }),

@@ -15,7 +15,7 @@ import { trafficFor } from './compile-policies.js';
 import { compileMatch } from './compile-matches.js';
 
 /** What compiling a route needs besides the route: the config's other objects, and what routes share. */
-interface RouteContext {
+export interface RouteContext {
   gateways: readonly GatewayObject[];
   backends: ReadonlyMap<string, CompiledBackend>;
   policies: readonly PolicyObject[];
@@ -144,4 +144,14 @@ function compileRetry(spec: RetrySpec, where: string, problems: string[]): Retry
     }
   }
   return out;
+}
+
+/**
+ * The traffic policies (timeouts, retry, client keys) that target these Gateways, merged as for a
+ * route rule: what an AgentgatewayModel attached to them is served with (compile-models.ts).
+ */
+export function gatewayTraffic(namespace: string, gatewayIds: readonly string[], ctx: RouteContext) {
+  // No HTTPRoute-targeted policy can name this stand-in (a route name is never empty), so only Gateway policies apply.
+  const standIn = { metadata: { name: '', namespace } } as HttpRouteObject;
+  return trafficSettings(trafficFor(ctx.policies, standIn, undefined, gatewayIds), ctx);
 }

@@ -12,7 +12,8 @@ import { idOf } from './compile-objects.js';
 import { manifestSecrets, type SecretSource } from './compile-secrets.js';
 import { compileBackend } from './compile-backends.js';
 import { checkPolicyTargets } from './compile-policies.js';
-import { compileRoute } from './compile-routes.js';
+import { compileRoute, gatewayTraffic } from './compile-routes.js';
+import { compileModels } from './compile-models.js';
 import { byPrecedence } from './compile-matches.js';
 
 // The names config sources, the CLI and the components import from here.
@@ -46,11 +47,22 @@ export function compileConfig(objects: readonly ManifestObject[], secrets: Secre
   const listeners: Listener[] = gateways.flatMap((g) => g.spec.listeners.map((l) => ({ gateway: idOf(g), name: l.name, port: l.port })));
   const grants = of('ReferenceGrant');
   const clientKeys = new Map<string, ClientKeyAuth | undefined>();
-  const rules = routes.flatMap((route) => compileRoute(route, { gateways, backends, policies, grants, secrets, clientKeys, problems }));
+  const routeContext = { gateways, backends, policies, grants, secrets, clientKeys, problems };
+  const rules = routes.flatMap((route) => compileRoute(route, routeContext));
+
+  const models = compileModels(of('AgentgatewayModel'), {
+    gateways,
+    secrets,
+    problems,
+    warnings,
+    traffic: (namespace, gatewayIds) => gatewayTraffic(namespace, gatewayIds, routeContext),
+  });
 
   // A policy shared by several providers or rules reports its own mistake once.
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
-  return { listeners, rules, matchers: byPrecedence(rules), backends: [...backends.values()], warnings };
+  // A model's backends are backends of the config too: status, config dumps and key redaction see them.
+  const modelBackends = models.flatMap((m) => m.routes.flatMap((r) => r.rule.backends.map((b) => b.backend)));
+  return { listeners, rules, matchers: byPrecedence(rules), backends: [...backends.values(), ...modelBackends], ...(models.length > 0 && { models }), warnings };
 }
 
 /**
@@ -62,6 +74,8 @@ export function compileConfig(objects: readonly ManifestObject[], secrets: Secre
  */
 export function routeWarnings(objects: readonly ManifestObject[]): string[] {
   const routes = objects.filter((o): o is HttpRouteObject => o.kind === 'HTTPRoute');
+  // AgentgatewayModels are served by the model a request names, without an HTTPRoute.
+  if (routes.length === 0 && objects.some((o) => o.kind === 'AgentgatewayModel')) return [];
   const gateways = objects.filter((o): o is GatewayObject => o.kind === 'Gateway');
   if (routes.length === 0) {
     return ['no HTTPRoute: nothing is served, every request is answered 404 (an HTTPRoute matches requests and sends them to an AgentgatewayBackend in its backendRefs)'];

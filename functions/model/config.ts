@@ -6,7 +6,9 @@
 import type { ProviderTarget } from '../core/provider-target.js';
 import type { CelCondition } from './cel.js';
 import type { AiRoutes, CompiledTransformation } from './compile-ai-transformations.js';
+import type { PromptGuardSettings } from './compile-prompt-guard.js';
 import type { LinearRegex } from './regex.js';
+import type { CompiledModel } from './model-config.js';
 
 export interface EvictionSettings {
   /** `eviction.duration`; absent means 3 s (the CRD default) once `eviction` is set. */
@@ -39,6 +41,8 @@ export interface AiSettings {
   finalTransformations?: readonly CompiledTransformation[];
   /** `routes`: which client API each path suffix speaks, in place of endpoints.ts's table. */
   routes?: AiRoutes;
+  /** `promptGuard`: regex and webhook guards on the prompt and the answer (compile-prompt-guard.ts, engine/prompt-guard*.ts). */
+  promptGuard?: PromptGuardSettings;
 }
 
 export interface CompiledProvider {
@@ -131,5 +135,7 @@ export interface CompiledConfig {
   /** Every (match, rule) pair in Gateway API precedence order: the first that matches wins. */
   matchers: ReadonlyArray<{ match: CompiledMatch; rule: CompiledRule }>;
   backends: readonly CompiledBackend[];
+  /** AgentgatewayModels (model-config.ts): matched by the requested model before any HTTPRoute. */
+  models?: readonly CompiledModel[];
   warnings: readonly string[];
 }

@@ -10,16 +10,18 @@ import { judgeKind } from './kinds.js';
 import { UNSUPPORTED } from './schema/common.js';
 import { backendObject, type BackendObject } from './schema/backend.js';
 import { gatewayObject, httpRouteObject, referenceGrantObject, type GatewayObject, type HttpRouteObject, type ReferenceGrantObject } from './schema/gateway-api.js';
+import { modelObject, type ModelObject } from './schema/model.js';
 import { policyObject, type PolicyObject } from './schema/policy.js';
 import { secretObject, type SecretObject } from './schema/secret.js';
 
-export type ManifestObject = GatewayObject | HttpRouteObject | BackendObject | PolicyObject | SecretObject | ReferenceGrantObject;
+export type ManifestObject = GatewayObject | HttpRouteObject | BackendObject | ModelObject | PolicyObject | SecretObject | ReferenceGrantObject;
 type Kind = ManifestObject['kind'];
 
 const SCHEMAS: Record<Kind, z.ZodType<ManifestObject>> = {
   Gateway: gatewayObject,
   HTTPRoute: httpRouteObject,
   AgentgatewayBackend: backendObject,
+  AgentgatewayModel: modelObject,
   AgentgatewayPolicy: policyObject,
   Secret: secretObject,
   ReferenceGrant: referenceGrantObject,
@@ -59,7 +61,7 @@ const IGNORED_FIELDS: Partial<Record<Kind, Array<[path: string, why: string]>>> 
     ['spec.addresses', 'modelgate listens on --host / --port'],
     ['spec.infrastructure', 'there is no Gateway deployment to configure'],
     ['spec.allowedListeners', 'ListenerSets are not used'],
-    ['spec.listeners.*.allowedRoutes.kinds', 'only HTTPRoute is served'],
+    ['spec.listeners.*.allowedRoutes.kinds', 'HTTPRoutes and AgentgatewayModels are served on every listener'],
   ],
   AgentgatewayBackend: [
     ['spec.policies.ai.promptCaching', 'provider-side prompt caching only changes cost'],

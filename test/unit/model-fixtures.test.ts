@@ -144,7 +144,8 @@ const OTHER_REASON: Record<string, string> = {};
 const EXPECTED_ACCEPTED: Record<string, string[]> = {
   // `ai-providers` (vertexai, azureopenai, gemini) and a custom host; custom backendRefs stay Kubernetes-only.
   'agentgateway_backend_valid.yaml': ['ai-simple', 'ai-providers', 'custom-provider-direct-host-port'],
-  'agentgateway_model_valid.yaml': [],
+  // Refused: openai-default (policies headers, tls, tunnel), llama-inference-pool (custom.backendRef to an InferencePool).
+  'agentgateway_model_valid.yaml': ['bedrock', 'suffix-wildcard', 'openai-models', 'anthropic-models', 'fast', 'resilient', 'smart'],
   'agentgateway_policy_valid.yaml': [
     'backend-tcp-keepalive',
     'backend-tcp-timeout',

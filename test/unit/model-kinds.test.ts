@@ -49,7 +49,6 @@ describe('kinds: a kind its group does not have is refused', () => {
 
 describe('kinds: a real kind modelgate does not serve is skipped with a warning', () => {
   it.each([
-    ['agentgateway.dev/v1alpha1', 'AgentgatewayModel'],
     ['agentgateway.dev/v1alpha1', 'AgentgatewayParameters'],
     ['gateway.networking.k8s.io/v1', 'GatewayClass'],
     ['gateway.networking.k8s.io/v1', 'GRPCRoute'],

@@ -344,7 +344,9 @@ describe('model: the shapes of a manifest file', () => {
     expect(objects.map((o) => o.kind)).toEqual(['AgentgatewayBackend']);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
-      new RegExp(`^${FILE}: document \\d: Deployment mock skipped: modelgate serves Gateway, HTTPRoute, AgentgatewayBackend, AgentgatewayPolicy, Secret, ReferenceGrant$`),
+      new RegExp(
+        `^${FILE}: document \\d: Deployment mock skipped: modelgate serves Gateway, HTTPRoute, AgentgatewayBackend, AgentgatewayModel, AgentgatewayPolicy, Secret, ReferenceGrant$`,
+      ),
     );
   });
 

@@ -83,6 +83,79 @@ const AI_ROUTE_TYPES = [
   'Responses',
 ] as const;
 
+const guardResponse = z.strictObject({ message: z.string().optional(), statusCode: z.int().min(200).max(599).optional() }).superRefine(atLeastOne(['message', 'statusCode']));
+/** A regex guard; its patterns are compiled (RE2) and checked at load, in compile-prompt-guard.ts. */
+const regexGuard = z.strictObject({
+  action: z.enum(['Mask', 'Reject']).optional(),
+  builtins: z
+    .array(z.enum(['CaSin', 'CreditCard', 'Email', 'PhoneNumber', 'Ssn']))
+    .max(5)
+    .optional(),
+  matches: z.array(z.string().min(1).max(1024)).max(64).optional(),
+});
+const GUARD_KINDS = ['regex', 'webhook', 'openAIModeration', 'bedrockGuardrails', 'googleModelArmor'] as const;
+const exactlyOneGuard = (value: object, ctx: z.RefinementCtx) => {
+  if (countPresent(value, GUARD_KINDS) !== 1) ctx.addIssue({ code: 'custom', message: `exactly one of the fields in [${GUARD_KINDS.join(' ')}] must be set` });
+};
+/** A guardrail webhook (compile-prompt-guard.ts resolves its Service to a URL). */
+const guardWebhook = z.strictObject({
+  backendRef: z
+    .strictObject({
+      group: z.string().max(253).optional(),
+      kind: z.string().min(1).max(63).optional(),
+      name: z.string().min(1).max(253),
+      namespace: z.string().min(1).max(63).optional(),
+      port: z.int().min(1).max(65535).optional(),
+    })
+    .refine((ref) => !((ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service') || ref.port !== undefined, 'Must have port for Service reference'),
+  failureMode: z.enum(['FailClosed', 'FailOpen']).optional(),
+  forwardHeaderMatches: z
+    .array(z.strictObject({ name: z.string().min(1).max(256), type: z.enum(['Exact', 'RegularExpression']).optional(), value: z.string().min(1).max(4096) }))
+    .max(64)
+    .optional(),
+  headers: z.record(z.string(), z.string().min(1).max(16_384)).optional(),
+});
+// Regex and webhook guards are enforced; the other kinds call services modelgate does not reach yet.
+const promptGuardEntry = {
+  regex: regexGuard.optional(),
+  response: guardResponse.optional(),
+  webhook: guardWebhook.optional(),
+  bedrockGuardrails: unsupported().optional(),
+  googleModelArmor: unsupported().optional(),
+};
+const promptGuard = z
+  .strictObject({
+    request: z
+      .array(
+        z
+          .strictObject({
+            ...promptGuardEntry,
+            openAIModeration: unsupported().optional(),
+            scope: z
+              .array(z.enum(['Messages', 'SystemPrompt', 'ToolInput', 'ToolOutput']))
+              .min(1)
+              .max(4)
+              .optional(),
+          })
+          .superRefine(exactlyOneGuard)
+          .superRefine((guard, ctx) => {
+            const scope = guard.scope;
+            if (scope && !guard.regex && !guard.bedrockGuardrails && !(scope.length === 2 && scope.includes('SystemPrompt') && scope.includes('Messages'))) {
+              ctx.addIssue({
+                code: 'custom',
+                message: 'scope: only regex and bedrockGuardrails guards support a non-default scope; other guard kinds always inspect the default (SystemPrompt + Messages)',
+              });
+            }
+          }),
+      )
+      .min(1)
+      .max(8)
+      .optional(),
+    response: z.array(z.strictObject(promptGuardEntry).superRefine(exactlyOneGuard)).min(1).max(8).optional(),
+    streaming: z.enum(['Enabled']).optional(),
+  })
+  .superRefine(atLeastOne(['request', 'response']));
+
 const aiPolicy = z
   .strictObject({
     modelAliases: z.record(z.string(), z.string()).optional(),
@@ -100,7 +173,7 @@ const aiPolicy = z
         minTokens: z.int().min(0).optional(),
       })
       .optional(),
-    promptGuard: unsupported().optional(),
+    promptGuard: promptGuard.optional(),
     // Route types modelgate cannot serve (Passthrough, Realtime, ...) pass the CRD's enum here and are refused when compiled, with the reason.
     routes: z.record(z.string(), z.enum(AI_ROUTE_TYPES)).optional(),
     transformations: z.array(fieldExpression).min(1).max(64).optional(),

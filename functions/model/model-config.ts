@@ -1,0 +1,41 @@
+/**
+ * AgentgatewayModels as the engine reads them (compile-models.ts builds them): each is matched by
+ * the model a client asks for, and serves through ordinary route rules and backends, so a virtual
+ * model's failover, eviction and served-by headers are the engine's usual ones.
+ */
+import type { CompiledTransformation } from './compile-ai-transformations.js';
+import type { CompiledRule } from './config.js';
+
+/**
+ * A concrete model's `policies.authorization`: one rule whose `matchExpressions` must all hold for
+ * it to match. `Allow` and `Require` admit a request only when it matches; `Deny` refuses one that
+ * does (an expression that fails to evaluate does not hold, so it fails to deny, as agentgateway warns).
+ */
+export interface ModelAuthorization {
+  action: 'Allow' | 'Deny' | 'Require';
+  expressions: readonly CompiledTransformation[];
+}
+
+export interface ModelRoute {
+  /** `conditional` targets: the CEL `when` (evaluated like a transformation, over `request` and `llmRequest`); absent: always. */
+  when?: CompiledTransformation;
+  rule: CompiledRule;
+  /** The authorization of the concrete models behind the rule's providers, by provider id; providers without one are absent. */
+  authorization?: ReadonlyMap<string, ModelAuthorization>;
+}
+
+export interface CompiledModel {
+  /** `namespace/name`. */
+  id: string;
+  name: string;
+  namespace: string;
+  /** `match.model`, or the object's name: exact, `prefix-*`, `*-suffix` or `*`. */
+  match: string;
+  /** `Internal` models are reached only through virtual models: never matched directly, never listed. */
+  visibility: 'Public' | 'Internal';
+  kind: 'concrete' | 'failover' | 'weighted' | 'conditional';
+  /** One route (concrete, failover, weighted), or the conditional targets in order: the first whose `when` holds serves. */
+  routes: readonly ModelRoute[];
+  /** What GET /v1/models says owns it: the provider kind, or `modelgate` for a virtual model. */
+  ownedBy: string;
+}
