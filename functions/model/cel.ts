@@ -97,20 +97,24 @@ export function compileCondition(source: string): CelCondition {
 }
 
 /** Parsed, with `matches()` on RE2 (before any type check: that is when cel-js resolves calls). */
-function parse(env: Environment, source: string): ParseResult {
+/**
+ * Parses `source` in `env` with RE2 behind matches(); a syntax error or a pattern RE2 refuses is
+ * thrown as `fail(message)` (a CelSyntaxError unless the caller has its own error).
+ */
+export function parse(env: Environment, source: string, fail: (message: string) => Error = (message) => new CelSyntaxError(message)): ParseResult {
   let program: ParseResult;
   try {
     program = env.parse(source);
   } catch (error) {
     // cel-js's parse limits land here too ("Exceeded maxListElements (256)").
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new CelSyntaxError(`invalid CEL expression: ${detail}`);
+    throw fail(`invalid CEL expression: ${detail}`);
   }
   try {
     useLinearMatches(program.ast);
   } catch (error) {
     if (!(error instanceof MatchesPatternError)) throw error;
-    throw new CelSyntaxError(`invalid regular expression in matches(): ${error.message}`);
+    throw fail(`invalid regular expression in matches(): ${error.message}`);
   }
   return program;
 }

@@ -10,8 +10,9 @@
 import { Environment, type ParseResult } from '@marcbachmann/cel-js';
 import { boundContext, CEL_CONTEXT_LIMITS, CEL_COST_LIMIT, CEL_PARSE_LIMITS, CONTEXT_SHAPE } from './cel-bounds.js';
 import { CelEstimateError, estimateCost, type CostModel } from './cel-cost.js';
-import { LINEAR_MATCHES, MatchesPatternError, programSize, registerLinearMatches, useLinearMatches } from './cel-matches.js';
+import { LINEAR_MATCHES, programSize, registerLinearMatches } from './cel-matches.js';
 import { CEL_VARIABLES, unknownNames } from './cel-names.js';
+import { parse as parseCel } from './cel.js';
 
 /** The largest body a request may carry (engine.ts's MAX_REQUEST_BODY): the bound on anything in `llmRequest`. */
 const BODY_BOUND = 6 * 1024 * 1024;
@@ -99,19 +100,7 @@ export function compileTransformation(field: string, source: string): CompiledTr
 }
 
 function parse(source: string): ParseResult {
-  let program: ParseResult;
-  try {
-    program = env.parse(source);
-  } catch (error) {
-    throw new TransformationError(`invalid CEL expression: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
-  }
-  try {
-    useLinearMatches(program.ast);
-  } catch (error) {
-    if (!(error instanceof MatchesPatternError)) throw error;
-    throw new TransformationError(`invalid regular expression in matches(): ${error.message}`);
-  }
-  return program;
+  return parseCel(env, source, (message) => new TransformationError(message));
 }
 
 function checkCost(program: ParseResult): void {
