@@ -6,6 +6,7 @@
 import type { ChatCompletionRequest } from '../providers/openai/wire.js';
 import { BadRequest } from './errors.js';
 import { isRecord } from '../core/json.js';
+import { optional } from './request-fields.js';
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
@@ -102,13 +103,6 @@ export function parseChatRequest(body: Uint8Array): ChatCompletionRequest {
     throw new BadRequest("Invalid type for 'stream_options': expected an object.", 'stream_options', 400, 'invalid_type');
   }
   return raw as unknown as ChatCompletionRequest;
-}
-
-function optional(raw: Record<string, unknown>, field: string, type: 'string' | 'number' | 'boolean') {
-  const v = raw[field];
-  if (v !== undefined && v !== null && typeof v !== type) {
-    throw new BadRequest(`Invalid type for '${field}': expected a ${type}, but got ${Array.isArray(v) ? 'an array' : typeof v}.`, field, 400, 'invalid_type');
-  }
 }
 
 function checkMessage(m: unknown, i: number) {

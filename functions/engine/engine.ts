@@ -8,7 +8,6 @@ import type { CompiledConfig, CompiledRule } from '../model/config.js';
 import { MemoryStore } from '../state/memory.js';
 import type { EvictionStore } from '../state/store.js';
 import { errorResponseFor } from './client-api.js';
-import { aiRoutesOf } from './transformations.js';
 import { apiForPath, endpointByRoutes, endpointOf, servedPaths } from './endpoints.js';
 import { checkClientKey } from './client-auth.js';
 import { DEFAULT_LIMITS, storeAccess, type EngineContext, type EngineLimits } from './context.js';
@@ -23,7 +22,7 @@ import { redactorFor } from './redact.js';
 import { presentedKey } from './client-auth.js';
 import { listModels } from './models.js';
 import { findRule } from './route.js';
-import { findModelRule, modelListRule } from './model-route.js';
+import { findModelRule, modelListRule, type ModelRouting } from './model-route.js';
 import type { MetricsSink } from './metrics.js';
 import { newOutcome, type RequestOutcome } from './outcome.js';
 import { statusOf, type StatusSnapshot } from './status.js';
@@ -97,12 +96,13 @@ export class Engine {
       if (!normal.ok) throw new BadRequest(`Invalid request path: ${normal.reason}.`, undefined, 400, 'invalid_path');
       if (normal.path !== incoming.path) req = { ...incoming, path: normal.path };
       // Models first: a request naming a model an AgentgatewayModel matches is that model's, whatever its path (model-route.ts).
-      rule = findModelRule(this.current, req) ?? findRule(this.current, req) ?? modelListRule(this.current, req);
+      const byModel = findModelRule(this.current, req);
+      rule = byModel?.rule ?? findRule(this.current, req) ?? modelListRule(this.current, req);
       if (rule) outcome.route = rule.id;
-      res = await this.dispatch(req, rule, outcome);
+      res = await this.dispatch(req, rule, outcome, byModel?.parsed);
     } catch (error) {
       // A path that `ai.routes` maps to an API answers in that API's shape.
-      const routes = rule && aiRoutesOf(rule);
+      const routes = rule?.aiRoutes;
       const api = (routes && endpointByRoutes(req.path, routes).api) || apiForPath(req.path);
       if (error instanceof BadRequest) res = errorResponseFor(api, error.status, error.message, 'invalid_request_error', error.code, {}, error.param);
       else {
@@ -123,8 +123,8 @@ export class Engine {
     return { ...res, body: finishing(res.body, done) };
   }
 
-  private async dispatch(req: GatewayRequest, rule: CompiledRule | undefined, outcome: RequestOutcome): Promise<GatewayResponse> {
-    const routes = rule && aiRoutesOf(rule);
+  private async dispatch(req: GatewayRequest, rule: CompiledRule | undefined, outcome: RequestOutcome, parsed?: ModelRouting['parsed']): Promise<GatewayResponse> {
+    const routes = rule?.aiRoutes;
     const endpoint = routes ? endpointByRoutes(req.path, routes) : endpointOf(req.path);
     const api = endpoint?.api ?? apiForPath(req.path);
     if (!rule) return errorResponseFor(api, 404, `No route matches ${req.method} ${req.path}.`, 'invalid_request_error', 'route_not_found');
@@ -155,7 +155,8 @@ export class Engine {
       return errorResponseFor(api, 413, `The request body is larger than ${MAX_REQUEST_BODY} bytes.`, 'invalid_request_error', 'request_too_large');
     }
     if (!endpoint.api) return listModels(rule, this.current.models);
-    return handleApiRequest(endpoint.api, this.requestContext(req, rule), req, rule, outcome);
+    // Routing by model parsed the body with this API's parser already: served from that reading.
+    return handleApiRequest(endpoint.api, this.requestContext(req, rule), req, rule, outcome, parsed?.api === endpoint.api ? parsed.value : undefined);
   }
 
   /**

@@ -47,8 +47,10 @@ export async function handleApiRequest<Req>(
   req: GatewayRequest,
   rule: CompiledRule,
   outcome: RequestOutcome,
+  /** The body as this API's parser read it already (routing by model reads it), so it is not parsed twice. */
+  preParsed?: Req,
 ): Promise<GatewayResponse> {
-  const parsed = api.parse(req.body);
+  const parsed = preParsed ?? api.parse(req.body);
   const backend = pickBackend(rule, ctx.random);
   if (!backend) return errorResponseFor(api, 500, 'The route has no backend to send this request to.', 'server_error', 'no_backend');
   outcome.backend = backend.id;

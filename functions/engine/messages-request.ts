@@ -9,6 +9,7 @@ import type { MessagesApiRequest } from '../providers/anthropic/wire.js';
 import { checkModelName, parseJsonBody } from './chat-request.js';
 import { BadRequest } from './errors.js';
 import { isRecord } from '../core/json.js';
+import { typeName } from './request-fields.js';
 
 /** `system` is not Anthropic's own, but agentgateway accepts it (clients send it): a system prompt in place. */
 const ROLES = new Set(['user', 'assistant', 'system']);
@@ -16,10 +17,6 @@ const TOOL_CHOICES = new Set(['auto', 'any', 'tool', 'none']);
 
 function bad(message: string, param?: string): never {
   throw new BadRequest(message, param, 400, 'invalid_request');
-}
-
-function typeName(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
 }
 
 /**

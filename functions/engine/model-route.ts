@@ -10,6 +10,7 @@
 import { toCel } from '../model/compile-ai-transformations.js';
 import type { CompiledConfig, CompiledProvider, CompiledRule } from '../model/config.js';
 import type { CompiledModel, ModelAuthorization } from '../model/model-config.js';
+import type { ClientApiSpec } from './client-api.js';
 import { BadRequest } from './errors.js';
 import { endpointOf } from './endpoints.js';
 import { findRule } from './route.js';
@@ -18,7 +19,13 @@ import type { GatewayRequest } from './types.js';
 /** Larger bodies are answered 413 by dispatch; they are not parsed here. */
 const MAX_PARSED_BODY = 6 * 1024 * 1024;
 
-export function findModelRule(config: CompiledConfig, req: GatewayRequest): CompiledRule | undefined {
+/** The rule a model serves the request with, and the body as the API's parser read it (dispatch reuses it). */
+export interface ModelRouting {
+  rule: CompiledRule;
+  parsed: { api: ClientApiSpec<unknown>; value: unknown };
+}
+
+export function findModelRule(config: CompiledConfig, req: GatewayRequest): ModelRouting | undefined {
   const models = config.models;
   if (!models || models.length === 0) return undefined;
   const endpoint = endpointOf(req.path);
@@ -35,7 +42,8 @@ export function findModelRule(config: CompiledConfig, req: GatewayRequest): Comp
   const asked = endpoint.api.model(parsed);
   if (asked === undefined) return undefined;
   const model = matchingModel(models, asked);
-  return model && routeOf(model, req, parsed);
+  const rule = model && routeOf(model, req, parsed);
+  return rule && { rule, parsed: { api: endpoint.api, value: parsed } };
 }
 
 /** The Public model that serves `asked`, by the precedence above. */

@@ -17,13 +17,13 @@ import type { PromptGuardSettings, RegexGuard } from '../model/compile-prompt-gu
 import type { ClientApiSpec } from './client-api.js';
 import { applyGuards, matchSpans } from './prompt-guard.js';
 import { mapAnswerText } from './prompt-guard-text.js';
+import { isRecord } from '../core/json.js';
 
 export const HOLD_CHARS = 128;
 /** Also bounds the work: held text is searched again on each delta, so at most this much per delta. */
 export const MAX_HELD_CHARS = 4_096;
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** One SSE event: its `event:` name and `data:` parsed as JSON (absent for `[DONE]` and comments). */
 interface SseEvent {
@@ -53,7 +53,7 @@ interface Codec {
 const chatCodec: Codec = {
   deltas: (ev) =>
     ((ev.data?.choices as unknown[]) ?? []).flatMap((c, i) => {
-      if (!isObject(c) || !isObject(c.delta) || typeof c.delta.content !== 'string') return [];
+      if (!isRecord(c) || !isRecord(c.delta) || typeof c.delta.content !== 'string') return [];
       const writeAt = (at: number) => (data: Json, text: string) => {
         ((data.choices as Json[])[at]!.delta as Json).content = text;
       };
@@ -68,14 +68,14 @@ const chatCodec: Codec = {
     }),
   ends: (ev) => {
     if (!ev.data) return ev.raw.includes('[DONE]') ? 'all' : [];
-    return ((ev.data.choices as unknown[]) ?? []).flatMap((c, i) => (isObject(c) && c.finish_reason ? [`choice:${c.index ?? i}`] : []));
+    return ((ev.data.choices as unknown[]) ?? []).flatMap((c, i) => (isRecord(c) && c.finish_reason ? [`choice:${c.index ?? i}`] : []));
   },
 };
 
 const messagesCodec: Codec = {
   deltas: (ev) => {
     const d = ev.data;
-    if (d?.type !== 'content_block_delta' || !isObject(d.delta) || d.delta.type !== 'text_delta' || typeof d.delta.text !== 'string') return [];
+    if (d?.type !== 'content_block_delta' || !isRecord(d.delta) || d.delta.type !== 'text_delta' || typeof d.delta.text !== 'string') return [];
     return [{ key: `block:${d.index}`, text: d.delta.text, write: (data, text) => ((data.delta as Json).text = text) }];
   },
   ends: (ev) => (ev.data?.type === 'content_block_stop' ? [`block:${ev.data.index}`] : ev.data?.type === 'message_delta' || ev.data?.type === 'message_stop' ? 'all' : []),
@@ -96,9 +96,9 @@ const responsesCodec: Codec = {
     const d = ev.data;
     if (!d) return;
     if (d.type === 'response.output_text.done' && typeof d.text === 'string') d.text = fn(d.text);
-    if (d.type === 'response.content_part.done' && isObject(d.part) && typeof d.part.text === 'string') d.part.text = fn(d.part.text);
-    if (d.type === 'response.output_item.done' && isObject(d.item)) mapAnswerText('responses', { output: [d.item] }, fn);
-    if ((d.type === 'response.completed' || d.type === 'response.incomplete') && isObject(d.response)) mapAnswerText('responses', d.response, fn);
+    if (d.type === 'response.content_part.done' && isRecord(d.part) && typeof d.part.text === 'string') d.part.text = fn(d.part.text);
+    if (d.type === 'response.output_item.done' && isRecord(d.item)) mapAnswerText('responses', { output: [d.item] }, fn);
+    if ((d.type === 'response.completed' || d.type === 'response.incomplete') && isRecord(d.response)) mapAnswerText('responses', d.response, fn);
   },
 };
 
@@ -117,7 +117,7 @@ function parseEvent(raw: string): SseEvent {
   } catch {
     parsed = undefined;
   }
-  return { raw, ...(name !== undefined && { name }), ...(isObject(parsed) && { data: parsed }) };
+  return { raw, ...(name !== undefined && { name }), ...(isRecord(parsed) && { data: parsed }) };
 }
 
 const serialize = (name: string | undefined, data: Json): string => `${name !== undefined ? `event: ${name}\n` : ''}data: ${JSON.stringify(data)}\n\n`;

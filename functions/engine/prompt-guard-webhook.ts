@@ -8,6 +8,7 @@
  * deadline), and at most MAX_WEBHOOK_ANSWER_BYTES of answer read.
  */
 import type { WebhookGuard } from '../model/compile-prompt-guard.js';
+import { isRecord } from '../core/json.js';
 
 export const WEBHOOK_TIMEOUT_MS = 5_000;
 export const MAX_WEBHOOK_ANSWER_BYTES = 1024 * 1024;
@@ -79,10 +80,8 @@ async function readBounded(res: Response): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function verdictOf(answer: unknown, side: 'request' | 'response', count: number): WebhookVerdict {
-  if (!isObject(answer) || !isObject(answer.action)) throw new WebhookProtocolError('answer has no action object');
+  if (!isRecord(answer) || !isRecord(answer.action)) throw new WebhookProtocolError('answer has no action object');
   const action = answer.action;
   if (typeof action.body === 'string' && typeof action.status_code === 'number') {
     if (side === 'response') throw new WebhookProtocolError('reject is not an action for a response');
@@ -90,12 +89,12 @@ function verdictOf(answer: unknown, side: 'request' | 'response', count: number)
     return { kind: 'reject', status, message: action.body.slice(0, 4096) };
   }
   if (action.body === undefined) return { kind: 'pass' };
-  if (!isObject(action.body)) throw new WebhookProtocolError('mask body is not an object');
+  if (!isRecord(action.body)) throw new WebhookProtocolError('mask body is not an object');
   const items = side === 'request' ? action.body.messages : action.body.choices;
   if (!Array.isArray(items) || items.length !== count) throw new WebhookProtocolError(`mask body must have ${count} ${side === 'request' ? 'messages' : 'choices'}`);
   const contents = items.map((item: unknown) => {
-    const message = side === 'request' ? item : isObject(item) ? item.message : undefined;
-    if (!isObject(message) || typeof message.content !== 'string') throw new WebhookProtocolError('mask body has an entry without string content');
+    const message = side === 'request' ? item : isRecord(item) ? item.message : undefined;
+    if (!isRecord(message) || typeof message.content !== 'string') throw new WebhookProtocolError('mask body has an entry without string content');
     return message.content;
   });
   return { kind: 'mask', contents };

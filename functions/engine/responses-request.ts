@@ -9,6 +9,7 @@ import type { ResponsesRequest } from '../providers/openai/responses-wire.js';
 import { checkModelName, parseJsonBody } from './chat-request.js';
 import { BadRequest } from './errors.js';
 import { isRecord } from '../core/json.js';
+import { optional, typeName } from './request-fields.js';
 
 /** Most `input` items (and content parts in one message) accepted: far beyond real conversations, and a bound on the work one request can ask for. */
 export const MAX_INPUT_ITEMS = 10_000;
@@ -21,10 +22,6 @@ export const STATELESS = 'modelgate keeps no server-side state (it stores no res
 
 function bad(message: string, param?: string, code = 'invalid_value'): never {
   throw new BadRequest(message, param, 400, code);
-}
-
-function typeName(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
 }
 
 /** State the client asks the server for: a 400 naming the parameter. */
@@ -42,14 +39,6 @@ function refuseState(raw: Record<string, unknown>): void {
   if (raw.store === true)
     bad(`'store: true' is not supported: ${STATELESS}, so nothing could ever read a stored response back. Leave 'store' out or set it to false.`, 'store', 'unsupported_parameter');
   if (raw.background === true) bad(`'background: true' is not supported: ${STATELESS}, so a background response could never be retrieved.`, 'background', 'unsupported_parameter');
-}
-
-function optional(raw: Record<string, unknown>, field: string, type: 'string' | 'number' | 'boolean' | 'object'): void {
-  const v = raw[field];
-  if (v === undefined || v === null) return;
-  if (type === 'object' ? !isRecord(v) : typeof v !== type) {
-    bad(`Invalid type for '${field}': expected ${type === 'object' ? 'an object' : `a ${type}`}, but got ${typeName(v)}.`, field, 'invalid_type');
-  }
 }
 
 function checkParts(parts: unknown, at: string): void {

@@ -4,8 +4,8 @@
  * overrides, prompts: ai-policy.ts), then `finalTransformations`, which therefore win over an
  * override of the same field. The client's object is never changed.
  */
-import type { AiSettings, CompiledRule } from '../model/config.js';
-import { toCel, type AiRoutes, type CompiledTransformation } from '../model/compile-ai-transformations.js';
+import type { AiSettings } from '../model/config.js';
+import { toCel, type CompiledTransformation } from '../model/compile-ai-transformations.js';
 import type { ClientApiSpec } from './client-api.js';
 import type { GatewayRequest } from './types.js';
 
@@ -33,14 +33,4 @@ export function applyTransformations<Req>(body: Req, transformations: readonly C
     Object.defineProperty(llmRequest, t.field, { value: toCel(value), enumerable: true, writable: true, configurable: true });
   }
   return out as Req;
-}
-
-/**
- * The `ai.routes` that decide which API a request to `rule` speaks: those of the first of its
- * backends' providers that has them. Routes are a backend-wide matter (the path is read before a
- * provider is chosen); compile-backends.ts warns when a backend's providers disagree.
- */
-export function aiRoutesOf(rule: CompiledRule): AiRoutes | undefined {
-  for (const { backend } of rule.backends) for (const p of backend.providers) if (p.ai.routes) return p.ai.routes;
-  return undefined;
 }

@@ -138,20 +138,25 @@ function int(name: string, value: number | undefined): Record<string, bigint> {
   return value !== undefined && Number.isSafeInteger(value) ? { [name]: BigInt(value) } : {};
 }
 
-function checkCost(program: ParseResult): void {
+/**
+ * Refuses an expression whose estimated cost under `model` is past CEL_COST_LIMIT, saying what the
+ * estimate assumed (`assumed`); thrown as `fail(message)`.
+ */
+export function checkCost(
+  program: ParseResult,
+  model: CostModel = COST_MODEL,
+  assumed = `a comprehension costs the size of its range times its body; headers count as ${CEL_CONTEXT_LIMITS.headers} values of ${CEL_CONTEXT_LIMITS.valueChars} characters`,
+  fail: (message: string) => Error = (message) => new CelSyntaxError(message),
+): void {
   let cost: number;
   try {
-    cost = estimateCost(program.ast, COST_MODEL);
+    cost = estimateCost(program.ast, model);
   } catch (error) {
     if (!(error instanceof CelEstimateError)) throw error;
-    throw new CelSyntaxError(`CEL expression cost cannot be bounded: ${error.message}`);
+    throw fail(`CEL expression cost cannot be bounded: ${error.message}`);
   }
   if (cost <= CEL_COST_LIMIT) return;
-  const { headers, valueChars } = CEL_CONTEXT_LIMITS;
-  throw new CelSyntaxError(
-    `CEL expression too costly: estimated cost ${format(cost)} exceeds the limit of ${format(CEL_COST_LIMIT)} ` +
-      `(a comprehension costs the size of its range times its body; headers count as ${headers} values of ${valueChars} characters)`,
-  );
+  throw fail(`CEL expression too costly: estimated cost ${format(cost)} exceeds the limit of ${format(CEL_COST_LIMIT)} (${assumed})`);
 }
 
 const format = (n: number): string => Math.round(n).toLocaleString('en-US');

@@ -8,11 +8,11 @@
  * is refused at load, as a name modelgate lacks is.
  */
 import { Environment, type ParseResult } from '@marcbachmann/cel-js';
-import { boundContext, CEL_CONTEXT_LIMITS, CEL_COST_LIMIT, CEL_PARSE_LIMITS, CONTEXT_SHAPE } from './cel-bounds.js';
-import { CelEstimateError, estimateCost, type CostModel } from './cel-cost.js';
+import { boundContext, CEL_CONTEXT_LIMITS, CEL_PARSE_LIMITS, CONTEXT_SHAPE } from './cel-bounds.js';
+import type { CostModel } from './cel-cost.js';
 import { LINEAR_MATCHES, programSize, registerLinearMatches } from './cel-matches.js';
 import { CEL_VARIABLES, unknownNames } from './cel-names.js';
-import { parse as parseCel } from './cel.js';
+import { checkCost as checkCelCost, parse as parseCel } from './cel.js';
 
 /** The largest body a request may carry (engine.ts's MAX_REQUEST_BODY): the bound on anything in `llmRequest`. */
 const BODY_BOUND = 6 * 1024 * 1024;
@@ -104,19 +104,12 @@ function parse(source: string): ParseResult {
 }
 
 function checkCost(program: ParseResult): void {
-  let cost: number;
-  try {
-    cost = estimateCost(program.ast, COST_MODEL);
-  } catch (error) {
-    if (!(error instanceof CelEstimateError)) throw error;
-    throw new TransformationError(`CEL expression cost cannot be bounded: ${error.message}`);
-  }
-  if (cost > CEL_COST_LIMIT) {
-    throw new TransformationError(
-      `CEL expression too costly: estimated cost ${Math.round(cost).toLocaleString('en-US')} exceeds the limit of ${CEL_COST_LIMIT.toLocaleString('en-US')} ` +
-        `(llmRequest counts as a body of up to ${BODY_BOUND} bytes; only llmRequest.model is bounded, to ${CEL_CONTEXT_LIMITS.valueChars} characters)`,
-    );
-  }
+  checkCelCost(
+    program,
+    COST_MODEL,
+    `llmRequest counts as a body of up to ${BODY_BOUND} bytes; only llmRequest.model is bounded, to ${CEL_CONTEXT_LIMITS.valueChars} characters`,
+    (message) => new TransformationError(message),
+  );
 }
 
 /** The input within what the cost estimate assumed: the request as a condition sees it, `llmRequest.model` clipped. */
@@ -203,4 +196,15 @@ export function compileAiRoutes(routes: Readonly<Record<string, string>> | undef
   }
   const rank = (suffix: string) => (suffix === '*' ? -1 : suffix.length);
   return out.sort((a, b) => rank(b.suffix) - rank(a.suffix));
+}
+
+/**
+ * The `ai.routes` that decide which API a request to a rule with these backends speaks: those of
+ * the first of their providers that has them. Routes are a backend-wide matter (the path is read
+ * before a provider is chosen); compile-backends.ts warns when a backend's providers disagree.
+ * Found once, when the rule is compiled.
+ */
+export function aiRoutesOf(backends: ReadonlyArray<{ backend: { providers: ReadonlyArray<{ ai: { routes?: AiRoutes } }> } }>): AiRoutes | undefined {
+  for (const { backend } of backends) for (const p of backend.providers) if (p.ai.routes) return p.ai.routes;
+  return undefined;
 }

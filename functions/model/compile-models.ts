@@ -18,6 +18,7 @@ import type { CompiledModel, ModelAuthorization, ModelRoute } from './model-conf
 import type { GatewayObject } from './schema/gateway-api.js';
 import type { ModelObject } from './schema/model.js';
 import { modelTarget } from './compile-model-targets.js';
+import { withAiRoutes } from './compile-routes.js';
 
 interface ModelContext {
   gateways: readonly GatewayObject[];
@@ -133,6 +134,7 @@ class RuleMaker {
       retry: t.retry,
       ...(t.requestTimeoutMs !== undefined && { requestTimeoutMs: t.requestTimeoutMs }),
       ...(t.clientAuth && { clientAuth: t.clientAuth }),
+      ...withAiRoutes(backends),
     };
   }
 }

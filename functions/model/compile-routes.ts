@@ -13,6 +13,7 @@ import { describeObject, idOf, ns } from './compile-objects.js';
 import type { SecretSource } from './compile-secrets.js';
 import { trafficFor } from './compile-policies.js';
 import { compileMatch } from './compile-matches.js';
+import { aiRoutesOf } from './compile-ai-transformations.js';
 
 /** What compiling a route needs besides the route: the config's other objects, and what routes share. */
 export interface RouteContext {
@@ -77,6 +78,7 @@ function compileRule(route: HttpRouteObject, rule: RouteRuleSpec, ri: number, pa
     ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
     ...(attemptTimeoutMs !== undefined && { attemptTimeoutMs }),
     ...(traffic.clientAuth && { clientAuth: traffic.clientAuth }),
+    ...withAiRoutes(backends),
   };
 }
 
@@ -154,4 +156,10 @@ export function gatewayTraffic(namespace: string, gatewayIds: readonly string[],
   // No HTTPRoute-targeted policy can name this stand-in (a route name is never empty), so only Gateway policies apply.
   const standIn = { metadata: { name: '', namespace } } as HttpRouteObject;
   return trafficSettings(trafficFor(ctx.policies, standIn, undefined, gatewayIds), ctx);
+}
+
+/** The rule's `aiRoutes` field, when its backends have routes. */
+export function withAiRoutes(backends: CompiledRule['backends']): Pick<CompiledRule, 'aiRoutes'> {
+  const aiRoutes = aiRoutesOf(backends);
+  return aiRoutes ? { aiRoutes } : {};
 }

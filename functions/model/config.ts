@@ -120,6 +120,8 @@ export interface CompiledRule {
   retry: RetrySettings;
   /** Client API keys the rule requires (from a traffic policy). */
   clientAuth?: ClientKeyAuth;
+  /** Which API a path speaks, when its backends' `ai.routes` say (else the endpoint table decides). */
+  aiRoutes?: AiRoutes;
 }
 
 export interface Listener {
