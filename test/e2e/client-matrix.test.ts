@@ -16,8 +16,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { tempDir } from '../support/temp.js';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -93,7 +93,7 @@ beforeAll(async () => {
     },
     router.port,
   );
-  const dir = mkdtempSync(join(tmpdir(), 'modelgate-e2e-clients-'));
+  const dir = tempDir('modelgate-e2e-clients-');
   const file = join(dir, 'gateway.yaml');
   writeFileSync(file, yaml);
   served = await serve(['-f', file, '--port', '0', '--admin-port', '0', '--metrics-port', '0', '--readiness-port', '0']);

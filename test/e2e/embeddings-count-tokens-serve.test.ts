@@ -4,8 +4,8 @@
  * `messages.countTokens` as clients, providers on a fake upstream on loopback. One backend holds
  * an Anthropic provider (chat and counting) and two OpenAI-shaped providers of one embedding model.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { tempDir } from '../support/temp.js';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -35,7 +35,7 @@ describe('embeddings and countTokens through `modelgate serve`', () => {
       },
       fake.port,
     );
-    const dir = mkdtempSync(join(tmpdir(), 'modelgate-e2e-emb-'));
+    const dir = tempDir('modelgate-e2e-emb-');
     const file = join(dir, 'gateway.yaml');
     writeFileSync(file, yaml);
     served = await serve(['-f', file, '--port', '0']);

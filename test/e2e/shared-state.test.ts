@@ -3,8 +3,8 @@
  * be: an eviction recorded by one is respected by the other within the staleness bound; with the
  * table down both keep serving, and once it is back they share state again.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { tempDir } from '../support/temp.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../functions/simulator/server.js';
@@ -34,7 +34,7 @@ describe('two modelgate serve processes sharing one DynamoDB table', () => {
   beforeAll(async () => {
     db = await startDynalite();
     sim = await startSimulator();
-    const file = join(mkdtempSync(join(tmpdir(), 'modelgate-shared-')), 'tutorial.yaml');
+    const file = join(tempDir('modelgate-shared-'), 'tutorial.yaml');
     writeFileSync(file, tutorialAgainst(sim.port));
     const env = {
       ...process.env,

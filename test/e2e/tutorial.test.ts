@@ -3,8 +3,8 @@
  * on the tutorial's manifests (only `host`/`port` added so the providers are the simulator), and
  * the official `openai` SDK as the client.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../support/temp.js';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ describe('the tutorial, through `modelgate serve` and the openai SDK', () => {
 
   beforeAll(async () => {
     sim = await startSimulator();
-    dir = mkdtempSync(join(tmpdir(), 'modelgate-e2e-'));
+    dir = tempDir('modelgate-e2e-');
     const file = join(dir, 'tutorial.yaml');
     writeFileSync(file, tutorialAgainst(sim.port));
     served = await serve(['-f', file, '--port', '0']);
@@ -125,7 +125,7 @@ describe('the modelgate command line', () => {
   });
 
   it('refuses an invalid manifest, naming the file, the object and the field', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'modelgate-bad-'));
+    const dir = tempDir('modelgate-bad-');
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, readFileSync(TUTORIAL, 'utf8').replace('duration: 10s', 'duration: 10 seconds'));
     const { code, output } = await run(['serve', '-f', file], TUTORIAL_ENV);

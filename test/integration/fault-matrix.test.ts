@@ -10,8 +10,8 @@
  * was, the follow-up goes straight to `b`.
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { tempDir } from '../support/temp.js';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -247,7 +247,7 @@ describe('the fault matrix', () => {
   describe('through modelgate serve', () => {
     let served: Served;
     beforeAll(async () => {
-      const file = join(mkdtempSync(join(tmpdir(), 'modelgate-matrix-')), 'matrix.yaml');
+      const file = join(tempDir('modelgate-matrix-'), 'matrix.yaml');
       writeFileSync(file, yaml);
       served = await serve(['-f', file, '--port', '0']);
     });

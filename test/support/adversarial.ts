@@ -3,9 +3,9 @@
  * route prefix, written to a file for `modelgate serve`, and small raw-HTTP helpers. Everything
  * stays on loopback.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from './temp.js';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
@@ -85,7 +85,7 @@ export function adversarialManifests(backends: readonly BackendSpec[], extra: re
 
 /** Writes manifests to a fresh temporary file; returns its path. */
 export function manifestFile(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'modelgate-adv-')), 'manifests.yaml');
+  const file = join(tempDir('modelgate-adv-'), 'manifests.yaml');
   writeFileSync(file, text);
   return file;
 }
