@@ -4,6 +4,8 @@
  * config compiler can use it without loading the adapters.
  */
 
+import type { ProviderCredential } from './credential-spec.js';
+
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini', 'vertexai', 'bedrock', 'azureopenai', 'custom'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
@@ -25,6 +27,8 @@ export interface ProviderTarget {
   pathPrefix?: string;
   /** The credential, already resolved from `auth.key` or a Secret, without a `Bearer ` prefix. */
   apiKey?: string;
+  /** `auth.gcp` / `azure` / `aws` / `passthrough`: a credential minted or taken per request (providers/credentials/). */
+  credential?: ProviderCredential;
   /** `bedrock.region` / `vertexai.region`. */
   region?: string;
   /** `vertexai.projectId`. */

@@ -5,7 +5,8 @@
  */
 import type { ModelProvider, ModelSpec } from './schema/model.js';
 import type { ProviderKind, ProviderTarget } from '../core/provider-target.js';
-import { bedrockHost, DEFAULT_AZURE_API_VERSION, DEFAULT_BEDROCK_REGION, DEFAULT_VERTEX_REGION, vertexHost } from '../core/endpoints.js';
+import { bedrockHost, DEFAULT_BEDROCK_REGION, DEFAULT_VERTEX_REGION, vertexHost } from '../core/endpoints.js';
+import { azureResourceTarget } from './azure-resource.js';
 
 /** The provider kinds modelgate's adapters speak; every other named provider is OpenAI-compatible at its baseURL. */
 const KIND_OF: Partial<Record<ModelProvider, ProviderKind>> = {
@@ -42,13 +43,8 @@ export function modelTarget(name: string, spec: ModelSpec, where: string, warnin
     target.projectId = spec.vertexai!.projectId;
     target.baseUrl = base?.baseUrl ?? `https://${vertexHost(target.region)}`;
   } else if (kind === 'azureopenai') {
-    // agentgateway's hosts per resource type; a Foundry project's paths sit under /api/projects/{projectName}.
-    const a = spec.azure!;
-    const foundry = a.resourceType === 'Foundry';
-    target.baseUrl = base?.baseUrl ?? `https://${a.resourceName}.${foundry ? 'services.ai.azure.com' : 'openai.azure.com'}`;
-    if (foundry && base === undefined) target.pathPrefix = `/api/projects/${encodeURIComponent(a.projectName!)}`;
-    // With a dated apiVersion the deployment is the model the request names (the path's `deployments/{model}`).
-    target.azure = { apiVersion: a.apiVersion ?? DEFAULT_AZURE_API_VERSION };
+    // agentgateway's hosts per resource type; a Foundry project's paths sit under /api/projects/{projectName} (azure-resource.ts).
+    Object.assign(target, azureResourceTarget(spec.azure!, base?.baseUrl));
   } else if (kind === 'custom') {
     const formats: NonNullable<ProviderTarget['formats']> = {};
     spec.custom!.formats.forEach((f, i) => {

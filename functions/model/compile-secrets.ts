@@ -32,7 +32,7 @@ export function manifestSecrets(objects: readonly ManifestObject[]): SecretSourc
 }
 
 export function resolveApiKey(
-  auth: BackendPolicies['auth'] | ProviderPolicies['auth'],
+  auth: Pick<NonNullable<BackendPolicies['auth'] | ProviderPolicies['auth']>, 'key' | 'secretRef'> | undefined,
   namespace: string,
   where: string,
   secrets: SecretSource,

@@ -4,6 +4,7 @@
  */
 import type { NamedProviderSpec, SingleProviderSpec } from './schema/backend.js';
 import { PROVIDER_KINDS, type ProviderKind, type ProviderTarget } from '../core/provider-target.js';
+import { azureResourceTarget } from './azure-resource.js';
 import { bedrockHost, DEFAULT_AZURE_API_VERSION, DEFAULT_BEDROCK_REGION, DEFAULT_VERTEX_REGION, vertexHost } from '../core/endpoints.js';
 
 /** Vendors' public endpoints (those that depend on a region or an endpoint are built per provider); `host` + `port` replaces them with plain HTTP. */
@@ -15,8 +16,9 @@ const DEFAULT_BASE_URL: Partial<Record<ProviderKind, string>> = {
 
 type ProviderSpec = NamedProviderSpec | SingleProviderSpec;
 
-/** The provider kind a validated spec sets (validation guarantees exactly one, and not `azure`). */
+/** The provider kind a validated spec sets (validation guarantees exactly one); the resource-based `azure` kind is served as `azureopenai`. */
 export function kindOf(spec: ProviderSpec): ProviderKind {
+  if (spec.azure !== undefined) return 'azureopenai';
   for (const kind of PROVIDER_KINDS) if (spec[kind] !== undefined) return kind;
   return 'openai';
 }
@@ -46,6 +48,9 @@ export function kindTarget(spec: ProviderSpec, kind: ProviderKind, where: string
       };
     }
     case 'azureopenai': {
+      // host/port replaces the resource's host only: a Foundry project's path prefix stays.
+      if (spec.azure)
+        return { ...azureResourceTarget(spec.azure), ...(hostPort && { baseUrl: hostPort }), ...(spec.azure.model !== undefined && { model: spec.azure.model }), ...common };
       const a = spec.azureopenai!;
       // "If the scheme is included, it is stripped."
       const endpoint = a.endpoint.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, '');

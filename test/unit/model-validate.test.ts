@@ -123,14 +123,14 @@ describe('model: problems point into the file', () => {
         backend('port', [[provider('p', { host: 'localhost', port: '8080' as unknown as number })]]),
         policy('pattern', [targetBackend('typo')], { backend: { health: { eviction: { duration: '10 seconds' } } } }),
         policy('short', [targetBackend('typo')], { backend: { health: { eviction: { duration: '500ms' } } } }),
-        backend('azure', [[{ name: 'g', azure: { resourceName: 'r', resourceType: 'OpenAI' } }]]),
+        backend('moderation', [[{ name: 'g', openai: { moderation: {} } }]]),
       ]),
     );
     expectProblem(problems, 2, 'AgentgatewayBackend', 'typo', 'spec.ai.groups[0].providers[0]', 'unknown field "spec.ai.groups[0].providers[0].modle"');
     expectProblem(problems, 3, 'AgentgatewayBackend', 'port', 'spec.ai.groups[0].providers[0].port', 'Invalid value: "8080": must be of type number');
     expectProblem(problems, 4, 'AgentgatewayPolicy', 'pattern', 'spec.backend.health.eviction.duration', "should match '^([0-9]{1,5}(h|m|s|ms)){1,4}$'");
     expectProblem(problems, 5, 'AgentgatewayPolicy', 'short', 'spec.backend.health.eviction.duration', 'duration must be at least 1 second');
-    expectProblem(problems, 6, 'AgentgatewayBackend', 'azure', 'spec.ai.groups[0].providers[0].azure', 'is not supported by modelgate yet');
+    expectProblem(problems, 6, 'AgentgatewayBackend', 'moderation', 'spec.ai.groups[0].providers[0].openai.moderation', 'is not supported by modelgate yet');
     // `10 seconds` breaks the pattern and, unparsable, the minimum too: the CRD reports both as well.
     expect(problems).toHaveLength(6);
   });

@@ -41,6 +41,19 @@ const azureopenai = z
     }
   });
 
+/** `azure`: a resource by name, an Azure OpenAI resource or a Foundry project (model/azure-resource.ts maps it to its host). */
+const azureResource = z
+  .strictObject({
+    apiVersion: z.string().min(1).max(64).optional(),
+    model: z.string().min(1).max(256).optional(),
+    projectName: z.string().min(1).max(256).optional(),
+    resourceName: z.string().min(1).max(256),
+    resourceType: z.enum(['Foundry', 'OpenAI']),
+  })
+  .superRefine((a, ctx) => {
+    if (a.resourceType === 'Foundry' && a.projectName === undefined) ctx.addIssue({ code: 'custom', message: 'projectName is required when resourceType is Foundry' });
+  });
+
 /** Every API format the CRD lets a custom provider declare; modelgate uses Completions and Messages. */
 const CUSTOM_FORMATS = ['AnthropicTokenCount', 'Completions', 'Embeddings', 'Messages', 'Realtime', 'Rerank', 'Responses'] as const;
 const SERVED_CUSTOM_FORMATS: readonly string[] = ['Completions', 'Messages'];
@@ -105,7 +118,7 @@ const providerFields = {
   openai: z.strictObject({ model: model.optional(), moderation: unsupported().optional() }).optional(),
   anthropic: modelOnly.optional(),
   azureopenai: azureopenai.optional(),
-  azure: unsupported().optional(),
+  azure: azureResource.optional(),
   gemini: modelOnly.optional(),
   vertexai: vertexai.optional(),
   bedrock: bedrock.optional(),

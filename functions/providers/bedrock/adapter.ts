@@ -11,7 +11,7 @@ import { pathSegment, requireModel, vendorUrl } from '../shared/target.js';
 import { translateBedrockError } from './errors.js';
 import { chatToConverse, messagesToConverse } from './request.js';
 import { translateConverseToChat, translateConverseToMessages } from './response.js';
-import { signBedrockCall } from './sign.js';
+import { awsAuthOf, signBedrockCall } from './sign.js';
 import { BedrockChatStream, BedrockMessagesStream } from './stream.js';
 import type { ConverseRequest } from './wire.js';
 
@@ -23,7 +23,7 @@ function call(target: ProviderTarget, model: string, stream: boolean, body: Conv
   return { url: vendorUrl(target, path), headers, body: JSON.stringify(body) };
 }
 
-const authorize = (upstream: UpstreamRequest, target: ProviderTarget) => signBedrockCall(upstream, target.region ?? DEFAULT_BEDROCK_REGION);
+const authorize = (upstream: UpstreamRequest, target: ProviderTarget) => signBedrockCall(upstream, target.region ?? DEFAULT_BEDROCK_REGION, undefined, awsAuthOf(target));
 
 export const bedrockChat: ChatCompletionsAdapter = {
   streamFormat: 'aws-eventstream',

@@ -13,7 +13,7 @@ import { anthropicErrorFromOpenAI } from '../shared/error-body.js';
 import { pathSegment, requireModel, vendorUrl } from '../shared/target.js';
 import { clientBeta, noCountTokensStream, readInputTokens, type CountTokensAdapter, type CountTokensRequest } from '../anthropic/count-tokens.js';
 import { translateBedrockError } from './errors.js';
-import { signBedrockCall } from './sign.js';
+import { awsAuthOf, signBedrockCall } from './sign.js';
 
 /** What InvokeModel takes for Claude models (Anthropic's own `2023-06-01` is the direct API's). */
 export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
@@ -39,7 +39,7 @@ export const bedrockCountTokens: CountTokensAdapter = {
       body: JSON.stringify({ input: { invokeModel: { body: Buffer.from(inner, 'utf8').toString('base64') } } }),
     };
   },
-  authorize: (call, target) => signBedrockCall(call, target.region ?? DEFAULT_BEDROCK_REGION),
+  authorize: (call, target) => signBedrockCall(call, target.region ?? DEFAULT_BEDROCK_REGION, undefined, awsAuthOf(target)),
   translateResponse(body, sentModel) {
     return { body: { input_tokens: readInputTokens(body, 'inputTokens') }, model: sentModel };
   },

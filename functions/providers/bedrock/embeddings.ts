@@ -18,7 +18,7 @@ import { noEmbeddingsStream, type EmbeddingsAdapter } from '../openai/embeddings
 import { pathSegment, requireModel, vendorUrl } from '../shared/target.js';
 import { RequestNotExpressible } from '../types.js';
 import { translateBedrockError } from './errors.js';
-import { signBedrockCall } from './sign.js';
+import { awsAuthOf, signBedrockCall } from './sign.js';
 
 export type BedrockEmbeddingFamily = 'titan' | 'cohere' | 'nova';
 
@@ -106,7 +106,7 @@ export const bedrockEmbeddings: EmbeddingsAdapter = {
       body: JSON.stringify(bedrockEmbeddingsBody(req, target, model)),
     };
   },
-  authorize: (call, target) => signBedrockCall(call, target.region ?? DEFAULT_BEDROCK_REGION),
+  authorize: (call, target) => signBedrockCall(call, target.region ?? DEFAULT_BEDROCK_REGION, undefined, awsAuthOf(target)),
   translateResponse(body, sentModel, context) {
     if (!isRecord(body)) throw new Error('not a Bedrock embeddings answer');
     const encoding = context?.request.encoding_format;

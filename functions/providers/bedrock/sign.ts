@@ -11,6 +11,9 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
 import type { UpstreamRequest } from '../types.js';
+import type { AwsCredential } from '../../core/credential-spec.js';
+import type { ProviderTarget } from '../../core/provider-target.js';
+import { awsIdentity } from '../credentials/sources.js';
 
 const BEDROCK_SIGNING_SERVICE = 'bedrock';
 
@@ -71,12 +74,31 @@ function signerFor(region: string): SignatureV4 {
   return signer;
 }
 
-/** The call, with `host`, `x-amz-date`, `x-amz-content-sha256`, `x-amz-security-token` (when the credentials have one) and `authorization` added. */
-export async function signBedrockCall(call: UpstreamRequest, region: string, now?: Date): Promise<UpstreamRequest> {
+/**
+ * The signer for a backend's `auth.aws`: its own credentials (a Secret's keys, an assumed role,
+ * cached in providers/credentials/) or the default chain, for its signing region and service.
+ */
+function signerWith(aws: AwsCredential, region: string): SignatureV4 {
+  const identity = awsIdentity(aws, region, credentialProvider);
+  const signingRegion = aws.region ?? region;
+  return new SignatureV4({ service: aws.serviceName ?? BEDROCK_SIGNING_SERVICE, region: signingRegion, sha256: Sha256, credentials: identity ?? (() => credentialProvider()()) });
+}
+
+/** The provider's `auth.aws`, when it has one. */
+export function awsAuthOf(target: ProviderTarget): AwsCredential | undefined {
+  return target.credential?.kind === 'aws' ? target.credential : undefined;
+}
+
+/**
+ * The call, with `host`, `x-amz-date`, `x-amz-content-sha256`, `x-amz-security-token` (when the credentials have one) and `authorization` added.
+ * `aws`: the backend's `auth.aws` (credentials, signing region and service); absent, the default chain signs for `bedrock` in `region`.
+ */
+export async function signBedrockCall(call: UpstreamRequest, region: string, now?: Date, aws?: AwsCredential): Promise<UpstreamRequest> {
+  const signer = aws ? signerWith(aws, region) : signerFor(region);
   const url = new URL(call.url);
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = value;
-  const signed = await signerFor(region).sign(
+  const signed = await signer.sign(
     {
       method: 'POST',
       protocol: url.protocol,
