@@ -23,17 +23,17 @@ export const HOLD_CHARS = 128;
 /** Also bounds the work: held text is searched again on each delta, so at most this much per delta. */
 export const MAX_HELD_CHARS = 4_096;
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 /** One SSE event: its `event:` name and `data:` parsed as JSON (absent for `[DONE]` and comments). */
-interface SseEvent {
+export interface SseEvent {
   raw: string;
   name?: string;
   data?: Json;
 }
 
 /** A text delta in an event: the block it belongs to, its text, and how to write new text into the event's data. */
-interface Delta {
+export interface Delta {
   key: string;
   text: string;
   /** Writes `text` into `data` (the event's JSON, or a clone of it) where this delta's text was. */
@@ -42,7 +42,7 @@ interface Delta {
   isolate?(data: Json): { data: Json; write(data: Json, text: string): void };
 }
 
-interface Codec {
+export interface Codec {
   deltas(ev: SseEvent): Delta[];
   /** Blocks that end at this event (their held text goes out before or in it); 'all' for the end of the answer. */
   ends(ev: SseEvent): string[] | 'all';
@@ -102,9 +102,10 @@ const responsesCodec: Codec = {
   },
 };
 
-const CODECS: Partial<Record<string, Codec>> = { chat: chatCodec, messages: messagesCodec, responses: responsesCodec };
+/** How each client API's stream carries text; shared with prompt-guard-stream-remote.ts. */
+export const CODECS: Partial<Record<string, Codec>> = { chat: chatCodec, messages: messagesCodec, responses: responsesCodec };
 
-function parseEvent(raw: string): SseEvent {
+export function parseEvent(raw: string): SseEvent {
   let name: string | undefined;
   const data: string[] = [];
   for (const line of raw.split('\n')) {
@@ -120,7 +121,7 @@ function parseEvent(raw: string): SseEvent {
   return { raw, ...(name !== undefined && { name }), ...(isRecord(parsed) && { data: parsed }) };
 }
 
-const serialize = (name: string | undefined, data: Json): string => `${name !== undefined ? `event: ${name}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
+export const serialize = (name: string | undefined, data: Json): string => `${name !== undefined ? `event: ${name}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
 
 /**
  * Where held text can be cut: HOLD_CHARS before its end (all of it when `final`), moved back to the
@@ -155,7 +156,7 @@ interface Block {
 export async function* guardStream(api: Pick<ClientApiSpec<unknown>, 'name' | 'streamError'>, source: AsyncIterable<string>, settings: PromptGuardSettings): AsyncIterable<string> {
   const codec = CODECS[api.name];
   if (!codec) return yield* source;
-  // Webhook response guards with streaming are refused at load: only regex guards reach a stream.
+  // Guard services (webhooks, Bedrock) have their own stage: prompt-guard-stream-remote.ts.
   const guards = settings.response.filter((g): g is RegexGuard => g.kind === 'regex');
   const blocks = new Map<string, Block>();
   let rejected: RegexGuard | undefined;

@@ -3,12 +3,13 @@
  * goes as `POST <url>/request` with `{"body":{"messages":[{"role","content"}]}}`, an answer as
  * `POST <url>/response` with `{"body":{"choices":[{"message":{"role","content"}}]}}`. The webhook
  * answers `{"action":{...}}`: a pass (`{}` or just `reason`), a mask (`body` with the same number
- * of messages or choices, their content rewritten), or, for a prompt, a reject (`body`: the message
- * for the client, `status_code`). The call is bounded: WEBHOOK_TIMEOUT_MS (and the request's own
+ * of messages or choices, their content rewritten), or a reject (`body`: the message for the
+ * client, `status_code`; on an answer too, as agentgateway's ResponseAction has it). The call is bounded: WEBHOOK_TIMEOUT_MS (and the request's own
  * deadline), and at most MAX_WEBHOOK_ANSWER_BYTES of answer read.
  */
 import type { WebhookGuard } from '../model/compile-prompt-guard.js';
 import { isRecord } from '../core/json.js';
+import type { RemoteVerdict } from './prompt-guard-remote-verdict.js';
 
 export const WEBHOOK_TIMEOUT_MS = 5_000;
 export const MAX_WEBHOOK_ANSWER_BYTES = 1024 * 1024;
@@ -18,8 +19,8 @@ export interface WebhookText {
   content: string;
 }
 
-/** The webhook's verdict: pass, the texts masked (same count, same order), reject, or the call failed (with why, for the log). */
-export type WebhookVerdict = { kind: 'pass' } | { kind: 'mask'; contents: string[] } | { kind: 'reject'; status: number; message: string } | { kind: 'failed'; reason: string };
+/** The webhook's verdict: pass, the texts masked (same count, same order), reject (with its status and message), or the call failed (with why, for the log). */
+export type WebhookVerdict = RemoteVerdict;
 
 /** Thrown inside the call for an answer that breaks the protocol; becomes a `failed` verdict. */
 class WebhookProtocolError extends Error {}
@@ -84,7 +85,6 @@ function verdictOf(answer: unknown, side: 'request' | 'response', count: number)
   if (!isRecord(answer) || !isRecord(answer.action)) throw new WebhookProtocolError('answer has no action object');
   const action = answer.action;
   if (typeof action.body === 'string' && typeof action.status_code === 'number') {
-    if (side === 'response') throw new WebhookProtocolError('reject is not an action for a response');
     const status = Number.isInteger(action.status_code) && action.status_code >= 200 && action.status_code <= 599 ? action.status_code : 403;
     return { kind: 'reject', status, message: action.body.slice(0, 4096) };
   }

@@ -1,18 +1,24 @@
 /**
- * `ai.promptGuard` regex guards on a request's prompt and a buffered answer: a `Reject` guard that
+ * `ai.promptGuard` guards on a request's prompt and a buffered answer: a regex `Reject` guard that
  * matches ends the request with its configured status and message (in the client API's error
- * shape), a `Mask` guard replaces each match with its placeholder (`<SSN>`, `<EMAIL_ADDRESS>`, ...).
- * Guards run in list order; a rejection is the guard's answer, not a provider failure (failover.ts
- * returns it without failover or eviction). Streamed answers: prompt-guard-stream.ts.
+ * shape), a `Mask` guard replaces each match with its placeholder (`<SSN>`, `<EMAIL_ADDRESS>`, ...);
+ * guard services (webhook, OpenAI moderation, Bedrock guardrails: prompt-guard-remote.ts) pass,
+ * mask or reject. Guards run in list order; a rejection is the guard's answer, not a provider
+ * failure (failover.ts returns it without failover or eviction). Streamed answers:
+ * prompt-guard-stream.ts and prompt-guard-stream-remote.ts.
  */
-import type { Guard, PromptGuardSettings, RegexGuard, WebhookGuard } from '../model/compile-prompt-guard.js';
+import type { Guard, PromptGuardSettings, RegexGuard, RemoteGuard } from '../model/compile-prompt-guard.js';
 import type { ClientApiName } from './client-api.js';
 import { mapAnswerText, mapRequestText, type PromptPart } from './prompt-guard-text.js';
-import { callWebhook, type WebhookText } from './prompt-guard-webhook.js';
+import { askRemoteGuard, type VerdictMemo } from './prompt-guard-remote.js';
+import type { WebhookText } from './prompt-guard-webhook.js';
 
 export interface GuardRejection {
   status: number;
   message: string;
+  /** The error's `type` and `code` in the client API's shape; by default `invalid_request_error` / `prompt_guard`. */
+  type?: string;
+  code?: string;
 }
 
 export interface Span {
@@ -62,11 +68,16 @@ export function applyGuards(guards: readonly Guard[], text: string, part?: Promp
   return { text: out };
 }
 
-/** What a webhook guard call needs from the request: the client's headers (for `forwardHeaderMatches`), its deadline, and where to report a failed call. */
+/**
+ * What a guard service call needs from the request: the client's headers (for a webhook's
+ * `forwardHeaderMatches`), its deadline, the verdicts already given during this request (one per
+ * guard and texts, shared by the providers a failover tries), and where to report a failed call.
+ */
 export interface GuardCall {
   headers: Readonly<Record<string, string>>;
   signal: AbortSignal;
-  onWebhookFailure(guard: WebhookGuard, side: 'request' | 'response', reason: string, failOpen: boolean): void;
+  memo: VerdictMemo;
+  onGuardFailure(guard: RemoteGuard, side: 'request' | 'response', reason: string, failOpen: boolean): void;
 }
 
 /** Visits every text of a request or answer with a function that may rewrite it (prompt-guard-text.ts). */
@@ -94,17 +105,14 @@ async function runGuard(guard: Guard, visit: Visit, side: 'request' | 'response'
     return text;
   });
   if (texts.length === 0) return { changed };
-  const verdict = await callWebhook(guard, side, texts, call.headers, call.signal);
-  if (verdict.kind === 'failed') {
-    call.onWebhookFailure(guard, side, verdict.reason, guard.failOpen);
-    return guard.failOpen ? { changed } : { rejected: guard.reject, changed };
-  }
-  if (verdict.kind === 'reject') return { rejected: { status: verdict.status, message: verdict.message }, changed };
-  if (verdict.kind === 'mask') {
+  const outcome = await askRemoteGuard(guard, side, texts, call);
+  if (outcome.rejected) return { rejected: outcome.rejected, changed };
+  const contents = outcome.contents;
+  if (contents) {
     let i = 0;
     visit((text, part) => {
       if (side === 'request' && !inScope(guard, part)) return text;
-      const masked = verdict.contents[i++]!;
+      const masked = contents[i++]!;
       if (masked !== text) changed = true;
       return masked;
     });

@@ -1,12 +1,15 @@
 /**
  * `ai.promptGuard` -> PromptGuardSettings: regex guards compiled with RE2 (re2js, linear time, as
  * regex.ts) at load, each pattern checked there so a bad one is refused naming its field; webhook
- * guards with the URL their `backendRef` names. OpenAI moderation, Bedrock guardrails and Model
- * Armor guards are refused by the schema (policies.ts) as not supported yet; tool-call scopes,
- * webhook `headers` (CEL) and webhook response guards on streamed answers are refused here, named.
+ * guards with the URL their `backendRef` names; OpenAI moderation and Bedrock guardrails guards with
+ * their endpoint and credential (`policies.auth`, read as a backend's auth is). Model Armor guards
+ * are refused by the schema (policies.ts) as not supported yet; tool-call scopes and webhook
+ * `headers` (CEL) are refused here, named.
  */
 import { RE2JS, RE2JSException } from 're2js';
 import { MAX_PROGRAM_SIZE } from './regex.js';
+import { parseDuration } from '../core/duration.js';
+import { resolveApiKey, type SecretSource } from './compile-secrets.js';
 
 /** agentgateway's built-in patterns (the CRD's enum). Written for modelgate, RE2 syntax, each bounded in length. */
 export const BUILTIN_PATTERNS = {
@@ -68,7 +71,50 @@ export interface WebhookGuard {
   reject: { status: number; message: string };
 }
 
-export type Guard = RegexGuard | WebhookGuard;
+/**
+ * Where a guard service's key goes (`policies.auth.location`; default `Authorization: Bearer <key>`).
+ * The key itself is `value`, not enumerable, so /config_dump never shows it.
+ */
+export interface GuardKey {
+  header?: { name: string; prefix?: string };
+  queryParameter?: string;
+  cookie?: string;
+  readonly value: string;
+}
+
+/** The default time a guard service call may take (agentgateway's own default for guard calls); `policies.http.requestTimeout` sets another. */
+export const GUARD_SERVICE_TIMEOUT_MS = 10_000;
+
+/** OpenAI's moderation endpoint on the request's text (prompt-guard-moderation.ts): `flagged` rejects. */
+export interface ModerationGuard {
+  kind: 'moderation';
+  model: string;
+  key?: GuardKey;
+  timeoutMs: number;
+  systemPrompt: boolean;
+  messages: boolean;
+  /** `response`: what a flagged prompt answers. */
+  reject: { status: number; message: string };
+}
+
+/** AWS Bedrock's ApplyGuardrail API (prompt-guard-bedrock.ts): SigV4 from the AWS credential chain, or `key` when `policies.auth` has one. */
+export interface BedrockGuard {
+  kind: 'bedrock';
+  identifier: string;
+  version: string;
+  region: string;
+  key?: GuardKey;
+  timeoutMs: number;
+  systemPrompt: boolean;
+  messages: boolean;
+  /** `response`: what an intervention that blocks answers. */
+  reject: { status: number; message: string };
+}
+
+/** A guard that calls a service: its verdict comes over the network (prompt-guard-remote.ts). */
+export type RemoteGuard = WebhookGuard | ModerationGuard | BedrockGuard;
+
+export type Guard = RegexGuard | RemoteGuard;
 
 export interface PromptGuardSettings {
   request: readonly Guard[];
@@ -90,8 +136,24 @@ interface WebhookSpec {
   headers?: Readonly<Record<string, string>> | undefined;
 }
 
+interface GuardServiceAuthSpec {
+  key?: string | undefined;
+  secretRef?: { name: string; key?: string | undefined } | undefined;
+  location?:
+    | { header?: { name: string; prefix?: string | undefined } | undefined; queryParameter?: { name: string } | undefined; cookie?: { name: string } | undefined }
+    | undefined;
+  aws?: unknown;
+}
+
+interface GuardServicePoliciesSpec {
+  auth?: GuardServiceAuthSpec | undefined;
+  http?: { requestTimeout?: string | undefined } | undefined;
+}
+
 interface GuardSpec {
   webhook?: WebhookSpec | undefined;
+  openAIModeration?: { model?: string | undefined; policies?: GuardServicePoliciesSpec | undefined } | undefined;
+  bedrockGuardrails?: { identifier: string; version: string; region: string; policies?: GuardServicePoliciesSpec | undefined } | undefined;
   regex?: { action?: 'Mask' | 'Reject' | undefined; builtins?: readonly BuiltinName[] | undefined; matches?: readonly string[] | undefined } | undefined;
   response?: { message?: string | undefined; statusCode?: number | undefined } | undefined;
   scope?: readonly string[] | undefined;
@@ -99,29 +161,52 @@ interface GuardSpec {
 
 const DEFAULT_MESSAGE = 'The request was rejected due to inappropriate content';
 
-/** `namespace`: the policy's, for a webhook `backendRef` without one. */
-export function compilePromptGuard(spec: PromptGuardSpec | undefined, where: string, problems: string[], namespace = 'default'): PromptGuardSettings | undefined {
-  if (!spec) return undefined;
-  const side = (list: ReadonlyArray<GuardSpec> | undefined, name: string): Guard[] =>
-    (list ?? []).flatMap((g, i) => {
-      const guard = compileGuard(g, `${where}.${name}[${i}]`, problems, namespace);
-      return guard ? [guard] : [];
-    });
-  const settings = { request: side(spec.request, 'request'), response: side(spec.response, 'response'), streaming: spec.streaming === 'Enabled' };
-  if (settings.streaming && settings.response.some((g) => g.kind === 'webhook')) {
-    problems.push(
-      `${where}.streaming: webhook response guards on streamed answers are not supported by modelgate yet (they apply to buffered answers); remove streaming: Enabled or the webhook response guard`,
-    );
-  }
-  return settings;
+/** What compiling a guard needs besides its spec: where problems go, the policy's namespace (a `backendRef` or `secretRef` without one), the Secrets. */
+interface GuardContext {
+  problems: string[];
+  namespace: string;
+  secrets: SecretSource | undefined;
 }
 
-function compileGuard(spec: GuardSpec, where: string, problems: string[], namespace: string): Guard | undefined {
+/** `namespace`: the policy's, for a webhook `backendRef` or a `secretRef` without one; `secrets`: where a guard service's `secretRef` is read. */
+export function compilePromptGuard(
+  spec: PromptGuardSpec | undefined,
+  where: string,
+  problems: string[],
+  namespace = 'default',
+  secrets?: SecretSource,
+): PromptGuardSettings | undefined {
+  if (!spec) return undefined;
+  const ctx: GuardContext = { problems, namespace, secrets };
+  const side = (list: ReadonlyArray<GuardSpec> | undefined, name: string): Guard[] =>
+    (list ?? []).flatMap((g, i) => {
+      const guard = compileGuard(g, `${where}.${name}[${i}]`, ctx);
+      return guard ? [guard] : [];
+    });
+  return { request: side(spec.request, 'request'), response: side(spec.response, 'response'), streaming: spec.streaming === 'Enabled' };
+}
+
+function compileGuard(spec: GuardSpec, where: string, ctx: GuardContext): Guard | undefined {
+  const { problems, namespace } = ctx;
   const scope = spec.scope ?? ['SystemPrompt', 'Messages'];
   const tools = scope.filter((s) => s === 'ToolInput' || s === 'ToolOutput');
   if (tools.length > 0) problems.push(`${where}.scope: ${tools.join(', ')} is not supported by modelgate yet (tool call arguments and results are not inspected)`);
   const reject = { status: spec.response?.statusCode ?? 403, message: spec.response?.message ?? DEFAULT_MESSAGE };
+  const scoped = { systemPrompt: scope.includes('SystemPrompt'), messages: scope.includes('Messages'), reject };
   if (spec.webhook) return compileWebhook(spec.webhook, `${where}.webhook`, problems, namespace, reject);
+  if (spec.openAIModeration) {
+    const m = spec.openAIModeration;
+    const key = compileGuardKey(m.policies?.auth, `${where}.openAIModeration.policies.auth`, ctx);
+    if (!m.policies?.auth) problems.push(`${where}.openAIModeration.policies.auth: OpenAI's moderation endpoint needs a key (auth.key or auth.secretRef)`);
+    return { kind: 'moderation', model: m.model ?? DEFAULT_MODERATION_MODEL, ...(key && { key }), timeoutMs: serviceTimeout(m.policies), ...scoped };
+  }
+  if (spec.bedrockGuardrails) {
+    const b = spec.bedrockGuardrails;
+    if (!/^[a-z0-9-]{1,64}$/.test(b.region)) problems.push(`${where}.bedrockGuardrails.region: "${b.region.slice(0, 64)}" is not an AWS region name`);
+    // Without a key (or with `aws: {}`), the call is signed with SigV4 from the AWS credential chain, as the Bedrock provider's are.
+    const key = compileGuardKey(b.policies?.auth, `${where}.bedrockGuardrails.policies.auth`, ctx);
+    return { kind: 'bedrock', identifier: b.identifier, version: b.version, region: b.region, ...(key && { key }), timeoutMs: serviceTimeout(b.policies), ...scoped };
+  }
   // Other guard kinds are refused by the schema; only regex and webhook reach here.
   if (!spec.regex) return undefined;
   const patterns: GuardPattern[] = [];
@@ -134,7 +219,40 @@ function compileGuard(spec: GuardSpec, where: string, problems: string[], namesp
     if (re) patterns.push(withRegex({ placeholder: CUSTOM_PLACEHOLDER, source: pattern }, re));
   });
   if ((spec.regex.builtins ?? []).length + (spec.regex.matches ?? []).length === 0) problems.push(`${where}.regex: no builtins and no matches: the guard would never match`);
-  return { kind: 'regex', action: spec.regex.action ?? 'Mask', patterns, systemPrompt: scope.includes('SystemPrompt'), messages: scope.includes('Messages'), reject };
+  return { kind: 'regex', action: spec.regex.action ?? 'Mask', patterns, ...scoped };
+}
+
+/** agentgateway's default moderation model. */
+const DEFAULT_MODERATION_MODEL = 'omni-moderation-latest';
+
+const serviceTimeout = (policies: GuardServicePoliciesSpec | undefined) =>
+  policies?.http?.requestTimeout !== undefined ? (parseDuration(policies.http.requestTimeout) ?? GUARD_SERVICE_TIMEOUT_MS) : GUARD_SERVICE_TIMEOUT_MS;
+
+/** A guard service's key (`auth.key` or `auth.secretRef`, read by resolveApiKey as a backend's) and where it goes; undefined for `aws` or no auth. */
+function compileGuardKey(auth: GuardServiceAuthSpec | undefined, where: string, ctx: GuardContext): GuardKey | undefined {
+  if (!auth || (auth.key === undefined && auth.secretRef === undefined)) return undefined;
+  if (auth.secretRef && !ctx.secrets) {
+    ctx.problems.push(`${where}.secretRef: no Secrets are available here`);
+    return undefined;
+  }
+  const noSecrets: SecretSource = { get: () => undefined, entries: () => undefined };
+  const value = resolveApiKey({ key: auth.key, secretRef: auth.secretRef }, ctx.namespace, where, ctx.secrets ?? noSecrets, ctx.problems);
+  if (value === undefined) return undefined;
+  if (/[\r\n]/.test(value)) {
+    ctx.problems.push(`${where}: the key holds a line break`);
+    return undefined;
+  }
+  const loc = auth.location;
+  const placed: Omit<GuardKey, 'value'> = loc?.queryParameter
+    ? { queryParameter: loc.queryParameter.name }
+    : loc?.cookie
+      ? { cookie: loc.cookie.name }
+      : {
+          header: loc?.header
+            ? { name: loc.header.name.toLowerCase(), ...(loc.header.prefix !== undefined && { prefix: loc.header.prefix }) }
+            : { name: 'authorization', prefix: 'Bearer ' },
+        };
+  return Object.defineProperty(placed, 'value', { value, enumerable: false }) as GuardKey;
 }
 
 /**

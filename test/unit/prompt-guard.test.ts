@@ -1,12 +1,16 @@
 /**
- * Prompt guards without the network: the built-in patterns, custom patterns refused at load naming
- * their field, request text per client API and scope, and streamed answers masked with matches
- * split across deltas (down to one character per chunk) for the three streaming APIs.
+ * Prompt guards without the network (but for one loopback webhook): the built-in patterns, custom
+ * patterns refused at load naming their field, guard services' load-time checks, request text per
+ * client API and scope, and streamed answers masked with matches split across deltas (down to one
+ * character per chunk) for the three streaming APIs, by regex guards and by a guard service.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_PATTERNS, compilePromptGuard, type BuiltinName, type PromptGuardSettings } from '../../functions/model/compile-prompt-guard.js';
+import { BUILTIN_PATTERNS, compilePromptGuard, type BuiltinName, type PromptGuardSettings, type RemoteGuard } from '../../functions/model/compile-prompt-guard.js';
 import { applyGuards, guardBufferedAnswer, guardRequest as guardRequestWith, type GuardCall } from '../../functions/engine/prompt-guard.js';
 import { guardStream, HOLD_CHARS, MAX_HELD_CHARS } from '../../functions/engine/prompt-guard-stream.js';
+import { guardStreamRemote, MAX_REMOTE_HELD_CHARS, REMOTE_HOLD_CHARS, REMOTE_WINDOW_CHARS } from '../../functions/engine/prompt-guard-stream-remote.js';
 import { chatApi, messagesApi } from '../../functions/engine/client-api.js';
 import { configDump } from '../../functions/engine/config-dump.js';
 import { responsesApi } from '../../functions/engine/responses-api.js';
@@ -19,7 +23,7 @@ function settings(spec: Parameters<typeof compilePromptGuard>[0]): PromptGuardSe
   return out!;
 }
 /** No webhook guards here: a call that needs one fails the test. */
-const NO_WEBHOOK: GuardCall = { headers: {}, signal: new AbortController().signal, onWebhookFailure: () => expect.fail('no webhook here') };
+const NO_WEBHOOK: GuardCall = { headers: {}, signal: new AbortController().signal, memo: new Map(), onGuardFailure: () => expect.fail('no webhook here') };
 const guardRequest = <Req>(api: Parameters<typeof guardRequestWith>[0], req: Req, s: PromptGuardSettings) => guardRequestWith(api, req, s, NO_WEBHOOK);
 const guardAnswerBody = (api: Parameters<typeof guardBufferedAnswer>[0], body: string, s: PromptGuardSettings) => guardBufferedAnswer(api, body, s, NO_WEBHOOK);
 const maskBuiltin = (name: BuiltinName, text: string) => applyGuards(settings({ request: [{ regex: { builtins: [name] } }] }).request, text).text;
@@ -64,14 +68,58 @@ describe('load-time checks', () => {
     );
   });
 
-  it('OpenAI moderation, Bedrock guardrails and Model Armor guards are refused as not supported yet, named', () => {
-    for (const [kind, guard] of [
-      ['openAIModeration', { model: 'omni-moderation-latest' }],
-      ['bedrockGuardrails', { identifier: 'g', version: 'DRAFT', region: 'us-west-2' }],
-      ['googleModelArmor', { projectId: 'p', templateId: 't' }],
-    ] as const) {
-      expect(() => compileYaml(yaml({ request: [{ [kind]: guard }] })), kind).toThrow(new RegExp(`promptGuard\\.request\\[0\\]\\.${kind}.*not supported by modelgate yet`, 's'));
-    }
+  it('Model Armor guards are refused as not supported yet, named', () => {
+    expect(() => compileYaml(yaml({ request: [{ googleModelArmor: { projectId: 'p', templateId: 't' } }] }))).toThrow(
+      /promptGuard\.request\[0\]\.googleModelArmor.*not supported by modelgate yet/s,
+    );
+  });
+
+  it('OpenAI moderation and Bedrock guardrails compile with their key and where it goes; the key is not in /config_dump', () => {
+    const config = compileYaml(
+      yaml({
+        request: [
+          { openAIModeration: { policies: { auth: { key: 'sk-moderation-key-123456' } } } },
+          {
+            bedrockGuardrails: {
+              identifier: 'g1',
+              version: 'DRAFT',
+              region: 'us-west-2',
+              policies: { auth: { key: 'bedrock-key-7890', location: { header: { name: 'X-Api-Key' } } } },
+            },
+          },
+          { bedrockGuardrails: { identifier: 'g2', version: '3', region: 'eu-west-1', policies: { auth: { aws: {} }, http: { requestTimeout: '2s' } } }, scope: ['SystemPrompt'] },
+        ],
+      }),
+    );
+    const [moderation, keyed, signed] = config.backends[0]!.providers[0]!.ai.promptGuard!.request;
+    expect(moderation).toMatchObject({
+      kind: 'moderation',
+      model: 'omni-moderation-latest',
+      key: { header: { name: 'authorization', prefix: 'Bearer ' }, value: 'sk-moderation-key-123456' },
+    });
+    expect(keyed).toMatchObject({ kind: 'bedrock', identifier: 'g1', key: { header: { name: 'x-api-key' }, value: 'bedrock-key-7890' }, timeoutMs: 10_000 });
+    expect(signed).toMatchObject({ kind: 'bedrock', region: 'eu-west-1', timeoutMs: 2_000, systemPrompt: true, messages: false });
+    expect('key' in signed!).toBe(false);
+    const dump = JSON.stringify(configDump(config));
+    expect(dump).toContain('"kind":"moderation"');
+    expect(dump).not.toMatch(/sk-moderation-key|bedrock-key-7890/);
+  });
+
+  it('guard service auth: the CRD’s rules, a missing key and a missing Secret are refused by name', () => {
+    const bedrock = (auth: unknown) => yaml({ request: [{ bedrockGuardrails: { identifier: 'g', version: 'DRAFT', region: 'us-west-2', policies: { auth } } }] });
+    expect(() => compileYaml(bedrock({ aws: {}, secretRef: { name: 's' } }))).toThrow(/exactly one of the fields in \[key secretRef aws\] must be set/);
+    expect(() => compileYaml(bedrock({}))).toThrow(/exactly one of the fields in \[key secretRef aws\] must be set/);
+    expect(() => compileYaml(bedrock({ aws: {}, location: { header: { name: 'X-Api-Key' } } }))).toThrow(/location may only be set for key or secretRef auth/);
+    expect(() => compileYaml(bedrock({ secretRef: { name: 'absent' } }))).toThrow(
+      /bedrockGuardrails\.policies\.auth\.secretRef: key "Authorization" of Secret gw\/absent not found/,
+    );
+    expect(() => compileYaml(yaml({ request: [{ openAIModeration: { policies: { auth: { oauthTokenExchange: {} } } } }] }))).toThrow(
+      /openAIModeration\.policies\.auth\.oauthTokenExchange: unknown field "oauthTokenExchange"/,
+    );
+    expect(() => compileYaml(yaml({ request: [{ openAIModeration: { model: 'omni-moderation-latest' } }] }))).toThrow(
+      /promptGuard\.request\[0\]\.openAIModeration\.policies\.auth: OpenAI's moderation endpoint needs a key/,
+    );
+    expect(() => compileYaml(yaml({ response: [{ openAIModeration: { policies: { auth: { key: 'k' } } } }] }))).toThrow(/openAIModeration/);
   });
 
   it('a webhook Service resolves in the cluster; a dotted name is the host itself; unsupported parts are named', () => {
@@ -88,8 +136,9 @@ describe('load-time checks', () => {
     expect(() => compileYaml(yaml({ request: [{ webhook: { backendRef: { name: 'g', port: 1 }, headers: { 'x-user': 'request.headers["x"]' } } }] }))).toThrow(
       /webhook\.headers: CEL-computed webhook headers are not supported by modelgate yet/,
     );
-    expect(() => compileYaml(yaml({ response: [{ webhook: { backendRef: { name: 'g', port: 1 } } }], streaming: 'Enabled' }))).toThrow(
-      /promptGuard\.streaming: webhook response guards on streamed answers are not supported by modelgate yet/,
+    // Webhook response guards apply to streamed answers too (prompt-guard-stream-remote.ts).
+    expect(compileYaml(yaml({ response: [{ webhook: { backendRef: { name: 'g', port: 1 } } }], streaming: 'Enabled' })).backends[0]!.providers[0]!.ai.promptGuard!.streaming).toBe(
+      true,
     );
   });
 
@@ -349,5 +398,122 @@ describe('streamed answers: a match split across deltas never leaks', () => {
     expect(out).toContain('no SSNs here');
     expect(out).not.toContain('message_stop');
     expect(out).not.toMatch(/6789/);
+  });
+});
+
+describe('streamed answers with a guard service (a loopback webhook): held in windows, a split match never leaks', () => {
+  /** A webhook on 127.0.0.1 masking SSNs (or rejecting `forbidden`) in each choice; records the texts it was sent. */
+  async function maskingWebhook(): Promise<{ guards: RemoteGuard[]; seen: string[]; close(): Promise<void> }> {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
+      req.on('end', () => {
+        const choices = (JSON.parse(raw) as { body: { choices: Array<{ message: { role: string; content: string } }> } }).body.choices;
+        seen.push(choices[0]!.message.content);
+        const answer = choices.some((c) => c.message.content.includes('forbidden'))
+          ? { action: { body: 'answer withheld by the webhook', status_code: 451 } }
+          : { action: { body: { choices: choices.map((c) => ({ message: { ...c.message, content: c.message.content.replace(/\d{3}-\d{2}-\d{4}/g, '<SSN>') } })) } } };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answer));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const guards = settings({ response: [{ webhook: { backendRef: { name: '127.0.0.1', port } } }], streaming: 'Enabled' }).response as RemoteGuard[];
+    return { guards, seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+  const call = (): GuardCall => ({ headers: {}, signal: new AbortController().signal, memo: new Map(), onGuardFailure: () => expect.fail('the webhook answers') });
+  // SSNs everywhere, one right where the first window's held tail starts, so windows cut through some of them.
+  const filler = (n: number) => 'lorem ipsum dolor sit amet '.repeat(n);
+  const LONG = `${filler(37)}id 123-45-6789 ${filler(20)}and 987-65-4321.${filler(60)}end 555-12-3456`;
+  const LONG_MASKED = LONG.replace(/\d{3}-\d{2}-\d{4}/g, '<SSN>');
+
+  for (const size of [1, 13, 1_000_000]) {
+    it(`chat, one character per delta, source chunks of ${size}: masked, in windows, bounded`, async () => {
+      const hook = await maskingWebhook();
+      try {
+        const out = await collect(guardStreamRemote(chatApi, chunked(chatStream(oneCharDeltas(LONG)), size), hook.guards, call()));
+        const text = dataOf(out)
+          .map((d) => d.choices[0].delta.content ?? '')
+          .join('');
+        expect(text).toBe(LONG_MASKED);
+        expect(out).not.toMatch(/6789|4321|3456/);
+        expect(out).toContain('data: [DONE]');
+        // Windows, not a call per delta, and none larger than the bound.
+        expect(hook.seen.length).toBeGreaterThan(1);
+        expect(hook.seen.length).toBeLessThan(LONG.length / REMOTE_HOLD_CHARS);
+        for (const t of hook.seen) expect(t.length).toBeLessThanOrEqual(MAX_REMOTE_HELD_CHARS + 1);
+      } finally {
+        await hook.close();
+      }
+    });
+  }
+
+  it('text starts going out before the answer ends: at most a window held, one hold more when the tail was masked', async () => {
+    const hook = await maskingWebhook();
+    try {
+      const events = chatStream(oneCharDeltas(LONG)).split(/(?<=\n\n)/);
+      let seen = '';
+      let fed = 0;
+      async function* source() {
+        for (const e of events) {
+          fed += (e.match(/"content":"/g) ?? []).length;
+          yield e;
+        }
+      }
+      for await (const piece of guardStreamRemote(chatApi, source(), hook.guards, call())) {
+        seen += dataOf(piece)
+          .map((d) => d.choices[0]?.delta.content ?? '')
+          .join('');
+        if (seen.length > 0) break;
+      }
+      expect(seen.length).toBeGreaterThan(0);
+      // The first window (1,024) had an SSN in its held tail, masked: it waited REMOTE_HOLD_CHARS more, then let text go.
+      expect(fed).toBeGreaterThan(REMOTE_WINDOW_CHARS);
+      expect(fed).toBeLessThanOrEqual(REMOTE_WINDOW_CHARS + REMOTE_HOLD_CHARS + 1);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('messages and responses: deltas masked; Responses’ whole texts too', async () => {
+    const hook = await maskingWebhook();
+    try {
+      const m = dataOf(await collect(guardStreamRemote(messagesApi, chunked(messagesStream(oneCharDeltas(LONG)), 7), hook.guards, call())));
+      expect(
+        m
+          .filter((e) => e.type === 'content_block_delta')
+          .map((e) => e.delta.text)
+          .join(''),
+      ).toBe(LONG_MASKED);
+      const r = dataOf(await collect(guardStreamRemote(responsesApi, chunked(responsesStream(oneCharDeltas(SECRET_ANSWER), SECRET_ANSWER), 3), hook.guards, call())));
+      const masked = SECRET_ANSWER.replace('123-45-6789', '<SSN>');
+      expect(
+        r
+          .filter((e) => e.type === 'response.output_text.delta')
+          .map((e) => e.delta)
+          .join(''),
+      ).toBe(masked);
+      expect(r.find((e) => e.type === 'response.completed')!.response.output[0].content[0].text).toBe(masked);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('a webhook that rejects mid-stream ends it with the API’s error event; held text never goes out', async () => {
+    const hook = await maskingWebhook();
+    try {
+      const answer = `${filler(60)}now the forbidden part ${filler(3)}`;
+      const out = await collect(guardStreamRemote(messagesApi, chunked(messagesStream(oneCharDeltas(answer)), 5), hook.guards, call()));
+      expect(out).toContain('event: error');
+      expect(out).toContain('answer withheld by the webhook');
+      expect(out).not.toContain('forbidden');
+      expect(out).not.toContain('message_stop');
+      // What was let go before the window with the match did go out.
+      expect(out).toContain('lorem');
+    } finally {
+      await hook.close();
+    }
   });
 });

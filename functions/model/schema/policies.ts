@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { atLeastOne, countPresent, duration, secretRef, unsupported } from './common.js';
+import { awsAuth, azureAuth, gcpAuth, passthroughAuth } from './backend-auth.js';
 
 const AUTH_METHODS = ['key', 'secretRef', 'passthrough', 'aws', 'azure', 'gcp', 'oauthTokenExchange', 'crossAppAccess', 'jwtSign'] as const;
 
@@ -14,10 +15,10 @@ const backendAuth = z
     secretRef: secretRef.optional(),
     location: unsupported().optional(),
     credentials: unsupported().optional(),
-    passthrough: unsupported().optional(),
-    aws: unsupported().optional(),
-    azure: unsupported().optional(),
-    gcp: unsupported().optional(),
+    passthrough: passthroughAuth.optional(),
+    aws: awsAuth.optional(),
+    azure: azureAuth.optional(),
+    gcp: gcpAuth.optional(),
     oauthTokenExchange: unsupported().optional(),
     crossAppAccess: unsupported().optional(),
     jwtSign: unsupported().optional(),
@@ -115,12 +116,76 @@ const guardWebhook = z.strictObject({
     .optional(),
   headers: z.record(z.string(), z.string().min(1).max(16_384)).optional(),
 });
-// Regex and webhook guards are enforced; the other kinds call services modelgate does not reach yet.
+/** Where a guard service's key goes (the CRD's `auth.location`); by default `Authorization: Bearer <key>`. */
+const guardKeyLocation = z
+  .strictObject({
+    header: z
+      .strictObject({
+        name: z
+          .string()
+          .min(1)
+          .max(256)
+          .regex(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, 'must be an HTTP header name'),
+        prefix: z.string().min(1).max(256).optional(),
+      })
+      .optional(),
+    queryParameter: z.strictObject({ name: z.string().min(1).max(256) }).optional(),
+    cookie: z.strictObject({ name: z.string().min(1).max(256) }).optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (countPresent(value, ['header', 'queryParameter', 'cookie']) !== 1)
+      ctx.addIssue({ code: 'custom', message: 'exactly one of the fields in [header queryParameter cookie] must be set' });
+  });
+/**
+ * Backend auth methods a guard service's auth does not have (the CRD leaves them out): named in the
+ * error as kubectl would ("unknown field"), which a strict object cannot do under `auth` (validate.ts
+ * hides unknown names there, as they may be a key).
+ */
+const NOT_GUARD_AUTH = ['passthrough', 'aws', 'azure', 'gcp', 'oauthTokenExchange', 'crossAppAccess', 'jwtSign', 'credentials'] as const;
+/** A guard service's `policies.auth` (compile-prompt-guard.ts reads the key as backend auth does); `aws` only where the CRD has it (Bedrock). */
+const guardAuth = (methods: readonly string[]) =>
+  z
+    .strictObject({
+      key: z.string().min(1).max(2048).optional(),
+      secretRef: secretRef.optional(),
+      location: guardKeyLocation.optional(),
+      ...Object.fromEntries(NOT_GUARD_AUTH.map((m) => [m, z.unknown().optional()])),
+      // `aws: {}`: the default AWS credential chain, as the Bedrock provider signs; its other fields are not implemented.
+      aws: z
+        .strictObject({ assumeRole: unsupported().optional(), region: unsupported().optional(), secretRef: unsupported().optional(), serviceName: unsupported().optional() })
+        .optional(),
+    })
+    .superRefine((auth, ctx) => {
+      for (const m of NOT_GUARD_AUTH) {
+        if (!methods.includes(m) && (auth as Record<string, unknown>)[m] !== undefined) ctx.addIssue({ code: 'custom', path: [m], message: `unknown field "${m}"` });
+      }
+      if (countPresent(auth, methods) !== 1) ctx.addIssue({ code: 'custom', message: `exactly one of the fields in [${methods.join(' ')}] must be set` });
+      if (auth.location && !auth.key && !auth.secretRef) ctx.addIssue({ code: 'custom', message: 'location may only be set for key or secretRef auth' });
+    });
+/** `policies` of a guard service: auth and the call's timeout; TLS, tunnel and TCP tuning are not implemented. */
+const guardServicePolicies = (methods: readonly string[]) =>
+  z.strictObject({
+    auth: guardAuth(methods).optional(),
+    http: backendHttp.optional(),
+    tcp: unsupported().optional(),
+    tls: unsupported().optional(),
+    tunnel: unsupported().optional(),
+  });
+/** OpenAI's moderation endpoint (https://api.openai.com/v1/moderations); request guards only, as in the CRD. */
+const openAIModeration = z.strictObject({ model: z.string().min(1).max(256).optional(), policies: guardServicePolicies(['key', 'secretRef']).optional() });
+/** AWS Bedrock's ApplyGuardrail API, SigV4-signed (or with an API key in `policies.auth`). */
+const bedrockGuardrails = z.strictObject({
+  identifier: z.string().min(1).max(256),
+  version: z.string().min(1).max(256),
+  region: z.string().min(1).max(256),
+  policies: guardServicePolicies(['key', 'secretRef', 'aws']).optional(),
+});
+// Regex, webhook, OpenAI moderation and Bedrock guardrails guards are enforced; Model Armor is not reached yet.
 const promptGuardEntry = {
   regex: regexGuard.optional(),
   response: guardResponse.optional(),
   webhook: guardWebhook.optional(),
-  bedrockGuardrails: unsupported().optional(),
+  bedrockGuardrails: bedrockGuardrails.optional(),
   googleModelArmor: unsupported().optional(),
 };
 const promptGuard = z
@@ -130,7 +195,7 @@ const promptGuard = z
         z
           .strictObject({
             ...promptGuardEntry,
-            openAIModeration: unsupported().optional(),
+            openAIModeration: openAIModeration.optional(),
             scope: z
               .array(z.enum(['Messages', 'SystemPrompt', 'ToolInput', 'ToolOutput']))
               .min(1)
