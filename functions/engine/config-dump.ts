@@ -11,6 +11,7 @@
  */
 import type { CompiledBackend, CompiledConfig, CompiledMatch, CompiledProvider, CompiledRule, ValueMatch } from '../model/config.js';
 import { REDACTED, redactorFor, type Redact } from './redact.js';
+import { httpTrafficDump } from './http-traffic.js';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -55,6 +56,7 @@ function ruleDump(rule: CompiledRule): Json {
     retry: pruned({ attempts: r.attempts, codes: r.codes && [...r.codes].sort((a, b) => a - b), backoffMs: r.backoffMs, condition: r.condition?.source }),
     // The keys are digests already; even those stay in the process. How many is what an operator needs.
     clientAuth: rule.clientAuth && pruned({ mode: rule.clientAuth.mode, location: rule.clientAuth.location as Json | undefined, keys: rule.clientAuth.keyDigests.length }),
+    http: rule.http && (httpTrafficDump(rule.http) as Json),
   });
 }
 

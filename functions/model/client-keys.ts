@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ClientKeyAuth } from './config.js';
+import { compileCredentialLocation } from './credential-location.js';
 import type { ApiKeyAuthenticationSpec } from './schema/policy.js';
 
 export interface SecretEntries {
@@ -30,7 +31,8 @@ export function compileClientKeys(spec: ApiKeyAuthenticationSpec, namespace: str
     else problems.push(`${where}.secretRef: entry "${id}" of Secret ${namespace}/${name} is neither a key nor {"key"} / {"keyHash": "sha256:<64 hex>"}`);
   }
   if (keyDigests.length === 0) problems.push(`${where}.secretRef: Secret ${namespace}/${name} holds no API key`);
-  return { mode: spec.mode, ...(spec.location && { location: spec.location as ClientKeyAuth['location'] & object }), keyDigests };
+  const location = compileCredentialLocation(spec.location, `${where}.location`, problems);
+  return { mode: spec.mode, ...(location && { location }), keyDigests };
 }
 
 function entryDigest(value: string): Buffer | undefined {

@@ -14,6 +14,10 @@ import type { SecretSource } from './compile-secrets.js';
 import { trafficFor } from './compile-policies.js';
 import { compileMatch } from './compile-matches.js';
 import { aiRoutesOf } from './compile-ai-transformations.js';
+import { rateLimitOf, type CompiledRateLimit } from './compile-rate-limit.js';
+import { mergeTrafficAuth } from './compile-traffic-auth.js';
+import type { TrafficAuth } from './traffic-auth-config.js';
+import { mergeHttpTraffic, type HttpTraffic } from './compile-traffic-http.js';
 
 /** What compiling a route needs besides the route: the config's other objects, and what routes share. */
 export interface RouteContext {
@@ -78,6 +82,9 @@ function compileRule(route: HttpRouteObject, rule: RouteRuleSpec, ri: number, pa
     ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
     ...(attemptTimeoutMs !== undefined && { attemptTimeoutMs }),
     ...(traffic.clientAuth && { clientAuth: traffic.clientAuth }),
+    ...(traffic.trafficAuth && { trafficAuth: traffic.trafficAuth }),
+    ...(traffic.rateLimit && { rateLimit: traffic.rateLimit }),
+    ...(traffic.http && { http: traffic.http }),
     ...withAiRoutes(backends),
   };
 }
@@ -109,7 +116,16 @@ function trafficSettings(traffic: ReturnType<typeof trafficFor>, ctx: RouteConte
   let retry: RetrySettings = {};
   let requestTimeoutMs: number | undefined;
   let clientAuth: ClientKeyAuth | undefined;
+  let trafficAuth: TrafficAuth | undefined;
+  let rateLimit: CompiledRateLimit | undefined;
+  let http: HttpTraffic | undefined;
   for (const { traffic: t, at, namespace, id } of traffic) {
+    // CORS, header modifiers, direct response: each replaced whole by a more specific policy (compile-traffic-http.ts).
+    http = mergeHttpTraffic(http, t, at, ctx.problems);
+    // A more specific `rateLimit` replaces a less specific one whole (compile-rate-limit.ts).
+    if (t.rateLimit) rateLimit = rateLimitOf(t.rateLimit, id, `${at}.rateLimit`, ctx.problems);
+    // JWT, basic authentication and authorization rules (compile-traffic-auth.ts).
+    trafficAuth = mergeTrafficAuth(trafficAuth, t, at, namespace, ctx);
     if (t.timeouts?.request) requestTimeoutMs = parseDuration(t.timeouts.request);
     if (t.apiKeyAuthentication) {
       if (!ctx.clientKeys.has(id)) ctx.clientKeys.set(id, compileClientKeys(t.apiKeyAuthentication, namespace, ctx.secrets, `${at}.apiKeyAuthentication`, ctx.problems));
@@ -119,7 +135,7 @@ function trafficSettings(traffic: ReturnType<typeof trafficFor>, ctx: RouteConte
     // Gateway's `codes` do not leak into a route's retry that leaves them out.
     if (t.retry) retry = compileRetry(t.retry, `${at}.retry`, ctx.problems);
   }
-  return { retry, requestTimeoutMs, clientAuth };
+  return { retry, requestTimeoutMs, clientAuth, trafficAuth, rateLimit, http };
 }
 
 /** Gateway API: a reference across namespaces needs a ReferenceGrant in the referent's namespace. */

@@ -11,12 +11,15 @@
  * - Expiry is checked on every read and write: TTL deletion is lazy garbage collection.
  * - Fail open: `DynamoDBStore` is the table seen through `FailOpenStore` (fail-open.ts), so an
  *   error, throttle or timeout never fails a request. `DynamoDBTableStore` alone throws.
+ * - Rate limits live in the same table (dynamodb-rate-limits.ts) and fail open with the same outage.
  */
 import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '../core/log.js';
+import { DynamoDBRateLimits } from './dynamodb-rate-limits.js';
 import { FailOpenStore } from './fail-open.js';
+import { FailOpenRateLimits } from './rate-limit-fail-open.js';
 import { queryPartition } from './query-partition.js';
-import { FRESH_STATE, type EvictionDecider, type EvictionStore, type FailureOutcome, type ProviderState } from './store.js';
+import { FRESH_STATE, type EvictionDecider, type EvictionStore, type FailureOutcome, type ProviderState, type RateLimitStore, type WithRateLimits } from './store.js';
 import { evictionKey, STATE_RETENTION_MS, TTL_ATTRIBUTE } from './table-layout.js';
 
 interface DynamoDBStoreOptions {
@@ -39,10 +42,26 @@ interface CachedPartition {
   states: Map<string, ProviderState>;
 }
 
-/** The gateway's eviction state in its DynamoDB table, failing open. */
-export class DynamoDBStore extends FailOpenStore {
+/** The gateway's eviction state and rate-limit counters in its DynamoDB table, failing open (one outage for both). */
+export class DynamoDBStore extends FailOpenStore implements WithRateLimits {
+  private readonly limits: DynamoDBRateLimits;
+  private readonly failOpenLimits: FailOpenRateLimits;
+
   constructor(options: DynamoDBStoreOptions) {
     super(new DynamoDBTableStore(options), { name: `DynamoDB table ${options.table}`, logger: options.logger, retryAfterMs: options.retryTableAfterMs });
+    this.limits = new DynamoDBRateLimits(options);
+    this.failOpenLimits = new FailOpenRateLimits(this.limits, this.outage);
+  }
+
+  /** Rate limits shared by every instance on the table (dynamodb-rate-limits.ts). */
+  rateLimits(): RateLimitStore {
+    return this.failOpenLimits;
+  }
+
+  /** Lets charges in flight finish before the client goes. */
+  override async close(): Promise<void> {
+    await this.limits.close();
+    await super.close();
   }
 }
 

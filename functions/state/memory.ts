@@ -1,8 +1,15 @@
 /** The default eviction store: this process's memory. Exact, and free of I/O. */
-import { FRESH_STATE, type EvictionDecider, type EvictionStore, type FailureOutcome, type ProviderState } from './store.js';
+import { MemoryRateLimits } from './memory-rate-limits.js';
+import { FRESH_STATE, type EvictionDecider, type EvictionStore, type FailureOutcome, type ProviderState, type RateLimitStore, type WithRateLimits } from './store.js';
 
-export class MemoryStore implements EvictionStore {
+export class MemoryStore implements EvictionStore, WithRateLimits {
   private readonly states = new Map<string, ProviderState>();
+  private readonly limits = new MemoryRateLimits();
+
+  /** Rate limits counted in this process (memory-rate-limits.ts). */
+  rateLimits(): RateLimitStore {
+    return this.limits;
+  }
 
   read(ids: readonly string[], now: number): Promise<ReadonlyMap<string, ProviderState>> {
     return Promise.resolve(this.readNow(ids, now));

@@ -2,7 +2,8 @@
  * Eviction state, shared by every instance that serves the same gateway (Lambda instances, or
  * several `modelgate serve` processes on one table). Shaped for a remote store: one batched read
  * per request, and writes that are atomic increments with a condition, so concurrent failures
- * are all counted and an eviction is written once.
+ * are all counted and an eviction is written once. Rate-limit counters (RateLimitStore, below)
+ * live in the same store, shaped the same way: one conditional increment admits a request.
  */
 
 /** What the store keeps per provider. Counters agentgateway keeps per endpoint. */
@@ -38,4 +39,55 @@ export interface EvictionStore {
   /** A healthy answer: resets the counters. `known` is the state the caller read; nothing is written when it is fresh. */
   recordSuccess(id: string, known: ProviderState | undefined, now: number): Promise<void>;
   close?(): Promise<void>;
+}
+
+/**
+ * One `traffic.rateLimit.local` entry as a store counts it: agentgateway's token bucket, which holds
+ * at most `perUnit + burst`, starts full, and gets `perUnit` back at the end of every `unitMs`.
+ */
+export interface BucketLimit {
+  kind: 'requests' | 'tokens';
+  perUnit: number;
+  burst: number;
+  unitMs: number;
+}
+
+/** The limits one request is counted against (one policy's `local` list), for one client: `key` names both. */
+export interface RateLimitBuckets {
+  /** Bounded (a policy id, a fingerprint and a hash of the client): the store's item key. */
+  key: string;
+  limits: readonly BucketLimit[];
+}
+
+/** A bucket as the `x-ratelimit-*` headers report it. */
+export interface BucketStatus {
+  /** The bucket's size, `perUnit + burst` (agentgateway's `x-ratelimit-limit` is its max_tokens). */
+  limit: number;
+  remaining: number;
+  /** Epoch ms of the next refill. */
+  resetAt: number;
+}
+
+export interface Admission {
+  admitted: boolean;
+  /** One per limit, in the policy's order. */
+  statuses: readonly BucketStatus[];
+  /** The index of the limit that refused the request. */
+  refusedBy?: number;
+}
+
+/**
+ * Rate-limit counters. `admit` is all or nothing: it takes one from every `requests` bucket and
+ * checks that every `tokens` bucket has something left, or takes nothing. `charge` takes the
+ * tokens an answer used from every `tokens` bucket (never below zero).
+ */
+export interface RateLimitStore {
+  admit(buckets: RateLimitBuckets, now: number): Promise<Admission>;
+  charge(buckets: RateLimitBuckets, tokens: number, now: number): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** A store that keeps eviction state can keep the rate-limit counters too, in the same place. */
+export interface WithRateLimits {
+  rateLimits(): RateLimitStore;
 }

@@ -5,6 +5,9 @@
  *   config item    pk = "config"              sk = "<Kind>#<namespace>/<name>"   object = JSON
  *   eviction item  pk = "evict#<ns>/<backend>" sk = "<provider name>"
  *                  consecutiveFailures, timesEvicted, evictedUntil (epoch ms), ttl (epoch s)
+ *   rate-limit item pk = "ratelimit#<ns>/<policy>#<choice>#<fingerprint>"  sk = "<client hash>" or "*"
+ *                  per limit i and refill window w (epoch ms / unit): n<i>_<w> (used), a<i>_<w>
+ *                  (what the window allows), ttl (epoch s); see dynamodb-rate-limits.ts
  *
  * A backend's eviction items share a partition, so one Query reads every provider of a backend.
  * All config items share a partition, so one (paginated) Query loads the whole config.
@@ -47,3 +50,9 @@ export const STATE_RETENTION_MS = 3_600_000;
 
 /** The annotation on a Secret config item that names its Secrets Manager secret (ARN or name): the item holds no key. */
 export const SECRET_ARN_ANNOTATION = 'modelgate.dev/secrets-manager-secret';
+
+/** A rate-limit bucket key (`<policy id>#<choice>#<fingerprint>|<client>`, rate-limit.ts) -> its item's key. */
+export function rateLimitKey(bucketKey: string): { pk: string; sk: string } {
+  const cut = bucketKey.lastIndexOf('|');
+  return { pk: `ratelimit#${bucketKey.slice(0, cut)}`, sk: bucketKey.slice(cut + 1) };
+}

@@ -2,6 +2,9 @@
 import * as z from 'zod';
 import { atLeastOne, countPresent, dnsSubdomain, duration, objectMeta, port, unsupported } from './common.js';
 import { backendPolicies } from './policies.js';
+import { rateLimit } from './rate-limit.js';
+import { trafficAuthSchemas } from './traffic-auth.js';
+import { cors, directResponse, headerModifiers, notInTrafficTimeouts } from './traffic-http.js';
 
 /** The kinds agentgateway lets a policy target, with their API group. */
 const TARGET_GROUPS: Record<string, string> = {
@@ -57,7 +60,8 @@ const credentialLocation = z
       .optional(),
     queryParameter: z.strictObject({ name: z.string().min(1).max(256) }).optional(),
     cookie: z.strictObject({ name: z.string().min(1).max(256) }).optional(),
-    expression: unsupported().optional(),
+    // A CEL expression over `request` that yields the credential (compiled in credential-location.ts).
+    expression: z.string().min(1).max(16_384).optional(),
   })
   .superRefine((loc, ctx) => {
     if (countPresent(loc, ['header', 'queryParameter', 'cookie', 'expression']) !== 1) {
@@ -85,29 +89,32 @@ export const apiKeyAuthentication = z
 
 export type ApiKeyAuthenticationSpec = z.infer<typeof apiKeyAuthentication>;
 
+// `jwtAuthentication`, `basicAuthentication` and `authorization` (traffic-auth.ts, with the CRD's rules).
+const { jwtAuthentication, basicAuthentication, trafficAuthorization } = trafficAuthSchemas(credentialLocation);
+
 const trafficPolicy = z
   .strictObject({
     phase: z.enum(['PostRouting', 'PreRouting']).optional(),
     retry: retryPolicy.optional(),
     // As the CRD: `request` is optional, and an empty `timeouts` is refused by an at-least-one rule.
     timeouts: z
-      .strictObject({ request: duration(1, 'request must be at least 1ms').optional() })
+      .strictObject({ request: duration(1, 'request must be at least 1ms').optional(), backendRequest: notInTrafficTimeouts.optional() })
       .superRefine(atLeastOne(['request']))
       .optional(),
     apiKeyAuthentication: apiKeyAuthentication.optional(),
-    authorization: unsupported().optional(),
-    basicAuthentication: unsupported().optional(),
+    authorization: trafficAuthorization.optional(),
+    basicAuthentication: basicAuthentication.optional(),
     buffer: unsupported().optional(),
-    cors: unsupported().optional(),
+    cors: cors.optional(),
     csrf: unsupported().optional(),
     delay: unsupported().optional(),
-    directResponse: unsupported().optional(),
+    directResponse: directResponse.optional(),
     extAuth: unsupported().optional(),
     extProc: unsupported().optional(),
-    headerModifiers: unsupported().optional(),
+    headerModifiers: headerModifiers.optional(),
     hostRewrite: unsupported().optional(),
-    jwtAuthentication: unsupported().optional(),
-    rateLimit: unsupported().optional(),
+    jwtAuthentication: jwtAuthentication.optional(),
+    rateLimit: rateLimit.optional(),
     transformation: unsupported().optional(),
   })
   .superRefine((traffic, ctx) => {
