@@ -19,6 +19,7 @@ import { DynamoDBStore } from '../functions/state/dynamodb.js';
 import { configItem } from '../functions/state/table-layout.js';
 import { ensureTable } from '../functions/state/table.js';
 import { cdfChart } from './chart.js';
+import { hedgingReport, hedgingScenario, type HedgingRow } from './hedging.js';
 import { interleaved, start, summarize, throughput, timedRequest, type Proc, type Summary, type Target, type Timing } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -30,8 +31,8 @@ const QUICK = args.has('--quick');
 const SKIP_PEER = args.has('--skip-peer');
 
 const COUNTS = QUICK
-  ? { warmup: 300, latency: 150, throughput: 300, concurrency: [1, 16, 64], seconds: 6, coldImports: 3, lambdaRequests: 300, ops: 20 }
-  : { warmup: 2_000, latency: 2_000, throughput: 4_000, concurrency: [1, 16, 64], seconds: 60, coldImports: 10, lambdaRequests: 3_000, ops: 100 };
+  ? { warmup: 300, latency: 150, throughput: 300, concurrency: [1, 16, 64], seconds: 6, coldImports: 3, lambdaRequests: 300, ops: 20, hedging: 60 }
+  : { warmup: 2_000, latency: 2_000, throughput: 4_000, concurrency: [1, 16, 64], seconds: 60, coldImports: 10, lambdaRequests: 3_000, ops: 100, hedging: 300 };
 
 const MESSAGES = [{ role: 'user', content: 'Say something short.' }];
 const TABLE = 'modelgate-bench';
@@ -281,7 +282,12 @@ async function main() {
 
   for (const p of procs) await p.stop();
 
+  // --- hedging: a heavy-tailed provider before a steady one (its own upstream and gateways)
+  console.error('bench: hedging');
+  const hedging = await hedgingScenario(ROOT, RESULTS, COUNTS.hedging, 8);
+
   const report = renderReport({
+    hedging,
     stamp,
     machine: machine(),
     quick: QUICK,
@@ -296,13 +302,22 @@ async function main() {
     seconds: (performance.now() - started) / 1000,
   });
   writeFileSync(`${RESULTS}/report.md`, report);
-  writeFileSync(`${RESULTS}/results.json`, JSON.stringify({ stamp, machine: machine(), quick: QUICK, rows, tput, bundleBytes, imports, lambda, ops }, null, 2));
+  writeFileSync(
+    `${RESULTS}/results.json`,
+    JSON.stringify({ stamp, machine: machine(), quick: QUICK, rows, tput, bundleBytes, imports, lambda, ops, hedging: hedging.map(({ values: _, ...r }) => r) }, null, 2),
+  );
   writeFileSync(
     `${RESULTS}/latency.svg`,
     cdfChart(`modelgate latency, ${QUICK ? 'quick run' : 'full run'}, ${stamp.slice(0, 10)}`, [
       { title: 'buffered', series: [...buffered].map(([name, t]) => ({ name, values: t.map((x) => x.ttlb) })) },
       { title: 'streaming, time to first byte', series: [...streamed].map(([name, t]) => ({ name, values: t.map((x) => x.ttfb) })) },
       { title: 'failover: first provider 429', series: [...failover].map(([name, t]) => ({ name, values: t.map((x) => x.ttlb) })) },
+    ]),
+  );
+  writeFileSync(
+    `${RESULTS}/hedging.svg`,
+    cdfChart(`modelgate hedging, ${QUICK ? 'quick run' : 'full run'}, ${stamp.slice(0, 10)}`, [
+      { title: 'heavy-tailed provider first: time to first content', series: hedging.map((h) => ({ name: h.name, values: h.values })) },
     ]),
   );
   console.log(report);
@@ -374,6 +389,7 @@ async function waitForPort(port: number): Promise<void> {
 }
 
 interface ReportInput {
+  hedging: HedgingRow[];
   notes: string[];
   stamp: string;
   machine: string;
@@ -455,8 +471,9 @@ function renderReport(r: ReportInput): string {
   lines.push(`- higher throughput than the peer at every concurrency: ${check(tputWins ? tputWins.every(Boolean) : undefined)}`);
   lines.push(`- bundle ≤ 1 MB: ${check(r.bundleBytes <= 1_000_000)}; cold import ≤ 150 ms: ${check(imports.length ? imports[Math.floor(imports.length / 2)]! <= 150 : undefined)}`);
   lines.push(`- healthy request: 0 writes, ≤ 1 read: ${check(r.ops.healthyUncached ? r.ops.healthyUncached.writes === 0 && r.ops.healthyUncached.reads <= 1 : undefined)}`);
+  lines.push('', ...hedgingReport(r.hedging));
   if (r.notes.length) lines.push('', '## Notes', '', ...r.notes.map((n) => `- ${n}`));
-  lines.push('', 'Chart: latency.svg (cumulative distributions).');
+  lines.push('', 'Charts: latency.svg and hedging.svg (cumulative distributions).');
   return `${lines.join('\n')}\n`;
 }
 

@@ -11,7 +11,10 @@ import type { ClientApiSpec } from './client-api.js';
 import { Deadline } from './deadline.js';
 import { openEventReader } from './stream-readers.js';
 import { BudgetExceeded, type MemoryBudget } from './memory-budget.js';
+import { authorizeCall, needsAuthorization, targetWithClientToken } from '../providers/credentials/apply.js';
 import { readBody, sendUpstream, UpstreamError, type UpstreamResponse } from './upstream.js';
+import { upstreamWithHeaderChanges } from './header-modifiers.js';
+import type { HeaderChanges } from '../model/compile-traffic-http.js';
 
 /**
  * Why an attempt produced no usable answer. `status` failures carry the upstream's own status;
@@ -65,6 +68,13 @@ export interface AttemptInput<Req> {
   stream: boolean;
   /** The client's headers (lower-case), for adapters that pass some on. */
   clientHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Header changes for the built call, in order (the rule's `headerModifiers.request`, then a model's
+   * `policies.headers.request`): applied before it is signed, never to the provider's credential.
+   */
+  requestHeaders?: readonly HeaderChanges[];
+  /** The token the client presented (set for `auth.passthrough` providers only), what such a provider receives. */
+  clientToken?: string | undefined;
   /** Aborted when the whole request's deadline passes or the client goes away. */
   requestSignal: AbortSignal;
   /** This attempt's own deadline (until the answer, or the first content event of a stream). */
@@ -90,11 +100,15 @@ export function sentModel<Req>(input: Pick<AttemptInput<Req>, 'api' | 'provider'
 export async function runAttempt<Req>(input: AttemptInput<Req>): Promise<AttemptResult> {
   const { provider, adapter, request } = input;
   // Built first: a request the adapter cannot express (no model to name) fails before any timer starts.
-  let call: UpstreamRequest = adapter.buildRequest(request, provider.target, input.clientHeaders ? { headers: input.clientHeaders } : undefined);
+  // With `auth.passthrough`, the client's token stands where the provider's key goes.
+  const target = targetWithClientToken(provider.target, input.clientToken);
+  let call: UpstreamRequest = adapter.buildRequest(request, target, input.clientHeaders ? { headers: input.clientHeaders } : undefined);
+  for (const changes of input.requestHeaders ?? []) call = upstreamWithHeaderChanges(call, changes, target.apiKey);
   const attempt = startAttempt(input);
-  if (adapter.authorize) {
+  if (needsAuthorization(target, adapter)) {
     try {
-      call = await adapter.authorize(call, provider.target);
+      // A minted token (gcp, azure) and the adapter's signing: a token endpoint that fails is this provider's failed attempt.
+      call = await authorizeCall(call, target, adapter);
     } catch (error) {
       return cannotSign(attempt, error);
     }

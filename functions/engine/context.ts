@@ -8,6 +8,7 @@ import { FailOpenStore } from '../state/fail-open.js';
 import type { EvictionDecider, EvictionStore, FailureOutcome, ProviderState } from '../state/store.js';
 import type { LoadStats } from './load-stats.js';
 import type { MemoryBudget } from './memory-budget.js';
+import type { HedgeState } from './hedging.js';
 import type { Logger } from '../core/log.js';
 
 export interface EngineLimits {
@@ -38,6 +39,8 @@ export interface EngineContext {
   redact: (text: string) => string;
   /** Memory for buffered upstream answers, shared by every request of this engine. */
   buffers: MemoryBudget;
+  /** Times to first content and hedge budgets, for backends that hedge (hedging.ts). */
+  hedges: HedgeState;
   readStates(backend: CompiledBackend): Promise<ReadonlyMap<string, ProviderState>>;
   recordFailure(provider: CompiledProvider, decide: EvictionDecider, now: number): Promise<FailureOutcome | undefined>;
   resetState(provider: CompiledProvider, known: ProviderState | undefined, now: number): void;

@@ -10,6 +10,7 @@ import type { EvictionStore } from '../state/store.js';
 import { errorResponseFor } from './client-api.js';
 import { apiForPath, endpointByRoutes, endpointOf, servedPaths } from './endpoints.js';
 import { checkClientKey } from './client-auth.js';
+import { checkTrafficAuth } from './traffic-auth.js';
 import { DEFAULT_LIMITS, storeAccess, type EngineContext, type EngineLimits } from './context.js';
 import { handleApiRequest } from './failover.js';
 import { storedResponseAnswer } from './responses-api.js';
@@ -18,11 +19,15 @@ import { LoadStats } from './load-stats.js';
 import { redactingLogger, silentLogger, truncate, type Logger } from '../core/log.js';
 import { normalisePath } from './path.js';
 import { MemoryBudget } from './memory-budget.js';
+import { HedgeState } from './hedging.js';
 import { redactorFor } from './redact.js';
+import { rateLimitStoreOf, RequestRateLimit } from './rate-limit.js';
+import type { RateLimitStore } from '../state/store.js';
 import { presentedKey } from './client-auth.js';
 import { listModels } from './models.js';
 import { findRule } from './route.js';
 import { findModelRule, modelListRule, type ModelRouting } from './model-route.js';
+import { answerWithHttpTraffic, directAnswerPastPolicies, preflightAnswer, preflightModelRule } from './http-traffic.js';
 import type { MetricsSink } from './metrics.js';
 import { newOutcome, type RequestOutcome } from './outcome.js';
 import { statusOf, type StatusSnapshot } from './status.js';
@@ -47,10 +52,13 @@ export class Engine {
   private current: CompiledConfig;
   private readonly ctx: EngineContext;
   private readonly metrics: MetricsSink | undefined;
+  /** `traffic.rateLimit` counters: the store's (shared through its table) or this process's. */
+  private readonly rateLimits: RateLimitStore;
 
   constructor(options: EngineOptions) {
     this.current = options.config;
     this.metrics = options.metrics;
+    this.rateLimits = rateLimitStoreOf(options.store);
     const now = options.now ?? Date.now;
     // Every engine line is redacted by value with the keys of the config being served.
     const logger = redactingLogger(options.logger ?? silentLogger, () => redactorFor(this.current).redact);
@@ -63,6 +71,7 @@ export class Engine {
       limits,
       redact: (text: string) => text,
       buffers: new MemoryBudget(limits.bufferedBytes),
+      hedges: new HedgeState(),
       ...storeAccess(options.store ?? new MemoryStore(), logger, now),
     };
   }
@@ -90,6 +99,7 @@ export class Engine {
     let req = incoming;
     let res: GatewayResponse;
     let rule: CompiledRule | undefined;
+    const rateLimit = new RequestRateLimit(this.rateLimits, this.ctx.now, this.ctx.logger);
     try {
       // Routing, endpoint and logs all see one normal form of the path (see path.ts).
       const normal = normalisePath(incoming.path);
@@ -97,9 +107,9 @@ export class Engine {
       if (normal.path !== incoming.path) req = { ...incoming, path: normal.path };
       // Models first: a request naming a model an AgentgatewayModel matches is that model's, whatever its path (model-route.ts).
       const byModel = findModelRule(this.current, req);
-      rule = byModel?.rule ?? findRule(this.current, req) ?? modelListRule(this.current, req);
+      rule = byModel?.rule ?? findRule(this.current, req) ?? modelListRule(this.current, req) ?? preflightModelRule(this.current, req);
       if (rule) outcome.route = rule.id;
-      res = await this.dispatch(req, rule, outcome, byModel?.parsed);
+      res = rateLimit.decorate(await this.dispatch(req, rule, outcome, byModel?.parsed, rateLimit));
     } catch (error) {
       // A path that `ai.routes` maps to an API answers in that API's shape.
       const routes = rule?.aiRoutes;
@@ -114,20 +124,33 @@ export class Engine {
     const done = () => {
       if (outcome.firstContentAt !== undefined) outcome.timeToFirstTokenMs = Math.max(0, outcome.firstContentAt - started);
       this.requestDone(logged, res, outcome, this.ctx.now() - started);
+      // Token limits are charged before the answer ends, so the next request (and, on Lambda, the next invocation) sees it.
+      return rateLimit.settle(outcome.usage);
     };
-    if (typeof res.body === 'string') {
-      done();
-      return res;
+    // CORS headers and the rule's response header changes (http-traffic.ts); the log keeps the engine's own answer.
+    const sent = answerWithHttpTraffic(rule, req, res, outcome);
+    if (typeof sent.body === 'string') {
+      await done();
+      return sent;
     }
     // A stream is over when its last byte went out (or the client left): log and count it then.
-    return { ...res, body: finishing(res.body, done) };
+    return { ...sent, body: finishing(sent.body, done) };
   }
 
-  private async dispatch(req: GatewayRequest, rule: CompiledRule | undefined, outcome: RequestOutcome, parsed?: ModelRouting['parsed']): Promise<GatewayResponse> {
+  private async dispatch(
+    req: GatewayRequest,
+    rule: CompiledRule | undefined,
+    outcome: RequestOutcome,
+    parsed?: ModelRouting['parsed'],
+    rateLimit?: RequestRateLimit,
+  ): Promise<GatewayResponse> {
     const routes = rule?.aiRoutes;
     const endpoint = routes ? endpointByRoutes(req.path, routes) : endpointOf(req.path);
     const api = endpoint?.api ?? apiForPath(req.path);
     if (!rule) return errorResponseFor(api, 404, `No route matches ${req.method} ${req.path}.`, 'invalid_request_error', 'route_not_found');
+    // A CORS preflight is the gateway's to answer, before authentication: browsers send no credentials on one.
+    const preflight = preflightAnswer(rule, req);
+    if (preflight) return preflight;
     if (rule.clientAuth) {
       const result = checkClientKey(rule.clientAuth, req);
       if (result !== 'ok') {
@@ -141,6 +164,15 @@ export class Engine {
         );
       }
     }
+    if (rule.trafficAuth) {
+      // JWT, basic authentication, authorization (traffic-auth.ts): a refusal, or the request without its verified credentials.
+      const passed = await checkTrafficAuth(rule.trafficAuth, req, api, this.ctx);
+      if ('response' in passed) return passed.response;
+      req = passed.req;
+    }
+    // Past the request policies: a direct response answers here, with no upstream (http-traffic.ts).
+    const direct = directAnswerPastPolicies(rule, req, api, outcome);
+    if (direct) return direct;
     const stored = storedResponseAnswer(req);
     if (stored) return stored;
     if (!endpoint) {
@@ -154,6 +186,9 @@ export class Engine {
     if (req.body.length > MAX_REQUEST_BODY) {
       return errorResponseFor(api, 413, `The request body is larger than ${MAX_REQUEST_BODY} bytes.`, 'invalid_request_error', 'request_too_large');
     }
+    // Counted after authentication and the request's own checks, before any upstream call.
+    const limited = await rateLimit?.check(rule, req, api);
+    if (limited) return limited;
     if (!endpoint.api) return listModels(rule, this.current.models);
     // Routing by model parsed the body with this API's parser already: served from that reading.
     return handleApiRequest(endpoint.api, this.requestContext(req, rule), req, rule, outcome, parsed?.api === endpoint.api ? parsed.value : undefined);
@@ -197,10 +232,10 @@ export class Engine {
 }
 
 /** Passes a stream through and calls `done` once, however it ends. */
-async function* finishing(body: AsyncIterable<string>, done: () => void): AsyncGenerator<string, void, undefined> {
+async function* finishing(body: AsyncIterable<string>, done: () => Promise<void>): AsyncGenerator<string, void, undefined> {
   try {
     yield* body;
   } finally {
-    done();
+    await done();
   }
 }

@@ -9,6 +9,7 @@ import type { CompiledBackend, CompiledProvider, CompiledRule } from '../model/c
 import { RequestNotExpressible } from '../providers/types.js';
 import type { ProviderState } from '../state/store.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
+import { presentedKey } from './client-auth.js';
 import { candidateOrder, pickBackend } from './choose.js';
 import { errorResponseFor, type CandidateSkip, type ClientApiSpec } from './client-api.js';
 import type { EngineContext } from './context.js';
@@ -21,6 +22,8 @@ import { celContext, judge } from './verdict.js';
 import { applyProviderPolicy } from './transformations.js';
 import { guardRequest } from './prompt-guard.js';
 import { guardAnswer, guardCallFor, rejectionResponse } from './prompt-guard-answer.js';
+import { withHeaderChanges } from './header-modifiers.js';
+import { clientIdentityOf } from './client-identity.js';
 
 /** One request on its way through the steps: what every step may read of it. */
 interface Run<Req> {
@@ -71,80 +74,265 @@ export async function handleApiRequest<Req>(
   }
 }
 
-/** The steps, strung together: choose, then attempt -> verdict -> record until one answers, then respond. */
+/** One attempt running: its provider, its place in the trail, and how to cancel it (a hedge that lost). */
+interface Flight {
+  provider: CompiledProvider;
+  /** Its index in the trail, reserved when it started, so the trail reads in the order attempts started. */
+  slot: number;
+  /** The request as this provider's guards and policies left it. */
+  request: unknown;
+  abort: AbortController;
+  /** Started beside a slow attempt (a hedge), not after a failed one. */
+  hedge: boolean;
+  /** Set when modelgate cancelled it because another attempt answered first. */
+  cancelled: boolean;
+  settled: Promise<{ flight: Flight; result: AttemptResult } | { flight: Flight; refused: RequestNotExpressible }>;
+  /** Resolves when a hedge beside this attempt is due (hedging backends only). */
+  hedgeDue?: Promise<'hedge'>;
+  cancelHedgeTimer?: () => void;
+}
+
+/**
+ * The steps, strung together: choose, then attempt -> verdict -> record until one answers, then
+ * respond. On a hedging backend (`modelgate.dev/hedge-after`, compile-hedging.ts) an attempt with no
+ * first content by the hedge delay gets the next candidate started beside it; the first to produce
+ * content wins and the others are cancelled (not counted against their providers). Without hedging,
+ * one attempt runs at a time.
+ */
 async function failover<Req>(run: Run<Req>): Promise<GatewayResponse> {
-  const { api, ctx, rule, parsed, outcome } = run;
+  const { api, ctx, rule, parsed, outcome, backend } = run;
   const { order: ranked, states } = await candidates(run);
   // Providers this request cannot go to (no such API; embeddings of another model) are left out
   // before any attempt: named in the trail, never counted against their health.
-  const skipped = api.skips?.(parsed, run.backend, ranked) ?? new Map<string, CandidateSkip>();
+  const skipped = api.skips?.(parsed, backend, ranked) ?? new Map<string, CandidateSkip>();
   const order = ranked.filter((p) => !skipped.has(p.id));
   const trail: string[] = ranked.filter((p) => skipped.has(p.id)).map((p) => `${p.name}:${skipped.get(p.id)!.word}`);
   if (skipped.size > 0) logSkipped(run, skipped);
   if (order.length === 0) return noneCanServe(run, skipped, trail);
   const maxAttempts = Math.min(rule.retry.attempts !== undefined ? rule.retry.attempts + 1 : order.length, ctx.limits.maxAttempts);
+  const hedging = backend.hedging?.hedgeAfter !== undefined ? backend.hedging : undefined;
+  if (hedging) ctx.hedges.noteRequest(backend.id, ctx.now());
   let last: AttemptResult | undefined;
   /** The first provider that could not carry the request (a field, a content part), and why. */
   let refused: { provider: CompiledProvider; error: RequestNotExpressible } | undefined;
-  for (let i = 0; i < maxAttempts; i++) {
-    const provider = order[i % order.length]!;
-    if (i > 0 && !(await backoff(run))) break;
+  const flights: Flight[] = [];
+  let started = 0;
+  /** Hedges may still start: false once the budget said no, or an attempt failed (then plain failover takes over). */
+  let mayHedge = hedging !== undefined;
+  const hedged = () => outcome.hedges !== undefined;
+
+  /** Starts the attempt on the next candidate; a guard's rejection is the answer, returned at once. */
+  const launch = async (asHedge: boolean): Promise<GatewayResponse | undefined> => {
+    const provider = order[started % order.length]!;
+    started++;
     // Prompt guards are per provider (its merged `ai.promptGuard`); a rejection answers at once, before any upstream call:
     // the guard's verdict on the prompt, not a provider failure, so no failover and nothing recorded.
     const guards = guardCallFor(ctx, run.req, run.deadline.signal, provider);
     const guarded = await guardRequest(api.name, applyProviderPolicy(api, parsed, provider.ai, run.req), provider.ai.promptGuard, guards);
-    if ('rejected' in guarded) return rejectionResponse(api, guarded.rejected, { 'x-modelgate-attempts': [...trail, `${provider.name}:guard`].join(',') });
-    const request = guarded.request;
-    let result: AttemptResult;
-    try {
-      result = await attempt(run, provider, request);
-    } catch (error) {
-      // This provider cannot carry the request: it is passed over (no upstream call, nothing
-      // recorded against its health) and the next one is tried. Only when no provider that was
-      // tried could carry it is the refusal the answer (a 400 below); a fallback that cannot carry
-      // it never hides an earlier provider's real answer.
-      if (!(error instanceof RequestNotExpressible)) throw error;
-      refused ??= { provider, error };
-      trail.push(`${provider.name}:unsupported`);
-      ctx.logger.log('info', 'unsupported', `${run.backend.name}: ${provider.name} cannot carry this request (${error.param ?? 'request'}); passed over`, {
-        requestId: run.req.id,
-        backend: run.backend.id,
-        provider: provider.name,
-        param: error.param ?? null,
+    if ('rejected' in guarded) {
+      cancelAll(flights);
+      const tried = trail.filter((t) => !t.endsWith(':pending'));
+      return rejectionResponse(api, guarded.rejected, { 'x-modelgate-attempts': [...tried, `${provider.name}:guard`].join(','), ...hedgedHeader(hedged()) });
+    }
+    const abort = new AbortController();
+    const flight: Flight = { provider, slot: trail.push(`${provider.name}:pending`) - 1, request: guarded.request, abort, hedge: asHedge, cancelled: false } as Flight;
+    flight.settled = attempt(run, provider, guarded.request, abort.signal).then(
+      (result) => ({ flight, result }),
+      (error: unknown) => {
+        if (error instanceof RequestNotExpressible) return { flight, refused: error };
+        throw error;
+      },
+    );
+    if (asHedge) {
+      outcome.hedges ??= { started: 0, won: false, cancelled: 0 };
+      outcome.hedges.started++;
+    }
+    if (mayHedge && hedging) {
+      const delay = ctx.hedges.hedgeDelayMs(hedging, provider.id);
+      if (delay !== undefined) {
+        const timer = hedgeTimer(delay);
+        flight.hedgeDue = timer.due;
+        flight.cancelHedgeTimer = timer.cancel;
+      }
+    }
+    flights.push(flight);
+    return undefined;
+  };
+
+  try {
+    for (;;) {
+      if (flights.length === 0) {
+        if (started >= maxAttempts) break;
+        if (started > 0 && !(await backoff(run))) break;
+        const rejected = await launch(false);
+        if (rejected) return rejected;
+      }
+      // A hedge is due when the newest attempt has had no first content for the hedge delay.
+      const newest = flights[flights.length - 1]!;
+      const canHedge = mayHedge && hedging && flights.length <= hedging.maxHedges && started < maxAttempts && started < order.length;
+      const next = await Promise.race<Awaited<Flight['settled']> | 'hedge'>([...flights.map((f) => f.settled), ...(canHedge && newest.hedgeDue ? [newest.hedgeDue] : [])]);
+      if (next === 'hedge') {
+        newest.hedgeDue = undefined;
+        // The budget is a share of requests: a request's first hedge takes from it, its further ones (max-hedges) do not.
+        if (!hedged() && !ctx.hedges.takeHedge(backend.id, hedging!, ctx.now())) {
+          mayHedge = false;
+          logHedgeBudget(run, newest.provider);
+          continue;
+        }
+        logHedge(run, newest.provider, order[started % order.length]!, flights.length);
+        const rejected = await launch(true);
+        if (rejected) return rejected;
+        continue;
+      }
+      const { flight } = next;
+      flights.splice(flights.indexOf(flight), 1);
+      flight.cancelHedgeTimer?.();
+      const { provider } = flight;
+      if ('refused' in next) {
+        // This provider cannot carry the request: it is passed over (no upstream call, nothing
+        // recorded against its health) and the next one is tried. Only when no provider that was
+        // tried could carry it is the refusal the answer (a 400 below); a fallback that cannot carry
+        // it never hides an earlier provider's real answer.
+        refused ??= { provider, error: next.refused };
+        trail[flight.slot] = `${provider.name}:unsupported`;
+        logUnsupported(run, provider, next.refused);
+        continue;
+      }
+      const { result } = next;
+      if (flight.cancelled) continue; // a hedge that lost: settled by cancelAll, nothing to record
+      trail[flight.slot] = trailEntry(run, provider, result);
+      last = result;
+
+      if (result.failure === 'aborted') break; // the client left or the request's deadline passed
+      if (result.failure === 'overloaded') break; // this process is full; no provider is to blame
+      const request = flight.request as Req;
+      const verdict = judge({
+        status: result.ok ? result.status : result.failure === 'status' || result.failure === 'stream' || result.failure === 'malformed' ? result.status : undefined,
+        failure: result.failure,
+        health: provider.health,
+        retry: rule.retry,
+        context: () => celContext(run.req, api.model(request), provider, result, run.stream),
       });
-      continue;
-    }
-    trail.push(trailEntry(run, provider, result));
-    last = result;
+      const evictedForMs = await record(ctx, run.req, provider, result, verdict.unhealthy, states.get(provider.id));
+      outcome.attempts.push(attemptOutcome(provider, result, verdict.unhealthy, evictedForMs));
 
-    if (result.failure === 'aborted') break; // the client left or the request's deadline passed
-    if (result.failure === 'overloaded') break; // this process is full; no provider is to blame
-    const verdict = judge({
-      status: result.ok ? result.status : result.failure === 'status' || result.failure === 'stream' || result.failure === 'malformed' ? result.status : undefined,
-      failure: result.failure,
-      health: provider.health,
-      retry: rule.retry,
-      context: () => celContext(run.req, api.model(request), provider, result, run.stream),
-    });
-    const evictedForMs = await record(ctx, run.req, provider, result, verdict.unhealthy, states.get(provider.id));
-    outcome.attempts.push(attemptOutcome(provider, result, verdict.unhealthy, evictedForMs));
-
-    if (result.ok) {
-      if (result.firstContentAt !== undefined) outcome.firstContentAt = result.firstContentAt;
-      return respond(await guardAnswer(api, result, provider.ai.promptGuard, guards), trail, api.model(parsed), outcome, ctx.redact);
+      if (result.ok) {
+        if (hedging) ctx.hedges.noteFirstContent(provider.id, result.latencyMs);
+        if (flights.length > 0 || hedged()) finishHedges(run, flights, trail, flight);
+        if (result.firstContentAt !== undefined) outcome.firstContentAt = result.firstContentAt;
+        const guards = guardCallFor(ctx, run.req, run.deadline.signal, provider);
+        const res = withProviderHeaders(respond(await guardAnswer(api, result, provider.ai.promptGuard, guards), trail, api.model(parsed), outcome, ctx.redact), provider);
+        return hedged() ? withHeaders(res, hedgedHeader(true)) : res;
+      }
+      // A failed attempt ends hedging for this request: from here on it is plain failover.
+      mayHedge = false;
+      const canRetry = (verdict.unhealthy || verdict.retryable) && started < maxAttempts && !run.deadline.signal.aborted;
+      if (flights.length > 0) continue; // another attempt is still running: it may yet answer
+      if (!canRetry) break;
+      logFailover(run, provider, order[started % order.length]!, result, verdict.unhealthy);
     }
-    const next = order[(i + 1) % order.length];
-    const canRetry = (verdict.unhealthy || verdict.retryable) && i + 1 < maxAttempts && !run.deadline.signal.aborted;
-    if (!canRetry) break;
-    logFailover(run, provider, next!, result, verdict.unhealthy);
+  } finally {
+    // However the loop ends (an answer, a guard's rejection, a bug), nothing it started keeps running.
+    cancelAll(flights);
   }
   if (!last && refused) {
     const { provider, error } = refused;
     const named = error.message.includes(`"${provider.name}"`) ? error.message : `provider "${provider.name}" (${provider.target.kind}): ${error.message}`;
     // The trail says which providers were passed over, as on every other answer.
-    return errorResponseFor(api, 400, named, 'invalid_request_error', 'invalid_request', { 'x-modelgate-attempts': trail.join(',') }, error.param);
+    return errorResponseFor(api, 400, named, 'invalid_request_error', 'invalid_request', { 'x-modelgate-attempts': trail.join(','), ...hedgedHeader(hedged()) }, error.param);
   }
-  return finalResponse(run, last, trail);
+  const res = withProviderHeaders(
+    finalResponse(
+      run,
+      last,
+      trail.filter((t) => !t.endsWith(':pending')),
+    ),
+    last?.provider,
+  );
+  return hedged() ? withHeaders(res, hedgedHeader(true)) : res;
+}
+
+/** The winner answered: every attempt still running is cancelled, marked `:hedged` in the trail and counted. */
+function finishHedges(run: Run<unknown>, flights: Flight[], trail: string[], winner: Flight): void {
+  run.outcome.hedges ??= { started: 0, won: false, cancelled: 0 };
+  const hedges = run.outcome.hedges;
+  hedges.won = winner.hedge;
+  for (const f of flights) {
+    trail[f.slot] = `${f.provider.name}:hedged`;
+    hedges.cancelled++;
+  }
+  if (flights.length > 0) {
+    run.ctx.logger.log('info', 'hedge_done', `hedge ${run.backend.name}: ${winner.provider.name} answered first; cancelled ${flights.map((f) => f.provider.name).join(', ')}`, {
+      requestId: run.req.id,
+      backend: run.backend.id,
+      winner: winner.provider.name,
+      cancelled: flights.map((f) => f.provider.name).join(','),
+    });
+  }
+  cancelAll(flights);
+}
+
+/** Cancels attempts still running: their upstream requests are aborted at once, and a stream already held is released. */
+function cancelAll(flights: Flight[]): void {
+  for (const f of flights.splice(0)) {
+    f.cancelled = true;
+    f.cancelHedgeTimer?.();
+    f.abort.abort(new Error('cancelled: another attempt answered first'));
+    void f.settled.then(
+      (s) => {
+        if ('result' in s) s.result.release();
+      },
+      () => {},
+    );
+  }
+}
+
+/** A timer for the next hedge that never keeps the process alive and can be cancelled. */
+function hedgeTimer(ms: number): { due: Promise<'hedge'>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const due = new Promise<'hedge'>((resolve) => {
+    timer = setTimeout(() => resolve('hedge'), ms);
+    timer.unref?.();
+  });
+  return { due, cancel: () => clearTimeout(timer) };
+}
+
+/** An AgentgatewayModel's `policies.headers.response`, on the answer its provider gave (engine/header-modifiers.ts). */
+function withProviderHeaders(res: GatewayResponse, provider: CompiledProvider | undefined): GatewayResponse {
+  const changes = provider?.headers?.response;
+  return changes ? { ...res, headers: withHeaderChanges(res.headers, changes) } : res;
+}
+
+const hedgedHeader = (on: boolean): Record<string, string> => (on ? { 'x-modelgate-hedged': '1' } : {});
+
+function withHeaders(res: GatewayResponse, headers: Record<string, string>): GatewayResponse {
+  return { ...res, headers: { ...res.headers, ...headers } };
+}
+
+function logUnsupported(run: Run<unknown>, provider: CompiledProvider, error: RequestNotExpressible): void {
+  run.ctx.logger.log('info', 'unsupported', `${run.backend.name}: ${provider.name} cannot carry this request (${error.param ?? 'request'}); passed over`, {
+    requestId: run.req.id,
+    backend: run.backend.id,
+    provider: provider.name,
+    param: error.param ?? null,
+  });
+}
+
+function logHedge(run: Run<unknown>, slow: CompiledProvider, next: CompiledProvider, running: number): void {
+  run.ctx.logger.log('info', 'hedge', `hedge ${run.backend.name}: ${slow.name} has no first content yet; starting ${next.name} as well (${running + 1} running)`, {
+    requestId: run.req.id,
+    backend: run.backend.id,
+    from: slow.name,
+    to: next.name,
+  });
+}
+
+function logHedgeBudget(run: Run<unknown>, slow: CompiledProvider): void {
+  run.ctx.logger.log('debug', 'hedge_budget', `hedge ${run.backend.name}: ${slow.name} is slow, but the hedge budget is spent; waiting`, {
+    requestId: run.req.id,
+    backend: run.backend.id,
+    provider: slow.name,
+  });
 }
 
 /** Reads the backend's eviction state once and orders its providers for this request. */
@@ -170,7 +358,7 @@ async function backoff(run: Run<unknown>): Promise<boolean> {
 }
 
 /** One attempt on `provider`, counted in its load while it runs. */
-async function attempt<Req>(run: Run<Req>, provider: CompiledProvider, request: Req): Promise<AttemptResult> {
+async function attempt<Req>(run: Run<Req>, provider: CompiledProvider, request: Req, cancel: AbortSignal): Promise<AttemptResult> {
   const { api, ctx, req, rule, deadline, outcome } = run;
   ctx.stats.begin(provider.id);
   // Errors go up as they are: the adapter refusing to build the call (e.g. no model to send) is the client's to fix,
@@ -183,8 +371,18 @@ async function attempt<Req>(run: Run<Req>, provider: CompiledProvider, request: 
       request,
       stream: run.stream,
       clientHeaders: req.headers,
-      requestSignal: deadline.signal,
-      timeoutMs: Math.min(provider.requestTimeoutMs ?? Infinity, rule.attemptTimeoutMs ?? Infinity, ctx.limits.attemptTimeoutMs),
+      ...((rule.http?.requestHeaders || provider.headers?.request) && { requestHeaders: [rule.http?.requestHeaders, provider.headers?.request].filter((c) => c !== undefined) }),
+      // The token a client authentication policy verified (a JWT, taken out of the request), else the API key as presented.
+      ...(provider.target.credential?.kind === 'passthrough' && { clientToken: clientIdentityOf(req)?.token ?? presentedKey(rule.clientAuth, req) }),
+      // Cancelled with the request (its deadline, the client leaving), or alone when a hedge beside it won.
+      requestSignal: AbortSignal.any([deadline.signal, cancel]),
+      // `first-token-timeout` bounds the same span as the attempt's own deadline: until the answer, or a stream's first content.
+      timeoutMs: Math.min(
+        provider.requestTimeoutMs ?? Infinity,
+        rule.attemptTimeoutMs ?? Infinity,
+        run.backend.hedging?.firstTokenTimeoutMs ?? Infinity,
+        ctx.limits.attemptTimeoutMs,
+      ),
       streamIdleMs: ctx.limits.streamIdleMs,
       now: ctx.now,
       redact: ctx.redact,

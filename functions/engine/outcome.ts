@@ -35,6 +35,8 @@ export interface RequestOutcome {
   streaming: boolean;
   /** How a streamed answer ended: complete, broken after it started, or cut by the client. */
   streamEnd?: 'done' | 'broken' | 'cancelled';
+  /** Set when a hedge ran (engine/failover.ts): hedges started, whether one of them answered, attempts cancelled. */
+  hedges?: { started: number; won: boolean; cancelled: number };
 }
 
 export const newOutcome = (): RequestOutcome => ({ attempts: [], streaming: false });

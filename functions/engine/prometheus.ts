@@ -91,6 +91,7 @@ export class PrometheusMetrics implements MetricsSink {
   private readonly failovers: Counter<'backend' | 'provider'>;
   private readonly evictions: Counter<'backend' | 'provider'>;
   private readonly streams: Counter<'backend' | 'provider' | 'end'>;
+  private readonly hedges: Counter<'backend' | 'event'>;
   private readonly upstreamDuration: Histogram<'backend' | 'provider'>;
   private readonly requestDuration: Histogram<GenAiLabel>;
   private readonly timeToFirstToken: Histogram<GenAiLabel>;
@@ -130,6 +131,12 @@ export class PrometheusMetrics implements MetricsSink {
       name: `${p}streams_total`,
       help: 'Streamed answers by how they ended: done, broken after the answer started, or cancelled by the client',
       labelNames: ['backend', 'provider', 'end'],
+      registers,
+    });
+    this.hedges = new Counter({
+      name: `${p}hedges_total`,
+      help: 'Hedged requests (modelgate.dev/hedge-after): hedges started, requests a hedge answered (won), and attempts cancelled because another answered first',
+      labelNames: ['backend', 'event'],
       registers,
     });
     this.upstreamDuration = new Histogram({
@@ -187,6 +194,11 @@ export class PrometheusMetrics implements MetricsSink {
       if (i < outcome.attempts.length - 1) this.failovers.inc({ backend, provider });
     });
     if (outcome.streamEnd && outcome.provider) this.streams.inc({ backend, provider: outcome.provider, end: outcome.streamEnd });
+    if (outcome.hedges) {
+      this.hedges.inc({ backend, event: 'started' }, outcome.hedges.started);
+      this.hedges.inc({ backend, event: 'won' }, outcome.hedges.won ? 1 : 0);
+      this.hedges.inc({ backend, event: 'cancelled' }, outcome.hedges.cancelled);
+    }
 
     const answered = status >= 200 && status < 300;
     const models = this.models.label(outcome.requestModel, outcome.model, answered);

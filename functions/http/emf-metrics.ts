@@ -5,7 +5,8 @@
  * streamed answer ends after that; here a request's metrics are written when its last byte went out.
  *
  * Per request, up to three documents:
- *   Backend              Requests, Failovers, ServerErrors, Latency (ms)
+ *   Backend              Requests, Failovers, ServerErrors, Latency (ms); HedgesStarted, HedgesWon,
+ *                        HedgesCancelled when a hedge ran
  *   Backend, Provider    Attempts, UnhealthyAnswers, Evictions, UpstreamLatency (ms; one value per attempt)
  *   Model                InputTokens, OutputTokens
  */
@@ -31,6 +32,11 @@ export class EmfMetrics implements MetricsSink {
         Failovers: [Math.max(0, outcome.attempts.length - 1), 'Count'],
         ServerErrors: [status >= 500 ? 1 : 0, 'Count'],
         Latency: [Math.round(latencyMs), 'Milliseconds'],
+        ...(outcome.hedges && {
+          HedgesStarted: [outcome.hedges.started, 'Count'],
+          HedgesWon: [outcome.hedges.won ? 1 : 0, 'Count'],
+          HedgesCancelled: [outcome.hedges.cancelled, 'Count'],
+        }),
       },
     );
     const byProvider = new Map<string, RequestOutcome['attempts']>();

@@ -13,9 +13,11 @@ import type { AiPolicySpec, BackendPolicies, HealthSpec } from './schema/policie
 import type { PolicyObject } from './schema/policy.js';
 import type { ProviderTarget } from '../core/provider-target.js';
 import { describeObject, idOf, ns } from './compile-objects.js';
-import { resolveApiKey, type SecretSource } from './compile-secrets.js';
+import type { SecretSource } from './compile-secrets.js';
+import { compileBackendAuth } from './compile-backend-auth.js';
 import { kindOf, kindTarget } from './compile-targets.js';
 import { embeddingSpaceWarnings } from './embedding-spaces.js';
+import { compileHedging } from './compile-hedging.js';
 
 /** Backend policy fields merged as wholes: a more specific `health` replaces a less specific one. */
 const BACKEND_POLICY_FIELDS = ['ai', 'auth', 'health', 'http', 'tcp'] as const;
@@ -55,7 +57,8 @@ export function compileBackend(
   if (new Set(providers.map((p) => JSON.stringify(p.ai.routes ?? null))).size > 1) {
     warnings.push(`${where}: providers have different ai.routes; requests to this backend use those of provider ${providers.find((p) => p.ai.routes)?.name}`);
   }
-  const compiled: CompiledBackend = { id: idOf(backend), name: backend.metadata.name, namespace: ns(backend), groups: compiledGroups, providers };
+  const hedging = compileHedging(backend.metadata.annotations, where, problems);
+  const compiled: CompiledBackend = { id: idOf(backend), name: backend.metadata.name, namespace: ns(backend), groups: compiledGroups, providers, ...(hedging && { hedging }) };
   // Embedding models that disagree serve /v1/embeddings from one of them only: said at load (embedding-spaces.ts).
   warnings.push(...embeddingSpaceWarnings(compiled));
   return compiled;
@@ -116,20 +119,14 @@ function compileProvider(input: ProviderInput): CompiledProvider {
   const { merged: policy, from } = mergeLayers(input.layers);
   const kind = kindOf(spec);
   const target: ProviderTarget = { name, kind, ...kindTarget(spec, kind, where, warnings) };
-  if (kind === 'bedrock') {
-    // SigV4 with the AWS credential chain (the Lambda's role): a key would be a second, unused credential.
-    if (policy.auth)
-      warnings.push(
-        `${from.auth}.auth is not used for bedrock provider ${name}: Bedrock calls are signed with SigV4 from the AWS credential chain (on Lambda, the function's role)`,
-      );
-  } else {
-    const apiKey = resolveApiKey(policy.auth, ns(backend), `${from.auth}.auth`, secrets, problems);
-    if (apiKey !== undefined) target.apiKey = apiKey;
-    if (kind === 'vertexai' && apiKey === undefined) {
-      warnings.push(
-        `${where}: vertexai provider ${name} has no auth: Vertex AI needs an OAuth access token (policies.auth.key or auth.secretRef); modelgate does not mint one from Google application default credentials`,
-      );
-    }
+  // A key, or a credential minted per request (gcp, azure), signed with (aws) or taken from the client (passthrough): compile-backend-auth.ts.
+  const auth = compileBackendAuth({ auth: policy.auth, kind, namespace: ns(backend), where: `${from.auth}.auth`, provider: name, secrets, problems, warnings });
+  if (auth.apiKey !== undefined) target.apiKey = auth.apiKey;
+  if (auth.credential) target.credential = auth.credential;
+  if (kind === 'vertexai' && !policy.auth) {
+    warnings.push(
+      `${where}: vertexai provider ${name} has no auth: Vertex AI needs an OAuth access token (policies.auth.gcp mints one from a service-account key or application default credentials)`,
+    );
   }
 
   const requestTimeoutMs = policy.http?.requestTimeout ? parseDuration(policy.http.requestTimeout) : undefined;
@@ -141,7 +138,7 @@ function compileProvider(input: ProviderInput): CompiledProvider {
     group,
     target,
     health: compileHealth(policy.health, `${from.health}.health.unhealthyCondition`, problems),
-    ai: compileAi(policy.ai, `${from.ai}.ai`, problems, ns(backend)),
+    ai: compileAi(policy.ai, `${from.ai}.ai`, problems, ns(backend), secrets),
     ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
     ...(connectTimeoutMs !== undefined && { connectTimeoutMs }),
   };
@@ -169,12 +166,12 @@ export function compileHealth(health: HealthSpec | undefined, where: string, pro
   return out;
 }
 
-function compileAi(ai: AiPolicySpec | undefined, where: string, problems: string[], namespace?: string): AiSettings {
+function compileAi(ai: AiPolicySpec | undefined, where: string, problems: string[], namespace?: string, secrets?: SecretSource): AiSettings {
   if (!ai) return {};
   const transformations = compileTransformations(ai.transformations, `${where}.transformations`, problems);
   const finalTransformations = compileTransformations(ai.finalTransformations, `${where}.finalTransformations`, problems);
   const routes = compileAiRoutes(ai.routes, `${where}.routes`, problems);
-  const promptGuard = compilePromptGuard(ai.promptGuard, `${where}.promptGuard`, problems, namespace);
+  const promptGuard = compilePromptGuard(ai.promptGuard, `${where}.promptGuard`, problems, namespace, secrets);
   return {
     ...(promptGuard && { promptGuard }),
     ...(transformations && { transformations }),

@@ -12,18 +12,31 @@ import { compileHealth } from './compile-backends.js';
 import { compilePromptGuard } from './compile-prompt-guard.js';
 import { compileTransformation, compileTransformations, TransformationError, type CompiledTransformation } from './compile-ai-transformations.js';
 import { describeObject, idOf, ns } from './compile-objects.js';
-import { resolveApiKey, type SecretSource } from './compile-secrets.js';
+import type { SecretSource } from './compile-secrets.js';
+import { compileBackendAuth } from './compile-backend-auth.js';
 import type { ClientKeyAuth, CompiledBackend, CompiledProvider, CompiledRule, RetrySettings } from './config.js';
 import type { CompiledModel, ModelAuthorization, ModelRoute } from './model-config.js';
 import type { GatewayObject } from './schema/gateway-api.js';
 import type { ModelObject } from './schema/model.js';
 import { modelTarget } from './compile-model-targets.js';
 import { withAiRoutes } from './compile-routes.js';
+import { compileHedging, type HedgingSettings } from './compile-hedging.js';
+import { compileHeaderChanges } from './compile-traffic-http.js';
 
 interface ModelContext {
   gateways: readonly GatewayObject[];
   /** The Gateway-level traffic policies (client keys, timeouts, retry) for a model in `namespace` attached to these Gateways. */
-  traffic: (namespace: string, gatewayIds: readonly string[]) => { retry: RetrySettings; requestTimeoutMs?: number | undefined; clientAuth?: ClientKeyAuth | undefined };
+  traffic: (
+    namespace: string,
+    gatewayIds: readonly string[],
+  ) => {
+    retry: RetrySettings;
+    requestTimeoutMs?: number | undefined;
+    clientAuth?: ClientKeyAuth | undefined;
+    trafficAuth?: CompiledRule['trafficAuth'];
+    http?: CompiledRule['http'];
+    rateLimit?: CompiledRule['rateLimit'];
+  };
   secrets: SecretSource;
   problems: string[];
   warnings: string[];
@@ -34,6 +47,8 @@ export function compileModels(models: readonly ModelObject[], ctx: ModelContext)
   const rules = new RuleMaker(ctx);
   const concrete = new Map<string, ConcreteModel>();
   const out: CompiledModel[] = [];
+  // Read once per model (its problems said once), before any of its backends is built.
+  for (const m of models) hedgingOf.set(m, compileHedging(m.metadata.annotations, describeObject(m), ctx.problems));
   for (const m of models) {
     if (m.spec.virtualModel) continue;
     const provider = compileConcrete(m, ctx);
@@ -86,16 +101,27 @@ function compileConcrete(m: ModelObject, ctx: ModelContext): CompiledProvider {
   const spec = m.spec;
   const target = modelTarget(m.metadata.name, spec, where, ctx.warnings);
   const policies = spec.policies;
-  if (target.kind === 'bedrock') {
-    if (policies?.auth) ctx.warnings.push(`${where}: spec.policies.auth is not used for a Bedrock model: Bedrock calls are signed with SigV4 from the AWS credential chain`);
-  } else {
-    const apiKey = resolveApiKey(policies?.auth, ns(m), `${where}: spec.policies.auth`, ctx.secrets, ctx.problems);
-    if (apiKey !== undefined) target.apiKey = apiKey;
-  }
+  const auth = compileBackendAuth({
+    auth: policies?.auth,
+    kind: target.kind,
+    namespace: ns(m),
+    where: `${where}: spec.policies.auth`,
+    provider: m.metadata.name,
+    secrets: ctx.secrets,
+    problems: ctx.problems,
+    warnings: ctx.warnings,
+  });
+  if (auth.apiKey !== undefined) target.apiKey = auth.apiKey;
+  if (auth.credential) target.credential = auth.credential;
   const transformations = compileTransformations(policies?.transformations, `${where}: spec.policies.transformations`, ctx.problems);
   const finalTransformations = compileTransformations(policies?.finalTransformations, `${where}: spec.policies.finalTransformations`, ctx.problems);
-  const promptGuard = compilePromptGuard(policies?.promptGuard, `${where}: spec.policies.promptGuard`, ctx.problems, ns(m));
+  const promptGuard = compilePromptGuard(policies?.promptGuard, `${where}: spec.policies.promptGuard`, ctx.problems, ns(m), ctx.secrets);
+  const headers = policies?.headers && {
+    ...(policies.headers.request && { request: compileHeaderChanges(policies.headers.request) }),
+    ...(policies.headers.response && { response: compileHeaderChanges(policies.headers.response) }),
+  };
   return {
+    ...(headers && { headers }),
     id: `${idOf(m)}/${m.metadata.name}`,
     name: m.metadata.name,
     backendId: idOf(m),
@@ -106,8 +132,12 @@ function compileConcrete(m: ModelObject, ctx: ModelContext): CompiledProvider {
   };
 }
 
+/** Each model's `modelgate.dev/` hedging annotations, compiled (compile-hedging.ts). */
+const hedgingOf = new WeakMap<ModelObject, HedgingSettings | undefined>();
+
 function backendOf(id: string, m: ModelObject, groups: CompiledProvider[][]): CompiledBackend {
-  return { id, name: m.metadata.name, namespace: ns(m), groups, providers: groups.flat() };
+  const hedging = hedgingOf.get(m);
+  return { id, name: m.metadata.name, namespace: ns(m), groups, providers: groups.flat(), ...(hedging && { hedging }) };
 }
 
 /**
@@ -134,6 +164,9 @@ class RuleMaker {
       retry: t.retry,
       ...(t.requestTimeoutMs !== undefined && { requestTimeoutMs: t.requestTimeoutMs }),
       ...(t.clientAuth && { clientAuth: t.clientAuth }),
+      ...(t.trafficAuth && { trafficAuth: t.trafficAuth }),
+      ...(t.rateLimit && { rateLimit: t.rateLimit }),
+      ...(t.http && { http: t.http }),
       ...withAiRoutes(backends),
     };
   }

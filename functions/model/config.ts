@@ -6,9 +6,15 @@
 import type { ProviderTarget } from '../core/provider-target.js';
 import type { CelCondition } from './cel.js';
 import type { AiRoutes, CompiledTransformation } from './compile-ai-transformations.js';
+import type { CompiledRateLimit } from './compile-rate-limit.js';
 import type { PromptGuardSettings } from './compile-prompt-guard.js';
 import type { LinearRegex } from './regex.js';
 import type { CompiledModel } from './model-config.js';
+import type { HttpTraffic } from './compile-traffic-http.js';
+import type { CredentialLocation } from './credential-location.js';
+import type { TrafficAuth } from './traffic-auth-config.js';
+import type { HedgingSettings } from './compile-hedging.js';
+import type { HeaderChanges } from './compile-traffic-http.js';
 
 export interface EvictionSettings {
   /** `eviction.duration`; absent means 3 s (the CRD default) once `eviction` is set. */
@@ -59,6 +65,8 @@ export interface CompiledProvider {
   requestTimeoutMs?: number;
   /** `tcp.connectTimeout`. */
   connectTimeoutMs?: number;
+  /** An AgentgatewayModel's `policies.headers`: changes to its upstream calls (after the route's) and to the answers it gives. */
+  headers?: { request?: HeaderChanges; response?: HeaderChanges };
 }
 
 export interface CompiledBackend {
@@ -69,13 +77,15 @@ export interface CompiledBackend {
   /** Providers by priority group, in list order. */
   groups: ReadonlyArray<ReadonlyArray<CompiledProvider>>;
   providers: ReadonlyArray<CompiledProvider>;
+  /** First-token deadline and hedged requests, from the object's `modelgate.dev/` annotations (compile-hedging.ts). */
+  hedging?: HedgingSettings;
 }
 
 /** `traffic.apiKeyAuthentication`, compiled: only SHA-256 digests of the keys are kept. */
 export interface ClientKeyAuth {
   mode: 'Strict' | 'Optional' | 'Permissive';
   /** Where the key is read; absent: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
-  location?: { header?: { name: string; prefix?: string }; queryParameter?: { name: string }; cookie?: { name: string } };
+  location?: CredentialLocation;
   /** SHA-256 of each accepted key, 32 bytes each. */
   keyDigests: readonly Buffer[];
 }
@@ -120,8 +130,14 @@ export interface CompiledRule {
   retry: RetrySettings;
   /** Client API keys the rule requires (from a traffic policy). */
   clientAuth?: ClientKeyAuth;
+  /** JWT, basic authentication and authorization rules (traffic policies; compile-traffic-auth.ts, engine/traffic-auth.ts). */
+  trafficAuth?: TrafficAuth;
   /** Which API a path speaks, when its backends' `ai.routes` say (else the endpoint table decides). */
   aiRoutes?: AiRoutes;
+  /** `traffic.rateLimit` (compile-rate-limit.ts; counted by engine/rate-limit.ts). */
+  rateLimit?: CompiledRateLimit;
+  /** `traffic.cors`, `headerModifiers`, `directResponse` (compile-traffic-http.ts; engine/http-traffic.ts). */
+  http?: HttpTraffic;
 }
 
 export interface Listener {

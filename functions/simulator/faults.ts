@@ -47,6 +47,8 @@ export interface SimulatedCall {
   query: string;
   /** The body as it arrived (what a signature covers). */
   rawBody: string;
+  /** Set when the caller closed the connection before the answer was complete (a cancelled hedge, a client gone). */
+  abandoned?: boolean;
 }
 
 /** Decides the fault for one call; undefined answers normally. */

@@ -98,6 +98,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const stream = route.stream ?? body.stream === true;
     const call: SimulatedCall = { api: route.api, model, stream, headers, body, method: req.method, path: url.pathname, query: url.search.slice(1), rawBody: raw };
     const index = calls.push(call) - 1;
+    res.on('close', () => {
+      if (!res.writableFinished) call.abandoned = true;
+    });
     const fault = plan(call, index);
     const prefix = route.api === 'anthropic' ? 'msg' : route.api === 'openai' ? 'chatcmpl' : 'resp';
     const id = `${prefix}_sim${String(nextId++).padStart(6, '0')}`;
@@ -130,6 +133,8 @@ async function answer(res: ServerResponse, vendor: Vendor, fault: Fault | undefi
       return send(res, vendor, reply(), route);
     case 'delay':
       await new Promise((r) => setTimeout(r, fault.ms));
+      // A caller that gave up meanwhile gets nothing (a real provider stops generating too).
+      if (res.destroyed) return;
       return send(res, vendor, reply(), route);
     case 'status': {
       const error = vendor.error(fault.status, fault.message ?? `simulated ${fault.status}`, fault.errorType);

@@ -108,12 +108,21 @@ const always = (fault: Fault) => Array.from({ length: 20 }, () => fault);
 
 interface StartOptions extends ModelPolicies {
   random?: () => number;
-  /** More objects: policies, routes, backends (the string `"PORT"` becomes the simulator's port, a number). */
+  /** More objects: policies, routes, backends (the string `"PORT"` becomes the simulator's port, a number; `__PORT__` inside a string, its digits). */
   extra?: Record<string, unknown>[];
 }
 
 async function start(faults: Record<string, Fault | Fault[]> = {}, options: StartOptions = {}): Promise<Gateway> {
-  const config = (port: number) => modelsYaml(port, options, JSON.parse(JSON.stringify(options.extra ?? []).replaceAll('"PORT"', String(port))) as Record<string, unknown>[]);
+  const config = (port: number) =>
+    modelsYaml(
+      port,
+      options,
+      JSON.parse(
+        JSON.stringify(options.extra ?? [])
+          .replaceAll('"PORT"', String(port))
+          .replaceAll('__PORT__', String(port)),
+      ) as Record<string, unknown>[],
+    );
   gw = await startGateway({ config, faults: faultsByModel(faults), ...(options.random && { random: options.random }) });
   return gw;
 }
@@ -329,5 +338,58 @@ describe('AgentgatewayModel: policies.promptGuard of a concrete model', () => {
     expect(servedBy(res.headers).attempts).toBe('anthropic/claude-haiku-4-5:guard');
     expect(g.sim.calls).toEqual([]);
     expect((await g.chat({ model: 'smart', max_tokens: 10, messages: [{ role: 'user', content: 'hello' }] })).status).toBe(200);
+  });
+});
+
+describe('AgentgatewayModel: policies.headers', () => {
+  const headed = (port: string) =>
+    model('headed', {
+      match: { model: 'gpt-headed' },
+      provider: 'OpenAI',
+      baseURL: `http://0.0.0.0:${port}`,
+      policies: {
+        auth: { key: 'sk-test-headed-0123456789' },
+        headers: {
+          // The fixture's (openai-default) request header; a try at the credential, which the provider's key wins.
+          request: { add: [{ name: 'x-model-request-policy', value: 'enabled' }], set: [{ name: 'authorization', value: 'Bearer stolen' }] },
+          response: { add: [{ name: 'x-model-response-policy', value: 'enabled' }], remove: ['x-modelgate-model'] },
+        },
+      },
+    });
+  const failover = model('headed-failover', {
+    virtualModel: {
+      failover: {
+        targets: [
+          { modelRef: { name: 'openai-models' }, model: 'openai/gpt-5-mini', priority: 0 },
+          { modelRef: { name: 'headed' }, model: 'gpt-headed', priority: 1 },
+        ],
+      },
+    },
+  });
+
+  it('the provider receives the request headers (its key intact) and the client the response headers', async () => {
+    const g = await start({}, { extra: [headed('__PORT__')] });
+    const res = await chat(g, { model: 'gpt-headed' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-model-response-policy')).toBe('enabled');
+    expect(res.headers.get('x-modelgate-model')).toBeNull();
+    const call = g.sim.calls.at(-1)!;
+    expect(call.headers['x-model-request-policy']).toBe('enabled');
+    expect(call.headers.authorization).toBe('Bearer sk-test-headed-0123456789');
+  });
+
+  it('through a virtual model, only the target that carries them changes its call and answer', async () => {
+    const g = await start({ 'gpt-5-mini': status(429) }, { extra: [headed('__PORT__'), failover] });
+    const res = await chat(g, { model: 'headed-failover' });
+    expect(servedBy(res.headers).attempts).toBe('openai/gpt-5-mini:429,gpt-headed:200');
+    expect(res.headers.get('x-model-response-policy')).toBe('enabled');
+    expect(g.sim.calls.map((c) => c.headers['x-model-request-policy'] ?? null)).toEqual([null, 'enabled']);
+    // Served by the first target, the answer is not changed.
+    await g.close();
+    gw = undefined;
+    const healthy = await start({}, { extra: [headed('__PORT__'), failover] });
+    const plain = await chat(healthy, { model: 'headed-failover' });
+    expect(servedBy(plain.headers).attempts).toBe('openai/gpt-5-mini:200');
+    expect(plain.headers.get('x-model-response-policy')).toBeNull();
   });
 });

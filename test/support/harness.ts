@@ -20,6 +20,7 @@ import { MemoryStore } from '../../functions/state/memory.js';
 import type { Fault, FaultPlan } from '../../functions/simulator/faults.js';
 import { startSimulator, type Simulator } from '../../functions/simulator/server.js';
 import { TUTORIAL_ENV, tutorialAgainst } from './manifests.js';
+import type { MetricsSink } from '../../functions/engine/metrics.js';
 
 export const NAMESPACE = 'gw';
 export const BACKEND = 'llm';
@@ -58,6 +59,8 @@ export interface GatewaySpec {
   backendPolicy?: Record<string, unknown>;
   /** An AgentgatewayPolicy `spec.traffic` targeting the route (e.g. `{ retry: { attempts: 1 } }`). */
   traffic?: Record<string, unknown>;
+  /** The backend's `metadata.annotations` (modelgate's `modelgate.dev/` hedging settings). */
+  backendAnnotations?: Record<string, string>;
   /** HTTPRoute rule `timeouts` (`request`, `backendRequest`). */
   routeTimeouts?: Record<string, string>;
 }
@@ -76,7 +79,7 @@ export function gatewayYaml(spec: GatewaySpec, simPort: number): string {
     {
       apiVersion: 'agentgateway.dev/v1alpha1',
       kind: 'AgentgatewayBackend',
-      metadata: { name: BACKEND, namespace: NAMESPACE },
+      metadata: { name: BACKEND, namespace: NAMESPACE, ...(spec.backendAnnotations && { annotations: spec.backendAnnotations }) },
       spec: {
         ai: {
           groups: spec.groups.map((group) => ({
@@ -211,6 +214,8 @@ export interface GatewayOptions {
   random?: () => number;
   /** `${VAR}` values for the YAML; the tutorial's ANTHROPIC_API_KEY is there unless this replaces it. */
   env?: Record<string, string>;
+  /** Where the engine reports finished requests (none by default). */
+  metrics?: MetricsSink;
 }
 
 /** No faults: every call is answered normally (unlike the simulator's own default, which 404s `-FAKE` models). */
@@ -243,6 +248,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       logger,
       now: clock.now,
       ...(options.random && { random: options.random }),
+      ...(options.metrics && { metrics: options.metrics }),
       limits: { attemptTimeoutMs: 5_000, streamIdleMs: 5_000, ...options.limits },
     });
     const server = createGatewayServer((req) => engine.handle(req));

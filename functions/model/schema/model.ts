@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import { countPresent, objectMeta, port, UNSUPPORTED, unsupported } from './common.js';
 import { providerPolicies } from './policies.js';
+import { headerModifiers } from './traffic-http.js';
 
 export const MODEL_PROVIDERS = [
   'Anthropic',
@@ -80,7 +81,8 @@ const modelPolicies = z
         policy: z.strictObject({ matchExpressions: z.array(z.string().min(1).max(16_384)).min(1).max(256) }),
       })
       .optional(),
-    headers: unsupported().optional(),
+    // Request and response header changes for this model's provider: the same block, rules and checks as traffic.headerModifiers.
+    headers: headerModifiers.optional(),
     // The same block as a backend's `ai.promptGuard` (policies.ts), with its rules and its unsupported guards.
     promptGuard: providerPolicies.shape.ai.unwrap().shape.promptGuard,
     tls: unsupported().optional(),
