@@ -30,6 +30,12 @@ function bundleDir(): string {
 // has no use for the lookup and need not touch its file system for it at cold start.
 export const HANDLER_BUNDLE_DIR = /* @__PURE__ */ bundleDir();
 export const HANDLER_FILE = 'handler.mjs';
+/**
+ * Beside the handler: what only some gateways use (JWT, bcrypt, Google / Azure / STS credentials,
+ * RE2), loaded on first use so a cold start parses less (scripts/build.mjs writes it; same name there).
+ * The function's code is the handler and this folder.
+ */
+export const HANDLER_CHUNKS_DIR = 'handler-chunks';
 export const HANDLER_ENTRY = 'handler.handler';
 /** The settings the handler reads (see functions/handler.ts); none of them holds a secret. */
 export const HANDLER_ENV = {

@@ -3,7 +3,8 @@
 //   `import`/`require('modelgate')` loads. One ESM build serves CommonJS programs too: Node 22.12+
 //   require()s ES modules without top-level await, and lib/ has none.
 // - dist/: esbuild bundles, one ESM file each for Node 22 with dependencies included: the command
-//   line (dist/cli.js) and the Lambda handler (dist/handler.mjs, minified).
+//   line (dist/cli.js) and the Lambda handler (dist/handler.mjs, minified, with dist/handler-chunks/:
+//   what only some gateways use, loaded on first use).
 // `--bundles` builds dist/ alone (npm start, npm run demo: they run the CLI, not the components).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -30,27 +31,88 @@ const common = {
   banner: { js: "import { createRequire as __mgCreateRequire } from 'node:module'; const require = __mgCreateRequire(import.meta.url);" },
 };
 
+/**
+ * The Lambda handler is dist/handler.mjs plus dist/handler-chunks/: what only some gateways use is
+ * loaded on first use, so a cold start parses only what every request path needs (the budget,
+ * DESIGN.md: 1 MB). Dynamic imports (jose, bcryptjs, Google's and Azure's auth libraries, STS)
+ * become chunks; re2js is used synchronously while a config compiles, so it is a CommonJS file
+ * required on first use (`lazyRequirePlugin`).
+ */
+const HANDLER_CHUNKS = 'handler-chunks';
+const LAZY_SYNC = { re2js: { objects: ['RE2JS'], classes: ['RE2JSException'] } };
+
+/** `import { RE2JS } from 're2js'` in the handler: the module is required the first time one of its members is used. */
+const lazyRequirePlugin = {
+  name: 'lazy-require',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(LAZY_SYNC).join('|')})$`) }, (args) => ({ path: args.path, namespace: 'lazy-require' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-require' }, ({ path }) => {
+      const { objects, classes } = LAZY_SYNC[path];
+      // This code may land in the entry or in a chunk: the file is found from wherever it is, with a
+      // require of its own (esbuild's shared one resolves from the chunk that defines it).
+      const lines = [
+        "import { createRequire } from 'node:module';",
+        `const file = new URL('.', import.meta.url).pathname.endsWith('/${HANDLER_CHUNKS}/') ? './${path}.cjs' : './${HANDLER_CHUNKS}/${path}.cjs';`,
+        'let m; const load = () => (m ??= createRequire(import.meta.url)(file));',
+      ];
+      for (const name of objects) {
+        lines.push(`export const ${name} = new Proxy({}, { get: (_, k) => { const t = load().${name}; const v = t[k]; return typeof v === 'function' ? v.bind(t) : v; } });`);
+      }
+      for (const name of classes) lines.push(`export class ${name} { static [Symbol.hasInstance](v) { return v instanceof load().${name}; } }`);
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
+  },
+};
+
+// Emptied first: a chunk of an earlier build (its name carries a hash) must not linger and ship.
+rmSync(join(root, 'dist', HANDLER_CHUNKS), { recursive: true, force: true });
+for (const name of Object.keys(LAZY_SYNC)) {
+  await build({ ...common, banner: {}, format: 'cjs', entryPoints: [name], outfile: `dist/${HANDLER_CHUNKS}/${name}.cjs`, minify: true, sourcemap: false });
+}
+
 const outputs = [
   { entryPoints: ['functions/cli.ts'], outfile: 'dist/cli.js', minify: true, banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } },
-  // The Lambda bundle: minified (budget 1 MB), the AWS SDK included so its version is ours, not the runtime's.
+  // The Lambda bundle: minified, the AWS SDK included so its version is ours, not the runtime's.
   // bowser (34 KB) is the browser user-agent parser the AWS SDK's client core reaches only in a
   // browser, through a dynamic import; Node never loads it, so it stays out of the bundle.
   // The AWS credential chain: inside Lambda the role's credentials are in the environment, so the
   // bundle takes only that source (functions/http/lambda-credentials.ts), not SSO/STS/ini/IMDS.
   {
-    entryPoints: ['functions/handler.ts'],
-    outfile: 'dist/handler.mjs',
+    entryPoints: { handler: 'functions/handler.ts' },
+    outdir: 'dist',
+    splitting: true,
+    chunkNames: `${HANDLER_CHUNKS}/[name]-[hash]`,
+    outExtension: { '.js': '.mjs' },
     minify: true,
     metafile: true,
     external: ['bowser'],
     alias: { '@aws-sdk/credential-provider-node': './functions/http/lambda-credentials.ts' },
+    plugins: [lazyRequirePlugin],
   },
 ];
 
 for (const o of outputs) {
-  await build({ ...common, ...o });
-  if (!quiet) console.log(`${o.outfile}: ${(statSync(`${root}/${o.outfile}`).size / 1024).toFixed(0)} KiB`);
+  const result = await build({ ...common, ...o });
+  const main = o.outfile ?? 'dist/handler.mjs';
+  const start = o.splitting ? `, ${(coldStartBytes(result.metafile, main) / 1024).toFixed(0)} KiB with the chunks it imports at start` : '';
+  if (!quiet) console.log(`${main}: ${(statSync(`${root}/${main}`).size / 1024).toFixed(0)} KiB${start}`);
 }
+
+/** Bytes a cold start loads: the entry and the chunks it imports statically (not those imported on first use). */
+function coldStartBytes(metafile, entry) {
+  const seen = new Set([entry]);
+  const queue = [entry];
+  while (queue.length > 0) {
+    for (const imp of metafile.outputs[queue.pop()].imports) {
+      if (imp.kind === 'import-statement' && metafile.outputs[imp.path] && !seen.has(imp.path)) {
+        seen.add(imp.path);
+        queue.push(imp.path);
+      }
+    }
+  }
+  return [...seen].reduce((sum, o) => sum + metafile.outputs[o].bytes, 0);
+}
+
 // package.json's bin: executable in the tarball too, for installers that do not set the mode themselves.
 chmodSync(join(root, 'dist/cli.js'), 0o755);
 

@@ -11,14 +11,14 @@
  * minute of every `npm ci`): .ci/run installs it; without it this suite is skipped in one line.
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { HANDLER_ENTRY, HANDLER_FILE } from '../../functions/bundle.js';
+import { HANDLER_CHUNKS_DIR, HANDLER_ENTRY, HANDLER_FILE } from '../../functions/bundle.js';
 import { parseManifests } from '../../functions/config/manifests.js';
 import { SECRET_ARN_ANNOTATION } from '../../functions/config/secrets-manager.js';
 import type { ManifestObject } from '../../functions/model/validate.js';
@@ -170,6 +170,8 @@ describeWithRic("the Lambda bundle under AWS's Runtime Interface Client", () => 
     if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: the global setup builds it`);
     taskRoot = mkdtempSync(join(tmpdir(), 'modelgate-ric-'));
     copyFileSync(BUNDLE, join(taskRoot, HANDLER_FILE));
+    // What the handler loads on first use sits beside it, as the components deploy it.
+    cpSync(join(dirname(BUNDLE), HANDLER_CHUNKS_DIR), join(taskRoot, HANDLER_CHUNKS_DIR), { recursive: true });
 
     api = await startRuntimeApi();
     ric = spawnRic({

@@ -3,7 +3,7 @@
  * scripts/build.mjs): the function role's credentials from the environment, and none of the
  * default chain's other sources in dist/handler.mjs.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultProvider } from '../../functions/http/lambda-credentials.js';
 import { useEnv } from '../support/env.js';
@@ -24,10 +24,19 @@ describe('the Lambda credential chain', () => {
     });
   });
 
-  it("dist/handler.mjs holds none of the default chain's other sources (the CLI bundle does)", () => {
-    const handler = readFileSync(new URL('../../dist/handler.mjs', import.meta.url), 'utf8');
+  it("dist/handler.mjs and its chunks hold none of the default chain's other sources (the CLI bundle does)", () => {
+    const chunks = new URL('../../dist/handler-chunks/', import.meta.url);
+    const handler = [
+      new URL('../../dist/handler.mjs', import.meta.url),
+      ...readdirSync(chunks)
+        .filter((f) => /\.(m|c)js$/.test(f))
+        .map((f) => new URL(f, chunks)),
+    ]
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
     const cli = readFileSync(new URL('../../dist/cli.js', import.meta.url), 'utf8');
-    for (const marker of ['sso_start_url', 'credential_process', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AssumeRoleWithWebIdentity']) {
+    // The web identity source is marked by the variable it reads: the STS client (there for auth.aws.assumeRole) names the AssumeRoleWithWebIdentity operation itself.
+    for (const marker of ['sso_start_url', 'credential_process', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE']) {
       expect(handler, marker).not.toContain(marker);
       expect(cli, marker).toContain(marker);
     }

@@ -1,0 +1,139 @@
+/**
+ * The Lambda bundle loads what only some gateways use on first use (scripts/build.mjs): a cold start
+ * parses dist/handler.mjs and the chunks it imports statically, within DESIGN.md's 1 MB; RE2, jose,
+ * bcrypt and the Google / Azure / STS credential libraries sit in dist/handler-chunks/ and load when a
+ * config needs them. Checked on the built files, and by running the bundle with a config that needs
+ * RE2 (a RegularExpression route) and jose (a JWT policy with an inline key).
+ */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { HANDLER_CHUNKS_DIR, HANDLER_FILE } from '../../functions/bundle.js';
+import { parseManifests } from '../../functions/config/manifests.js';
+import type { ManifestObject } from '../../functions/model/validate.js';
+import { startSimulator, type Simulator } from '../../functions/simulator/server.js';
+import { configItem } from '../../functions/state/table-layout.js';
+import { startDynalite, type Dynalite } from '../support/dynalite.js';
+import { captureHandlerOutput, functionUrlEvent, installAwsLambdaGlobal, invoke, type StreamingHandler, useLambdaEnv } from '../support/lambda-runtime.js';
+
+const DIST = new URL('../../dist/', import.meta.url);
+const TABLE = 'modelgate-lazy-chunks';
+
+/** The files a cold start loads: the handler and every chunk it imports statically, transitively. */
+function coldStartFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  const visit = (path: string) => {
+    if (files.has(path)) return;
+    const text = readFileSync(new URL(path, DIST), 'utf8');
+    files.set(path, text);
+    // Static imports only: `import("./...")` is a chunk loaded on first use.
+    for (const m of text.matchAll(/(?:from|import)\s*"\.\/(handler-chunks\/[^"]+)"/g)) {
+      if (!text.slice(Math.max(0, m.index - 7), m.index + 6).includes('import(')) visit(m[1]!.startsWith(HANDLER_CHUNKS_DIR) ? m[1]! : `${HANDLER_CHUNKS_DIR}/${m[1]}`);
+    }
+  };
+  visit(HANDLER_FILE);
+  return files;
+}
+
+describe('the Lambda bundle at cold start', () => {
+  it('is within 1 MB, and holds none of the libraries only some gateways use', () => {
+    const files = coldStartFiles();
+    const bytes = [...files.values()].reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+    expect(bytes).toBeLessThanOrEqual(1_000_000);
+    const all = [...files.values()].join('\n');
+    // One marker each: an error name or a constant only that library has.
+    for (const [library, marker] of [
+      ['re2js', 'RE2JSSyntaxException'],
+      ['jose', 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'],
+      ['google-auth-library', 'metadata.google.internal'],
+      ['@azure/identity', 'x-client-SKU'],
+    ]) {
+      expect(all, library).not.toContain(marker);
+    }
+  });
+});
+
+describe('the Lambda bundle loads its chunks when a config needs them', () => {
+  let db: Dynalite;
+  let sim: Simulator;
+  let handler: StreamingHandler;
+  let token: string;
+  const output = captureHandlerOutput();
+
+  beforeAll(async () => {
+    db = await startDynalite([TABLE]);
+    sim = await startSimulator({ faults: () => undefined });
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+    token = await new SignJWT({ sub: 'alice' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer('https://idp.test')
+      .setAudience('modelgate')
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    const objects = [
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'gw', namespace: 'lazy' },
+        spec: { gatewayClassName: 'agentgateway', listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] },
+      },
+      {
+        apiVersion: 'agentgateway.dev/v1alpha1',
+        kind: 'AgentgatewayBackend',
+        metadata: { name: 'llm', namespace: 'lazy' },
+        spec: { ai: { provider: { host: '127.0.0.1', port: sim.port, openai: { model: 'gpt-x' } } }, policies: { auth: { key: 'sk-test-lazy-0123456789' } } },
+      },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'route', namespace: 'lazy' },
+        spec: {
+          parentRefs: [{ name: 'gw' }],
+          rules: [
+            {
+              matches: [{ path: { type: 'RegularExpression', value: '/v[0-9]+/chat/.*' } }],
+              backendRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'llm' }],
+            },
+          ],
+        },
+      },
+      {
+        apiVersion: 'agentgateway.dev/v1alpha1',
+        kind: 'AgentgatewayPolicy',
+        metadata: { name: 'jwt', namespace: 'lazy' },
+        spec: {
+          targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw' }],
+          traffic: { jwtAuthentication: { providers: [{ issuer: 'https://idp.test', audiences: ['modelgate'], jwks: { inline: JSON.stringify({ keys: [jwk] }) } }] } },
+        },
+      },
+    ];
+    useLambdaEnv(TABLE, { dynamodb: db.endpoint, secretsManager: 'http://127.0.0.1:9' }, { MODELGATE_CONFIG_REFRESH_MS: '60000' });
+    const client = db.client();
+    for (const o of parseManifests([{ name: 'lazy.yaml', text: objects.map((o) => stringify(o)).join('---\n') }], {}).objects) {
+      await client.send(new PutItemCommand({ TableName: TABLE, Item: configItem(o as ManifestObject) }));
+    }
+    installAwsLambdaGlobal();
+    handler = ((await import(`${pathToFileURL(fileURLToPath(new URL(HANDLER_FILE, DIST))).href}?instance=lazy`)) as { handler: StreamingHandler }).handler;
+  });
+
+  afterAll(async () => {
+    output.restore();
+    await sim?.close();
+    await db?.close();
+  });
+
+  it('a RegularExpression route (RE2) and a JWT (jose): served; a bad token refused', async () => {
+    const body = { messages: [{ role: 'user', content: 'hi' }] };
+    const ok = await invoke(handler, functionUrlEvent('POST', '/v1/chat/completions', body, { headers: { authorization: `Bearer ${token}` } }));
+    expect(ok.statusCode, `${ok.body}\n${output.logs.join('')}`).toBe(200);
+    expect(JSON.parse(ok.body).model).toBe('gpt-x');
+    const refused = await invoke(handler, functionUrlEvent('POST', '/v1/chat/completions', body, { headers: { authorization: `Bearer ${token}x` } }));
+    expect(refused.statusCode).toBe(401);
+    const unrouted = await invoke(handler, functionUrlEvent('POST', '/chat/completions', body, { headers: { authorization: `Bearer ${token}` } }));
+    expect(unrouted.statusCode).toBe(404);
+  });
+});
