@@ -26,13 +26,17 @@ export interface GatewayContext {
   knownSecrets: Set<string>;
   /** `namespace/name` of the Secrets the Policies of this gateway hold client API keys (digests) in, likewise. */
   knownClientKeySecrets: Set<string>;
-  /** The validated objects of the gateway's Backends, Policies and Routes, in construction order (the AWS public-URL check reads them). */
+  /** `namespace/name` of the Secrets the Policies of this gateway hold basic-auth users (htpasswd lines) in, likewise. */
+  knownBasicAuthSecrets: Set<string>;
+  /** The gateway's Models by `namespace/name`, validated, once known: what a virtual model's targets are checked against. */
+  knownModels: Map<string, ManifestObject>;
+  /** The validated objects of the gateway's Backends, Policies, Routes and Models, in construction order (the AWS public-URL check reads them). */
   objects: Array<pulumi.Output<ManifestObject>>;
   /** How the gateway's platform makes its objects, bound to what the gateway made there (provider, table, install). */
   platformObjects: PlatformObjects;
 }
 
-export type ComponentName = 'Gateway' | 'Backend' | 'Policy' | 'Route';
+export type ComponentName = 'Gateway' | 'Backend' | 'Policy' | 'Route' | 'Model';
 
 export interface ComponentInfo {
   component: ComponentName;

@@ -125,6 +125,8 @@ export class Gateway extends pulumi.ComponentResource {
       parsedNow: rendered.now?.parsed,
       knownSecrets: new Set(),
       knownClientKeySecrets: new Set(),
+      knownBasicAuthSecrets: new Set(),
+      knownModels: new Map(),
       objects: [],
     };
 

@@ -1,6 +1,6 @@
 /**
  * modelgate's Pulumi components: a `Gateway` on Kubernetes (agentgateway) or AWS (a Lambda
- * function URL), and the `Backend`s, `Policy`s and `Route`s it serves, in agentgateway's and
+ * function URL), and the `Backend`s, `Policy`s, `Route`s and `Model`s it serves, in agentgateway's and
  * Gateway API's resource model.
  */
 export {
@@ -37,6 +37,16 @@ export { Platform } from './context.js';
 export { Backend, BACKEND_TYPE, type BackendArgs } from './backend.js';
 export { Policy, POLICY_TYPE, type PolicyArgs, type PolicyTarget } from './policy.js';
 export { Route, ROUTE_TYPE, type RouteArgs, type RouteRuleArgs } from './route.js';
+export {
+  Model,
+  MODEL_TYPE,
+  type ModelArgs,
+  type ModelTarget,
+  type VirtualModelArgs,
+  type FailoverTargetArgs,
+  type WeightedTargetArgs,
+  type ConditionalTargetArgs,
+} from './model.js';
 export { InvalidSpecError } from './object.js';
 export type { Manifest } from './render.js';
 export type * from './spec.js';

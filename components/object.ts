@@ -1,8 +1,9 @@
 /**
- * What Backend, Policy and Route share: render the object from the args, validate it with the data
+ * What Backend, Policy, Route and Model share: render the object from the args, validate it with the data
  * plane's code (at once when the args are plain, inside `apply` when they hold Outputs), and move the
  * keys into Secrets — provider keys (`auth.key`) as they are, client API keys
- * (`traffic.apiKeyAuthentication.keys`) as SHA-256 digests. The platform's resources are made by
+ * (`traffic.apiKeyAuthentication.keys`) as SHA-256 digests, basic-auth users
+ * (`traffic.basicAuthentication.users`) as an htpasswd file. The platform's resources are made by
  * its own folder: kubernetes/object.ts (custom resource, Secrets), aws/object.ts (config items,
  * Secrets Manager secrets, the grants to read them and to invoke exactly the bedrock models), found
  * through the table in platforms.ts.
@@ -12,6 +13,7 @@ import type * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { ManifestObject } from '../functions/model/validate.js';
 import { COMPONENT_INFO, componentInfo, type ComponentInfo, type ComponentName, type GatewayContext } from './context.js';
+import { basicAuthEntries, basicAuthSecretName, basicAuthUserProblems, extractBasicAuthUsers, leftoverBasicAuthUsers } from './basic-auth.js';
 import { hasUnresolved, mapInput } from './inputs.js';
 import {
   CLIENT_KEYS_PATH,
@@ -27,6 +29,7 @@ import {
   type ExtractedKey,
   type Manifest,
   type Meta,
+  type PathProblem,
   type Plain,
 } from './render.js';
 import { checkReferences, problem, SpecError, validateManifest, type Owner, type ReferenceContext } from './validation.js';
@@ -66,7 +69,9 @@ export interface RenderInput {
   ownSecrets?: Array<pulumi.Input<string>>;
   /** The Secret this component keeps its client API keys' digests in. */
   ownClientKeySecrets?: Array<pulumi.Input<string>>;
-  /** The gateway's own object (for a route's parents). */
+  /** The Secret this component keeps its basic-auth users in. */
+  ownBasicAuthSecrets?: Array<pulumi.Input<string>>;
+  /** The gateway's own object (for a route's or a model's parents). */
   gateway?: ManifestObject | pulumi.Output<ManifestObject>;
 }
 
@@ -84,6 +89,8 @@ export function renderObject(
     trustsUnmanaged: ReferenceContext['trustsUnmanaged'];
     knownSecrets: ReadonlySet<string>;
     knownClientKeySecrets?: ReadonlySet<string>;
+    knownBasicAuthSecrets?: ReadonlySet<string>;
+    knownModels?: ReadonlyMap<string, ManifestObject>;
     checkReferences: boolean;
     /** A platform's own rule over the validated object (throws a SpecError). */
     check?: (parsed: ManifestObject) => void;
@@ -92,14 +99,14 @@ export function renderObject(
   const build = (plain: pulumi.Unwrap<RenderInput>) =>
     asResourceError(resource, () => {
       const meta = plain.meta as Meta;
-      const leftovers = leftoverKeys(kind, plain.spec as Plain);
+      const leftovers = [...leftoverKeys(kind, plain.spec as Plain), ...leftoverBasicAuthUsers(kind, plain.spec as Plain)];
       if (leftovers.length > 0) {
         throw new SpecError(
           leftovers.map((path) =>
             problem(
               owner,
               path,
-              'a key inside an Output cannot be moved into a Secret; pass the objects that lead to `auth` (or `traffic.apiKeyAuthentication`) as plain values (only their fields may be Outputs)',
+              'a key inside an Output cannot be moved into a Secret; pass the objects that lead to `auth` (or `traffic.apiKeyAuthentication`, `traffic.basicAuthentication`) as plain values (only their fields may be Outputs)',
             ),
           ),
         );
@@ -111,7 +118,16 @@ export function renderObject(
         for (const name of plain.ownSecrets ?? []) knownSecrets.add(`${meta.namespace}/${name}`);
         const knownClientKeySecrets = new Set(context.knownClientKeySecrets);
         for (const name of plain.ownClientKeySecrets ?? []) knownClientKeySecrets.add(`${meta.namespace}/${name}`);
-        checkReferences(owner, parsed, { trustsUnmanaged: context.trustsUnmanaged, gateway: plain.gateway as ManifestObject | undefined, knownSecrets, knownClientKeySecrets });
+        const knownBasicAuthSecrets = new Set(context.knownBasicAuthSecrets);
+        for (const name of plain.ownBasicAuthSecrets ?? []) knownBasicAuthSecrets.add(`${meta.namespace}/${name}`);
+        checkReferences(owner, parsed, {
+          trustsUnmanaged: context.trustsUnmanaged,
+          gateway: plain.gateway as ManifestObject | undefined,
+          knownSecrets,
+          knownClientKeySecrets,
+          knownBasicAuthSecrets,
+          ...(context.knownModels && { knownModels: context.knownModels }),
+        });
       }
       context.check?.(parsed);
       return { manifest: object, parsed };
@@ -163,37 +179,56 @@ export interface SpecComponentArgs {
 
 const suffix = (i: number) => (i === 0 ? '' : `-${i + 1}`);
 
-/** A Secret a component makes: provider key (`{Authorization: key}`) or client keys' digests (`{key-1: {"keyHash": ...}}`). */
+/** What a component's Secret holds: a provider key, client API keys' digests, or basic-auth users. */
+export type SecretPurpose = 'provider-key' | 'client-keys' | 'basic-auth';
+
+/**
+ * A Secret a component makes: provider key (`{Authorization: key}`), client keys' digests
+ * (`{key-1: {"keyHash": ...}}`) or basic-auth users (`{".htaccess": "user:hash\n..."}`).
+ */
 export interface OwnedSecret {
-  /** The Pulumi resource name of its resources (`<component>-secret`, `<component>-client-keys`). */
+  /** The Pulumi resource name of its resources (`<component>-secret`, `<component>-client-keys`, `<component>-basic-auth`). */
   resourceName: string;
   meta: pulumi.Output<Meta>;
   /** Its entries, a Pulumi secret. */
   data: pulumi.Output<Record<string, string>>;
   describe: (meta: Meta) => string;
-  clientKeys: boolean;
+  purpose: SecretPurpose;
 }
 
 /**
- * The client keys as Secret entries of their digests (a Pulumi secret): checked now where plain
- * (at least one; each a non-empty string), the rest when known. Never a key in a message.
+ * A list of secret strings (client keys, basic-auth users) as the entries of their Secret (a Pulumi
+ * secret): checked now where plain, the rest when known. Never a value in a message.
  */
-function clientKeyEntriesOf(resource: pulumi.Resource, owner: Owner, keys: pulumi.Input<pulumi.Input<string>[]>): pulumi.Output<Record<string, string>> {
-  const problems = (list: unknown, known: (value: unknown) => boolean): string[] => {
-    if (!Array.isArray(list)) return [problem(owner, CLIENT_KEYS_PATH, 'must be a list of keys')];
-    if (list.length === 0) return [problem(owner, CLIENT_KEYS_PATH, 'should have at least 1 items')];
-    return list.flatMap((key: unknown, i) =>
-      known(key) && (typeof key !== 'string' || key.trim() === '') ? [problem(owner, `${CLIENT_KEYS_PATH}[${i}]`, 'must be a non-empty string')] : [],
-    );
+function secretEntriesOf(
+  resource: pulumi.Resource,
+  owner: Owner,
+  list: pulumi.Input<pulumi.Input<string>[]>,
+  problemsOf: (list: unknown, known: (value: unknown) => boolean) => PathProblem[],
+  entries: (list: string[]) => Record<string, string>,
+): pulumi.Output<Record<string, string>> {
+  const fail = (found: PathProblem[]) => {
+    if (found.length > 0)
+      throw new InvalidSpecError(
+        found.map((p) => problem(owner, p.path, p.message)),
+        resource,
+      );
   };
-  const now = Array.isArray(keys) || !hasUnresolved(keys) ? problems(keys, (key) => !hasUnresolved(key)) : [];
-  if (now.length > 0) throw new InvalidSpecError(now, resource);
+  fail(Array.isArray(list) || !hasUnresolved(list) ? problemsOf(list, (value) => !hasUnresolved(value)) : []);
   return pulumi.secret(
-    pulumi.output(keys).apply((list) => {
-      const later = problems(list, () => true);
-      if (later.length > 0) throw new InvalidSpecError(later, resource);
-      return clientKeyEntries(list);
+    pulumi.output(list).apply((plain) => {
+      fail(problemsOf(plain, () => true));
+      return entries(plain);
     }),
+  );
+}
+
+/** Client keys: at least one; each a non-empty string. */
+function clientKeyProblems(list: unknown, known: (value: unknown) => boolean): PathProblem[] {
+  if (!Array.isArray(list)) return [{ path: CLIENT_KEYS_PATH, message: 'must be a list of keys' }];
+  if (list.length === 0) return [{ path: CLIENT_KEYS_PATH, message: 'should have at least 1 items' }];
+  return list.flatMap((key: unknown, i) =>
+    known(key) && (typeof key !== 'string' || key.trim() === '') ? [{ path: `${CLIENT_KEYS_PATH}[${i}]`, message: 'must be a non-empty string' }] : [],
   );
 }
 
@@ -216,6 +251,9 @@ interface Extracted {
   /** The client keys' Secret and its entries, for a Policy with `traffic.apiKeyAuthentication.keys`. */
   clientKeysName: pulumi.Input<string>;
   clientEntries?: pulumi.Output<Record<string, string>>;
+  /** The basic-auth users' Secret and its entries, for a Policy with `traffic.basicAuthentication.users`. */
+  basicAuthName: pulumi.Input<string>;
+  basicAuthEntries?: pulumi.Output<Record<string, string>>;
 }
 
 /** Keys out of the spec, into Secrets named after the object. */
@@ -239,8 +277,16 @@ function extractSecrets(resource: pulumi.Resource, owner: Owner, kind: Component
       client.problems.map((p) => problem(owner, p.path, p.message)),
       resource,
     );
-  const clientEntries = client.keys === undefined ? undefined : clientKeyEntriesOf(resource, owner, client.keys);
-  return { keyless: client.spec, keys, keyInputs, clientKeysName, clientEntries };
+  const clientEntries = client.keys === undefined ? undefined : secretEntriesOf(resource, owner, client.keys, clientKeyProblems, clientKeyEntries);
+  const basicAuthName = mapInput(objectName, basicAuthSecretName);
+  const basic = extractBasicAuthUsers<pulumi.Input<pulumi.Input<string>[]>, pulumi.Input<string>>(kind, client.spec, basicAuthName);
+  if (basic.problems.length > 0)
+    throw new InvalidSpecError(
+      basic.problems.map((p) => problem(owner, p.path, p.message)),
+      resource,
+    );
+  const users = basic.users === undefined ? undefined : secretEntriesOf(resource, owner, basic.users, basicAuthUserProblems, basicAuthEntries);
+  return { keyless: basic.spec, keys, keyInputs, clientKeysName, clientEntries, basicAuthName, basicAuthEntries: users };
 }
 
 /** The Secrets' names the gateway knows at construction, so a later component's `secretRef` to them is checked now. */
@@ -248,6 +294,22 @@ function noteSecrets(gateway: GatewayContext, extracted: Extracted): void {
   if (typeof gateway.namespace !== 'string') return;
   for (const n of extracted.keys.map((k) => k.secretName)) if (typeof n === 'string') gateway.knownSecrets.add(`${gateway.namespace}/${n}`);
   if (extracted.clientEntries && typeof extracted.clientKeysName === 'string') gateway.knownClientKeySecrets.add(`${gateway.namespace}/${extracted.clientKeysName}`);
+  if (extracted.basicAuthEntries && typeof extracted.basicAuthName === 'string') gateway.knownBasicAuthSecrets.add(`${gateway.namespace}/${extracted.basicAuthName}`);
+}
+
+/** A Model of the gateway whose args were plain, for the virtual models that name it. */
+function noteModel(gateway: GatewayContext, rendered: Rendered): void {
+  const parsed = rendered.now?.parsed;
+  if (parsed) gateway.knownModels.set(`${parsed.metadata.namespace ?? 'default'}/${parsed.metadata.name}`, parsed);
+}
+
+/** The names of the component's Secrets, in the order of `secretNames` (and of `OwnedSecret`s). */
+function ownedSecretNames(extracted: Extracted): Array<pulumi.Input<string>> {
+  return [
+    ...extracted.keys.map((k) => k.secretName),
+    ...(extracted.clientEntries ? [extracted.clientKeysName] : []),
+    ...(extracted.basicAuthEntries ? [extracted.basicAuthName] : []),
+  ];
 }
 
 /** Every Secret the component makes. Metadata comes from the validated object, so an invalid spec fails its Secrets too. */
@@ -258,7 +320,7 @@ function ownedSecrets(name: string, rendered: Rendered, extracted: Extracted): O
     meta: metaOf((n) => secretName(n, i)),
     data: pulumi.secret(pulumi.output(key).apply(providerKeyEntries)),
     describe: (m: Meta) => `modelgate: provider key of Secret ${m.namespace}/${m.name}`,
-    clientKeys: false,
+    purpose: 'provider-key' as const,
   }));
   const clientKeys = extracted.clientEntries
     ? [
@@ -267,14 +329,25 @@ function ownedSecrets(name: string, rendered: Rendered, extracted: Extracted): O
           meta: metaOf(clientKeysSecretName),
           data: extracted.clientEntries,
           describe: (m: Meta) => `modelgate: client API keys (SHA-256 digests) of Secret ${m.namespace}/${m.name}`,
-          clientKeys: true,
+          purpose: 'client-keys' as const,
         },
       ]
     : [];
-  return [...providerKeys, ...clientKeys];
+  const basicAuth = extracted.basicAuthEntries
+    ? [
+        {
+          resourceName: `${name}-basic-auth`,
+          meta: metaOf(basicAuthSecretName),
+          data: extracted.basicAuthEntries,
+          describe: (m: Meta) => `modelgate: basic-auth users (htpasswd) of Secret ${m.namespace}/${m.name}`,
+          purpose: 'basic-auth' as const,
+        },
+      ]
+    : [];
+  return [...providerKeys, ...clientKeys, ...basicAuth];
 }
 
-/** Base of Backend, Policy and Route: one object of a gateway, and the Secrets of its keys. */
+/** Base of Backend, Policy, Route and Model: one object of a gateway, and the Secrets of its keys. */
 export abstract class SpecComponent extends pulumi.ComponentResource {
   /** `metadata.name` of the object. */
   readonly name!: pulumi.Output<string>;
@@ -284,7 +357,8 @@ export abstract class SpecComponent extends pulumi.ComponentResource {
   readonly manifest!: pulumi.Output<Manifest>;
   /**
    * Names of the Secrets the component made: one per provider key (`<name>-secret`,
-   * `<name>-secret-2`, ...), then, for a Policy with client API keys, `<name>-client-keys`.
+   * `<name>-secret-2`, ...), then, for a Policy with client API keys, `<name>-client-keys`, and with
+   * basic-auth users, `<name>-basic-auth`.
    */
   readonly secretNames!: pulumi.Output<string[]>;
 
@@ -334,21 +408,25 @@ export abstract class SpecComponent extends pulumi.ComponentResource {
         spec: extracted.keyless,
         ownSecrets: extracted.keys.map((k) => k.secretName),
         ownClientKeySecrets: extracted.clientEntries ? [extracted.clientKeysName] : [],
-        ...(kind === 'HTTPRoute' && { gateway: gateway.parsedNow ?? gateway.parsed }),
+        ownBasicAuthSecrets: extracted.basicAuthEntries ? [extracted.basicAuthName] : [],
+        ...((kind === 'HTTPRoute' || kind === 'AgentgatewayModel') && { gateway: gateway.parsedNow ?? gateway.parsed }),
       },
       {
         trustsUnmanaged: gateway.trustsUnmanaged,
         knownSecrets: gateway.knownSecrets,
         knownClientKeySecrets: gateway.knownClientKeySecrets,
+        knownBasicAuthSecrets: gateway.knownBasicAuthSecrets,
+        knownModels: gateway.knownModels,
         checkReferences: true,
         check: rule?.check,
       },
     );
     gateway.objects.push(rendered.parsed);
+    if (kind === 'AgentgatewayModel') noteModel(gateway, rendered);
     this.manifest = rendered.manifest;
     this.name = rendered.manifest.apply((m) => m.metadata.name);
     this.namespace = rendered.manifest.apply((m) => m.metadata.namespace);
-    this.secretNames = pulumi.output([...extracted.keys.map((k) => k.secretName), ...(extracted.clientEntries ? [extracted.clientKeysName] : [])]);
+    this.secretNames = pulumi.output(ownedSecretNames(extracted));
 
     const owned = ownedSecrets(name, rendered, extracted);
     const created = gateway.platformObjects.create({ parent: this, name, kind, rendered, owned, dependsOn }, rule);

@@ -1,9 +1,12 @@
 /**
  * `Policy`: an `AgentgatewayPolicy` — `backend` policies (health and eviction, auth, timeouts, ai)
  * attached to Backends (or one provider of a Backend, by `sectionName`), and `traffic` policies
- * (retries, request timeouts, client API keys) attached to Routes or to the Gateway. Client keys
- * given as `traffic.apiKeyAuthentication.keys` go, as SHA-256 digests, into a Secret
- * `<name>-client-keys` the component creates; the object refers to it with `secretRef`.
+ * (retries, request timeouts, client API keys, rate limits, JWT and basic authentication,
+ * authorization, CORS, header changes, direct responses) attached to Routes or to the Gateway.
+ * Client keys given as `traffic.apiKeyAuthentication.keys` go, as SHA-256 digests, into a Secret
+ * `<name>-client-keys` the component creates, and basic-auth users given as
+ * `traffic.basicAuthentication.users` into a Secret `<name>-basic-auth` (`.htaccess`); the object
+ * refers to them with `secretRef`.
  */
 import type * as pulumi from '@pulumi/pulumi';
 import type { Backend } from './backend.js';
@@ -27,7 +30,11 @@ export interface PolicyArgs {
   targetRefs: PolicyTarget[];
   /** `spec.backend`: health, auth, http, tcp and ai policies for the targeted Backends. */
   backend?: BackendPoliciesArgs;
-  /** `spec.traffic`: retry, timeouts and client API keys (`apiKeyAuthentication`) for the targeted Routes or Gateway. */
+  /**
+   * `spec.traffic`: retry, timeouts, client API keys (`apiKeyAuthentication`), `rateLimit`,
+   * `jwtAuthentication`, `basicAuthentication`, `authorization`, `cors`, `headerModifiers` and
+   * `directResponse` for the targeted Routes or Gateway.
+   */
   traffic?: pulumi.Input<TrafficPolicyArgs>;
 }
 

@@ -10,7 +10,8 @@
  *
  * Client API keys (`traffic.apiKeyAuthentication.keys`) likewise: `extractClientKeys` moves them
  * out and writes `secretRef` to the Policy's `<name>-client-keys` Secret, whose entries hold only
- * their SHA-256 digests (`{"keyHash": "sha256:<hex>"}`, agentgateway's form).
+ * their SHA-256 digests (`{"keyHash": "sha256:<hex>"}`, agentgateway's form). Basic-auth users:
+ * basic-auth.ts.
  */
 import { sha256 } from '../functions/model/client-keys.js';
 import { SECRET_ARN_ANNOTATION } from '../functions/state/table-layout.js';
@@ -33,6 +34,8 @@ export type Plain = Record<string, unknown>;
 export interface Meta<S = string> {
   name: S;
   namespace: S;
+  /** `metadata.annotations` (modelgate's `modelgate.dev/` settings), when the object has any. */
+  annotations?: Record<string, S>;
 }
 
 export interface Manifest {
@@ -42,13 +45,14 @@ export interface Manifest {
   [field: string]: unknown;
 }
 
-export type ComponentKind = 'Gateway' | 'HTTPRoute' | 'AgentgatewayBackend' | 'AgentgatewayPolicy';
+export type ComponentKind = 'Gateway' | 'HTTPRoute' | 'AgentgatewayBackend' | 'AgentgatewayPolicy' | 'AgentgatewayModel';
 
 const API_VERSION: Record<ComponentKind, string> = {
   Gateway: GATEWAY_API_VERSION,
   HTTPRoute: GATEWAY_API_VERSION,
   AgentgatewayBackend: AGENTGATEWAY_API_VERSION,
   AgentgatewayPolicy: AGENTGATEWAY_API_VERSION,
+  AgentgatewayModel: AGENTGATEWAY_API_VERSION,
 };
 
 export function apiVersionOf(kind: ComponentKind): string {
@@ -59,7 +63,9 @@ export function apiVersionOf(kind: ComponentKind): string {
 export function manifest(kind: ComponentKind, meta: Meta, spec: Plain): Manifest {
   const withDefaults =
     kind === 'Gateway' ? { gatewayClassName: DEFAULT_GATEWAY_CLASS, listeners: structuredClone(DEFAULT_LISTENERS), ...dropUndefined(spec) } : dropUndefined(spec);
-  return { apiVersion: API_VERSION[kind], kind, metadata: { name: meta.name, namespace: meta.namespace }, spec: withDefaults };
+  const annotations = meta.annotations && dropUndefined(meta.annotations);
+  const metadata = { name: meta.name, namespace: meta.namespace, ...(annotations && Object.keys(annotations).length > 0 && { annotations }) };
+  return { apiVersion: API_VERSION[kind], kind, metadata, spec: withDefaults };
 }
 
 /** A Kubernetes Secret holding one provider key, as the tutorial's `anthropic-secret`. */
@@ -95,7 +101,7 @@ export function secretName(owner: string, index: number): string {
 // ---------------------------------------------------------------- keys
 
 /** An `auth` block in a spec, and the path of the block (`policies.auth`). */
-interface AuthBlock {
+export interface AuthBlock {
   path: string;
   auth: Plain;
   /** Replaces the block in its parent. */
@@ -114,7 +120,7 @@ export interface ExtractedKey<K, N> {
 export const KEY_PLACEHOLDER = '(secret)';
 
 /**
- * Moves every `auth.key` of a Backend's or Policy's spec into a Secret: returns a copy of the spec
+ * Moves every `auth.key` of a Backend's, Policy's or Model's spec into a Secret: returns a copy of the spec
  * with `auth: { secretRef: { name } }` instead, and the keys. The same key value (the same Output,
  * or the same string) used in several places gets one Secret. Walks plain objects and arrays only:
  * an `auth` inside an Output is found later by `leftoverKeys`.
@@ -151,13 +157,15 @@ export function leftoverKeys(kind: ComponentKind, spec: Plain): string[] {
   return paths;
 }
 
-function authBlocks(kind: ComponentKind, spec: Plain): AuthBlock[] {
+/** Every plain `auth` block of a Backend's, Policy's or Model's spec (a backend's, its providers', a policy's `backend`, a model's). */
+export function authBlocks(kind: ComponentKind, spec: Plain): AuthBlock[] {
   const blocks: AuthBlock[] = [];
   const at = (parent: unknown, path: string) => {
     if (!isObject(parent) || !isObject(parent.auth)) return;
     blocks.push({ path: `${path}.auth`, auth: parent.auth, set: (auth) => (parent.auth = auth) });
   };
   if (kind === 'AgentgatewayPolicy') at(spec.backend, 'backend');
+  if (kind === 'AgentgatewayModel') at(spec.policies, 'policies');
   if (kind === 'AgentgatewayBackend') {
     at(spec.policies, 'policies');
     const groups = isObject(spec.ai) ? spec.ai.groups : undefined;
@@ -241,14 +249,14 @@ export function extractClientKeys<K, N>(kind: ComponentKind, spec: Plain, secret
 
 // ---------------------------------------------------------------- helpers
 
-function isObject(value: unknown): value is Plain {
+export function isObject(value: unknown): value is Plain {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
 }
 
 /** Copies plain objects and arrays; anything else (strings, Outputs, ...) is kept by reference. */
-function copyPlain(value: unknown): unknown {
+export function copyPlain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(copyPlain);
   if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copyPlain(v)]));
   return value;

@@ -1,9 +1,10 @@
 /**
  * The args of the components, in agentgateway's and Gateway API's field names and nesting
- * (`AgentgatewayBackend.spec`, `AgentgatewayPolicy.spec`, `HTTPRoute.spec`, `Gateway.spec`).
- * Every field is a `pulumi.Input`, except the containers on the way to an `auth.key` or to client
- * API keys (`traffic.apiKeyAuthentication.keys`): keys become Secrets, so where they are must be
- * known when the component is constructed.
+ * (`AgentgatewayBackend.spec`, `AgentgatewayPolicy.spec`, `AgentgatewayModel.spec`, `HTTPRoute.spec`, `Gateway.spec`).
+ * Every field is a `pulumi.Input`, except the containers on the way to an `auth.key`, to client
+ * API keys (`traffic.apiKeyAuthentication.keys`) or to basic-auth users
+ * (`traffic.basicAuthentication.users`): they become Secrets, so where they are must be known when
+ * the component is constructed.
  *
  * Only the fields modelgate serves are typed (README: "supported kinds and fields"); anything else
  * reaches validation as written and is refused there, by name.
@@ -27,6 +28,116 @@ export interface BackendAuthArgs {
    */
   key?: Input<string>;
   secretRef?: Input<SecretRefArgs>;
+  /** Google access (or ID) tokens, minted and refreshed by the gateway: Vertex AI, Cloud Run-style backends. */
+  gcp?: GcpAuthArgs;
+  /** Entra ID tokens, minted and refreshed by the gateway: Azure OpenAI and Azure AI resources. */
+  azure?: AzureAuthArgs;
+  /** AWS credentials for Bedrock's SigV4 signing: static keys, or a role assumed on top of the gateway's own credentials. */
+  aws?: AwsAuthArgs;
+  /** The client's own credential is what the provider receives (never logged). */
+  passthrough?: Input<Record<string, never>>;
+}
+
+/**
+ * `gcp`: at most one of `credentials` and `secretRef`; neither means the environment's
+ * application default credentials. The block itself is a plain object when it holds `credentials`.
+ */
+export interface GcpAuthArgs {
+  /** `AccessToken` (default), or `IdToken` (with `audience`) for Cloud Run-style backends. */
+  type?: Input<'AccessToken' | 'IdToken'>;
+  audience?: Input<string>;
+  /**
+   * A service-account key (its JSON, a Pulumi secret): moved into a Secret the component creates
+   * (`<name>-gcp-credentials`, entry `credentials.json`), never rendered.
+   * @secret
+   */
+  credentials?: Input<string>;
+  /** A Secret you manage holding the key JSON at `key` (default `credentials.json`). */
+  secretRef?: Input<{ name: Input<string>; key?: Input<string> }>;
+}
+
+/** An Entra ID application's client secret credentials. */
+export interface AzureClientSecretArgs {
+  tenantID: Input<string>;
+  clientID: Input<string>;
+  /**
+   * The client secret (a Pulumi secret).
+   * @secret
+   */
+  clientSecret: Input<string>;
+}
+
+/**
+ * `azure`: at most one of `clientSecret`, `secretRef`, `managedIdentity`, `workloadIdentity`;
+ * none means the environment's default credentials. The block itself is a plain object when it
+ * holds `clientSecret`.
+ */
+export interface AzureAuthArgs {
+  /** Moved into a Secret the component creates (`<name>-azure-credentials`, entries `tenantID`, `clientID`, `clientSecret`), never rendered. */
+  clientSecret?: AzureClientSecretArgs;
+  /** A Secret you manage with entries `tenantID`, `clientID`, `clientSecret`. */
+  secretRef?: Input<{ name: Input<string> }>;
+  /** At most one of the fields; none means the system-assigned identity. */
+  managedIdentity?: Input<{ clientId?: Input<string>; objectId?: Input<string>; resourceId?: Input<string> }>;
+  workloadIdentity?: Input<Record<string, never>>;
+}
+
+export interface AwsSessionTagArgs {
+  key: Input<string>;
+  value: Input<string>;
+}
+
+/** A role the gateway assumes (with STS) on top of its own credentials; on AWS the function's role may assume exactly this one. */
+export interface AwsAssumeRoleArgs {
+  /** `arn:aws:iam::<account>:role/<name>`; a plain string on AWS (the role's grant names it). */
+  roleArn: Input<string>;
+  sessionName?: Input<string>;
+  /** Session tags (the grant then includes `sts:TagSession` on the role). */
+  tags?: Input<Input<AwsSessionTagArgs>[]>;
+}
+
+/**
+ * `aws`: static keys (`accessKey` + `secretKey`, optional `sessionToken`) or `secretRef`, or
+ * `assumeRole`; neither keys nor `secretRef` means the gateway's own credentials (on AWS, the
+ * function's role). The block itself is a plain object when it holds keys.
+ */
+export interface AwsAuthArgs {
+  /**
+   * An access key id: with `secretKey` (and `sessionToken`), moved into a Secret the component
+   * creates (`<name>-aws-credentials`, entries `accessKey`, `secretKey`, `sessionToken`), never rendered.
+   * @secret
+   */
+  accessKey?: Input<string>;
+  /**
+   * The secret access key (a Pulumi secret).
+   * @secret
+   */
+  secretKey?: Input<string>;
+  /**
+   * A session token, for temporary keys (a Pulumi secret).
+   * @secret
+   */
+  sessionToken?: Input<string>;
+  /** A Secret you manage with entries `accessKey`, `secretKey` (and `sessionToken`). */
+  secretRef?: Input<{ name: Input<string> }>;
+  assumeRole?: Input<AwsAssumeRoleArgs>;
+  /** The signing Region (default: the provider's). */
+  region?: Input<string>;
+  /** The signing service name (default `bedrock`). */
+  serviceName?: Input<string>;
+}
+
+/**
+ * First-token deadline and hedged requests (modelgate's, as `modelgate.dev/` annotations on the
+ * object; agentgateway ignores them).
+ */
+export interface HedgingArgs {
+  /** A duration (`800ms`) or `auto` (the provider's recent p95 time to first content, within 200 ms - 10 s): when the next candidate is started as well. */
+  after: Input<string>;
+  /** Extra attempts running at once, 1-3 (default 1). */
+  maxHedges?: Input<number>;
+  /** Share of requests allowed to hedge over a sliding window, `0%`-`100%` (default `10%`). */
+  budget?: Input<string>;
 }
 
 export interface SecretRefArgs {
@@ -98,7 +209,8 @@ export type BackendPoliciesArgs = ProviderPoliciesArgs;
 
 // ---------------------------------------------------------------- AgentgatewayBackend
 
-export interface ModelArgs {
+/** A provider kind's block (`openai`, `anthropic`, `gemini`): the model it pins, if any. */
+export interface ProviderModelArgs {
   model?: Input<string>;
 }
 
@@ -145,10 +257,10 @@ export interface CustomProviderArgs {
 
 /** One provider: exactly one kind (`openai`, `anthropic`, `bedrock`, ...); `host` + `port` means plain HTTP to that address. */
 export interface ProviderArgs {
-  openai?: Input<ModelArgs>;
-  anthropic?: Input<ModelArgs>;
+  openai?: Input<ProviderModelArgs>;
+  anthropic?: Input<ProviderModelArgs>;
   bedrock?: Input<BedrockArgs>;
-  gemini?: Input<ModelArgs>;
+  gemini?: Input<ProviderModelArgs>;
   vertexai?: Input<VertexAiArgs>;
   azureopenai?: Input<AzureOpenAiArgs>;
   custom?: Input<CustomProviderArgs>;
@@ -220,11 +332,203 @@ export interface ApiKeyAuthenticationArgs {
   secretRef?: Input<{ name: Input<string>; group?: Input<string>; kind?: Input<string> }>;
 }
 
+/** One local token bucket: exactly one of `requests` and `tokens` (LLM tokens) per `unit`. */
+export interface LocalRateLimitArgs {
+  requests?: Input<number>;
+  tokens?: Input<number>;
+  unit: Input<'Seconds' | 'Minutes' | 'Hours'>;
+  /** What may be spent at once above the rate. */
+  burst?: Input<number>;
+}
+
+/** A conditional entry's limits. */
+export interface RateLimitPolicyArgs {
+  local?: Input<Input<LocalRateLimitArgs>[]>;
+}
+
+/** The first entry whose CEL `condition` holds applies; the last may have none. */
+export interface ConditionalRateLimitArgs {
+  condition?: Input<string>;
+  policy: Input<RateLimitPolicyArgs>;
+}
+
+/** `rateLimit`: `local` buckets, or `conditional` entries (not both). */
+export interface RateLimitArgs {
+  local?: Input<Input<LocalRateLimitArgs>[]>;
+  conditional?: Input<Input<ConditionalRateLimitArgs>[]>;
+}
+
+/** Where the JSON Web Key Set comes from: exactly one of `inline` (a JWKS document, public keys) and `remote`. */
+export interface JwksArgs {
+  inline?: Input<string>;
+  remote?: Input<{ url: Input<string>; cacheDuration?: Input<string> }>;
+}
+
+export interface JwtProviderArgs {
+  issuer: Input<string>;
+  /** Accepted `aud` values; any audience when unset. */
+  audiences?: Input<Input<string>[]>;
+  jwks: Input<JwksArgs>;
+}
+
+/** `jwtAuthentication`: requests carry a JWT signed by one of the providers. */
+export interface JwtAuthenticationArgs {
+  /** `Strict` (default): a valid token is required; `Optional`: an invalid one is refused, none is allowed; `Permissive`: never refuses. */
+  mode?: Input<'Strict' | 'Optional' | 'Permissive'>;
+  providers: Input<Input<JwtProviderArgs>[]>;
+  location?: Input<CredentialLocationArgs>;
+}
+
+/**
+ * `basicAuthentication` (RFC 7617). Exactly one of:
+ * - `users`: htpasswd lines (`alice:$apr1$...`, `bob:$2y$...`), hashes, never passwords. The
+ *   component stores them in a Secret `<policy name>-basic-auth` (entry `.htaccess`; on AWS in
+ *   Secrets Manager) and writes `secretRef` in their place.
+ * - `secretRef`: a Secret holding an `.htaccess` file you manage yourself (Kubernetes), or another
+ *   Policy's `<name>-basic-auth` (both platforms).
+ * The block itself is a plain object when it holds `users` (its fields may be Outputs).
+ */
+export interface BasicAuthenticationArgs {
+  /** `Strict` (default): credentials are required; `Optional`: wrong ones are refused, none are allowed. */
+  mode?: Input<'Strict' | 'Optional'>;
+  /** The realm of `WWW-Authenticate` on a refusal (default `Restricted`). */
+  realm?: Input<string>;
+  location?: Input<CredentialLocationArgs>;
+  /**
+   * htpasswd lines `user:hash`: moved into a Secret the component creates, never rendered.
+   * @secret
+   */
+  users?: Input<Input<string>[]>;
+  secretRef?: Input<{ name: Input<string>; key?: Input<string> }>;
+}
+
+/** `authorization`: one rule; its CEL `matchExpressions` must all hold for it to match. */
+export interface AuthorizationArgs {
+  /** `Allow` (default) and `Require` admit only matching requests, `Deny` refuses them. */
+  action?: Input<'Allow' | 'Deny' | 'Require'>;
+  policy: Input<{ matchExpressions: Input<Input<string>[]> }>;
+}
+
+export interface CorsArgs {
+  allowCredentials?: Input<boolean>;
+  allowHeaders?: Input<Input<string>[]>;
+  allowMethods?: Input<Input<string>[]>;
+  /** `https://example.com`, `https://*.example.com`, or `*`. */
+  allowOrigins?: Input<Input<string>[]>;
+  exposeHeaders?: Input<Input<string>[]>;
+  /** Seconds a preflight answer may be cached (default 5). */
+  maxAge?: Input<number>;
+}
+
+export interface HeaderValueArgs {
+  name: Input<string>;
+  value: Input<string>;
+}
+
+export interface HeaderFilterArgs {
+  add?: Input<Input<HeaderValueArgs>[]>;
+  set?: Input<Input<HeaderValueArgs>[]>;
+  remove?: Input<Input<string>[]>;
+}
+
+/** `headerModifiers`: headers added, set or removed on the request (to the provider) and on the response (to the client). */
+export interface HeaderModifiersArgs {
+  request?: Input<HeaderFilterArgs>;
+  response?: Input<HeaderFilterArgs>;
+}
+
+/** An answer the gateway gives itself, without calling a provider. */
+export interface DirectResponsePolicyArgs {
+  /** 200-599. */
+  status?: Input<number>;
+  body?: Input<string>;
+  /** CEL for the body (not with `body`). */
+  bodyExpression?: Input<string>;
+  /** Each `value` is a CEL expression (a literal is quoted: `'"text/plain"'`). */
+  headers?: Input<Input<HeaderValueArgs>[]>;
+}
+
+/** The first entry whose CEL `condition` holds answers; the last may have none. */
+export interface ConditionalDirectResponseArgs {
+  condition?: Input<string>;
+  policy: Input<DirectResponsePolicyArgs>;
+}
+
+/** `directResponse`: one answer (`status` required), or `conditional` entries (nothing else with them). */
+export interface DirectResponseArgs extends DirectResponsePolicyArgs {
+  conditional?: Input<Input<ConditionalDirectResponseArgs>[]>;
+}
+
 export interface TrafficPolicyArgs {
   phase?: Input<'PostRouting' | 'PreRouting'>;
   retry?: Input<RetryArgs>;
   timeouts?: Input<{ request?: Input<string> }>;
   apiKeyAuthentication?: ApiKeyAuthenticationArgs;
+  rateLimit?: Input<RateLimitArgs>;
+  jwtAuthentication?: Input<JwtAuthenticationArgs>;
+  basicAuthentication?: BasicAuthenticationArgs;
+  authorization?: Input<AuthorizationArgs>;
+  cors?: Input<CorsArgs>;
+  headerModifiers?: Input<HeaderModifiersArgs>;
+  directResponse?: Input<DirectResponseArgs>;
+}
+
+// ---------------------------------------------------------------- AgentgatewayModel
+
+/** The model names a model answers to: exact, `gpt-*`, `*-latest` or `*` (default: the object's name). */
+export interface ModelMatchArgs {
+  model?: Input<string>;
+}
+
+/** `azure`: an Azure OpenAI resource (`{resourceName}.openai.azure.com`) or a Foundry project. */
+export interface ModelAzureArgs {
+  resourceName: Input<string>;
+  resourceType: Input<'OpenAI' | 'Foundry'>;
+  /** Required for `Foundry`. */
+  projectName?: Input<string>;
+  /** Default `v1`; a dated version makes the requested model the deployment. */
+  apiVersion?: Input<string>;
+}
+
+/** `bedrock`: Converse in `region` (default `us-east-1`), signed with the gateway's AWS credentials. */
+export interface ModelBedrockArgs {
+  region?: Input<string>;
+  guardrail?: Input<{ identifier: Input<string>; version: Input<string> }>;
+}
+
+/** `vertexai`: the Google Cloud project (and region, default `global`). */
+export interface ModelVertexAiArgs {
+  projectId: Input<string>;
+  region?: Input<string>;
+}
+
+/** `custom`: an OpenAI- or Anthropic-compatible host at `baseURL`, and the APIs it speaks. */
+export interface ModelCustomArgs {
+  formats: Input<Array<Input<{ type: Input<'Completions' | 'Messages' | 'Responses' | 'Embeddings'>; path?: Input<string> }>>>;
+}
+
+export interface FieldExpressionArgs {
+  field: Input<string>;
+  /** CEL over `request` and `llmRequest`. */
+  expression: Input<string>;
+}
+
+/**
+ * A concrete model's `policies`. `auth.key` (a Pulumi secret) is moved into a Secret the component
+ * creates (`<model name>-secret`), as a Backend's is.
+ */
+export interface ModelPoliciesArgs {
+  auth?: BackendAuthArgs;
+  health?: Input<HealthArgs>;
+  /** Applied to the request before it is sent (`model` rewritten, fields set). */
+  transformations?: Input<Input<FieldExpressionArgs>[]>;
+  finalTransformations?: Input<Input<FieldExpressionArgs>[]>;
+  authorization?: Input<AuthorizationArgs>;
+}
+
+/** A concrete model a virtual model's target names, by `name` (of the same namespace). */
+export interface ModelRefArgs {
+  name: Input<string>;
 }
 
 // ---------------------------------------------------------------- Gateway API
@@ -234,7 +538,15 @@ export interface ListenerArgs {
   port: Input<number>;
   protocol: Input<string>;
   hostname?: Input<string>;
-  allowedRoutes?: Input<{ namespaces?: Input<{ from?: Input<'All' | 'Same' | 'Selector'> }> }>;
+  /**
+   * Which routes may attach. agentgateway attaches an AgentgatewayModel only to a listener whose
+   * `kinds` include `{ group: 'agentgateway.dev', kind: 'AgentgatewayModel' }`; modelgate serves
+   * HTTPRoutes and models on every listener.
+   */
+  allowedRoutes?: Input<{
+    namespaces?: Input<{ from?: Input<'All' | 'Same' | 'Selector'> }>;
+    kinds?: Input<Input<{ group?: Input<string>; kind: Input<string> }>[]>;
+  }>;
 }
 
 export interface ParentRefArgs {

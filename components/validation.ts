@@ -9,6 +9,7 @@
  */
 import { compileConfig, ConfigError, type SecretSource } from '../functions/model/compile.js';
 import { validateObject, type ManifestObject } from '../functions/model/validate.js';
+import { HTACCESS_KEY, HTPASSWD_STAND_IN } from './basic-auth.js';
 import { AGENTGATEWAY_API_VERSION, AGENTGATEWAY_GROUP, GATEWAY_API_VERSION, GATEWAY_GROUP, SECRET_KEY, type Manifest, type Plain } from './render.js';
 
 /** An invalid spec: every problem, each naming the component and the field. */
@@ -58,6 +59,10 @@ export interface ReferenceContext {
   knownSecrets: ReadonlySet<string>;
   /** `namespace/name` of the Secrets the components of this gateway hold client API keys (digests) in. */
   knownClientKeySecrets?: ReadonlySet<string>;
+  /** `namespace/name` of the Secrets the components of this gateway hold basic-auth users (an htpasswd file) in. */
+  knownBasicAuthSecrets?: ReadonlySet<string>;
+  /** The Models of this gateway by `namespace/name`, validated: a virtual model's targets. */
+  knownModels?: ReadonlyMap<string, ManifestObject>;
 }
 
 /**
@@ -66,14 +71,23 @@ export interface ReferenceContext {
  * manage may exist in the cluster, so references to them are taken on trust (`trustsUnmanaged`);
  * on AWS the table holds only what the components write, so they must be this gateway's (and of
  * the right sort: a provider key's Secret for `auth.secretRef`, a client keys' Secret for
- * `apiKeyAuthentication`).
+ * `apiKeyAuthentication`, a basic-auth users' Secret for `basicAuthentication`).
  */
 export function checkReferences(owner: Owner, object: ManifestObject, context: ReferenceContext): void {
   const objects: ManifestObject[] = [object, ...standIns(object, context)];
   const secrets: SecretSource = {
-    get: (namespace, name, key) => (context.trustsUnmanaged || (context.knownSecrets.has(`${namespace}/${name}`) && key === SECRET_KEY) ? 'placeholder' : undefined),
+    get: (namespace, name, key) => {
+      const id = `${namespace}/${name}`;
+      // Basic-auth users: an htpasswd file, under `.htaccess`.
+      if (key === HTACCESS_KEY) return context.trustsUnmanaged || context.knownBasicAuthSecrets?.has(id) ? HTPASSWD_STAND_IN : undefined;
+      return context.trustsUnmanaged || (context.knownSecrets.has(id) && key === SECRET_KEY) ? 'placeholder' : undefined;
+    },
     // Client API keys: a Secret of entries, each a key or a digest.
-    entries: (namespace, name) => (context.trustsUnmanaged || context.knownClientKeySecrets?.has(`${namespace}/${name}`) ? { 'stand-in': 'placeholder' } : undefined),
+    entries: (namespace, name): Record<string, string> | undefined => {
+      const id = `${namespace}/${name}`;
+      if (context.knownBasicAuthSecrets?.has(id)) return { [HTACCESS_KEY]: HTPASSWD_STAND_IN };
+      return context.trustsUnmanaged || context.knownClientKeySecrets?.has(id) ? { 'stand-in': 'placeholder' } : undefined;
+    },
   };
   try {
     compileConfig(objects, secrets);
@@ -91,7 +105,7 @@ export function checkReferences(owner: Owner, object: ManifestObject, context: R
   }
 }
 
-/** Minimal valid objects standing in for the targets, parents and backends `object` names. */
+/** Minimal valid objects standing in for the targets, parents, backends and models `object` names. */
 function standIns(object: ManifestObject, context: ReferenceContext): ManifestObject[] {
   const namespace = object.metadata.namespace ?? 'default';
   const out: ManifestObject[] = [];
@@ -127,6 +141,29 @@ function standIns(object: ManifestObject, context: ReferenceContext): ManifestOb
         add(gatewayStub(ref.name, namespace, ref.sectionName));
         add(routeStub(`${ref.name}-route`, namespace, undefined, { name: ref.name, namespace }));
       } else if (ref.kind === 'HTTPRoute') add(routeStub(ref.name, namespace, ref.sectionName, undefined));
+    }
+  }
+
+  if (object.kind === 'AgentgatewayModel') {
+    if (context.gateway) out.push(context.gateway);
+    for (const ref of object.spec.parentRefs) {
+      const ns = ref.namespace ?? namespace;
+      // On Kubernetes a model may attach to Gateways the components do not manage.
+      if ((ref.kind ?? 'Gateway') === 'Gateway' && `${ns}/${ref.name}` !== gatewayId && context.trustsUnmanaged) add(gatewayStub(ref.name, ns, ref.sectionName));
+    }
+    // A virtual model's targets name concrete models of its namespace: the gateway's own Models as
+    // they are, when known (a virtual one, or a wildcard match without `model`, is refused); a
+    // stand-in for any other name.
+    const v = object.spec.virtualModel;
+    const names = new Set([...(v?.failover?.targets ?? []), ...(v?.weighted?.targets ?? []), ...(v?.conditional?.targets ?? [])].map((t) => t.modelRef.name ?? ''));
+    names.delete(object.metadata.name);
+    const parentRefs = context.gateway ? [{ name: context.gateway.metadata.name, namespace: context.gateway.metadata.namespace ?? 'default' }] : object.spec.parentRefs;
+    for (const name of names) {
+      const known = context.knownModels?.get(`${namespace}/${name}`);
+      // A virtual one stays out: it is no target (and its own targets are not this object's problems).
+      if (known) {
+        if (!(known.kind === 'AgentgatewayModel' && known.spec.virtualModel)) out.push(known);
+      } else add({ apiVersion: AGENTGATEWAY_API_VERSION, kind: 'AgentgatewayModel', metadata: { name, namespace }, spec: { parentRefs, provider: 'OpenAI' } });
     }
   }
 

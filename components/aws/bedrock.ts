@@ -45,10 +45,36 @@ export interface FieldProblem {
 export const BEDROCK_MODEL_REQUIRED =
   "is required on AWS: the gateway's role may invoke exactly the models the config names, and a bedrock provider without one lets each client pick any model (that would need bedrock:InvokeModel on every model)";
 
-/** The bedrock providers of a validated object (none unless it is an AgentgatewayBackend), and what is wrong with them on AWS. */
+export const BEDROCK_MODEL_EXACT =
+  "must name one model on AWS for a Bedrock model: the gateway's role may invoke exactly the models the config names, and a wildcard lets each client pick any model";
+
+/**
+ * A concrete Bedrock AgentgatewayModel: the model id it is asked for (and sends) is its exact
+ * `match.model` (default: its name); a wildcard could be any model. Its transformations may
+ * rewrite `model` (a virtual model's target sends its own `model` through them too): the grant
+ * covers only the matched id.
+ */
+function modelTargets(object: ManifestObject & { kind: 'AgentgatewayModel' }): { targets: BedrockTarget[]; problems: FieldProblem[] } {
+  const spec = object.spec;
+  if (spec.provider !== 'Bedrock') return { targets: [], problems: [] };
+  const model = spec.match?.model ?? object.metadata.name;
+  const path = spec.match?.model !== undefined ? 'match.model' : 'name';
+  if (/[*?$]/.test(model)) return { targets: [], problems: [{ path, message: BEDROCK_MODEL_EXACT }] };
+  const guardrail = spec.bedrock?.guardrail?.identifier;
+  if (guardrail !== undefined && /[*?$]/.test(guardrail)) {
+    return {
+      targets: [],
+      problems: [{ path: 'bedrock.guardrail.identifier', message: 'may not contain "*", "?" or "$": in an IAM resource they would widen the grant beyond this guardrail' }],
+    };
+  }
+  return { targets: [{ path: 'bedrock', model, region: spec.bedrock?.region ?? DEFAULT_BEDROCK_REGION, ...(guardrail !== undefined && { guardrail }) }], problems: [] };
+}
+
+/** The bedrock providers of a validated object (an AgentgatewayBackend's, or a Bedrock AgentgatewayModel), and what is wrong with them on AWS. */
 export function bedrockTargets(object: ManifestObject): { targets: BedrockTarget[]; problems: FieldProblem[] } {
   const targets: BedrockTarget[] = [];
   const problems: FieldProblem[] = [];
+  if (object.kind === 'AgentgatewayModel') return modelTargets(object);
   if (object.kind !== 'AgentgatewayBackend') return { targets, problems };
   const ai = object.spec.ai;
   const providers: Array<[string, { bedrock?: { model?: string; region?: string; guardrail?: { identifier: string } } }]> = [];
@@ -108,6 +134,11 @@ export function hasBedrockProvider(spec: Record<string, unknown>): boolean | und
     } else unknown ||= hasUnresolved(provider);
   }
   return unknown ? undefined : false;
+}
+
+/** Whether a Model's spec, as passed to the component, is a Bedrock model: undefined when its `provider` is an Output. */
+export function isBedrockModel(spec: Record<string, unknown>): boolean | undefined {
+  return hasUnresolved(spec.provider) ? undefined : spec.provider === 'Bedrock';
 }
 
 // ---------------------------------------------------------------- ARNs

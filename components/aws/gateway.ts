@@ -6,13 +6,15 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { HANDLER_BUNDLE_DIR, HANDLER_ENTRY, HANDLER_ENV, HANDLER_FILE } from '../../functions/bundle.js';
+import { HANDLER_BUNDLE_DIR, HANDLER_CHUNKS_DIR, HANDLER_ENTRY, HANDLER_ENV, HANDLER_FILE } from '../../functions/bundle.js';
 import { DURATION_PATTERN, parseDuration } from '../../functions/core/duration.js';
 import { compileConfig, ConfigError } from '../../functions/model/compile.js';
+import type { CompiledRule } from '../../functions/model/config.js';
 import type { ManifestObject } from '../../functions/model/validate.js';
+import { HTACCESS_KEY, HTPASSWD_STAND_IN } from '../basic-auth.js';
 import { configItem, KEY, TTL_ATTRIBUTE } from '../../functions/state/table-layout.js';
 import { checked, hasUnresolved } from '../inputs.js';
 import { asResourceError } from '../object.js';
@@ -112,8 +114,17 @@ export function createAwsGateway(parent: pulumi.ComponentResource, name: string,
   };
 }
 
+/** The handler bundle, and the chunks it loads on first use (functions/bundle.ts); source maps stay out of the function. */
+interface HandlerBundle {
+  path: string;
+  /** Names in HANDLER_CHUNKS_DIR, sorted. */
+  chunks: string[];
+  /** Of the handler and every chunk, in that order: what the function runs. */
+  sha256: string;
+}
+
 /** The handler bundle to deploy, refused when missing or older than its sources; and its SHA-256. */
-function checkedBundle(parent: pulumi.Resource, owner: Owner): { path: string; sha256: string } {
+function checkedBundle(parent: pulumi.Resource, owner: Owner): HandlerBundle {
   const bundle = join(HANDLER_BUNDLE_DIR, HANDLER_FILE);
   if (!existsSync(bundle)) {
     throw new pulumi.ResourceError(`${owner.type} ${owner.name}: the Lambda bundle ${bundle} is missing; run \`npm run build\` (npm ci does it) first`, parent, true);
@@ -126,8 +137,26 @@ function checkedBundle(parent: pulumi.Resource, owner: Owner): { path: string; s
       true,
     );
   }
+  const chunkDir = join(HANDLER_BUNDLE_DIR, HANDLER_CHUNKS_DIR);
+  const chunks = existsSync(chunkDir)
+    ? readdirSync(chunkDir)
+        .filter((f) => /\.(mjs|cjs)$/.test(f))
+        .sort()
+    : [];
   // What the asset is made of, by content: a new build changes the description, so `pulumi preview --diff` shows it.
-  return { path: bundle, sha256: createHash('sha256').update(readFileSync(bundle)).digest('hex') };
+  const hash = createHash('sha256').update(readFileSync(bundle));
+  for (const chunk of chunks) hash.update(chunk).update(readFileSync(join(chunkDir, chunk)));
+  return { path: bundle, chunks, sha256: hash.digest('hex') };
+}
+
+/** The function's code: the handler at the root, its chunks in their folder beside it. */
+function handlerCode(bundle: HandlerBundle): pulumi.asset.AssetArchive {
+  const dir = join(dirname(bundle.path), HANDLER_CHUNKS_DIR);
+  const chunks = Object.fromEntries(bundle.chunks.map((f) => [f, new pulumi.asset.FileAsset(join(dir, f))]));
+  return new pulumi.asset.AssetArchive({
+    [HANDLER_FILE]: new pulumi.asset.FileAsset(bundle.path),
+    ...(bundle.chunks.length > 0 && { [HANDLER_CHUNKS_DIR]: new pulumi.asset.AssetArchive(chunks) }),
+  });
 }
 
 function createTable(name: string, s: Settings, names: Names, args: AwsGatewayArgs, opts: pulumi.CustomResourceOptions): aws.dynamodb.Table {
@@ -156,7 +185,7 @@ function createFunction(
   s: Settings,
   names: Names,
   args: AwsGatewayArgs,
-  bundle: { path: string; sha256: string },
+  bundle: HandlerBundle,
   table: aws.dynamodb.Table,
   role: aws.iam.Role,
   opts: pulumi.CustomResourceOptions,
@@ -173,7 +202,7 @@ function createFunction(
       timeout: s.timeout,
       ...(s.reservedConcurrency !== undefined && { reservedConcurrentExecutions: s.reservedConcurrency }),
       role: role.arn,
-      code: new pulumi.asset.AssetArchive({ [HANDLER_FILE]: new pulumi.asset.FileAsset(bundle.path) }),
+      code: handlerCode(bundle),
       environment: {
         variables: {
           [HANDLER_ENV.table]: table.name,
@@ -236,27 +265,39 @@ function staleBundle(bundle: string, sources: string): string | undefined {
 function warnIfUnprotected(gateway: pulumi.Resource, owner: Owner, functionUrl: aws.lambda.FunctionUrl, context: GatewayBase): void {
   functionUrl.urn.apply(() =>
     pulumi.all([context.parsed, ...context.objects]).apply(([self, ...objects]) => {
-      const open = unprotectedRoutes([self as ManifestObject, ...(objects as ManifestObject[])]);
-      if (open.length === 0) return;
+      const open = unprotected([self as ManifestObject, ...(objects as ManifestObject[])]);
+      const count = open.routes.length + open.models.length;
+      if (count === 0) return;
+      const named = (what: string, list: string[]) => (list.length === 0 ? [] : [`${what}${list.length > 1 ? 's' : ''} ${list.join(', ')}`]);
       void pulumi.log.warn(
-        `${owner.type} ${owner.name}: the function URL is public (authType NONE) and route${open.length > 1 ? 's' : ''} ${open.join(', ')} take${open.length > 1 ? '' : 's'} requests without a client API key: anyone with the URL spends your provider keys. ` +
-          'Add a Policy with traffic.apiKeyAuthentication (keys) targeting the routes or the Gateway, or use authType AWS_IAM.',
+        `${owner.type} ${owner.name}: the function URL is public (authType NONE) and ${[...named('route', open.routes), ...named('model', open.models)].join(' and ')} take${count > 1 ? '' : 's'} requests without a client API key: anyone with the URL spends your provider keys. ` +
+          'Add a Policy with traffic.apiKeyAuthentication (keys), jwtAuthentication or basicAuthentication targeting the routes or the Gateway, or use authType AWS_IAM.',
         gateway,
       );
     }),
   );
 }
 
-/** Routes (`namespace/name`) with a rule that requires no client key, as the data plane compiles them. */
-function unprotectedRoutes(objects: readonly ManifestObject[]): string[] {
-  // Stand-in secrets: only whether a key is required matters here, not which.
-  const secrets = { get: () => 'stand-in', entries: () => ({ 'stand-in': 'stand-in' }) };
+/** A rule that refuses a request without credentials: a Strict client key, JWT or basic authentication. */
+function requiresCredentials(rule: CompiledRule): boolean {
+  return rule.clientAuth?.mode === 'Strict' || rule.trafficAuth?.jwt?.mode === 'Strict' || rule.trafficAuth?.basic?.mode === 'Strict';
+}
+
+/**
+ * Routes and Public models (`namespace/name`) with a rule that requires no credentials, as the
+ * data plane compiles them (an Internal model is reached only through a virtual one).
+ */
+function unprotected(objects: readonly ManifestObject[]): { routes: string[]; models: string[] } {
+  // Stand-in secrets: only whether credentials are required matters here, not which.
+  const secrets = { get: (_namespace: string, _name: string, key: string) => (key === HTACCESS_KEY ? HTPASSWD_STAND_IN : 'stand-in'), entries: () => ({ 'stand-in': 'stand-in' }) };
   try {
-    const { rules } = compileConfig(objects, secrets);
-    return [...new Set(rules.filter((r) => r.clientAuth?.mode !== 'Strict').map((r) => r.routeId))].sort();
+    const { rules, models = [] } = compileConfig(objects, secrets);
+    const routes = [...new Set(rules.filter((r) => !requiresCredentials(r)).map((r) => r.routeId))].sort();
+    const open = models.filter((m) => m.visibility === 'Public' && m.routes.some((r) => !requiresCredentials(r.rule))).map((m) => m.id);
+    return { routes, models: open.sort() };
   } catch (error) {
     // An invalid config fails its own components; there is nothing to judge here.
-    if (error instanceof ConfigError) return [];
+    if (error instanceof ConfigError) return { routes: [], models: [] };
     throw error;
   }
 }

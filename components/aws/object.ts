@@ -7,12 +7,13 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { ManifestObject } from '../../functions/model/validate.js';
 import { configItem, KEY } from '../../functions/state/table-layout.js';
-import type { OwnedSecret, Rendered } from '../object.js';
+import type { OwnedSecret, Rendered, SecretPurpose } from '../object.js';
 import type { ObjectRule, ObjectToCreate } from '../platforms.js';
 import { awsSecretItem, entriesSecretString, type ComponentKind, type Manifest, type Plain } from '../render.js';
 import { problem, SpecError, type Owner } from '../validation.js';
-import { bedrockGrants, bedrockTargets, hasBedrockProvider, needsAccount } from './bedrock.js';
-import { bedrockPolicy, secretsPolicy } from './policies.js';
+import { bedrockGrants, bedrockTargets, hasBedrockProvider, isBedrockModel, needsAccount } from './bedrock.js';
+import { assumeRolePolicy, bedrockPolicy, secretsPolicy } from './policies.js';
+import { assumedRolesIn } from '../../functions/model/credential-needs.js';
 
 export interface AwsObjectResources {
   /** The object's config item. */
@@ -25,11 +26,18 @@ export interface AwsObjectResources {
   secretsPolicy?: aws.iam.RolePolicy;
   /** A Backend with bedrock providers: lets the gateway's function invoke exactly their models. */
   bedrockPolicy?: aws.iam.RolePolicy;
+  /** `auth.aws.assumeRole`: lets the gateway's function assume exactly the roles the object names. */
+  assumeRolePolicy?: aws.iam.RolePolicy;
 }
 
-/** AWS's rule over an object: whether it calls bedrock (known at construction), and the check of its bedrock providers. */
+/**
+ * AWS's rule over an object: whether it calls bedrock and which roles it assumes (both known at
+ * construction, since they decide the role's grants), and the check of both once it is parsed.
+ */
 export interface BedrockRule extends ObjectRule {
   bedrock: boolean | undefined;
+  /** `auth.aws.assumeRole` roles named with plain values (functions/model/credential-needs.ts). */
+  roles: { assumeRoles: string[]; tagSessionRoles: string[] };
 }
 
 /** What the objects of a gateway need of it on AWS: where they are written and granted. */
@@ -42,28 +50,45 @@ export interface AwsTable {
 
 /** The role's Bedrock grant names the models, so they must be pinned, and known to be bedrock at construction. */
 export function bedrockRule(owner: Owner, kind: ComponentKind, spec: Plain): BedrockRule {
-  if (kind !== 'AgentgatewayBackend') return { bedrock: false };
-  const bedrock = hasBedrockProvider(spec);
+  const roles = assumedRolesIn(spec);
+  // A role named inside an Output is seen only once parsed: too late to grant it.
+  const checkRoles = (parsed: ManifestObject) =>
+    assumedRolesIn(parsed)
+      .assumeRoles.filter((r) => !roles.assumeRoles.includes(r))
+      .map((r) =>
+        problem(
+          owner,
+          'auth.aws.assumeRole.roleArn',
+          `${r} is inside an Output: on AWS the role's sts:AssumeRole grant is decided at construction; pass the roleArn as a plain string`,
+        ),
+      );
+  if (kind !== 'AgentgatewayBackend' && kind !== 'AgentgatewayModel') {
+    return {
+      bedrock: false,
+      roles,
+      check: (parsed) => {
+        const all = checkRoles(parsed);
+        if (all.length > 0) throw new SpecError(all);
+      },
+    };
+  }
+  const bedrock = kind === 'AgentgatewayModel' ? isBedrockModel(spec) : hasBedrockProvider(spec);
+  const plainly = kind === 'AgentgatewayModel' ? 'pass `provider` as a plain string' : 'pass `ai` and its providers as plain objects (their fields may be Outputs)';
   const check = (parsed: ManifestObject) => {
     const { targets, problems } = bedrockTargets(parsed);
-    const all = problems.map((p) => problem(owner, p.path, p.message));
+    const all = [...problems.map((p) => problem(owner, p.path, p.message)), ...checkRoles(parsed)];
     if (bedrock !== true) {
       for (const t of targets) {
-        all.push(
-          problem(
-            owner,
-            t.path,
-            "a bedrock provider inside an Output: on AWS the role's Bedrock grant is decided at construction; pass `ai` and its providers as plain objects (their fields may be Outputs)",
-          ),
-        );
+        all.push(problem(owner, t.path, `a bedrock provider inside an Output: on AWS the role's Bedrock grant is decided at construction; ${plainly}`));
       }
     }
     if (all.length > 0) throw new SpecError(all);
   };
-  return { bedrock, check };
+  return { bedrock, roles, check };
 }
 
-export function createAwsObject({ parent, name, rendered, owned, dependsOn }: ObjectToCreate, bedrock: boolean | undefined, table: AwsTable): AwsObjectResources {
+export function createAwsObject({ parent, name, rendered, owned, dependsOn }: ObjectToCreate, rule: BedrockRule | undefined, table: AwsTable): AwsObjectResources {
+  const bedrock = rule?.bedrock;
   const opts = { parent, provider: table.provider };
   const itemArgs = (object: pulumi.Input<Manifest>) => ({
     tableName: table.tableName,
@@ -92,12 +117,25 @@ export function createAwsObject({ parent, name, rendered, owned, dependsOn }: Ob
       }),
   );
   const invokeModels = bedrock === true ? createBedrockPolicy(parent, name, rendered, table, opts) : undefined;
-  // The function sees the object only once it may read its secrets and call its models.
-  const item = new aws.dynamodb.TableItem(name, itemArgs(rendered.manifest), { ...opts, dependsOn: [...secretItems, ...(invokeModels ? [invokeModels] : []), ...dependsOn] });
-  return { item, secretsManagerSecrets, secretVersions, secretItems, secretsPolicy: readSecrets, bedrockPolicy: invokeModels };
+  const assumeRoles =
+    rule && rule.roles.assumeRoles.length > 0
+      ? new aws.iam.RolePolicy(`${name}-assume-role`, { role: table.roleId, policy: JSON.stringify(assumeRolePolicy(rule.roles.assumeRoles, rule.roles.tagSessionRoles)) }, opts)
+      : undefined;
+  // The function sees the object only once it may read its secrets, call its models and assume its roles.
+  const grants = [...(invokeModels ? [invokeModels] : []), ...(assumeRoles ? [assumeRoles] : [])];
+  const item = new aws.dynamodb.TableItem(name, itemArgs(rendered.manifest), { ...opts, dependsOn: [...secretItems, ...grants, ...dependsOn] });
+  return {
+    item,
+    secretsManagerSecrets,
+    secretVersions,
+    secretItems,
+    secretsPolicy: readSecrets,
+    bedrockPolicy: invokeModels,
+    ...(assumeRoles && { assumeRolePolicy: assumeRoles }),
+  };
 }
 
-/** Read access to exactly the component's secrets (provider keys and client keys' digests apart); none without secrets. */
+/** Read access to exactly the component's secrets (provider keys, client keys' digests and basic-auth users apart); none without secrets. */
 function createSecretsPolicy(
   name: string,
   owned: readonly OwnedSecret[],
@@ -106,10 +144,15 @@ function createSecretsPolicy(
   opts: pulumi.CustomResourceOptions,
 ): aws.iam.RolePolicy | undefined {
   if (owned.length === 0) return undefined;
-  const arns = (clientKeys: boolean) => pulumi.all(secrets.filter((_s, i) => owned[i]!.clientKeys === clientKeys).map((s) => s.arn));
+  const arns = (purpose: SecretPurpose) => pulumi.all(secrets.filter((_s, i) => owned[i]!.purpose === purpose).map((s) => s.arn));
   return new aws.iam.RolePolicy(
     `${name}-secrets`,
-    { role: table.roleId, policy: pulumi.all([arns(false), arns(true)]).apply(([provider, client]) => JSON.stringify(secretsPolicy(provider, client))) },
+    {
+      role: table.roleId,
+      policy: pulumi
+        .all([arns('provider-key'), arns('client-keys'), arns('basic-auth')])
+        .apply(([provider, client, basicAuth]) => JSON.stringify(secretsPolicy(provider, client, basicAuth))),
+    },
     opts,
   );
 }

@@ -88,7 +88,7 @@ export const AWS_PLATFORM: GatewayPlatform = {
       logGroupName: logGroup.name,
       bundleSha256: pulumi.output(made.bundleSha256),
     };
-    const objects: PlatformObjects<BedrockRule> = { rule: bedrockRule, create: (object, rule) => createAwsObject(object, rule?.bedrock, made.context) };
+    const objects: PlatformObjects<BedrockRule> = { rule: bedrockRule, create: (object, rule) => createAwsObject(object, rule, made.context) };
     return { fields, objects };
   },
 };

@@ -10,6 +10,7 @@
  * model anywhere — only the calls that profile routes, to the Regions AWS defines for it.
  */
 import type { BedrockGrants } from './bedrock.js';
+import { assumeRoleStatements } from '../../functions/model/credential-needs.js';
 
 export interface PolicyStatement {
   Sid?: string;
@@ -54,14 +55,23 @@ export function gatewayPolicy(tableArn: string, logGroupArn: string): PolicyDocu
 }
 
 /**
- * Reading the secrets one component stored: its provider keys and its client API keys (their
- * digests), those secrets' ARNs, nothing else.
+ * Reading the secrets one component stored: its provider keys, its client API keys (their
+ * digests) and its basic-auth users (htpasswd lines), those secrets' ARNs, nothing else.
  */
-export function secretsPolicy(providerKeyArns: readonly string[], clientKeyArns: readonly string[] = []): PolicyDocument {
+export function secretsPolicy(providerKeyArns: readonly string[], clientKeyArns: readonly string[] = [], basicAuthArns: readonly string[] = []): PolicyDocument {
   const statements: PolicyStatement[] = [];
   if (providerKeyArns.length > 0) statements.push({ Sid: 'ProviderKeys', Effect: 'Allow', Action: SECRET_ACTIONS, Resource: [...providerKeyArns] });
   if (clientKeyArns.length > 0) statements.push({ Sid: 'ClientKeys', Effect: 'Allow', Action: SECRET_ACTIONS, Resource: [...clientKeyArns] });
+  if (basicAuthArns.length > 0) statements.push({ Sid: 'BasicAuthUsers', Effect: 'Allow', Action: SECRET_ACTIONS, Resource: [...basicAuthArns] });
   return { Version: '2012-10-17', Statement: statements };
+}
+
+/** `auth.aws.assumeRole`: `sts:AssumeRole` on exactly the named roles, `sts:TagSession` on those assumed with session tags. */
+export function assumeRolePolicy(assumeRoles: readonly string[], tagSessionRoles: readonly string[]): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: assumeRoleStatements(assumeRoles, tagSessionRoles).map((s, i) => ({ Sid: i === 0 ? 'AssumeRoles' : 'TagSessions', ...s })),
+  };
 }
 
 /** What the bedrock provider calls (Converse and ConverseStream authorize as these two). */

@@ -1,13 +1,16 @@
 /**
  * The Kubernetes platform, as the table in ../platforms.ts reads it: its own Gateway args, and
- * what it makes of a Gateway (gateway.ts) and of each Backend, Policy and Route (object.ts).
+ * what it makes of a Gateway (gateway.ts) and of each Backend, Policy, Route and Model (object.ts),
+ * with its warning for a Model on a listener agentgateway would not attach it to (model-listeners.ts).
  */
 import type * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
 import type { Platform } from '../context.js';
 import type { GatewayCommonArgs } from '../gateway.js';
 import type { GatewayPlatform } from '../platforms.js';
 import { createKubernetesGateway } from './gateway.js';
 import type { AgentgatewayInstallOptions } from './install.js';
+import { unadmittedModelListeners } from './model-listeners.js';
 import { createKubernetesObject } from './object.js';
 
 /** What the Gateway installs in the cluster before its objects (nothing by default). */
@@ -44,6 +47,14 @@ export const KUBERNETES_PLATFORM: GatewayPlatform = {
   createGateway: ({ parent, name, owner, args, manifest, gateway }) => {
     // No field of another platform is left (checked before): these are the Kubernetes args.
     const made = createKubernetesGateway(parent, name, owner, args as KubernetesGatewayArgs, manifest, gateway);
-    return { fields: { ...made.resources, url: made.url }, objects: { create: (object) => createKubernetesObject(object, made.context) } };
+    // A Model on a listener that does not list the kind: agentgateway would never serve it.
+    const rule = (owner: { type: string; name: string }, kind: string) =>
+      kind === 'AgentgatewayModel'
+        ? {
+            check: (parsed: Parameters<typeof unadmittedModelListeners>[0]) =>
+              unadmittedModelListeners(parsed, gateway.parsedNow).forEach((line) => void pulumi.log.warn(`${owner.type} ${owner.name}: ${line}`)),
+          }
+        : {};
+    return { fields: { ...made.resources, url: made.url }, objects: { rule, create: (object) => createKubernetesObject(object, made.context) } };
   },
 };

@@ -1,10 +1,10 @@
 /**
  * modelgate's component provider: what `pulumi package add` talks to. It serves the package schema
- * (analyzer.ts) and constructs the four components for programs in other languages — the work of
+ * (analyzer.ts) and constructs the five components for programs in other languages — the work of
  * `@pulumi/pulumi/provider/experimental`'s ComponentProvider, which it does not extend: that
  * module loads the analyzer, and with it TypeScript, before analyzer.ts can choose which one.
  *
- * A Backend, Policy or Route gets its Gateway as a resource reference. The engine sends a
+ * A Backend, Policy, Route or Model gets its Gateway as a resource reference. The engine sends a
  * reference, and the SDK turns it into a resource through this package's resource module
  * (`rehydrate`): the Gateway this process constructed, found by URN — a Backend needs the live
  * Gateway (its platform, namespace and table), which a rehydrated one (`opts.urn`: no children,
@@ -17,6 +17,7 @@ import { generateSchema } from '@pulumi/pulumi/provider/experimental/schema.js';
 import type { ConstructResult, Provider } from '@pulumi/pulumi/provider/provider.js';
 import { Backend } from '../backend.js';
 import { Gateway } from '../gateway.js';
+import { Model } from '../model.js';
 import { Policy } from '../policy.js';
 import { Route } from '../route.js';
 import { analyzeComponents, componentsEntry } from './analyzer.js';
@@ -24,7 +25,7 @@ import { analyzeComponents, componentsEntry } from './analyzer.js';
 /** The package name: the first part of every type token (`modelgate:index:Gateway`). */
 export const PACKAGE_NAME = 'modelgate';
 
-const COMPONENTS = { Gateway, Backend, Policy, Route } as const;
+const COMPONENTS = { Gateway, Backend, Policy, Route, Model } as const;
 type ComponentName = keyof typeof COMPONENTS;
 type ComponentClass = (typeof COMPONENTS)[ComponentName];
 
@@ -38,7 +39,14 @@ export const OUTPUTS = {
   Backend: OBJECT_OUTPUTS,
   Policy: OBJECT_OUTPUTS,
   Route: OBJECT_OUTPUTS,
-} as const satisfies { Gateway: ReadonlyArray<keyof Gateway>; Backend: ReadonlyArray<keyof Backend>; Policy: ReadonlyArray<keyof Policy>; Route: ReadonlyArray<keyof Route> };
+  Model: OBJECT_OUTPUTS,
+} as const satisfies {
+  Gateway: ReadonlyArray<keyof Gateway>;
+  Backend: ReadonlyArray<keyof Backend>;
+  Policy: ReadonlyArray<keyof Policy>;
+  Route: ReadonlyArray<keyof Route>;
+  Model: ReadonlyArray<keyof Model>;
+};
 
 export class ModelgateProvider implements Provider {
   readonly version: string;

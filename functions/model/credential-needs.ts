@@ -47,8 +47,39 @@ export function credentialNeeds(config: Pick<CompiledConfig, 'backends' | 'model
   }
   const assumeRoles = [...assume].sort();
   const tagSessionRoles = [...tag].sort();
+  return { assumeRoles, tagSessionRoles, statements: assumeRoleStatements(assumeRoles, tagSessionRoles), mintsBearerTokens };
+}
+
+/** `sts:AssumeRole` on exactly these roles, `sts:TagSession` on those assumed with tags; none for none. */
+export function assumeRoleStatements(assumeRoles: readonly string[], tagSessionRoles: readonly string[]): IamStatement[] {
   const statements: IamStatement[] = [];
-  if (assumeRoles.length > 0) statements.push({ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: assumeRoles });
-  if (tagSessionRoles.length > 0) statements.push({ Effect: 'Allow', Action: ['sts:TagSession'], Resource: tagSessionRoles });
-  return { assumeRoles, tagSessionRoles, statements, mintsBearerTokens };
+  if (assumeRoles.length > 0) statements.push({ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [...assumeRoles] });
+  if (tagSessionRoles.length > 0) statements.push({ Effect: 'Allow', Action: ['sts:TagSession'], Resource: [...tagSessionRoles] });
+  return statements;
+}
+
+/**
+ * The roles an object's `auth.aws.assumeRole` blocks name, wherever they are (a backend's or a
+ * provider's `policies`, a model's, an AgentgatewayPolicy's `spec.backend`), read from the object
+ * itself, before any config is compiled: what a component grants for the one object it deploys.
+ * Values that are not plain strings (a Pulumi Output) are not seen.
+ */
+export function assumedRolesIn(object: unknown): { assumeRoles: string[]; tagSessionRoles: string[] } {
+  const assume = new Set<string>();
+  const tag = new Set<string>();
+  const visit = (value: unknown, depth: number) => {
+    if (depth > 32 || typeof value !== 'object' || value === null) return;
+    if (Array.isArray(value)) {
+      for (const v of value) visit(v, depth + 1);
+      return;
+    }
+    const aws = (value as { auth?: { aws?: { assumeRole?: { roleArn?: unknown; tags?: unknown } } } }).auth?.aws?.assumeRole;
+    if (aws && typeof aws.roleArn === 'string') {
+      assume.add(aws.roleArn);
+      if (Array.isArray(aws.tags) && aws.tags.length > 0) tag.add(aws.roleArn);
+    }
+    for (const v of Object.values(value)) visit(v, depth + 1);
+  };
+  visit(object, 0);
+  return { assumeRoles: [...assume].sort(), tagSessionRoles: [...tag].sort() };
 }

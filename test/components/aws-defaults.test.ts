@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as pulumi from '@pulumi/pulumi';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { HANDLER_BUNDLE_DIR, HANDLER_FILE } from '../../functions/bundle.js';
@@ -60,7 +61,7 @@ describe('aws: a public function URL without client keys is warned about', () =>
     const [message, resource] = publicWarnings()[0]!;
     expect(message).toBe(
       'modelgate:index:Gateway agentgateway-openshell: the function URL is public (authType NONE) and route agentgateway-system/openshell-openai takes requests without a client API key: ' +
-        'anyone with the URL spends your provider keys. Add a Policy with traffic.apiKeyAuthentication (keys) targeting the routes or the Gateway, or use authType AWS_IAM.',
+        'anyone with the URL spends your provider keys. Add a Policy with traffic.apiKeyAuthentication (keys), jwtAuthentication or basicAuthentication targeting the routes or the Gateway, or use authType AWS_IAM.',
     );
     expect(resource).toBe(gateway);
   });
@@ -89,6 +90,19 @@ describe('aws: a public function URL without client keys is warned about', () =>
     await quiet(gateway.url, open.urn, strict.urn, lax.urn);
     await vi.waitFor(() => expect(publicWarnings()).toHaveLength(1));
     expect(publicWarnings()[0]![0]).toContain('routes default/open, default/optional take requests without a client API key');
+  });
+
+  it('Strict basic authentication protects a route; a Public model without credentials is named, an Internal one is not', async () => {
+    const gateway = new c.Gateway('edge', { platform: 'aws', authType: 'NONE' });
+    const backend = new c.Backend('models', { gateway, ai: { provider: { openai: { model: 'gpt-4o' } } }, policies: { auth: { key: pulumi.secret(KEY) } } });
+    const route = new c.Route('chat', { gateway, rules: [{ backendRefs: [backend] }] });
+    const users = [`alice:${createRequire(import.meta.url)('apache-md5')('alice-password')}`];
+    const basic = new c.Policy('basic', { gateway, targetRefs: [route], traffic: { basicAuthentication: { users } } });
+    const internal = new c.Model('internal', { gateway, provider: 'OpenAI', match: { model: 'openai/*' }, visibility: 'Internal' });
+    const model = new c.Model('resilient', { gateway, virtualModel: { failover: { targets: [{ modelRef: internal, model: 'openai/gpt-4o', priority: 0 }] } } });
+    await quiet(gateway.url, route.urn, basic.urn, internal.urn, model.urn);
+    await vi.waitFor(() => expect(publicWarnings()).toHaveLength(1));
+    expect(publicWarnings()[0]![0]).toContain('(authType NONE) and model default/resilient takes requests without a client API key');
   });
 
   it('AWS_IAM (the default): no warning, whatever the routes', async () => {

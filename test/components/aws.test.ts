@@ -6,8 +6,8 @@
  * and that no key is anywhere but in a secret.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import { MemoryLogger } from '../../functions/core/log.js';
 import { compileConfig } from '../../functions/model/compile.js';
 import { validateObject, type ManifestObject } from '../../functions/model/validate.js';
 import { CONFIG_ATTRIBUTE, CONFIG_PARTITION } from '../../functions/state/table-layout.js';
-import { HANDLER_BUNDLE_DIR, HANDLER_ENV, HANDLER_FILE } from '../../functions/bundle.js';
+import { HANDLER_BUNDLE_DIR, HANDLER_CHUNKS_DIR, HANDLER_ENV, HANDLER_FILE } from '../../functions/bundle.js';
 import type { AwsGatewayArgs } from '../../components/index.js';
 import { ACCOUNT, FUNCTION_URL, isSecretInput, one, ofType, plain, REGION, settle, valueOf, type Recorded } from './mocks.js';
 import { useComponents, type Components } from './components.js';
@@ -235,10 +235,14 @@ describe('aws: resources and inputs', () => {
     const fn = one(recorded, 'aws:lambda/function:Function');
     // Assets reach the mocks as asset objects whose fields are promises.
     const { code, ...inputs } = fn.inputs as { code: { __pulumiArchive: boolean; assets: Promise<Record<string, { __pulumiAsset: boolean; path: Promise<string> }>> } };
-    // The bundle's hash is in the description, so a new build shows in a diff.
-    const sha256 = createHash('sha256')
-      .update(readFileSync(`${HANDLER_BUNDLE_DIR}${HANDLER_FILE}`))
-      .digest('hex');
+    // The bundle's hash (the handler, then each chunk's name and content) is in the description, so a new build shows in a diff.
+    const hash = createHash('sha256').update(readFileSync(`${HANDLER_BUNDLE_DIR}${HANDLER_FILE}`));
+    const chunkDir = join(HANDLER_BUNDLE_DIR, HANDLER_CHUNKS_DIR);
+    for (const f of readdirSync(chunkDir)
+      .filter((n) => /\.(mjs|cjs)$/.test(n))
+      .sort())
+      hash.update(f).update(readFileSync(join(chunkDir, f)));
+    const sha256 = hash.digest('hex');
     expect(inputs).toEqual({
       description: `modelgate gateway agentgateway-openshell (bundle sha256:${sha256})`,
       runtime: 'nodejs22.x',
@@ -258,8 +262,17 @@ describe('aws: resources and inputs', () => {
     });
     expect(code.__pulumiArchive).toBe(true);
     const assets = await code.assets;
-    expect(Object.keys(assets)).toEqual([HANDLER_FILE]);
+    expect(Object.keys(assets).sort()).toEqual([HANDLER_CHUNKS_DIR, HANDLER_FILE]);
     expect(assets[HANDLER_FILE]!.__pulumiAsset).toBe(true);
+    // The chunks the handler loads on first use, beside it as the build lays them out; no source maps.
+    const chunks = await (assets[HANDLER_CHUNKS_DIR] as unknown as { assets: Promise<Record<string, { path: Promise<string> }>> }).assets;
+    expect(Object.keys(chunks).sort()).toEqual(
+      readdirSync(join(HANDLER_BUNDLE_DIR, HANDLER_CHUNKS_DIR))
+        .filter((f) => !f.endsWith('.map'))
+        .sort(),
+    );
+    expect(Object.keys(chunks)).toContain('re2js.cjs');
+    expect(await chunks['re2js.cjs']!.path).toBe(join(HANDLER_BUNDLE_DIR, HANDLER_CHUNKS_DIR, 're2js.cjs'));
     const path = await assets[HANDLER_FILE]!.path;
     expect(path).toBe(`${HANDLER_BUNDLE_DIR}${HANDLER_FILE}`);
     expect(basename(path)).toBe('handler.mjs');

@@ -1,10 +1,10 @@
 /**
  * The components as a Pulumi component provider (PulumiPlugin.yaml, components/provider/): the
- * package schema `pulumi package add` generates SDKs for Python, Go, C# and Java from — the four
+ * package schema `pulumi package add` generates SDKs for Python, Go, C# and Java from — the five
  * resources by their type tokens, their inputs (required, optional, nested types, descriptions),
  * which are secrets, and their outputs — generated in-process, from the built declarations (what
  * an installed package has), and over gRPC from the plugin process as the engine starts it; and
- * the construct path: a Gateway, then a Backend and a Route that name it by resource reference.
+ * the construct path: a Gateway, then a Backend, a Route and Models that name it by resource reference.
  *
  * Slow by nature: TypeScript reads @pulumi/aws's declarations for each schema (tens of seconds on
  * two busy cores).
@@ -47,8 +47,8 @@ interface Schema {
   dependencies: unknown[];
 }
 
-const COMPONENT_NAMES = ['Gateway', 'Backend', 'Policy', 'Route'];
-const TOKENS = ['modelgate:index:Backend', 'modelgate:index:Gateway', 'modelgate:index:Policy', 'modelgate:index:Route'];
+const COMPONENT_NAMES = ['Gateway', 'Backend', 'Policy', 'Route', 'Model'];
+const TOKENS = ['modelgate:index:Backend', 'modelgate:index:Gateway', 'modelgate:index:Model', 'modelgate:index:Policy', 'modelgate:index:Route'];
 const ref = (type: string) => `#/types/modelgate:index:${type}`;
 
 /** Every property of the schema (resource inputs and outputs, object types), as `Owner.property`. */
@@ -171,11 +171,11 @@ describe('the package schema (component provider)', () => {
     plugin?.kill();
   });
 
-  it('has the four components by the type tokens they register, and needs no other package', async () => {
-    const { GATEWAY_TYPE, BACKEND_TYPE, POLICY_TYPE, ROUTE_TYPE } = await import('../../components/index.js');
+  it('has the five components by the type tokens they register, and needs no other package', async () => {
+    const { GATEWAY_TYPE, BACKEND_TYPE, POLICY_TYPE, ROUTE_TYPE, MODEL_TYPE } = await import('../../components/index.js');
     expect(schema.name).toBe('modelgate');
     expect(Object.keys(schema.resources).sort()).toEqual(TOKENS);
-    expect([GATEWAY_TYPE, BACKEND_TYPE, POLICY_TYPE, ROUTE_TYPE].sort()).toEqual(TOKENS);
+    expect([GATEWAY_TYPE, BACKEND_TYPE, POLICY_TYPE, ROUTE_TYPE, MODEL_TYPE].sort()).toEqual(TOKENS);
     for (const resource of Object.values(schema.resources)) expect(resource.isComponent).toBe(true);
     // Child resources (the Lambda function, Secrets) are TypeScript-only: no pulumi-aws or pulumi-kubernetes SDK needed.
     expect(schema.dependencies).toEqual([]);
@@ -202,8 +202,8 @@ describe('the package schema (component provider)', () => {
     expect(gateway.inputProperties.tags).toMatchObject({ type: 'object', additionalProperties: { type: 'string' } });
   });
 
-  it('Backend, Policy and Route name their Gateway by resource reference, and other components by name', () => {
-    for (const token of ['modelgate:index:Backend', 'modelgate:index:Policy', 'modelgate:index:Route']) {
+  it('Backend, Policy, Route and Model name their Gateway by resource reference, and other components by name', () => {
+    for (const token of ['modelgate:index:Backend', 'modelgate:index:Policy', 'modelgate:index:Route', 'modelgate:index:Model']) {
       expect(schema.resources[token]!.inputProperties.gateway).toMatchObject({ $ref: '#/resources/modelgate:index:Gateway', plain: true });
     }
     expect(schema.resources['modelgate:index:Backend']!.requiredInputs).toEqual(['ai', 'gateway']);
@@ -216,6 +216,18 @@ describe('the package schema (component provider)', () => {
     expect(route.parentRefs).toMatchObject({ type: 'array', items: { $ref: ref('ParentRefArgs') } });
     expect(schema.types['modelgate:index:RouteRuleArgs']!.properties.backendRefs).toMatchObject({ type: 'array', items: { $ref: ref('BackendRefArgs') } });
     expect(schema.types['modelgate:index:BackendRefArgs']!.required).toEqual(['name']);
+    // A Model's targets name concrete Models by name; its parents are Gateways by name.
+    expect(schema.resources['modelgate:index:Model']!.requiredInputs).toEqual(['gateway']);
+    const model = schema.resources['modelgate:index:Model']!.inputProperties;
+    expect(model.parentRefs).toMatchObject({ type: 'array', plain: true, items: { $ref: ref('ParentRefArgs') } });
+    expect(model.virtualModel).toMatchObject({ $ref: ref('VirtualModelArgs'), plain: true });
+    expect(schema.types['modelgate:index:VirtualModelArgs']!.properties.failover).toMatchObject({ $ref: ref('VirtualModelArgsFailover'), plain: true });
+    expect(schema.types['modelgate:index:VirtualModelArgsFailover']!.properties.targets).toMatchObject({ type: 'array', plain: true, items: { $ref: ref('FailoverTargetArgs') } });
+    for (const target of ['FailoverTargetArgs', 'WeightedTargetArgs', 'ConditionalTargetArgs']) {
+      expect(schema.types[`modelgate:index:${target}`]!.properties.modelRef, target).toEqual({ $ref: ref('ModelRefArgs') });
+    }
+    expect(schema.types['modelgate:index:FailoverTargetArgs']!.required).toEqual(['modelRef', 'priority']);
+    expect(schema.types['modelgate:index:ModelRefArgs']!.required).toEqual(['name']);
   });
 
   it('nested inputs keep their types: providers, groups, inline objects as named types', () => {
@@ -233,13 +245,44 @@ describe('the package schema (component provider)', () => {
     expect(schema.types['modelgate:index:EvictionArgs']!.properties.consecutiveFailures).toMatchObject({ type: 'number' });
     // A string-literal union without a named enum is a string.
     expect(schema.types['modelgate:index:ApiKeyAuthenticationArgs']!.properties.mode).toMatchObject({ type: 'string' });
+    // A Model: concrete fields and policies; the provider key block plain (its key becomes a Secret).
+    const model = schema.resources['modelgate:index:Model']!.inputProperties;
+    expect(Object.keys(model).sort()).toEqual(
+      ['azure', 'baseURL', 'bedrock', 'custom', 'gateway', 'match', 'name', 'parentRefs', 'policies', 'provider', 'vertexai', 'virtualModel', 'visibility'].sort(),
+    );
+    expect(model.policies).toMatchObject({ $ref: ref('ModelPoliciesArgs'), plain: true });
+    expect(schema.types['modelgate:index:ModelPoliciesArgs']!.properties.auth).toMatchObject({ $ref: ref('BackendAuthArgs'), plain: true });
+    expect(schema.types['modelgate:index:ModelAzureArgs']!.required).toEqual(['resourceName', 'resourceType']);
+    // A Policy's traffic fields, as agentgateway's; the basic-auth block plain (its users become a Secret).
+    const traffic = schema.types['modelgate:index:TrafficPolicyArgs']!.properties;
+    expect(Object.keys(traffic).sort()).toEqual(
+      [
+        'apiKeyAuthentication',
+        'authorization',
+        'basicAuthentication',
+        'cors',
+        'directResponse',
+        'headerModifiers',
+        'jwtAuthentication',
+        'phase',
+        'rateLimit',
+        'retry',
+        'timeouts',
+      ].sort(),
+    );
+    expect(traffic.basicAuthentication).toMatchObject({ $ref: ref('BasicAuthenticationArgs'), plain: true });
+    expect(traffic.rateLimit).toMatchObject({ $ref: ref('RateLimitArgs') });
+    expect(schema.types['modelgate:index:RateLimitArgs']!.properties.local).toMatchObject({ type: 'array', items: { $ref: ref('LocalRateLimitArgs') } });
+    expect(schema.types['modelgate:index:LocalRateLimitArgs']!.required).toEqual(['unit']);
+    expect(schema.types['modelgate:index:JwtProviderArgs']!.required).toEqual(['issuer', 'jwks']);
+    expect(schema.types['modelgate:index:DirectResponseArgs']!.properties.conditional).toMatchObject({ type: 'array', items: { $ref: ref('ConditionalDirectResponseArgs') } });
   });
 
-  it('marks the provider keys and the client API keys secret, and nothing else', () => {
+  it('marks the provider keys, the client API keys and the basic-auth users secret, and nothing else', () => {
     const secrets = allProperties(schema)
       .filter(([, p]) => p.secret)
       .map(([path]) => path);
-    expect(secrets.sort()).toEqual(['ApiKeyAuthenticationArgs.keys', 'BackendAuthArgs.key']);
+    expect(secrets.sort()).toEqual(['ApiKeyAuthenticationArgs.keys', 'BackendAuthArgs.key', 'BasicAuthenticationArgs.users']);
     expect(schema.types['modelgate:index:BackendAuthArgs']!.properties.key).toMatchObject({ type: 'string', secret: true });
     expect(schema.types['modelgate:index:BackendAuthArgs']!.properties.key!.description).toMatch(/provider key/);
   });
@@ -248,7 +291,7 @@ describe('the package schema (component provider)', () => {
     const any = allProperties(schema)
       .filter(([, p]) => p.$ref === 'pulumi.json#/Any')
       .map(([path]) => path);
-    const manifests = ['Backend.out.manifest', 'Gateway.out.manifest', 'Policy.out.manifest', 'Route.out.manifest'];
+    const manifests = ['Backend.out.manifest', 'Gateway.out.manifest', 'Model.out.manifest', 'Policy.out.manifest', 'Route.out.manifest'];
     expect(any.sort()).toEqual([...manifests, 'FieldValueArgs.value', 'KubernetesInstallArgs.agentgateway'].sort());
   });
 
@@ -312,6 +355,26 @@ describe('construct, as the engine calls it for another language', () => {
     await settle(route.state.manifest, backend.state.manifest);
     const secret = recorded.find((r) => r.type === 'kubernetes:core/v1:Secret' && r.name === 'models-secret');
     expect(secret, 'the provider key went into a Secret').toBeDefined();
+    // Models: a concrete one with its key, and a virtual one naming it.
+    const concrete = await provider.construct(
+      'haiku',
+      'modelgate:index:Model',
+      { gateway: reference, provider: 'Anthropic', match: { model: 'claude-haiku-4-5' }, policies: { auth: { key: pulumi.secret('sk-model') } }, baseURL: null },
+      {},
+    );
+    expect(Object.keys(concrete.state)).toEqual([...OUTPUTS.Model]);
+    expect(await valueOf(concrete.state.secretNames)).toEqual(['haiku-secret']);
+    const virtual = await provider.construct(
+      'fast',
+      'modelgate:index:Model',
+      { gateway: reference, virtualModel: { failover: { targets: [{ modelRef: { name: concrete.state.name }, priority: 0 }] } } },
+      {},
+    );
+    expect(((await valueOf(virtual.state.manifest)) as { spec: unknown }).spec).toEqual({
+      parentRefs: [{ name: 'gw', namespace: 'ai', sectionName: 'http' }],
+      virtualModel: { failover: { targets: [{ modelRef: { name: 'haiku' }, priority: 0 }] } },
+    });
+    await settle(concrete.state.manifest, virtual.state.manifest);
     await expect(provider.construct('x', 'modelgate:index:Listener', {}, {})).rejects.toThrow(/unknown resource type "modelgate:index:Listener"/);
   });
 
