@@ -7,11 +7,11 @@
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { HANDLER_CHUNKS_DIR, HANDLER_FILE } from '../../functions/bundle.js';
+import { HANDLER_FILE } from '../../functions/bundle.js';
+import { coldStartFiles } from '../../scripts/cold-start-files.mjs';
 import { parseManifests } from '../../functions/config/manifests.js';
 import type { ManifestObject } from '../../functions/model/validate.js';
 import { startSimulator, type Simulator } from '../../functions/simulator/server.js';
@@ -22,25 +22,9 @@ import { captureHandlerOutput, functionUrlEvent, installAwsLambdaGlobal, invoke,
 const DIST = new URL('../../dist/', import.meta.url);
 const TABLE = 'modelgate-lazy-chunks';
 
-/** The files a cold start loads: the handler and every chunk it imports statically, transitively. */
-function coldStartFiles(): Map<string, string> {
-  const files = new Map<string, string>();
-  const visit = (path: string) => {
-    if (files.has(path)) return;
-    const text = readFileSync(new URL(path, DIST), 'utf8');
-    files.set(path, text);
-    // Static imports only: `import("./...")` is a chunk loaded on first use.
-    for (const m of text.matchAll(/(?:from|import)\s*"\.\/(handler-chunks\/[^"]+)"/g)) {
-      if (!text.slice(Math.max(0, m.index - 7), m.index + 6).includes('import(')) visit(m[1]!.startsWith(HANDLER_CHUNKS_DIR) ? m[1]! : `${HANDLER_CHUNKS_DIR}/${m[1]}`);
-    }
-  };
-  visit(HANDLER_FILE);
-  return files;
-}
-
 describe('the Lambda bundle at cold start', () => {
   it('is within 1 MB, and holds none of the libraries only some gateways use', () => {
-    const files = coldStartFiles();
+    const files = coldStartFiles(fileURLToPath(DIST));
     const bytes = [...files.values()].reduce((sum, text) => sum + Buffer.byteLength(text), 0);
     expect(bytes).toBeLessThanOrEqual(1_000_000);
     const all = [...files.values()].join('\n');
