@@ -6,6 +6,8 @@
  * moved, nothing waits), a token endpoint that fails is a failed attempt that fails over (and
  * evicts), and no credential appears in a log line or an answer.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +16,7 @@ import { resetCredentialSources } from '../../functions/providers/credentials/so
 import { gatewayYaml, HELLO, NAMESPACE, servedBy, startGateway, type Gateway, type GatewaySpec } from '../support/harness.js';
 import { parseAuthorization, verifySigV4 } from '../support/sigv4.js';
 import { useEnv } from '../support/env.js';
+import { tempDir } from '../support/temp.js';
 import { serviceAccountKey, startEntraEndpoint, startGoogleTokenEndpoint, startSts, type StandIn } from '../support/token-stand-ins.js';
 
 const secret = (name: string, stringData: Record<string, string>) => stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NAMESPACE }, stringData });
@@ -97,6 +100,19 @@ describe('auth.gcp: tokens from a service-account key (the key token_uri honoure
     expect(google.requests).toHaveLength(2);
     // No request failed or waited on an expired token meanwhile.
     expect(g.logger.entries.filter((e) => e.level === 'error' || e.level === 'warn')).toEqual([]);
+  });
+
+  describe('application default credentials from GOOGLE_APPLICATION_CREDENTIALS', () => {
+    const file = join(tempDir('modelgate-adc-'), 'adc.json');
+    useEnv({ GOOGLE_APPLICATION_CREDENTIALS: file });
+    it('the key file is read by the library, its token_uri honoured; the token refreshes as a Secret key does', async () => {
+      writeFileSync(file, key.json);
+      const g = await start(withDocs({ groups: [[{ name: 'a', kind: 'vertexai', key: null, policies: { auth: { gcp: {} } } }], [{ name: 'b', kind: 'openai' }]] }));
+      const res = await g.chat(HELLO);
+      expect(servedBy(res.headers).attempts).toBe('a:200');
+      expect(google.requests).toHaveLength(1);
+      expect(g.sim.calls[0]!.headers.authorization).toMatch(/^Bearer ya29\./);
+    });
   });
 
   it('an ID token for a Cloud Run-style backend, for the audience given', async () => {
@@ -194,6 +210,30 @@ describe('auth.azure: Entra ID tokens from a client secret', () => {
     expect(logText(g)).toContain('azure token (clientSecret)');
     expect(logText(g)).not.toContain(CLIENT_SECRET);
     expect(body).not.toContain(CLIENT_SECRET);
+  });
+
+  describe('workload identity (AKS): the projected service-account token exchanged at Entra ID', () => {
+    const ASSERTION = 'eyJhbGciOiJSUzI1NiJ9.projected-service-account-token.signature';
+    const file = join(tempDir('modelgate-workload-'), 'azure-identity-token');
+    writeFileSync(file, ASSERTION);
+    useEnv({ AZURE_CLIENT_ID: 'workload-client', AZURE_TENANT_ID: 'tenant-w', AZURE_FEDERATED_TOKEN_FILE: file });
+
+    it('the token file is the client assertion; the provider gets the Entra token; neither is logged', async () => {
+      const g = await start(
+        withDocs({ groups: [[{ name: 'a', kind: 'azureopenai', key: null, policies: { auth: { azure: { workloadIdentity: {} } } } }], [{ name: 'b', kind: 'openai' }]] }),
+      );
+      const res = await g.chat(HELLO);
+      expect(servedBy(res.headers).attempts).toBe('a:200');
+      expect(entra.requests).toHaveLength(1);
+      expect(entra.requests[0]!.path).toMatch(/^\/tenant-w\/oauth2\/v2\.0\/token/);
+      expect(Object.fromEntries(entra.requests[0]!.form)).toMatchObject({
+        client_id: 'workload-client',
+        client_assertion: ASSERTION,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      });
+      expect(g.sim.calls[0]!.headers.authorization).toBe('Bearer entra-test-1');
+      expect(logText(g)).not.toContain(ASSERTION);
+    });
   });
 
   it('the resource-based `azure` provider kind: Foundry project paths, with an Entra token', async () => {

@@ -9,6 +9,7 @@
  * that request there instead. The library's own token cache is told to always fetch: refresh
  * timing is RefreshingToken's.
  */
+import { readFileSync } from 'node:fs';
 import type { GcpCredential } from '../../core/credential-spec.js';
 import { credentialError } from './credential-error.js';
 import { type Minted, RefreshingToken } from './refreshing-token.js';
@@ -81,7 +82,9 @@ async function googleClient(key: string | undefined): Promise<GoogleClient> {
     client = await new google.GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE], clientOptions: options }).getClient();
   }
   const c = client as GoogleClient;
-  const tokenUri = typeof json?.token_uri === 'string' && json.token_uri !== GOOGLE_TOKEN_URL ? new URL(json.token_uri) : undefined;
+  // Application default credentials from a key file: its `token_uri` is honoured as a Secret's is.
+  const source = json ?? adcKeyFile();
+  const tokenUri = typeof source?.token_uri === 'string' && source.token_uri !== GOOGLE_TOKEN_URL ? new URL(source.token_uri) : undefined;
   c.transporter.interceptors.request.add({
     resolved: async (request) => {
       if (tokenUri && String(request.url) === GOOGLE_TOKEN_URL) request.url = tokenUri;
@@ -92,6 +95,18 @@ async function googleClient(key: string | undefined): Promise<GoogleClient> {
     },
   });
   return c;
+}
+
+/** The JSON of `GOOGLE_APPLICATION_CREDENTIALS` (the file ADC reads first), when it is a key file of a type modelgate admits. */
+function adcKeyFile(): Record<string, unknown> | undefined {
+  const file = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  if (!file) return undefined;
+  try {
+    const json = parseKey(readFileSync(file, 'utf8').slice(0, 64 * 1024));
+    return json.type === 'service_account' || json.type === 'authorized_user' ? json : undefined;
+  } catch {
+    return undefined; // the library reports a file it cannot use
+  }
 }
 
 function parseKey(key: string): Record<string, unknown> {
