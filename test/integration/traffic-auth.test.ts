@@ -359,7 +359,7 @@ describe('the JWT subject keys a rate limit per client (client-identity.ts, read
     key = await newKey('r1');
     const traffic = {
       jwtAuthentication: { providers: [{ issuer: ISSUER, jwks: { inline: JSON.stringify({ keys: [key.jwk] }) } }] },
-      rateLimit: { local: [{ requests: 1, unit: 'Minutes' }] },
+      rateLimit: { local: [{ requests: 1, unit: 'Hours' }] },
     };
     gw = await serveEngine(gatewayYaml({ groups: [[{ name: 'claude', kind: 'anthropic', model: 'claude-x' }]], traffic }, sim.port));
   });
