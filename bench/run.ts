@@ -7,7 +7,7 @@
  * under a minute (after the peer's one-time install).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import { ensureTable } from '../functions/state/table.js';
 import { cdfChart } from './chart.js';
 import { coldStartBytes } from '../scripts/cold-start-files.mjs';
 import { hedgingReport, hedgingScenario, type HedgingRow } from './hedging.js';
+import { streamsReport, streamsScenario, type StreamsResult } from './streams.js';
 import { interleaved, start, summarize, throughput, timedRequest, type Proc, type Summary, type Target, type Timing } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -32,8 +33,20 @@ const QUICK = args.has('--quick');
 const SKIP_PEER = args.has('--skip-peer');
 
 const COUNTS = QUICK
-  ? { warmup: 300, latency: 150, throughput: 300, concurrency: [1, 16, 64], seconds: 6, coldImports: 3, lambdaRequests: 300, ops: 20, hedging: 60 }
-  : { warmup: 2_000, latency: 2_000, throughput: 4_000, concurrency: [1, 16, 64], seconds: 60, coldImports: 10, lambdaRequests: 3_000, ops: 100, hedging: 300 };
+  ? { warmup: 300, latency: 150, throughput: 300, concurrency: [1, 16, 64], seconds: 6, coldImports: 3, lambdaRequests: 300, ops: 20, hedging: 60, streams: 200, streamMs: 3_000 }
+  : {
+      warmup: 2_000,
+      latency: 2_000,
+      throughput: 4_000,
+      concurrency: [1, 16, 64],
+      seconds: 60,
+      coldImports: 10,
+      lambdaRequests: 3_000,
+      ops: 100,
+      hedging: 300,
+      streams: 2_000,
+      streamMs: 10_000,
+    };
 
 const MESSAGES = [{ role: 'user', content: 'Say something short.' }];
 const TABLE = 'modelgate-bench';
@@ -288,8 +301,13 @@ async function main() {
   console.error('bench: hedging');
   const hedging = await hedgingScenario(ROOT, RESULTS, COUNTS.hedging, 8);
 
+  // --- many streams at once through one serve process (its own upstream and gateway)
+  console.error(`bench: ${COUNTS.streams} concurrent streams`);
+  const streams = await streamsScenario(ROOT, RESULTS, COUNTS.streams, COUNTS.streamMs, await freePort());
+
   const report = renderReport({
     hedging,
+    streams,
     stamp,
     machine: machine(),
     quick: QUICK,
@@ -306,7 +324,23 @@ async function main() {
   writeFileSync(`${RESULTS}/report.md`, report);
   writeFileSync(
     `${RESULTS}/results.json`,
-    JSON.stringify({ stamp, machine: machine(), quick: QUICK, rows, tput, bundleBytes, imports, lambda, ops, hedging: hedging.map(({ values: _, ...r }) => r) }, null, 2),
+    JSON.stringify(
+      {
+        stamp,
+        machine: machine(),
+        quick: QUICK,
+        rows,
+        tput,
+        bundleBytes,
+        imports,
+        lambda,
+        ops,
+        hedging: hedging.map(({ values: _, ...r }) => r),
+        streams: { ...streams, values: undefined },
+      },
+      null,
+      2,
+    ),
   );
   writeFileSync(
     `${RESULTS}/latency.svg`,
@@ -320,6 +354,12 @@ async function main() {
     `${RESULTS}/hedging.svg`,
     cdfChart(`modelgate hedging, ${QUICK ? 'quick run' : 'full run'}, ${stamp.slice(0, 10)}`, [
       { title: 'heavy-tailed provider first: time to first content', series: hedging.map((h) => ({ name: h.name, values: h.values })) },
+    ]),
+  );
+  writeFileSync(
+    `${RESULTS}/streams.svg`,
+    cdfChart(`modelgate, ${streams.streams} concurrent streams, ${stamp.slice(0, 10)}`, [
+      { title: 'time to first byte', series: [{ name: 'modelgate serve', values: streams.values }] },
     ]),
   );
   console.log(report);
@@ -392,6 +432,7 @@ async function waitForPort(port: number): Promise<void> {
 
 interface ReportInput {
   hedging: HedgingRow[];
+  streams: StreamsResult;
   notes: string[];
   stamp: string;
   machine: string;
@@ -474,8 +515,9 @@ function renderReport(r: ReportInput): string {
   lines.push(`- bundle ≤ 1 MB: ${check(r.bundleBytes <= 1_000_000)}; cold import ≤ 150 ms: ${check(imports.length ? imports[Math.floor(imports.length / 2)]! <= 150 : undefined)}`);
   lines.push(`- healthy request: 0 writes, ≤ 1 read: ${check(r.ops.healthyUncached ? r.ops.healthyUncached.writes === 0 && r.ops.healthyUncached.reads <= 1 : undefined)}`);
   lines.push('', ...hedgingReport(r.hedging));
+  lines.push('', ...streamsReport(r.streams));
   if (r.notes.length) lines.push('', '## Notes', '', ...r.notes.map((n) => `- ${n}`));
-  lines.push('', 'Charts: latency.svg and hedging.svg (cumulative distributions).');
+  lines.push('', 'Charts: latency.svg, hedging.svg and streams.svg (cumulative distributions).');
   return `${lines.join('\n')}\n`;
 }
 

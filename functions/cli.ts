@@ -28,6 +28,7 @@ import { startSimulator, type Simulator } from './simulator/server.js';
 import type { EvictionStore } from './state/store.js';
 import { unknownFakeModels } from './simulator/faults.js';
 import packageJson from '../package.json' with { type: 'json' };
+import { configurePool, DEFAULT_POOL } from './engine/upstream.js';
 
 /** The package's version: one place to change it (the bundle carries it from package.json). */
 const VERSION: string = packageJson.version;
@@ -57,6 +58,8 @@ Options:
       --metrics-port N         GET /metrics, Prometheus text (default 15020)
       --readiness-port N       GET /healthz/ready: 200 while serving, 503 while draining (default 15021)
                                (each on 127.0.0.1; 0 turns one off; a busy default is a warning)
+      --upstream-sockets N     connections per provider origin (default 4096): one per stream in
+                               flight; past it, requests wait for a free one
       --state-table NAME       keep eviction state in this DynamoDB table (endpoint and region from
                                AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL and AWS_REGION), shared
                                with every other process or Lambda on the table
@@ -127,6 +130,7 @@ const LISTEN: Options = {
   'admin-port': { type: 'string' },
   'metrics-port': { type: 'string' },
   'readiness-port': { type: 'string' },
+  'upstream-sockets': { type: 'string' },
 };
 
 const COMMANDS: Record<string, { usage: string; options: Options }> = {
@@ -185,6 +189,7 @@ async function main(argv: string[]): Promise<number> {
   const format = (values['log-format'] ?? 'text') as LogFormat;
   if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json, not ${String(format)}`, spec.usage);
   const logger = createLogger(format, batchedStderr());
+  upstreamSockets(values, spec.usage);
   const listenOn = {
     host: (values.host as string | undefined) ?? '127.0.0.1',
     port: portOption(values, 'port', spec.usage),
@@ -318,6 +323,15 @@ function portOption(values: Values, flag: string, usage: string): number | undef
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${flag} must be a port number (0-65535), not ${text}`, usage);
   return n;
+}
+
+/** `--upstream-sockets N`: the upstream connection pool's size per origin. */
+function upstreamSockets(values: Values, usage: string): void {
+  const text = values['upstream-sockets'] as string | undefined;
+  if (text === undefined) return;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65_536) throw new UsageError(`--upstream-sockets must be a whole number from 1 to 65536, not ${text}`, usage);
+  configurePool({ maxSockets: n, maxFreeSockets: Math.min(n, DEFAULT_POOL.maxFreeSockets) });
 }
 
 /** `--drain-timeout 30s` (a Gateway API duration) or plain seconds. */

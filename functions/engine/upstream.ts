@@ -34,17 +34,20 @@ interface PoolLimits {
   maxFreeSockets: number;
 }
 
-export const DEFAULT_POOL: PoolLimits = { maxSockets: 256, maxFreeSockets: 64 };
+/**
+ * Sockets per origin: enough that every stream a process can hold open gets its own connection at
+ * once (a provider streams each answer on its own HTTP/1.1 connection, for as long as it
+ * generates). Past it, requests wait in the pool; `modelgate serve --upstream-sockets N` sets it.
+ * A Lambda instance serves one request at a time and never comes near it.
+ */
+export const DEFAULT_POOL: PoolLimits = { maxSockets: 4096, maxFreeSockets: 256 };
 
 const agents = {
   http: new http.Agent({ keepAlive: true, ...DEFAULT_POOL, scheduling: 'lifo' }),
   https: new https.Agent({ keepAlive: true, ...DEFAULT_POOL, scheduling: 'lifo' }),
 };
 
-/**
- * Replaces the connection pools' limits. Only tests call it (no flag sets the pool): a pool of a few
- * sockets shows that requests past it queue instead of failing, which 256 sockets would not show.
- */
+/** Replaces the connection pools' limits (`--upstream-sockets`; tests use a pool of a few sockets to show that requests past it queue instead of failing). */
 export function configurePool(limits: PoolLimits): void {
   for (const agent of [agents.http, agents.https]) {
     agent.maxSockets = limits.maxSockets;

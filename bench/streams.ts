@@ -1,0 +1,159 @@
+/**
+ * The many-streams scenario of `npm run bench`: N concurrent streaming requests through one
+ * `modelgate serve` against an upstream that streams slowly (a chunk every 50 ms for the stream's
+ * length). Every stream must complete, whole and in order, with its own chunks only; reported:
+ * first-byte p50 / max, how many upstream streams were open at once (all of them = served at once),
+ * RSS per open stream, and the gateway's event-loop delay p99 (prom-client's, from /metrics).
+ */
+import http from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { quantile, start, type Proc } from './lib.js';
+
+export interface StreamsResult {
+  streams: number;
+  streamMs: number;
+  completed: number;
+  /** Streams cut, reordered, or carrying another stream's chunks. */
+  broken: number;
+  firstByteP50: number;
+  firstByteMax: number;
+  /** Upstream streams open at once, at most: N means every request was served at once. */
+  upstreamMaxOpen: number;
+  rssPerStreamKiB: number;
+  eventLoopP99Ms: number;
+  values: number[];
+}
+
+function manifests(port: number): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: bench }
+spec: { gatewayClassName: agentgateway, listeners: [{ name: http, port: 8080, protocol: HTTP }] }
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayBackend
+metadata: { name: slow }
+spec:
+  ai:
+    provider:
+      openai: { model: slow }
+      host: 127.0.0.1
+      port: ${port}
+  policies: { auth: { key: sk-bench } }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: bench }
+spec:
+  parentRefs: [{ name: bench }]
+  rules:
+    - backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: slow }]
+`;
+}
+
+/** One metric's value from a Prometheus text page. */
+const metric = (text: string, name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+
+export async function streamsScenario(root: string, resultsDir: string, streams: number, streamMs: number, metricsPort: number): Promise<StreamsResult> {
+  const procs: Proc[] = [];
+  try {
+    const upstream = await start(process.execPath, [`${root}bench/processes/slow-stream-upstream.mjs`, '0', String(streamMs), '50'], /^ready (\d+)/);
+    procs.push(upstream);
+    const file = `${resultsDir}/bench-streams.yaml`;
+    writeFileSync(file, manifests(Number(upstream.ready)));
+    const gw = await start(
+      process.execPath,
+      [`${root}dist/cli.js`, 'serve', '-f', file, '--port', '0', '--metrics-port', String(metricsPort), '--admin-port', '0', '--readiness-port', '0'],
+      /serving (http:\/\/\S+)/,
+    );
+    procs.push(gw);
+    const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const before = await scrape(); // also starts prom-client's event-loop histogram afresh
+    const baseRss = metric(before, 'process_resident_memory_bytes');
+
+    const url = new URL(`${gw.ready}/v1/chat/completions`);
+    const agent = new http.Agent({ keepAlive: false, maxSockets: streams });
+    const chunks = Math.max(1, Math.round(streamMs / 50));
+    const firstBytes: number[] = [];
+    let completed = 0;
+    let broken = 0;
+    const one = (tag: string) =>
+      new Promise<void>((resolve) => {
+        const body = JSON.stringify({ messages: [{ role: 'user', content: tag }], stream: true });
+        const began = performance.now();
+        const req = http.request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => {
+              if (text === '') firstBytes.push(performance.now() - began);
+              text += d;
+            });
+            res.on('end', () => {
+              // Every chunk is this stream's own, in order, none missing, and the stream ends with [DONE].
+              const seen = [...text.matchAll(/"content":"([^":]+):(\d+) "/g)];
+              const whole = seen.length === chunks && seen.every((m, i) => m[1] === tag && Number(m[2]) === i) && text.trimEnd().endsWith('data: [DONE]');
+              if (whole) completed++;
+              else broken++;
+              resolve();
+            });
+            res.on('error', () => {
+              broken++;
+              resolve();
+            });
+          },
+        );
+        req.setTimeout(streamMs + 60_000, () => req.destroy(new Error('timeout')));
+        req.on('error', () => {
+          broken++;
+          resolve();
+        });
+        req.end(body);
+      });
+    const all = Array.from({ length: streams }, (_, i) => one(`s${i}`));
+    // Half-way through, every stream should be open: memory and the upstream's count then.
+    await new Promise((r) => setTimeout(r, streamMs / 2));
+    const middle = await scrape();
+    const midRss = metric(middle, 'process_resident_memory_bytes');
+    const lagMiddle = metric(middle, 'nodejs_eventloop_lag_p99_seconds');
+    await Promise.all(all);
+    const after = await scrape();
+    const { maxOpen } = (await (await fetch(`http://127.0.0.1:${upstream.ready}/open`)).json()) as { maxOpen: number };
+    agent.destroy();
+    const sorted = [...firstBytes].sort((a, b) => a - b);
+    return {
+      streams,
+      streamMs,
+      completed,
+      broken,
+      firstByteP50: quantile(sorted, 0.5),
+      firstByteMax: sorted.at(-1) ?? Number.NaN,
+      upstreamMaxOpen: maxOpen,
+      rssPerStreamKiB: (midRss - baseRss) / streams / 1024,
+      eventLoopP99Ms: Math.max(lagMiddle, metric(after, 'nodejs_eventloop_lag_p99_seconds')) * 1000,
+      values: firstBytes,
+    };
+  } finally {
+    for (const p of procs.reverse()) await p.stop();
+  }
+}
+
+export function streamsReport(r: StreamsResult): string[] {
+  const f = (n: number, d = 0) => (Number.isNaN(n) ? '—' : n.toFixed(d));
+  return [
+    `## Many streams: ${r.streams} concurrent streamed requests through one \`modelgate serve\`, each a chunk every 50 ms for ${r.streamMs / 1000} s`,
+    '',
+    '| completed whole | broken (cut, reordered or mixed) | first byte p50 (ms) | first byte max (ms) | upstream streams open at once | RSS per open stream | event-loop delay p99 |',
+    '|---|---|---|---|---|---|---|',
+    `| ${r.completed} / ${r.streams} | ${r.broken} | ${f(r.firstByteP50, 1)} | ${f(r.firstByteMax, 1)} | ${r.upstreamMaxOpen} | ${f(r.rssPerStreamKiB, 1)} KiB | ${f(r.eventLoopP99Ms, 1)} ms |`,
+  ];
+}
