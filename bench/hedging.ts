@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { start, summarize, timedRequest, type Proc, type Summary, type Target } from './lib.js';
+import { oneBackendManifests, start, summarize, timedRequest, type Proc, type Summary, type Target } from './lib.js';
 
 export interface HedgingRow {
   name: string;
@@ -31,28 +31,17 @@ function manifests(port: number, annotations: Record<string, string>): string {
   const provider = (name: string, model: string) =>
     `\n          - name: ${name}\n            openai: { model: ${model} }\n            host: 127.0.0.1\n            port: ${port}\n            policies: { auth: { key: sk-bench } }`;
   const meta = Object.keys(annotations).length ? `, annotations: ${JSON.stringify(annotations)}` : '';
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: bench }
-spec: { gatewayClassName: agentgateway, listeners: [{ name: http, port: 8080, protocol: HTTP }] }
----
-apiVersion: agentgateway.dev/v1alpha1
+  return oneBackendManifests(
+    'tail',
+    `apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayBackend
 metadata: { name: tail${meta} }
 spec:
   ai:
     groups:
       - providers:${provider('tail', 'tail')}
-      - providers:${provider('steady', 'steady')}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: bench }
-spec:
-  parentRefs: [{ name: bench }]
-  rules:
-    - backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: tail }]
-`;
+      - providers:${provider('steady', 'steady')}`,
+  );
 }
 
 /** Runs each variant on a fresh upstream and gateway: `requests` streamed requests, `concurrency` at a time. */

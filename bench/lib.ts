@@ -169,3 +169,22 @@ export async function throughput(target: Target, concurrency: number, total: num
   await Promise.all(Array.from({ length: concurrency }, worker));
   return { rps: (done / (performance.now() - started)) * 1000, done, errors };
 }
+
+/** A bench Gateway and one route to the backend `name`, around the backend's own YAML document. */
+export function oneBackendManifests(name: string, backendYaml: string): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: bench }
+spec: { gatewayClassName: agentgateway, listeners: [{ name: http, port: 8080, protocol: HTTP }] }
+---
+${backendYaml.trim()}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: bench }
+spec:
+  parentRefs: [{ name: bench }]
+  rules:
+    - backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: ${name} }]
+`;
+}

@@ -8,7 +8,7 @@
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { quantile, start, type Proc } from './lib.js';
+import { oneBackendManifests, quantile, start, type Proc } from './lib.js';
 
 export interface StreamsResult {
   streams: number;
@@ -26,12 +26,9 @@ export interface StreamsResult {
 }
 
 function manifests(port: number): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: bench }
-spec: { gatewayClassName: agentgateway, listeners: [{ name: http, port: 8080, protocol: HTTP }] }
----
-apiVersion: agentgateway.dev/v1alpha1
+  return oneBackendManifests(
+    'slow',
+    `apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayBackend
 metadata: { name: slow }
 spec:
@@ -40,16 +37,8 @@ spec:
       openai: { model: slow }
       host: 127.0.0.1
       port: ${port}
-  policies: { auth: { key: sk-bench } }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: bench }
-spec:
-  parentRefs: [{ name: bench }]
-  rules:
-    - backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: slow }]
-`;
+  policies: { auth: { key: sk-bench } }`,
+  );
 }
 
 /** One metric's value from a Prometheus text page. */

@@ -87,3 +87,12 @@ export function atLeastOne(keys: readonly string[]) {
 }
 
 export const port = z.int().min(1).max(65535);
+
+/** A reference to a Kubernetes object by group, kind, name, namespace and port (a Service, by default): Gateway API's BackendObjectReference. */
+export const backendObjectRef = z.strictObject({
+  group: z.string().max(253).optional(),
+  kind: z.string().min(1).max(63).optional(),
+  name: z.string().min(1).max(253),
+  namespace: z.string().min(1).max(63).optional(),
+  port: port.optional(),
+});

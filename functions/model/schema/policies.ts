@@ -4,7 +4,7 @@
  * `policies`. Field names, nesting and rules are agentgateway's.
  */
 import * as z from 'zod';
-import { atLeastOne, countPresent, duration, secretRef, unsupported } from './common.js';
+import { atLeastOne, backendObjectRef, countPresent, duration, secretRef, unsupported } from './common.js';
 import { awsAuth, azureAuth, gcpAuth, passthroughAuth } from './backend-auth.js';
 
 const AUTH_METHODS = ['key', 'secretRef', 'passthrough', 'aws', 'azure', 'gcp', 'oauthTokenExchange', 'crossAppAccess', 'jwtSign'] as const;
@@ -100,15 +100,10 @@ const exactlyOneGuard = (value: object, ctx: z.RefinementCtx) => {
 };
 /** A guardrail webhook (compile-prompt-guard.ts resolves its Service to a URL). */
 const guardWebhook = z.strictObject({
-  backendRef: z
-    .strictObject({
-      group: z.string().max(253).optional(),
-      kind: z.string().min(1).max(63).optional(),
-      name: z.string().min(1).max(253),
-      namespace: z.string().min(1).max(63).optional(),
-      port: z.int().min(1).max(65535).optional(),
-    })
-    .refine((ref) => !((ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service') || ref.port !== undefined, 'Must have port for Service reference'),
+  backendRef: backendObjectRef.refine(
+    (ref) => !((ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service') || ref.port !== undefined,
+    'Must have port for Service reference',
+  ),
   failureMode: z.enum(['FailClosed', 'FailOpen']).optional(),
   forwardHeaderMatches: z
     .array(z.strictObject({ name: z.string().min(1).max(256), type: z.enum(['Exact', 'RegularExpression']).optional(), value: z.string().min(1).max(4096) }))

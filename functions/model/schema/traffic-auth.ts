@@ -5,21 +5,13 @@
  * (only a `url` can be reached from here), and the MCP OAuth endpoints (`mcp`).
  */
 import * as z from 'zod';
-import { countPresent, duration, port, secretRef, UNSUPPORTED, unsupported } from './common.js';
+import { backendObjectRef, countPresent, duration, secretRef, UNSUPPORTED, unsupported } from './common.js';
 
 const JWKS_URL = /^https?:\/\/[^/?#@]+(\/[^?#]*)?$/;
 
 const jwksRemote = z
   .strictObject({
-    backendRef: z
-      .strictObject({
-        group: z.string().max(253).optional(),
-        kind: z.string().min(1).max(63).optional(),
-        name: z.string().min(1).max(253),
-        namespace: z.string().min(1).max(63).optional(),
-        port: port.optional(),
-      })
-      .optional(),
+    backendRef: backendObjectRef.optional(),
     cacheDuration: duration(5 * 60_000, 'cacheDuration must be at least 5m').optional(),
     jwksPath: z.string().min(1).max(1024).optional(),
     url: z.string().min(1).max(1024).regex(JWKS_URL, `should match '${JWKS_URL.source}'`).optional(),
