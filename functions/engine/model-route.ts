@@ -87,8 +87,10 @@ type AuthInput = Parameters<ModelAuthorization['expressions'][number]['evaluate'
 
 /** Whether a concrete model's `policies.authorization` admits the request (model-config.ts says how each action reads). */
 function admits(auth: ModelAuthorization, input: AuthInput): boolean {
-  const matches = auth.expressions.every((e) => e.evaluate(input) === true);
-  return auth.action === 'Deny' ? !matches : matches;
+  const holds = (e: ModelAuthorization['expressions'][number]) => e.evaluate(input) === true;
+  if (auth.action === 'Require') return auth.expressions.every(holds);
+  const any = auth.expressions.some(holds);
+  return auth.action === 'Deny' ? !any : any;
 }
 
 /**

@@ -7,9 +7,12 @@ import type { CompiledTransformation } from './compile-ai-transformations.js';
 import type { CompiledRule } from './config.js';
 
 /**
- * A concrete model's `policies.authorization`: one rule whose `matchExpressions` must all hold for
- * it to match. `Allow` and `Require` admit a request only when it matches; `Deny` refuses one that
- * does (an expression that fails to evaluate does not hold, so it fails to deny, as agentgateway warns).
+ * A concrete model's `policies.authorization`, read as agentgateway's translator reads it (each
+ * `matchExpressions` entry becomes one rule of the action; the traffic policy's authorization reads
+ * the same, engine/traffic-authorization.ts): `Allow` admits a request that one expression matches,
+ * `Require` one that every expression matches, `Deny` refuses one that any expression matches. An
+ * expression that fails to evaluate does not match, so it fails to deny, as agentgateway warns.
+ * (The CRD's description says the expressions "must all evaluate to true"; the proxy ORs them.)
  */
 export interface ModelAuthorization {
   action: 'Allow' | 'Deny' | 'Require';

@@ -321,6 +321,21 @@ describe('AgentgatewayModel: policies.authorization of a concrete model', () => 
     expect(g.sim.calls).toEqual([]);
   });
 
+  it("Allow admits a request any of its expressions matches, Require one all of them match (agentgateway's reading)", async () => {
+    const either = ['request.headers["x-team"] == "a"', 'request.headers["x-team"] == "b"'];
+    const allow = await start({}, { authorization: { action: 'Allow', policy: { matchExpressions: either } } });
+    expect((await withTeam(allow, 'b', { model: 'smart', max_tokens: 10 })).status).toBe(200);
+    expect((await withTeam(allow, 'c', { model: 'smart', max_tokens: 10 })).status).toBe(403);
+    await allow.close();
+    gw = undefined;
+    const both = ['request.headers["x-team"] == "a"', 'request.headers["x-tier"] == "gold"'];
+    const requireAll = await start({}, { authorization: { action: 'Require', policy: { matchExpressions: both } } });
+    const as = (headers: Record<string, string>) =>
+      requireAll.chat({ model: 'smart', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'content-type': 'application/json', ...headers } });
+    expect((await as({ 'x-team': 'a' })).status).toBe(403);
+    expect((await as({ 'x-team': 'a', 'x-tier': 'gold' })).status).toBe(200);
+  });
+
   it('Deny refuses the requests its expressions match', async () => {
     const g = await start({}, { authorization: { action: 'Deny', policy: { matchExpressions: ['request.headers["x-team"] == "blocked"'] } } });
     expect((await withTeam(g, 'blocked', { model: 'smart', max_tokens: 10 })).status).toBe(403);
