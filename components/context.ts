@@ -28,6 +28,8 @@ export interface GatewayContext {
   knownClientKeySecrets: Set<string>;
   /** `namespace/name` of the Secrets the Policies of this gateway hold basic-auth users (htpasswd lines) in, likewise. */
   knownBasicAuthSecrets: Set<string>;
+  /** `namespace/name` of the Secrets the components of this gateway hold provider credentials (gcp, azure, aws) in, likewise, with entries that stand in for them in checks. */
+  knownCredentialSecrets: Map<string, Readonly<Record<string, string>>>;
   /** The gateway's Models by `namespace/name`, validated, once known: what a virtual model's targets are checked against. */
   knownModels: Map<string, ManifestObject>;
   /** The validated objects of the gateway's Backends, Policies, Routes and Models, in construction order (the AWS public-URL check reads them). */

@@ -76,8 +76,7 @@ function extractFrom(block: AuthBlock, take: (kind: CredentialKind, value: unkno
       problems.push({ path: `${block.path}.aws`, message: 'static keys and assumeRole are mutually exclusive (a role is assumed with the gateway’s own credentials)' });
     if (accessKey === undefined) problems.push({ path: `${block.path}.aws.accessKey`, message: 'required with secretKey' });
     if (secretKey === undefined) problems.push({ path: `${block.path}.aws.secretKey`, message: 'required with accessKey' });
-    auth.aws =
-      problems.length > before ? rest : { ...rest, secretRef: { name: take('aws', { accessKey, secretKey, sessionToken }, `${block.path}.aws.accessKey`) } };
+    auth.aws = problems.length > before ? rest : { ...rest, secretRef: { name: take('aws', { accessKey, secretKey, sessionToken }, `${block.path}.aws.accessKey`) } };
   }
   block.set(auth);
 }
@@ -137,7 +136,8 @@ export function credentialEntries(kind: CredentialKind, value: unknown, path: st
     } catch {
       // Where, never what: the value holds a private key.
     }
-    if (!isObject(json) || typeof json.type !== 'string') return { problems: [{ path, message: 'is not Google credential JSON (an object with a "type", e.g. a service-account key)' }] };
+    if (!isObject(json) || typeof json.type !== 'string')
+      return { problems: [{ path, message: 'is not Google credential JSON (an object with a "type", e.g. a service-account key)' }] };
     return { entries: { [GCP_CREDENTIALS_KEY]: value as string } };
   }
   if (!isObject(value)) return { problems: [{ path, message: 'must be an object' }] };

@@ -126,6 +126,7 @@ export class Gateway extends pulumi.ComponentResource {
       knownSecrets: new Set(),
       knownClientKeySecrets: new Set(),
       knownBasicAuthSecrets: new Set(),
+      knownCredentialSecrets: new Map(),
       knownModels: new Map(),
       objects: [],
     };

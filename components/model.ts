@@ -10,10 +10,11 @@ import type * as pulumi from '@pulumi/pulumi';
 import type { ManifestObject } from '../functions/model/validate.js';
 import type { GatewayContext } from './context.js';
 import type { Gateway } from './gateway.js';
+import { hedgingAnnotations } from './hedging.js';
 import { mapInput } from './inputs.js';
 import { resolveRef, SpecComponent } from './object.js';
 import type { Plain } from './render.js';
-import type { ModelAzureArgs, ModelBedrockArgs, ModelCustomArgs, ModelMatchArgs, ModelPoliciesArgs, ModelRefArgs, ModelVertexAiArgs, ParentRefArgs } from './spec.js';
+import type { HedgingArgs, ModelAzureArgs, ModelBedrockArgs, ModelCustomArgs, ModelMatchArgs, ModelPoliciesArgs, ModelRefArgs, ModelVertexAiArgs, ParentRefArgs } from './spec.js';
 import type { Owner } from './validation.js';
 
 export const MODEL_TYPE = 'modelgate:index:Model';
@@ -76,19 +77,24 @@ export interface ModelArgs {
   policies?: ModelPoliciesArgs;
   /** A virtual model over concrete models (not with `provider`). */
   virtualModel?: VirtualModelArgs;
+  /** Hedged requests across the model's candidates (annotation `modelgate.dev/hedge-after`, ...; modelgate's, agentgateway ignores it). */
+  hedging?: pulumi.Input<HedgingArgs>;
+  /** A duration (`5s`): an attempt with no first content by then fails as a timeout (annotation `modelgate.dev/first-token-timeout`). */
+  firstTokenTimeout?: pulumi.Input<string>;
 }
 
 const TARGET_LISTS = ['failover', 'weighted', 'conditional'] as const;
 
 export class Model extends SpecComponent {
   constructor(name: string, args: ModelArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { gateway, name: objectName, parentRefs, virtualModel, ...spec } = args;
+    const { gateway, name: objectName, parentRefs, virtualModel, hedging, firstTokenTimeout, ...spec } = args;
+    const annotations = hedgingAnnotations(hedging, firstTokenTimeout);
     super(
       MODEL_TYPE,
       'Model',
       'AgentgatewayModel',
       name,
-      { gateway, name: objectName },
+      { gateway, name: objectName, ...(annotations && { annotations }) },
       (owner, context, dependsOn) => ({
         parentRefs: parentRefs
           ? Array.isArray(parentRefs)

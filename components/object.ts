@@ -14,6 +14,16 @@ import * as pulumi from '@pulumi/pulumi';
 import type { ManifestObject } from '../functions/model/validate.js';
 import { COMPONENT_INFO, componentInfo, type ComponentInfo, type ComponentName, type GatewayContext } from './context.js';
 import { basicAuthEntries, basicAuthSecretName, basicAuthUserProblems, extractBasicAuthUsers, leftoverBasicAuthUsers } from './basic-auth.js';
+import {
+  CREDENTIAL_STAND_INS,
+  credentialEntries,
+  credentialsSecretName,
+  extractCredentials,
+  leftoverCredentials,
+  type CredentialKind,
+  type ExtractedCredential,
+} from './credentials.js';
+import type { AnnotationsInput } from './hedging.js';
 import { hasUnresolved, mapInput } from './inputs.js';
 import {
   CLIENT_KEYS_PATH,
@@ -71,6 +81,8 @@ export interface RenderInput {
   ownClientKeySecrets?: Array<pulumi.Input<string>>;
   /** The Secret this component keeps its basic-auth users in. */
   ownBasicAuthSecrets?: Array<pulumi.Input<string>>;
+  /** The Secrets this component keeps its provider credentials (gcp, azure, aws) in, with entries that stand in for them in checks. */
+  ownCredentialSecrets?: Array<{ name: pulumi.Input<string>; standIn: Record<string, string> }>;
   /** The gateway's own object (for a route's or a model's parents). */
   gateway?: ManifestObject | pulumi.Output<ManifestObject>;
 }
@@ -90,6 +102,7 @@ export function renderObject(
     knownSecrets: ReadonlySet<string>;
     knownClientKeySecrets?: ReadonlySet<string>;
     knownBasicAuthSecrets?: ReadonlySet<string>;
+    knownCredentialSecrets?: ReadonlyMap<string, Readonly<Record<string, string>>>;
     knownModels?: ReadonlyMap<string, ManifestObject>;
     checkReferences: boolean;
     /** A platform's own rule over the validated object (throws a SpecError). */
@@ -99,14 +112,14 @@ export function renderObject(
   const build = (plain: pulumi.Unwrap<RenderInput>) =>
     asResourceError(resource, () => {
       const meta = plain.meta as Meta;
-      const leftovers = [...leftoverKeys(kind, plain.spec as Plain), ...leftoverBasicAuthUsers(kind, plain.spec as Plain)];
+      const leftovers = [...leftoverKeys(kind, plain.spec as Plain), ...leftoverCredentials(kind, plain.spec as Plain), ...leftoverBasicAuthUsers(kind, plain.spec as Plain)];
       if (leftovers.length > 0) {
         throw new SpecError(
           leftovers.map((path) =>
             problem(
               owner,
               path,
-              'a key inside an Output cannot be moved into a Secret; pass the objects that lead to `auth` (or `traffic.apiKeyAuthentication`, `traffic.basicAuthentication`) as plain values (only their fields may be Outputs)',
+              'a key inside an Output cannot be moved into a Secret; pass the objects that lead to `auth` (its `gcp`, `azure`, `aws`; or `traffic.apiKeyAuthentication`, `traffic.basicAuthentication`) as plain values (only their fields may be Outputs)',
             ),
           ),
         );
@@ -120,12 +133,15 @@ export function renderObject(
         for (const name of plain.ownClientKeySecrets ?? []) knownClientKeySecrets.add(`${meta.namespace}/${name}`);
         const knownBasicAuthSecrets = new Set(context.knownBasicAuthSecrets);
         for (const name of plain.ownBasicAuthSecrets ?? []) knownBasicAuthSecrets.add(`${meta.namespace}/${name}`);
+        const knownCredentialSecrets = new Map(context.knownCredentialSecrets);
+        for (const own of plain.ownCredentialSecrets ?? []) knownCredentialSecrets.set(`${meta.namespace}/${own.name}`, own.standIn);
         checkReferences(owner, parsed, {
           trustsUnmanaged: context.trustsUnmanaged,
           gateway: plain.gateway as ManifestObject | undefined,
           knownSecrets,
           knownClientKeySecrets,
           knownBasicAuthSecrets,
+          knownCredentialSecrets,
           ...(context.knownModels && { knownModels: context.knownModels }),
         });
       }
@@ -175,12 +191,14 @@ export interface SpecComponentArgs {
   gateway: unknown;
   /** `metadata.name`; the component's name by default. */
   name?: pulumi.Input<string>;
+  /** `metadata.annotations` (modelgate's `modelgate.dev/` settings: hedging.ts). */
+  annotations?: AnnotationsInput;
 }
 
 const suffix = (i: number) => (i === 0 ? '' : `-${i + 1}`);
 
-/** What a component's Secret holds: a provider key, client API keys' digests, or basic-auth users. */
-export type SecretPurpose = 'provider-key' | 'client-keys' | 'basic-auth';
+/** What a component's Secret holds: a provider key, provider credentials (gcp, azure, aws), client API keys' digests, or basic-auth users. */
+export type SecretPurpose = 'provider-key' | 'provider-credentials' | 'client-keys' | 'basic-auth';
 
 /**
  * A Secret a component makes: provider key (`{Authorization: key}`), client keys' digests
@@ -248,6 +266,8 @@ interface Extracted {
   /** Provider keys, each checked (a non-empty string), and the Secret it goes into. */
   keys: Array<ExtractedKey<pulumi.Input<string>, pulumi.Input<string>>>;
   keyInputs: Array<pulumi.Input<string>>;
+  /** Inline provider credentials (gcp, azure, aws), each with the Secret it goes into and its entries (a Pulumi secret, checked once known). */
+  credentials: Array<ExtractedCredential<pulumi.Input<string>> & { entries: pulumi.Output<Record<string, string>> }>;
   /** The client keys' Secret and its entries, for a Policy with `traffic.apiKeyAuthentication.keys`. */
   clientKeysName: pulumi.Input<string>;
   clientEntries?: pulumi.Output<Record<string, string>>;
@@ -270,8 +290,15 @@ function extractSecrets(resource: pulumi.Resource, owner: Owner, kind: Component
       return value;
     }),
   );
+  const inline = extractCredentials<pulumi.Input<string>>(kind, withoutProviderKeys, (k: CredentialKind, i) => mapInput(objectName, (n) => credentialsSecretName(n, k, i)));
+  if (inline.problems.length > 0)
+    throw new InvalidSpecError(
+      inline.problems.map((p) => problem(owner, p.path, p.message)),
+      resource,
+    );
+  const credentials = inline.credentials.map((c) => ({ ...c, entries: credentialEntriesOf(resource, owner, c) }));
   const clientKeysName = mapInput(objectName, clientKeysSecretName);
-  const client = extractClientKeys<pulumi.Input<pulumi.Input<string>[]>, pulumi.Input<string>>(kind, withoutProviderKeys, clientKeysName);
+  const client = extractClientKeys<pulumi.Input<pulumi.Input<string>[]>, pulumi.Input<string>>(kind, inline.spec, clientKeysName);
   if (client.problems.length > 0)
     throw new InvalidSpecError(
       client.problems.map((p) => problem(owner, p.path, p.message)),
@@ -286,13 +313,35 @@ function extractSecrets(resource: pulumi.Resource, owner: Owner, kind: Component
       resource,
     );
   const users = basic.users === undefined ? undefined : secretEntriesOf(resource, owner, basic.users, basicAuthUserProblems, basicAuthEntries);
-  return { keyless: basic.spec, keys, keyInputs, clientKeysName, clientEntries, basicAuthName, basicAuthEntries: users };
+  return { keyless: basic.spec, keys, keyInputs, credentials, clientKeysName, clientEntries, basicAuthName, basicAuthEntries: users };
+}
+
+/**
+ * A credential's Secret entries, a Pulumi secret: checked now where its fields are plain (so a bad
+ * one fails the constructor), the rest when known. Never a value in a message.
+ */
+function credentialEntriesOf(resource: pulumi.Resource, owner: Owner, credential: ExtractedCredential<pulumi.Input<string>>): pulumi.Output<Record<string, string>> {
+  const [path] = credential.paths as [string];
+  const entriesOf = (value: unknown) => {
+    const result = credentialEntries(credential.kind, value, path);
+    if ('problems' in result)
+      throw new InvalidSpecError(
+        result.problems.map((p) => problem(owner, p.path, p.message)),
+        resource,
+      );
+    return result.entries;
+  };
+  const value = credential.value as pulumi.Input<string | Record<string, pulumi.Input<string>>>;
+  if (!hasUnresolved(value)) entriesOf(value);
+  return pulumi.secret(pulumi.output(value).apply((plain) => entriesOf(plain)));
 }
 
 /** The Secrets' names the gateway knows at construction, so a later component's `secretRef` to them is checked now. */
 function noteSecrets(gateway: GatewayContext, extracted: Extracted): void {
   if (typeof gateway.namespace !== 'string') return;
   for (const n of extracted.keys.map((k) => k.secretName)) if (typeof n === 'string') gateway.knownSecrets.add(`${gateway.namespace}/${n}`);
+  for (const c of extracted.credentials)
+    if (typeof c.secretName === 'string') gateway.knownCredentialSecrets.set(`${gateway.namespace}/${c.secretName}`, CREDENTIAL_STAND_INS[c.kind]);
   if (extracted.clientEntries && typeof extracted.clientKeysName === 'string') gateway.knownClientKeySecrets.add(`${gateway.namespace}/${extracted.clientKeysName}`);
   if (extracted.basicAuthEntries && typeof extracted.basicAuthName === 'string') gateway.knownBasicAuthSecrets.add(`${gateway.namespace}/${extracted.basicAuthName}`);
 }
@@ -307,10 +356,17 @@ function noteModel(gateway: GatewayContext, rendered: Rendered): void {
 function ownedSecretNames(extracted: Extracted): Array<pulumi.Input<string>> {
   return [
     ...extracted.keys.map((k) => k.secretName),
+    ...extracted.credentials.map((c) => c.secretName),
     ...(extracted.clientEntries ? [extracted.clientKeysName] : []),
     ...(extracted.basicAuthEntries ? [extracted.basicAuthName] : []),
   ];
 }
+
+const CREDENTIAL_DESCRIPTION: Record<CredentialKind, string> = {
+  gcp: 'Google service-account key',
+  azure: 'Entra ID client secret',
+  aws: 'AWS access keys',
+};
 
 /** Every Secret the component makes. Metadata comes from the validated object, so an invalid spec fails its Secrets too. */
 function ownedSecrets(name: string, rendered: Rendered, extracted: Extracted): OwnedSecret[] {
@@ -322,6 +378,17 @@ function ownedSecrets(name: string, rendered: Rendered, extracted: Extracted): O
     describe: (m: Meta) => `modelgate: provider key of Secret ${m.namespace}/${m.name}`,
     purpose: 'provider-key' as const,
   }));
+  const credentials = extracted.credentials.map((c) => {
+    // Numbered per kind, as the Secrets' names are (credentials.ts).
+    const index = extracted.credentials.filter((o) => o.kind === c.kind).indexOf(c);
+    return {
+      resourceName: credentialsSecretName(name, c.kind, index),
+      meta: metaOf((n) => credentialsSecretName(n, c.kind, index)),
+      data: c.entries,
+      describe: (m: Meta) => `modelgate: ${CREDENTIAL_DESCRIPTION[c.kind]} of Secret ${m.namespace}/${m.name}`,
+      purpose: 'provider-credentials' as const,
+    };
+  });
   const clientKeys = extracted.clientEntries
     ? [
         {
@@ -344,7 +411,7 @@ function ownedSecrets(name: string, rendered: Rendered, extracted: Extracted): O
         },
       ]
     : [];
-  return [...providerKeys, ...clientKeys, ...basicAuth];
+  return [...providerKeys, ...credentials, ...clientKeys, ...basicAuth];
 }
 
 /** Base of Backend, Policy, Route and Model: one object of a gateway, and the Secrets of its keys. */
@@ -357,7 +424,8 @@ export abstract class SpecComponent extends pulumi.ComponentResource {
   readonly manifest!: pulumi.Output<Manifest>;
   /**
    * Names of the Secrets the component made: one per provider key (`<name>-secret`,
-   * `<name>-secret-2`, ...), then, for a Policy with client API keys, `<name>-client-keys`, and with
+   * `<name>-secret-2`, ...), one per inline provider credential (`<name>-gcp-credentials`,
+   * `<name>-azure-credentials`, `<name>-aws-credentials`, numbered likewise), then, for a Policy with client API keys, `<name>-client-keys`, and with
    * basic-auth users, `<name>-basic-auth`.
    */
   readonly secretNames!: pulumi.Output<string[]>;
@@ -398,17 +466,22 @@ export abstract class SpecComponent extends pulumi.ComponentResource {
 
     const extracted = extractSecrets(this, owner, kind, spec, objectName);
     noteSecrets(gateway, extracted);
-    const rule = gateway.platformObjects.rule?.(owner, kind, extracted.keyless);
+    const rule = asResourceError(this, () => gateway.platformObjects.rule?.(owner, kind, extracted.keyless));
     const rendered = renderObject(
       this,
       owner,
       kind,
       {
-        meta: { name: objectName, namespace: gateway.namespace },
+        meta: {
+          name: objectName,
+          namespace: gateway.namespace,
+          ...(args.annotations !== undefined && { annotations: args.annotations as Meta<pulumi.Input<string>>['annotations'] }),
+        },
         spec: extracted.keyless,
         ownSecrets: extracted.keys.map((k) => k.secretName),
         ownClientKeySecrets: extracted.clientEntries ? [extracted.clientKeysName] : [],
         ownBasicAuthSecrets: extracted.basicAuthEntries ? [extracted.basicAuthName] : [],
+        ownCredentialSecrets: extracted.credentials.map((c) => ({ name: c.secretName, standIn: { ...CREDENTIAL_STAND_INS[c.kind] } })),
         ...((kind === 'HTTPRoute' || kind === 'AgentgatewayModel') && { gateway: gateway.parsedNow ?? gateway.parsed }),
       },
       {
@@ -416,6 +489,7 @@ export abstract class SpecComponent extends pulumi.ComponentResource {
         knownSecrets: gateway.knownSecrets,
         knownClientKeySecrets: gateway.knownClientKeySecrets,
         knownBasicAuthSecrets: gateway.knownBasicAuthSecrets,
+        knownCredentialSecrets: gateway.knownCredentialSecrets,
         knownModels: gateway.knownModels,
         checkReferences: true,
         check: rule?.check,

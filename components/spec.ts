@@ -34,9 +34,13 @@ export interface BackendAuthArgs {
   azure?: AzureAuthArgs;
   /** AWS credentials for Bedrock's SigV4 signing: static keys, or a role assumed on top of the gateway's own credentials. */
   aws?: AwsAuthArgs;
-  /** The client's own credential is what the provider receives (never logged). */
-  passthrough?: Input<Record<string, never>>;
+  /** `{}`: the client's own credential is what the provider receives (never logged). */
+  passthrough?: Input<NoFieldsArgs>;
 }
+
+/** A block that is set, with no fields (`passthrough: {}`, `workloadIdentity: {}`). */
+// biome-ignore lint/suspicious/noEmptyInterface: the CRD's blocks have no fields; a named empty type is what the schema can express.
+export interface NoFieldsArgs {}
 
 /**
  * `gcp`: at most one of `credentials` and `secretRef`; neither means the environment's
@@ -79,7 +83,8 @@ export interface AzureAuthArgs {
   secretRef?: Input<{ name: Input<string> }>;
   /** At most one of the fields; none means the system-assigned identity. */
   managedIdentity?: Input<{ clientId?: Input<string>; objectId?: Input<string>; resourceId?: Input<string> }>;
-  workloadIdentity?: Input<Record<string, never>>;
+  /** `{}`: the pod's (or function's) federated workload identity. */
+  workloadIdentity?: Input<NoFieldsArgs>;
 }
 
 export interface AwsSessionTagArgs {

@@ -10,6 +10,8 @@
 import { compileConfig, ConfigError, type SecretSource } from '../functions/model/compile.js';
 import { validateObject, type ManifestObject } from '../functions/model/validate.js';
 import { HTACCESS_KEY, HTPASSWD_STAND_IN } from './basic-auth.js';
+import { hedgingArgPath } from './hedging.js';
+import { CREDENTIAL_STAND_INS, GCP_CREDENTIALS_KEY, gcpRefId, gcpSecretRefs } from './credentials.js';
 import { AGENTGATEWAY_API_VERSION, AGENTGATEWAY_GROUP, GATEWAY_API_VERSION, GATEWAY_GROUP, SECRET_KEY, type Manifest, type Plain } from './render.js';
 
 /** An invalid spec: every problem, each naming the component and the field. */
@@ -28,13 +30,13 @@ export interface Owner {
 
 const describeOwner = (o: Owner) => `${o.type} ${o.name}`;
 
-/** `spec.ai.groups[0]` -> `ai.groups[0]`; `metadata.name` -> `name`. */
+/** `spec.ai.groups[0]` -> `ai.groups[0]`; `metadata.name` -> `name`; a hedging annotation -> its arg (`hedging.after`). */
 export function argPath(path: string): string {
   if (path === 'spec' || path === '') return '';
   if (path.startsWith('spec.')) return path.slice(5);
   if (path === 'metadata.name') return 'name';
   if (path === 'metadata.namespace') return 'gateway namespace';
-  return path;
+  return hedgingArgPath(path) ?? path;
 }
 
 export function problem(owner: Owner, path: string, message: string): string {
@@ -61,6 +63,8 @@ export interface ReferenceContext {
   knownClientKeySecrets?: ReadonlySet<string>;
   /** `namespace/name` of the Secrets the components of this gateway hold basic-auth users (an htpasswd file) in. */
   knownBasicAuthSecrets?: ReadonlySet<string>;
+  /** `namespace/name` of the Secrets the components of this gateway hold provider credentials (gcp, azure, aws) in, with entries standing in for them. */
+  knownCredentialSecrets?: ReadonlyMap<string, Readonly<Record<string, string>>>;
   /** The Models of this gateway by `namespace/name`, validated: a virtual model's targets. */
   knownModels?: ReadonlyMap<string, ManifestObject>;
 }
@@ -75,9 +79,14 @@ export interface ReferenceContext {
  */
 export function checkReferences(owner: Owner, object: ManifestObject, context: ReferenceContext): void {
   const objects: ManifestObject[] = [object, ...standIns(object, context)];
+  // Entries an `auth.gcp.secretRef` reads must hold Google credential JSON, even in a Secret taken on trust.
+  const gcpRefs = gcpSecretRefs(object);
   const secrets: SecretSource = {
     get: (namespace, name, key) => {
       const id = `${namespace}/${name}`;
+      const credentials = context.knownCredentialSecrets?.get(id);
+      if (credentials) return credentials[key];
+      if (context.trustsUnmanaged && gcpRefs.has(gcpRefId(name, key))) return CREDENTIAL_STAND_INS.gcp[GCP_CREDENTIALS_KEY];
       // Basic-auth users: an htpasswd file, under `.htaccess`.
       if (key === HTACCESS_KEY) return context.trustsUnmanaged || context.knownBasicAuthSecrets?.has(id) ? HTPASSWD_STAND_IN : undefined;
       return context.trustsUnmanaged || (context.knownSecrets.has(id) && key === SECRET_KEY) ? 'placeholder' : undefined;
@@ -120,11 +129,13 @@ function standIns(object: ManifestObject, context: ReferenceContext): ManifestOb
     metadata: { name, namespace: ns },
     spec: { gatewayClassName: 'stand-in', listeners: [{ name: listener, port: 8080, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] },
   });
+  // A policy's `backend.auth.aws` signs Bedrock calls only: its targets stand in as bedrock providers.
+  const signsAws = object.kind === 'AgentgatewayPolicy' && (object.spec.backend as { auth?: { aws?: unknown } } | undefined)?.auth?.aws !== undefined;
   const backendStub = (name: string, ns: string, provider = 'stand-in') => ({
     apiVersion: AGENTGATEWAY_API_VERSION,
     kind: 'AgentgatewayBackend',
     metadata: { name, namespace: ns },
-    spec: { ai: { groups: [{ providers: [{ name: provider, openai: {} }] }] } },
+    spec: { ai: { groups: [{ providers: [{ name: provider, ...(signsAws ? { bedrock: { model: 'stand-in' } } : { openai: {} }) }] }] } },
   });
   const routeStub = (name: string, ns: string, rule: string | undefined, parent: { name: string; namespace: string } | undefined) => ({
     apiVersion: GATEWAY_API_VERSION,

@@ -9,7 +9,8 @@ import type { ManifestObject } from '../../functions/model/validate.js';
 import { configItem, KEY } from '../../functions/state/table-layout.js';
 import type { OwnedSecret, Rendered, SecretPurpose } from '../object.js';
 import type { ObjectRule, ObjectToCreate } from '../platforms.js';
-import { awsSecretItem, entriesSecretString, type ComponentKind, type Manifest, type Plain } from '../render.js';
+import { hasUnresolved } from '../inputs.js';
+import { authBlocks, awsSecretItem, entriesSecretString, isObject, type ComponentKind, type Manifest, type Plain } from '../render.js';
 import { problem, SpecError, type Owner } from '../validation.js';
 import { bedrockGrants, bedrockTargets, hasBedrockProvider, isBedrockModel, needsAccount } from './bedrock.js';
 import { assumeRolePolicy, bedrockPolicy, secretsPolicy } from './policies.js';
@@ -50,6 +51,14 @@ export interface AwsTable {
 
 /** The role's Bedrock grant names the models, so they must be pinned, and known to be bedrock at construction. */
 export function bedrockRule(owner: Owner, kind: ComponentKind, spec: Plain): BedrockRule {
+  const unknownRoles = unresolvedRoleArns(kind, spec);
+  if (unknownRoles.length > 0) {
+    throw new SpecError(
+      unknownRoles.map((path) =>
+        problem(owner, path, "an Output: on AWS the role's sts:AssumeRole grant names the role and is decided at construction; pass the roleArn as a plain string"),
+      ),
+    );
+  }
   const roles = assumedRolesIn(spec);
   // A role named inside an Output is seen only once parsed: too late to grant it.
   const checkRoles = (parsed: ManifestObject) =>
@@ -85,6 +94,16 @@ export function bedrockRule(owner: Owner, kind: ComponentKind, spec: Plain): Bed
     if (all.length > 0) throw new SpecError(all);
   };
   return { bedrock, roles, check };
+}
+
+/** Paths of the `auth.aws.assumeRole.roleArn`s that are Outputs (or inside one) where the `aws` block itself is plain. */
+function unresolvedRoleArns(kind: ComponentKind, spec: Plain): string[] {
+  return authBlocks(kind, spec).flatMap((b) => {
+    const aws = b.auth.aws;
+    if (!isObject(aws) || aws.assumeRole === undefined) return [];
+    const role = aws.assumeRole;
+    return hasUnresolved(isObject(role) ? role.roleArn : role) ? [`${b.path}.aws.assumeRole.roleArn`] : [];
+  });
 }
 
 export function createAwsObject({ parent, name, rendered, owned, dependsOn }: ObjectToCreate, rule: BedrockRule | undefined, table: AwsTable): AwsObjectResources {
@@ -135,7 +154,7 @@ export function createAwsObject({ parent, name, rendered, owned, dependsOn }: Ob
   };
 }
 
-/** Read access to exactly the component's secrets (provider keys, client keys' digests and basic-auth users apart); none without secrets. */
+/** Read access to exactly the component's secrets (provider keys, provider credentials, client keys' digests and basic-auth users apart); none without secrets. */
 function createSecretsPolicy(
   name: string,
   owned: readonly OwnedSecret[],
@@ -150,8 +169,8 @@ function createSecretsPolicy(
     {
       role: table.roleId,
       policy: pulumi
-        .all([arns('provider-key'), arns('client-keys'), arns('basic-auth')])
-        .apply(([provider, client, basicAuth]) => JSON.stringify(secretsPolicy(provider, client, basicAuth))),
+        .all([arns('provider-key'), arns('client-keys'), arns('basic-auth'), arns('provider-credentials')])
+        .apply(([provider, client, basicAuth, credentials]) => JSON.stringify(secretsPolicy(provider, client, basicAuth, credentials))),
     },
     opts,
   );

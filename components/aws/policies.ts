@@ -56,11 +56,18 @@ export function gatewayPolicy(tableArn: string, logGroupArn: string): PolicyDocu
 
 /**
  * Reading the secrets one component stored: its provider keys, its client API keys (their
- * digests) and its basic-auth users (htpasswd lines), those secrets' ARNs, nothing else.
+ * digests), its basic-auth users (htpasswd lines) and its provider credentials (a Google
+ * service-account key, an Entra ID client secret, AWS keys), those secrets' ARNs, nothing else.
  */
-export function secretsPolicy(providerKeyArns: readonly string[], clientKeyArns: readonly string[] = [], basicAuthArns: readonly string[] = []): PolicyDocument {
+export function secretsPolicy(
+  providerKeyArns: readonly string[],
+  clientKeyArns: readonly string[] = [],
+  basicAuthArns: readonly string[] = [],
+  providerCredentialArns: readonly string[] = [],
+): PolicyDocument {
   const statements: PolicyStatement[] = [];
   if (providerKeyArns.length > 0) statements.push({ Sid: 'ProviderKeys', Effect: 'Allow', Action: SECRET_ACTIONS, Resource: [...providerKeyArns] });
+  if (providerCredentialArns.length > 0) statements.push({ Sid: 'ProviderCredentials', Effect: 'Allow', Action: SECRET_ACTIONS, Resource: [...providerCredentialArns] });
   if (clientKeyArns.length > 0) statements.push({ Sid: 'ClientKeys', Effect: 'Allow', Action: SECRET_ACTIONS, Resource: [...clientKeyArns] });
   if (basicAuthArns.length > 0) statements.push({ Sid: 'BasicAuthUsers', Effect: 'Allow', Action: SECRET_ACTIONS, Resource: [...basicAuthArns] });
   return { Version: '2012-10-17', Statement: statements };

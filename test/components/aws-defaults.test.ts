@@ -1,16 +1,7 @@
-/**
- * The AWS platform's safe defaults under Pulumi mocks: a public function URL (`NONE`) whose routes
- * take requests without a client API key is warned about, naming the Gateway; reserved
- * concurrency; names AWS would refuse (a Lambda function or IAM role name over 64 characters, a
- * DynamoDB table name over 255, characters they do not allow) are refused at construction, naming
- * the component and the way out; the bundle's SHA-256 is an output and in the function's description.
- */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as pulumi from '@pulumi/pulumi';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { HANDLER_BUNDLE_DIR, HANDLER_FILE } from '../../functions/bundle.js';
+import { builtBundleSha256 } from './bundle-digest.js';
 import type { AwsGatewayArgs } from '../../components/index.js';
 import { collectingRejections, one, settle, valueOf, type Recorded } from './mocks.js';
 import { useComponents, type Components } from './components.js';
@@ -216,9 +207,8 @@ describe('aws: names AWS would refuse are refused at construction', () => {
 
 describe('aws: the Lambda asset knows its build', () => {
   it("the bundle's SHA-256 is an output of the Gateway, and in the function's description", async () => {
-    const sha256 = createHash('sha256')
-      .update(readFileSync(`${HANDLER_BUNDLE_DIR}${HANDLER_FILE}`))
-      .digest('hex');
+    // The handler and its chunks: what the function runs.
+    const sha256 = builtBundleSha256();
     const gateway = new c.Gateway('hashed', { platform: 'aws' });
     await settle(gateway.urn);
     expect(await valueOf(gateway.bundleSha256)).toBe(sha256);

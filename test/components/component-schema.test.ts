@@ -248,8 +248,28 @@ describe('the package schema (component provider)', () => {
     // A Model: concrete fields and policies; the provider key block plain (its key becomes a Secret).
     const model = schema.resources['modelgate:index:Model']!.inputProperties;
     expect(Object.keys(model).sort()).toEqual(
-      ['azure', 'baseURL', 'bedrock', 'custom', 'gateway', 'match', 'name', 'parentRefs', 'policies', 'provider', 'vertexai', 'virtualModel', 'visibility'].sort(),
+      [
+        'azure',
+        'baseURL',
+        'bedrock',
+        'custom',
+        'firstTokenTimeout',
+        'gateway',
+        'hedging',
+        'match',
+        'name',
+        'parentRefs',
+        'policies',
+        'provider',
+        'vertexai',
+        'virtualModel',
+        'visibility',
+      ].sort(),
     );
+    // Hedging: a named type on both Backend and Model.
+    expect(schema.resources['modelgate:index:Backend']!.inputProperties.hedging).toMatchObject({ $ref: ref('HedgingArgs') });
+    expect(model.hedging).toMatchObject({ $ref: ref('HedgingArgs') });
+    expect(schema.types['modelgate:index:HedgingArgs']!.required).toEqual(['after']);
     expect(model.policies).toMatchObject({ $ref: ref('ModelPoliciesArgs'), plain: true });
     expect(schema.types['modelgate:index:ModelPoliciesArgs']!.properties.auth).toMatchObject({ $ref: ref('BackendAuthArgs'), plain: true });
     expect(schema.types['modelgate:index:ModelAzureArgs']!.required).toEqual(['resourceName', 'resourceType']);
@@ -278,11 +298,26 @@ describe('the package schema (component provider)', () => {
     expect(schema.types['modelgate:index:DirectResponseArgs']!.properties.conditional).toMatchObject({ type: 'array', items: { $ref: ref('ConditionalDirectResponseArgs') } });
   });
 
-  it('marks the provider keys, the client API keys and the basic-auth users secret, and nothing else', () => {
+  it('marks the provider keys and credentials, the client API keys and the basic-auth users secret, and nothing else', () => {
     const secrets = allProperties(schema)
       .filter(([, p]) => p.secret)
       .map(([path]) => path);
-    expect(secrets.sort()).toEqual(['ApiKeyAuthenticationArgs.keys', 'BackendAuthArgs.key', 'BasicAuthenticationArgs.users']);
+    expect(secrets.sort()).toEqual(
+      [
+        'ApiKeyAuthenticationArgs.keys',
+        'AwsAuthArgs.accessKey',
+        'AwsAuthArgs.secretKey',
+        'AwsAuthArgs.sessionToken',
+        'AzureClientSecretArgs.clientSecret',
+        'BackendAuthArgs.key',
+        'BasicAuthenticationArgs.users',
+        'GcpAuthArgs.credentials',
+      ].sort(),
+    );
+    // The containers of inline credentials are plain (their place must be known to move them into a Secret); their fields are inputs.
+    expect(schema.types['modelgate:index:BackendAuthArgs']!.properties.gcp).toMatchObject({ $ref: '#/types/modelgate:index:GcpAuthArgs' });
+    expect(schema.types['modelgate:index:GcpAuthArgs']!.properties.credentials).toMatchObject({ type: 'string', secret: true });
+    expect(schema.types['modelgate:index:AzureClientSecretArgs']!.properties.clientSecret).toMatchObject({ type: 'string', secret: true });
     expect(schema.types['modelgate:index:BackendAuthArgs']!.properties.key).toMatchObject({ type: 'string', secret: true });
     expect(schema.types['modelgate:index:BackendAuthArgs']!.properties.key!.description).toMatch(/provider key/);
   });

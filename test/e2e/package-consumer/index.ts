@@ -99,11 +99,17 @@ async function main(): Promise<void> {
 
   const types: Record<string, number> = {};
   for (const r of registered) types[r.type] = (types[r.type] ?? 0) + 1;
-  // The Lambda's code as the engine would get it: an archive of one file asset, its fields promises.
+  // The Lambda's code as the engine would get it: an archive of file assets (handler.mjs) and archives (handler-chunks/), its fields promises.
   const lambda = registered.find((r) => r.type === 'aws:lambda/function:Function');
-  const archive = lambda?.inputs.code as { assets?: Promise<Record<string, { path?: Promise<string> }>> } | undefined;
-  const assets = (await archive?.assets) ?? {};
-  const lambdaCode = Object.fromEntries(await Promise.all(Object.entries(assets).map(async ([file, asset]) => [file, (await asset.path) ?? null])));
+  type Archive = { assets?: Promise<Record<string, { path?: Promise<string>; assets?: Archive['assets'] }>> };
+  const filesOf = async (archive: Archive | undefined, prefix: string): Promise<Array<[string, string | null]>> => {
+    const assets = (await archive?.assets) ?? {};
+    const nested = await Promise.all(
+      Object.entries(assets).map(async ([file, asset]) => (asset.assets ? filesOf(asset, `${prefix}${file}/`) : [[`${prefix}${file}`, (await asset.path) ?? null] as [string, string | null]])),
+    );
+    return ([] as Array<[string, string | null]>).concat(...nested);
+  };
+  const lambdaCode = Object.fromEntries(await filesOf(lambda?.inputs.code as Archive | undefined, ''));
   // How this file was loaded: compiled to CommonJS (so modelgate came through require()), or as an ES module.
   const moduleSystem = typeof module === 'object' ? 'commonjs' : 'esm';
   console.log(`RESULT ${JSON.stringify({ gatewayType: GATEWAY_TYPE, moduleSystem, types, lambdaCode, awsUrl })}`);
