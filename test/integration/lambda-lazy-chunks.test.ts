@@ -8,6 +8,8 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { HANDLER_FILE } from '../../functions/bundle.js';
@@ -40,11 +42,16 @@ describe('the Lambda bundle at cold start', () => {
   });
 });
 
-describe('the Lambda bundle loads its chunks when a config needs them', () => {
+describe('the Lambda bundle loads its chunks when a config needs them; traffic policies through the function URL', () => {
   let db: Dynalite;
   let sim: Simulator;
+  let jwks: http.Server;
+  let jwksFetches = 0;
   let handler: StreamingHandler;
   let token: string;
+  let expired: string;
+  let wrongAudience: string;
+  let bob: string;
   const output = captureHandlerOutput();
 
   beforeAll(async () => {
@@ -52,12 +59,25 @@ describe('the Lambda bundle loads its chunks when a config needs them', () => {
     sim = await startSimulator({ faults: () => undefined });
     const { privateKey, publicKey } = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
-    token = await new SignJWT({ sub: 'alice' })
+    const sign = (audience: string, expires: string | number) =>
+      new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://idp.test').setAudience(audience).setExpirationTime(expires).sign(privateKey);
+    token = await sign('modelgate', '1h');
+    expired = await sign('modelgate', Math.floor(Date.now() / 1000) - 3600);
+    wrongAudience = await sign('someone-else', '1h');
+    bob = await new SignJWT({ sub: 'bob' })
       .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
       .setIssuer('https://idp.test')
       .setAudience('modelgate')
       .setExpirationTime('1h')
       .sign(privateKey);
+    // The JWKS on a loopback endpoint, fetched by the handler (and cached).
+    jwks = http.createServer((_req, res) => {
+      jwksFetches++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', () => r()));
+    const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
     const objects = [
       {
         apiVersion: 'gateway.networking.k8s.io/v1',
@@ -91,7 +111,11 @@ describe('the Lambda bundle loads its chunks when a config needs them', () => {
         metadata: { name: 'jwt', namespace: 'lazy' },
         spec: {
           targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw' }],
-          traffic: { jwtAuthentication: { providers: [{ issuer: 'https://idp.test', audiences: ['modelgate'], jwks: { inline: JSON.stringify({ keys: [jwk] }) } }] } },
+          traffic: {
+            jwtAuthentication: { providers: [{ issuer: 'https://idp.test', audiences: ['modelgate'], jwks: { remote: { url: jwksUrl } } }] },
+            authorization: { action: 'Require', policy: { matchExpressions: ['jwt.sub == "alice"'] } },
+            cors: { allowOrigins: ['https://app.example.com'], allowMethods: ['POST'], allowHeaders: ['authorization', 'content-type'] },
+          },
         },
       },
     ];
@@ -108,6 +132,7 @@ describe('the Lambda bundle loads its chunks when a config needs them', () => {
     output.restore();
     await sim?.close();
     await db?.close();
+    await new Promise((r) => jwks?.close(r));
   });
 
   it('a RegularExpression route (RE2) and a JWT (jose): served; a bad token refused', async () => {
@@ -119,5 +144,44 @@ describe('the Lambda bundle loads its chunks when a config needs them', () => {
     expect(refused.statusCode).toBe(401);
     const unrouted = await invoke(handler, functionUrlEvent('POST', '/chat/completions', body, { headers: { authorization: `Bearer ${token}` } }));
     expect(unrouted.statusCode).toBe(404);
+  });
+
+  it('JWT from a loopback JWKS: expired and wrong-audience tokens get a 401, a subject the rule refuses a 403, before any upstream call; the keys are fetched once', async () => {
+    const before = sim.calls.length;
+    const body = { messages: [{ role: 'user', content: 'hi' }] };
+    for (const bad of [expired, wrongAudience]) {
+      const res = await invoke(handler, functionUrlEvent('POST', '/v1/chat/completions', body, { headers: { authorization: `Bearer ${bad}` } }));
+      expect(res.statusCode).toBe(401);
+      expect(JSON.parse(res.body).error.code).toBe('invalid_token');
+    }
+    // A valid token the authorization rule (Require jwt.sub == "alice") refuses: 403.
+    const denied = await invoke(handler, functionUrlEvent('POST', '/v1/chat/completions', body, { headers: { authorization: `Bearer ${bob}` } }));
+    expect(denied.statusCode).toBe(403);
+    expect(JSON.parse(denied.body).error.code).toBe('permission_denied');
+    expect(sim.calls.length).toBe(before);
+    expect(jwksFetches).toBe(1);
+  });
+
+  it('CORS: a preflight is answered by the gateway, and an answer carries the allowed origin', async () => {
+    const before = sim.calls.length;
+    const preflight = await invoke(
+      handler,
+      functionUrlEvent('OPTIONS', '/v1/chat/completions', undefined, { headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } }),
+    );
+    expect(preflight.statusCode).toBe(200);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(preflight.headers['access-control-allow-methods']).toBe('POST');
+    expect(sim.calls.length).toBe(before);
+    const answer = await invoke(
+      handler,
+      functionUrlEvent(
+        'POST',
+        '/v1/chat/completions',
+        { messages: [{ role: 'user', content: 'hi' }] },
+        { headers: { origin: 'https://app.example.com', authorization: `Bearer ${token}` } },
+      ),
+    );
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers['access-control-allow-origin']).toBe('https://app.example.com');
   });
 });
