@@ -15,6 +15,7 @@ import { CONFIG_ATTRIBUTE, SECRET_ARN_ANNOTATION } from '../../functions/state/t
 import { formatViolation, loadCrdValidators } from '../support/crd-validator.js';
 import { ACCOUNT, collectingRejections, isSecretInput, one, ofType, plain, REGION, settle, valueOf, type Recorded } from './mocks.js';
 import { useComponents, type Components } from './components.js';
+import { CRDS, describeWithShared } from '../support/shared.js';
 
 let recorded: Recorded[];
 let c: Components;
@@ -142,12 +143,6 @@ describe('provider credentials on kubernetes: Secrets the component makes', () =
 
     const config = compileWith([await valueOf(backend.manifest)], EXPECTED_ENTRIES);
     expect(credentialsOf(config)).toEqual(EXPECTED_CREDENTIALS);
-    // What agentgateway is given is valid for its CRD.
-    expect(
-      loadCrdValidators()
-        .validate({ apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayBackend', ...resource.inputs })
-        .map(formatViolation),
-    ).toEqual([]);
   });
 
   it('a Policy: backend.auth.gcp.credentials (as an IdToken with an audience) becomes <policy>-gcp-credentials', async () => {
@@ -261,6 +256,20 @@ describe('provider credentials on kubernetes: Secrets the component makes', () =
     });
     expect((failure as Error).message).toMatch(/modelgate:index:Backend hidden: policies\.auth\.gcp\.credentials: a key inside an Output cannot be moved into a Secret/);
     expectNoSecretValues((failure as Error).message);
+  });
+});
+
+describeWithShared('provider credentials on kubernetes: against the upstream CRD', CRDS, () => {
+  it('the Backend with gcp, azure and aws secretRefs is valid for agentgateway', async () => {
+    const gateway = new c.Gateway('gw', { platform: 'kubernetes', namespace: 'ai' });
+    const backend = credentialBackend(gateway);
+    await settle(gateway.urn, backend.urn);
+    const resource = one(recorded, 'kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend', 'cloud');
+    expect(
+      loadCrdValidators()
+        .validate({ apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayBackend', ...resource.inputs })
+        .map(formatViolation),
+    ).toEqual([]);
   });
 });
 
