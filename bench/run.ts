@@ -21,7 +21,7 @@ import { ensureTable } from '../functions/state/table.js';
 import { cdfChart } from './chart.js';
 import { coldStartBytes } from '../scripts/cold-start-files.mjs';
 import { hedgingReport, hedgingScenario, type HedgingRow } from './hedging.js';
-import { streamsReport, streamsScenario, type StreamsResult } from './streams.js';
+import { lambdaStreamsReport, lambdaStreamsScenario, streamsReport, streamsScenario, type LambdaStreamsResult, type StreamsResult } from './streams.js';
 import { interleaved, start, summarize, throughput, timedRequest, type Proc, type Summary, type Target, type Timing } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -33,7 +33,20 @@ const QUICK = args.has('--quick');
 const SKIP_PEER = args.has('--skip-peer');
 
 const COUNTS = QUICK
-  ? { warmup: 300, latency: 150, throughput: 300, concurrency: [1, 16, 64], seconds: 6, coldImports: 3, lambdaRequests: 300, ops: 20, hedging: 60, streams: 200, streamMs: 3_000 }
+  ? {
+      warmup: 300,
+      latency: 150,
+      throughput: 300,
+      concurrency: [1, 16, 64],
+      seconds: 6,
+      coldImports: 3,
+      lambdaRequests: 300,
+      ops: 20,
+      hedging: 60,
+      streams: 200,
+      streamMs: 3_000,
+      lambdaStreams: 50,
+    }
   : {
       warmup: 2_000,
       latency: 2_000,
@@ -46,6 +59,7 @@ const COUNTS = QUICK
       hedging: 300,
       streams: 2_000,
       streamMs: 10_000,
+      lambdaStreams: 200,
     };
 
 const MESSAGES = [{ role: 'user', content: 'Say something short.' }];
@@ -295,6 +309,9 @@ async function main() {
       .at(-1)!,
   ) as { importMs: number; rssAfterImportMb: number; rssMaxMb: number; requests: number; errors: number };
 
+  console.error(`bench: ${COUNTS.lambdaStreams} concurrent streams through the Lambda bundle`);
+  const lambdaStreams = await lambdaStreamsScenario(ROOT, awsEnv.AWS_ENDPOINT_URL_DYNAMODB, COUNTS.lambdaStreams, COUNTS.streamMs);
+
   // --- DynamoDB operations per request, counted at the store
   console.error('bench: DynamoDB operations per request');
   const ops = await countDynamoOps(awsEnv.AWS_ENDPOINT_URL_DYNAMODB, Number(upstream.ready));
@@ -312,6 +329,7 @@ async function main() {
   const report = renderReport({
     hedging,
     streams,
+    lambdaStreams,
     stamp,
     machine: machine(),
     quick: QUICK,
@@ -343,6 +361,7 @@ async function main() {
         ops,
         hedging: hedging.map(({ values: _, ...r }) => r),
         streams: { ...streams, values: undefined },
+        lambdaStreams,
       },
       null,
       2,
@@ -439,6 +458,7 @@ async function waitForPort(port: number): Promise<void> {
 interface ReportInput {
   hedging: HedgingRow[];
   streams: StreamsResult;
+  lambdaStreams: LambdaStreamsResult;
   notes: string[];
   stamp: string;
   machine: string;
@@ -523,7 +543,7 @@ function renderReport(r: ReportInput): string {
   lines.push(`- bundle ≤ 1 MB: ${check(r.bundleBytes <= 1_000_000)}; cold import ≤ 150 ms: ${check(imports.length ? imports[Math.floor(imports.length / 2)]! <= 150 : undefined)}`);
   lines.push(`- healthy request: 0 writes, ≤ 1 read: ${check(r.ops.healthyUncached ? r.ops.healthyUncached.writes === 0 && r.ops.healthyUncached.reads <= 1 : undefined)}`);
   lines.push('', ...hedgingReport(r.hedging));
-  lines.push('', ...streamsReport(r.streams));
+  lines.push('', ...streamsReport(r.streams), '', ...lambdaStreamsReport(r.lambdaStreams));
   if (r.notes.length) lines.push('', '## Notes', '', ...r.notes.map((n) => `- ${n}`));
   lines.push('', 'Charts: latency.svg, hedging.svg and streams.svg (cumulative distributions).');
   return `${lines.join('\n')}\n`;

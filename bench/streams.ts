@@ -146,3 +146,79 @@ export function streamsReport(r: StreamsResult): string[] {
     `| ${r.completed} / ${r.streams} | ${r.broken} | ${f(r.firstByteP50, 1)} | ${f(r.firstByteMax, 1)} | ${r.upstreamMaxOpen} | ${f(r.rssPerStreamKiB, 1)} KiB | ${f(r.eventLoopP99Ms, 1)} ms |`,
   ];
 }
+
+export interface LambdaStreamsResult {
+  streams: number;
+  completed: number;
+  broken: number;
+  firstByteP50: number;
+  firstByteMax: number;
+  rssPerStreamKiB: number;
+}
+
+/**
+ * The same through the Lambda bundle: `streams` concurrent streamed invocations of one handler (one
+ * process), its config in a DynamoDB table (dynalite at `dynamodbEndpoint`) as the components write it.
+ */
+export async function lambdaStreamsScenario(root: string, dynamodbEndpoint: string, streams: number, streamMs: number): Promise<LambdaStreamsResult> {
+  const upstream = await start(process.execPath, [`${root}bench/processes/slow-stream-upstream.mjs`, '0', String(streamMs), '50'], /^ready (\d+)/);
+  try {
+    const [{ DynamoDBClient, PutItemCommand }, { parseManifests }, { configItem }, { ensureTable }] = await Promise.all([
+      import('@aws-sdk/client-dynamodb'),
+      import('../functions/config/manifests.js'),
+      import('../functions/state/table-layout.js'),
+      import('../functions/state/table.js'),
+    ]);
+    const client = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } });
+    const table = 'modelgate-bench-lambda-streams';
+    await ensureTable(client, table);
+    for (const o of parseManifests([{ name: 'streams.yaml', text: manifests(Number(upstream.ready)) }]).objects) {
+      await client.send(new PutItemCommand({ TableName: table, Item: configItem(o) }));
+    }
+    const { execFile } = await import('node:child_process');
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [`${root}bench/processes/lambda-streams.mjs`, String(streams), String(Math.max(1, Math.round(streamMs / 50)))],
+        {
+          env: {
+            ...process.env,
+            MODELGATE_TABLE: table,
+            MODELGATE_LOG_LEVEL: 'warn',
+            AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'bench',
+            AWS_SECRET_ACCESS_KEY: 'bench',
+          },
+          encoding: 'utf8',
+          maxBuffer: 64 * 2 ** 20,
+          timeout: streamMs + 120_000,
+        },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
+    );
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as { completed: number; broken: number; firstByteMs: number[]; rssBeforeMb: number; rssMaxMb: number };
+    const sorted = [...r.firstByteMs].sort((a, b) => a - b);
+    return {
+      streams,
+      completed: r.completed,
+      broken: r.broken,
+      firstByteP50: quantile(sorted, 0.5),
+      firstByteMax: sorted.at(-1) ?? Number.NaN,
+      rssPerStreamKiB: ((r.rssMaxMb - r.rssBeforeMb) * 1024) / streams,
+    };
+  } finally {
+    await upstream.stop();
+  }
+}
+
+export function lambdaStreamsReport(r: LambdaStreamsResult): string[] {
+  const f = (n: number, d = 0) => (Number.isNaN(n) ? '—' : n.toFixed(d));
+  return [
+    `The same through the Lambda bundle (${r.streams} streamed invocations of one handler at once):`,
+    '',
+    '| completed whole | broken | first byte p50 (ms) | first byte max (ms) | RSS per open stream |',
+    '|---|---|---|---|---|',
+    `| ${r.completed} / ${r.streams} | ${r.broken} | ${f(r.firstByteP50, 1)} | ${f(r.firstByteMax, 1)} | ${f(r.rssPerStreamKiB, 1)} KiB |`,
+  ];
+}
