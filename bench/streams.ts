@@ -16,6 +16,8 @@ export interface StreamsResult {
   completed: number;
   /** Streams cut, reordered, or carrying another stream's chunks. */
   broken: number;
+  /** Why, for the first few broken ones (an error code, a status, or what arrived). */
+  brokenReasons: string[];
   firstByteP50: number;
   firstByteMax: number;
   /** Upstream streams open at once, at most: N means every request was served at once. */
@@ -67,6 +69,11 @@ export async function streamsScenario(root: string, resultsDir: string, streams:
     const firstBytes: number[] = [];
     let completed = 0;
     let broken = 0;
+    const brokenReasons: string[] = [];
+    const fail = (why: string) => {
+      broken++;
+      if (brokenReasons.length < 5) brokenReasons.push(why);
+    };
     const one = (tag: string) =>
       new Promise<void>((resolve) => {
         const body = JSON.stringify({ messages: [{ role: 'user', content: tag }], stream: true });
@@ -92,18 +99,18 @@ export async function streamsScenario(root: string, resultsDir: string, streams:
               const seen = [...text.matchAll(/"content":"([^":]+):(\d+) "/g)];
               const whole = seen.length === chunks && seen.every((m, i) => m[1] === tag && Number(m[2]) === i) && text.trimEnd().endsWith('data: [DONE]');
               if (whole) completed++;
-              else broken++;
+              else fail(`HTTP ${res.statusCode}, ${seen.length} of ${chunks} chunks: ${text.slice(-160)}`);
               resolve();
             });
-            res.on('error', () => {
-              broken++;
+            res.on('error', (e) => {
+              fail(`response error ${(e as NodeJS.ErrnoException).code ?? e.message}`);
               resolve();
             });
           },
         );
         req.setTimeout(streamMs + 60_000, () => req.destroy(new Error('timeout')));
-        req.on('error', () => {
-          broken++;
+        req.on('error', (e) => {
+          fail(`request error ${(e as NodeJS.ErrnoException).code ?? e.message}`);
           resolve();
         });
         req.end(body);
@@ -124,6 +131,7 @@ export async function streamsScenario(root: string, resultsDir: string, streams:
       streamMs,
       completed,
       broken,
+      brokenReasons,
       firstByteP50: quantile(sorted, 0.5),
       firstByteMax: sorted.at(-1) ?? Number.NaN,
       upstreamMaxOpen: maxOpen,
@@ -144,6 +152,7 @@ export function streamsReport(r: StreamsResult): string[] {
     '| completed whole | broken (cut, reordered or mixed) | first byte p50 (ms) | first byte max (ms) | upstream streams open at once | RSS per open stream | event-loop delay p99 |',
     '|---|---|---|---|---|---|---|',
     `| ${r.completed} / ${r.streams} | ${r.broken} | ${f(r.firstByteP50, 1)} | ${f(r.firstByteMax, 1)} | ${r.upstreamMaxOpen} | ${f(r.rssPerStreamKiB, 1)} KiB | ${f(r.eventLoopP99Ms, 1)} ms |`,
+    ...(r.brokenReasons.length > 0 ? ['', 'Broken streams, the first few:', ...r.brokenReasons.map((w) => `- ${w.replaceAll('\n', ' ')}`)] : []),
   ];
 }
 
