@@ -170,12 +170,15 @@ export async function throughput(target: Target, concurrency: number, total: num
   return { rps: (done / (performance.now() - started)) * 1000, done, errors };
 }
 
-/** A bench Gateway and one route to the backend `name`, around the backend's own YAML document. */
-export function oneBackendManifests(name: string, backendYaml: string): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
+/** The Gateway every bench manifest attaches to. */
+export const BENCH_GATEWAY = `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: { name: bench }
-spec: { gatewayClassName: agentgateway, listeners: [{ name: http, port: 8080, protocol: HTTP }] }
+spec: { gatewayClassName: agentgateway, listeners: [{ name: http, port: 8080, protocol: HTTP }] }`;
+
+/** A bench Gateway and one route to the backend `name`, around the backend's own YAML document. */
+export function oneBackendManifests(name: string, backendYaml: string): string {
+  return `${BENCH_GATEWAY}
 ---
 ${backendYaml.trim()}
 ---

@@ -22,7 +22,7 @@ import { cdfChart } from './chart.js';
 import { coldStartBytes } from '../scripts/cold-start-files.mjs';
 import { hedgingReport, hedgingScenario, type HedgingRow } from './hedging.js';
 import { lambdaStreamsReport, lambdaStreamsScenario, streamsReport, streamsScenario, type LambdaStreamsResult, type StreamsResult } from './streams.js';
-import { interleaved, start, summarize, throughput, timedRequest, type Proc, type Summary, type Target, type Timing } from './lib.js';
+import { BENCH_GATEWAY, interleaved, start, summarize, throughput, timedRequest, type Proc, type Summary, type Target, type Timing } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = `${ROOT}bench/results`;
@@ -73,10 +73,7 @@ function manifests(upstreamPort: number): string {
             port: ${upstreamPort}
             policies: { auth: { key: sk-bench } }`;
   return `
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: bench }
-spec: { gatewayClassName: agentgateway, listeners: [{ name: http, port: 8080, protocol: HTTP }] }
+${BENCH_GATEWAY}
 ---
 apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayBackend
@@ -326,21 +323,14 @@ async function main() {
   console.error(`bench: ${COUNTS.streams} concurrent streams`);
   const streams = await streamsScenario(ROOT, RESULTS, COUNTS.streams, COUNTS.streamMs, await freePort());
 
+  // What both the report and results.json carry.
+  const figures = { stamp, machine: machine(), quick: QUICK, rows, tput, bundleBytes, imports, firstRequests, lambda, ops };
   const report = renderReport({
+    ...figures,
     hedging,
     streams,
     lambdaStreams,
-    stamp,
-    machine: machine(),
-    quick: QUICK,
     notes,
-    rows,
-    tput,
-    bundleBytes,
-    imports,
-    firstRequests,
-    lambda,
-    ops,
     peer: Boolean(peer),
     seconds: (performance.now() - started) / 1000,
   });
@@ -349,16 +339,7 @@ async function main() {
     `${RESULTS}/results.json`,
     JSON.stringify(
       {
-        stamp,
-        machine: machine(),
-        quick: QUICK,
-        rows,
-        tput,
-        bundleBytes,
-        imports,
-        firstRequests,
-        lambda,
-        ops,
+        ...figures,
         hedging: hedging.map(({ values: _, ...r }) => r),
         streams: { ...streams, values: undefined },
         lambdaStreams,

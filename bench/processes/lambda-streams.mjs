@@ -4,18 +4,9 @@
 // Prints one JSON line: { streams, completed, broken, firstByteMs: number[], rssBeforeMb, rssMaxMb }.
 import { Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
+// Installs the `awslambda` global the handler needs, before the handler is imported.
+import { NULS } from './awslambda.mjs';
 
-const NULS = Buffer.alloc(8);
-globalThis.awslambda = {
-  streamifyResponse: (fn) => fn,
-  HttpResponseStream: {
-    from: (stream, prelude) => {
-      stream.write(JSON.stringify(prelude));
-      stream.write(NULS);
-      return stream;
-    },
-  },
-};
 const { handler } = await import(new URL('../../dist/handler.mjs', import.meta.url).href);
 const [streams, chunks] = process.argv.slice(2).map(Number);
 const event = (tag) => {

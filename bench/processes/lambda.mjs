@@ -6,19 +6,8 @@
 // import started; null with 0 requests).
 import { Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-
-const NULS = Buffer.alloc(8);
-// The runtime's awslambda global, as the tests stand it in.
-globalThis.awslambda = {
-  streamifyResponse: (fn) => fn,
-  HttpResponseStream: {
-    from: (stream, prelude) => {
-      stream.write(JSON.stringify(prelude));
-      stream.write(NULS);
-      return stream;
-    },
-  },
-};
+// Installs the `awslambda` global the handler needs, before the handler is imported.
+import { NULS } from './awslambda.mjs';
 
 const t0 = performance.now();
 const { handler } = await import(new URL('../../dist/handler.mjs', import.meta.url).href);

@@ -81,7 +81,8 @@ interface Flight {
   slot: number;
   /** The request as this provider's guards and policies left it. */
   request: unknown;
-  abort: AbortController;
+  /** Only on a hedging backend: without hedging one attempt runs at a time and nothing cancels it but the request's own deadline. */
+  abort?: AbortController;
   /** Started beside a slow attempt (a hedge), not after a failed one. */
   hedge: boolean;
   /** Set when modelgate cancelled it because another attempt answered first. */
@@ -134,9 +135,9 @@ async function failover<Req>(run: Run<Req>): Promise<GatewayResponse> {
       const tried = trail.filter((t) => !t.endsWith(':pending'));
       return rejectionResponse(api, guarded.rejected, { 'x-modelgate-attempts': [...tried, `${provider.name}:guard`].join(','), ...hedgedHeader(hedged()) });
     }
-    const abort = new AbortController();
+    const abort = hedging ? new AbortController() : undefined;
     const flight: Flight = { provider, slot: trail.push(`${provider.name}:pending`) - 1, request: guarded.request, abort, hedge: asHedge, cancelled: false } as Flight;
-    flight.settled = attempt(run, provider, guarded.request, abort.signal).then(
+    flight.settled = attempt(run, provider, guarded.request, abort?.signal).then(
       (result) => ({ flight, result }),
       (error: unknown) => {
         if (error instanceof RequestNotExpressible) return { flight, refused: error };
@@ -277,7 +278,7 @@ function cancelAll(flights: Flight[]): void {
   for (const f of flights.splice(0)) {
     f.cancelled = true;
     f.cancelHedgeTimer?.();
-    f.abort.abort(new Error('cancelled: another attempt answered first'));
+    f.abort?.abort(new Error('cancelled: another attempt answered first'));
     void f.settled.then(
       (s) => {
         if ('result' in s) s.result.release();
@@ -358,7 +359,7 @@ async function backoff(run: Run<unknown>): Promise<boolean> {
 }
 
 /** One attempt on `provider`, counted in its load while it runs. */
-async function attempt<Req>(run: Run<Req>, provider: CompiledProvider, request: Req, cancel: AbortSignal): Promise<AttemptResult> {
+async function attempt<Req>(run: Run<Req>, provider: CompiledProvider, request: Req, cancel: AbortSignal | undefined): Promise<AttemptResult> {
   const { api, ctx, req, rule, deadline, outcome } = run;
   ctx.stats.begin(provider.id);
   // Errors go up as they are: the adapter refusing to build the call (e.g. no model to send) is the client's to fix,
@@ -375,7 +376,7 @@ async function attempt<Req>(run: Run<Req>, provider: CompiledProvider, request: 
       // The token a client authentication policy verified (a JWT, taken out of the request), else the API key as presented.
       ...(provider.target.credential?.kind === 'passthrough' && { clientToken: clientIdentityOf(req)?.token ?? presentedKey(rule.clientAuth, req) }),
       // Cancelled with the request (its deadline, the client leaving), or alone when a hedge beside it won.
-      requestSignal: AbortSignal.any([deadline.signal, cancel]),
+      requestSignal: cancel ? AbortSignal.any([deadline.signal, cancel]) : deadline.signal,
       // `first-token-timeout` bounds the same span as the attempt's own deadline: until the answer, or a stream's first content.
       timeoutMs: Math.min(
         provider.requestTimeoutMs ?? Infinity,

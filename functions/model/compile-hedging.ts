@@ -30,17 +30,16 @@ export interface HedgingSettings {
   budget: number;
 }
 
-/** Annotations that are not hedging's but still modelgate's, allowed on these objects. */
-const OTHER_KNOWN: readonly string[] = [];
+/** The `modelgate.dev/` annotations a backend or model may carry. */
+const KNOWN: ReadonlySet<string> = new Set(Object.values(HEDGING_ANNOTATIONS));
 
 /** The hedging settings of one object, or undefined when it has none; problems name the annotation. */
 export function compileHedging(annotations: Readonly<Record<string, string>> | undefined, where: string, problems: string[]): HedgingSettings | undefined {
   if (!annotations) return undefined;
   const at = (name: string) => `${where}: metadata.annotations["${name}"]`;
-  const known = new Set<string>([...Object.values(HEDGING_ANNOTATIONS), ...OTHER_KNOWN]);
   for (const name of Object.keys(annotations)) {
-    if (name.startsWith('modelgate.dev/') && !known.has(name)) {
-      problems.push(`${at(name)}: unknown modelgate annotation; known: ${[...known].join(', ')}`);
+    if (name.startsWith('modelgate.dev/') && !KNOWN.has(name)) {
+      problems.push(`${at(name)}: unknown modelgate annotation; known: ${[...KNOWN].join(', ')}`);
     }
   }
   const text = (name: string) => annotations[name]?.trim();

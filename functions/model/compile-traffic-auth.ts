@@ -46,17 +46,19 @@ export interface AuthorizationInput {
 /** A class with the program in a private field, so a dump of the config shows the source only. */
 export class AuthorizationExpression {
   readonly #program: ParseResult;
+  readonly #readsBody: boolean;
 
   constructor(
     readonly source: string,
     program: ParseResult,
   ) {
     this.#program = program;
+    this.#readsBody = source.includes('llmRequest');
   }
 
-  /** Whether the expression reads the body (only then does the engine parse it for authorization). */
+  /** Whether the expression reads the body (only then does the engine parse it for authorization); found at load. */
   get readsBody(): boolean {
-    return this.source.includes('llmRequest');
+    return this.#readsBody;
   }
 
   /** True only for `true`: an expression that fails to evaluate does not match (agentgateway's rule). */

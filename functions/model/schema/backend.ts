@@ -10,14 +10,14 @@ const model = z.string().min(1);
 const modelOnly = z.strictObject({ model: model.optional() });
 
 /** `vertexai`: Gemini on Vertex AI. `region` defaults to `global` (the CRD's default). */
-const vertexai = z.strictObject({
+export const vertexai = z.strictObject({
   model: model.optional(),
   projectId: z.string().min(1).max(64),
   region: z.string().min(1).max(64).optional(),
 });
 
 /** `bedrock`: the Converse API in `region` (default `us-east-1`), signed with the AWS credential chain. */
-const bedrock = z.strictObject({
+export const bedrock = z.strictObject({
   model: model.optional(),
   region: z
     .string()

@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import { countPresent, objectMeta, port, UNSUPPORTED, unsupported } from './common.js';
 import { providerPolicies } from './policies.js';
+import { bedrock, vertexai } from './backend.js';
 import { headerModifiers } from './traffic-http.js';
 
 export const MODEL_PROVIDERS = [
@@ -186,18 +187,9 @@ const modelSpec = z
     provider: z.enum(MODEL_PROVIDERS).optional(),
     baseURL: z.string().min(1).max(1024).optional(),
     azure: azure.optional(),
-    bedrock: z
-      .strictObject({
-        region: z
-          .string()
-          .min(1)
-          .max(63)
-          .regex(/^[a-z0-9-]+$/, "should match '^[a-z0-9-]+$'")
-          .optional(),
-        guardrail: z.strictObject({ identifier: z.string().min(1).max(256), version: z.string().min(1).max(256) }).optional(),
-      })
-      .optional(),
-    vertexai: z.strictObject({ projectId: z.string().min(1).max(64), region: z.string().min(1).max(64).optional() }).optional(),
+    // A backend provider's blocks without `model`: a model names its model with `match.model`.
+    bedrock: bedrock.omit({ model: true }).optional(),
+    vertexai: vertexai.omit({ model: true }).optional(),
     custom: custom.optional(),
     policies: modelPolicies.optional(),
     virtualModel: virtualModel.optional(),
