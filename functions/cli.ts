@@ -398,7 +398,7 @@ async function serve(o: ServeOptions): Promise<void> {
   const engine = new Engine({ config, logger, metrics, ...(o.store && { store: o.store }) });
   const inFlight = new InFlight();
   // The server logs what it refuses itself (oversized body or head, slow or malformed request).
-  const server = createGatewayServer((req) => engine.handle(req), DEFAULT_SERVER_LIMITS, { logger, inFlight });
+  const server = createGatewayServer((req, afterAnswer) => engine.handle(req, afterAnswer), DEFAULT_SERVER_LIMITS, { logger, inFlight });
   const port = o.port ?? listener?.port ?? DEFAULT_PORT;
   let address: AddressInfo;
   try {

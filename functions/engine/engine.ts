@@ -31,7 +31,7 @@ import { answerWithHttpTraffic, directAnswerPastPolicies, preflightAnswer, prefl
 import type { MetricsSink } from './metrics.js';
 import { newOutcome, type RequestOutcome } from './outcome.js';
 import { statusOf, type StatusSnapshot } from './status.js';
-import type { GatewayRequest, GatewayResponse } from './types.js';
+import type { AfterAnswer, GatewayRequest, GatewayResponse } from './types.js';
 
 /** The largest request body accepted (the Lambda function URL's own limit for a buffered request). */
 export const MAX_REQUEST_BODY = 6 * 1024 * 1024;
@@ -93,7 +93,12 @@ export class Engine {
     return statusOf(this.current, { read: (backend) => this.ctx.readStates(backend), stats: this.ctx.stats }, this.ctx.now(), { source: 'engine' });
   }
 
-  async handle(incoming: GatewayRequest): Promise<GatewayResponse> {
+  /**
+   * Answers one request. The request's log line and metrics are work the client need not wait for:
+   * `afterAnswer` takes them, to run once the answer is written (the Node server does; without it,
+   * as on Lambda, they run before this returns, or before a stream's end).
+   */
+  async handle(incoming: GatewayRequest, afterAnswer?: AfterAnswer): Promise<GatewayResponse> {
     const started = this.ctx.now();
     const outcome = newOutcome();
     let req = incoming;
@@ -123,7 +128,10 @@ export class Engine {
     const logged = req;
     const done = () => {
       if (outcome.firstContentAt !== undefined) outcome.timeToFirstTokenMs = Math.max(0, outcome.firstContentAt - started);
-      this.requestDone(logged, res, outcome, this.ctx.now() - started);
+      const ms = this.ctx.now() - started;
+      const report = () => this.requestDone(logged, res, outcome, ms);
+      if (afterAnswer) afterAnswer(report);
+      else report();
       // Token limits are charged before the answer ends, so the next request (and, on Lambda, the next invocation) sees it.
       return rateLimit.settle(outcome.usage);
     };

@@ -25,3 +25,9 @@ export interface GatewayResponse {
   headers: Record<string, string>;
   body: ResponseBody;
 }
+
+/**
+ * Takes work that must happen once per request but not before its answer (the log line, the
+ * metrics): the server runs it right after the last byte is written, so the client does not wait for it.
+ */
+export type AfterAnswer = (work: () => void) => void;

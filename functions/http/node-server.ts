@@ -9,11 +9,11 @@ import { MAX_REQUEST_BODY } from '../engine/engine.js';
 import { errorBody } from '../engine/errors.js';
 import { errorResponseForPath } from '../engine/endpoints.js';
 import { silentLogger, type Logger } from '../core/log.js';
-import type { GatewayRequest, GatewayResponse } from '../engine/types.js';
+import type { AfterAnswer, GatewayRequest, GatewayResponse } from '../engine/types.js';
 import { logRejected } from './adapter-log.js';
 import type { InFlight } from './drain.js';
 
-type Handler = (req: GatewayRequest) => Promise<GatewayResponse>;
+type Handler = (req: GatewayRequest, afterAnswer: AfterAnswer) => Promise<GatewayResponse>;
 
 export interface ServerLimits {
   /** Largest request body; larger ones get a 413 without being read further. */
@@ -145,8 +145,16 @@ async function serve(
     signal: aborter.signal,
     id: headers['x-request-id'] ?? randomUUID(),
   };
-  const response = await handler(gatewayRequest);
-  await write(res, response, aborter.signal, limits);
+  // The request's log line and metrics wait until the answer is written (engine.ts, handle).
+  let after: (() => void) | undefined;
+  const response = await handler(gatewayRequest, (work) => {
+    after = work;
+  });
+  try {
+    await write(res, response, aborter.signal, limits);
+  } finally {
+    after?.();
+  }
 }
 
 const requestIdOf = (req: IncomingMessage): string => {
@@ -325,7 +333,9 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
     return;
   }
   res.writeHead(response.status, response.headers);
-  res.flushHeaders();
+  // The head goes out with the first events (one write, not two), as soon as they are ready.
+  const coalesce = coalescedWrites(res);
+  coalesce.hold();
   const iterator = response.body[Symbol.asyncIterator]();
   let broken = false;
   try {
@@ -335,8 +345,10 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
       const { value, done } = await iterator.next();
       // A drain may have ended the response (with an error event) while this waited.
       if (done || res.writableEnded) break;
+      coalesce.hold();
       // Back-pressure: a slow client slows the upstream read instead of growing a buffer.
-      if (!res.write(value) && !(await waitForDrain(res, signal, limits.slowClientMs))) {
+      // A corked response reports a full buffer of its own; only the socket's drains: the chunks go to it first.
+      if (!res.write(value) && (coalesce.release(), res.socket?.writableNeedDrain ?? true) && !(await waitForDrain(res, signal, limits.slowClientMs))) {
         res.destroy(); // the client stopped reading: let go of it, and of the upstream with it
         break;
       }
@@ -347,10 +359,38 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
     // a complete one: cut the connection instead.
     broken = true;
   } finally {
+    coalesce.release();
     await iterator.return?.(undefined);
     if (broken) res.destroy();
     else if (!res.writableEnded) res.end();
   }
+}
+
+/**
+ * Events that are ready together go out in one write. An upstream read usually carries several
+ * events, and the engine hands them over one by one without waiting on I/O; a write (a syscall and
+ * a TCP segment) each was most of a stream's cost. The response is corked from the first event of
+ * such a run until the current tick is over (`process.nextTick` runs once the promise jobs that
+ * produce the run are done), so nothing waits for a timer or for the next event.
+ */
+function coalescedWrites(res: ServerResponse): { hold: () => void; release: () => void } {
+  let corked = false;
+  // Node keeps a corked response's chunks apart from the socket and writes them at uncork; the
+  // chunked body's end goes straight to the socket, so it must never be written while corked.
+  const release = () => {
+    if (!corked) return;
+    corked = false;
+    res.uncork();
+  };
+  return {
+    hold: () => {
+      if (corked) return;
+      corked = true;
+      res.cork();
+      process.nextTick(release);
+    },
+    release,
+  };
 }
 
 /** Resolves true when the client drained its buffer (or left), false when it stalled past `timeoutMs`. */

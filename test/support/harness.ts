@@ -251,7 +251,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ...(options.metrics && { metrics: options.metrics }),
       limits: { attemptTimeoutMs: 5_000, streamIdleMs: 5_000, ...options.limits },
     });
-    const server = createGatewayServer((req) => engine.handle(req));
+    const server = createGatewayServer((req, afterAnswer) => engine.handle(req, afterAnswer));
     const address = await listen(server, 0, '127.0.0.1');
     const url = `http://127.0.0.1:${address.port}`;
     return {
