@@ -333,25 +333,23 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
     return;
   }
   res.writeHead(response.status, response.headers);
-  // The head goes out with the first events (one write, not two), as soon as they are ready.
-  const coalesce = coalescedWrites(res);
-  coalesce.hold();
+  // The head goes out with the first events, in one write.
+  const batch = new EventBatch(res);
   const iterator = response.body[Symbol.asyncIterator]();
   let broken = false;
   try {
     for (;;) {
       // `destroyed` too: the socket can be gone a moment before 'close' aborts the signal.
       if (signal.aborted || res.destroyed) break;
-      const { value, done } = await iterator.next();
-      // A drain may have ended the response (with an error event) while this waited.
-      if (done || res.writableEnded) break;
-      coalesce.hold();
       // Back-pressure: a slow client slows the upstream read instead of growing a buffer.
-      // A corked response reports a full buffer of its own; only the socket's drains: the chunks go to it first.
-      if (!res.write(value) && (coalesce.release(), res.socket?.writableNeedDrain ?? true) && !(await waitForDrain(res, signal, limits.slowClientMs))) {
+      if (batch.full() && !(await waitForDrain(res, signal, limits.slowClientMs))) {
         res.destroy(); // the client stopped reading: let go of it, and of the upstream with it
         break;
       }
+      const { value, done } = await iterator.next();
+      // A drain may have ended the response (with an error event) while this waited.
+      if (done || res.writableEnded) break;
+      batch.add(value);
     }
   } catch {
     // The engine's iterators end a broken stream with an error event themselves, so a throw here
@@ -359,7 +357,7 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
     // a complete one: cut the connection instead.
     broken = true;
   } finally {
-    coalesce.release();
+    if (!broken) batch.flush();
     await iterator.return?.(undefined);
     if (broken) res.destroy();
     else if (!res.writableEnded) res.end();
@@ -367,30 +365,46 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
 }
 
 /**
- * Events that are ready together go out in one write. An upstream read usually carries several
- * events, and the engine hands them over one by one without waiting on I/O; a write (a syscall and
- * a TCP segment) each was most of a stream's cost. The response is corked from the first event of
- * such a run until the current tick is over (`process.nextTick` runs once the promise jobs that
- * produce the run are done), so nothing waits for a timer or for the next event.
+ * The events of a stream that are ready together, written as one chunk. An upstream read usually
+ * carries several events, and the engine hands them over one at a time without waiting on I/O;
+ * a chunk (its framing, a write call) each was most of a stream's cost in the server. The batch
+ * is written when the current tick is over (`process.nextTick` runs once the promise jobs that
+ * produce the run are done), or at once when it reaches the response's buffer size: nothing
+ * waits for a timer or for the next event.
  */
-function coalescedWrites(res: ServerResponse): { hold: () => void; release: () => void } {
-  let corked = false;
-  // Node keeps a corked response's chunks apart from the socket and writes them at uncork; the
-  // chunked body's end goes straight to the socket, so it must never be written while corked.
-  const release = () => {
-    if (!corked) return;
-    corked = false;
-    res.uncork();
-  };
-  return {
-    hold: () => {
-      if (corked) return;
-      corked = true;
-      res.cork();
-      process.nextTick(release);
-    },
-    release,
-  };
+class EventBatch {
+  private static readonly MAX_BYTES = 16 * 1024;
+  private parts: string[] = [];
+  private bytes = 0;
+  private scheduled = false;
+
+  constructor(private readonly res: ServerResponse) {}
+
+  add(event: string): void {
+    this.parts.push(event);
+    this.bytes += event.length;
+    if (this.bytes >= EventBatch.MAX_BYTES) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  flush(): void {
+    if (this.parts.length === 0 || this.res.writableEnded || this.res.destroyed) return;
+    const text = this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
+    this.parts = [];
+    this.bytes = 0;
+    this.res.write(text);
+  }
+
+  /** The client has not taken what was written yet: wait for a drain before reading more. */
+  full(): boolean {
+    return this.res.writableNeedDrain;
+  }
 }
 
 /** Resolves true when the client drained its buffer (or left), false when it stalled past `timeoutMs`. */
