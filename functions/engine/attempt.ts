@@ -251,7 +251,11 @@ async function readBufferedBody<Req>(attempt: Attempt<Req>, response: UpstreamRe
 function translateAnswer<Req>(attempt: Attempt<Req>, response: UpstreamResponse, bytes: Buffer): AttemptResult {
   const { input } = attempt;
   try {
-    const translated = input.adapter.translateResponse(JSON.parse(bytes.toString('utf8')), sentModel(input), { request: input.request, headers: response.headers });
+    const text = bytes.toString('utf8');
+    const parsed: unknown = JSON.parse(text);
+    const translated = input.adapter.translateResponse(parsed, sentModel(input), { request: input.request, headers: response.headers });
+    // An answer the adapter passed on unchanged (same API both sides) goes out as the provider wrote it: no second serialization.
+    const body = translated.unchanged && translated.body === parsed ? text : JSON.stringify(translated.body);
     return {
       ...attempt.base,
       ok: true,
@@ -260,7 +264,7 @@ function translateAnswer<Req>(attempt: Attempt<Req>, response: UpstreamResponse,
       model: translated.model,
       ...(translated.usage && { usage: translated.usage }),
       latencyMs: input.now() - attempt.started,
-      reply: { status: response.status, body: input.redact(JSON.stringify(translated.body)), contentType: 'application/json' },
+      reply: { status: response.status, body: input.redact(body), contentType: 'application/json' },
     };
   } catch (error) {
     return attempt.failed(

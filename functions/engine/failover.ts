@@ -128,8 +128,10 @@ async function failover<Req>(run: Run<Req>): Promise<GatewayResponse> {
     started++;
     // Prompt guards are per provider (its merged `ai.promptGuard`); a rejection answers at once, before any upstream call:
     // the guard's verdict on the prompt, not a provider failure, so no failover and nothing recorded.
-    const guards = guardCallFor(ctx, run.req, run.deadline.signal, provider);
-    const guarded = await guardRequest(api.name, applyProviderPolicy(api, parsed, provider.ai, run.req), provider.ai.promptGuard, guards);
+    const request = applyProviderPolicy(api, parsed, provider.ai, run.req);
+    // Most providers have no guard: for them, no guard call is set up and nothing is awaited.
+    const { promptGuard } = provider.ai;
+    const guarded = promptGuard ? await guardRequest(api.name, request, promptGuard, guardCallFor(ctx, run.req, run.deadline.signal, provider)) : { request };
     if ('rejected' in guarded) {
       cancelAll(flights);
       const tried = trail.filter((t) => !t.endsWith(':pending'));
@@ -221,8 +223,9 @@ async function failover<Req>(run: Run<Req>): Promise<GatewayResponse> {
         if (hedging) ctx.hedges.noteFirstContent(provider.id, result.latencyMs);
         if (flights.length > 0 || hedged()) finishHedges(run, flights, trail, flight);
         if (result.firstContentAt !== undefined) outcome.firstContentAt = result.firstContentAt;
-        const guards = guardCallFor(ctx, run.req, run.deadline.signal, provider);
-        const res = withProviderHeaders(respond(await guardAnswer(api, result, provider.ai.promptGuard, guards), trail, api.model(parsed), outcome, ctx.redact), provider);
+        const { promptGuard } = provider.ai;
+        const answer = promptGuard ? await guardAnswer(api, result, promptGuard, guardCallFor(ctx, run.req, run.deadline.signal, provider)) : result;
+        const res = withProviderHeaders(respond(answer, trail, api.model(parsed), outcome, ctx.redact), provider);
         return hedged() ? withHeaders(res, hedgedHeader(true)) : res;
       }
       // A failed attempt ends hedging for this request: from here on it is plain failover.

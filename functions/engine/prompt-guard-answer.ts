@@ -26,18 +26,15 @@ const FAILURE_EVENT = { webhook: 'prompt_guard_webhook', moderation: 'prompt_gua
 
 /** The request's side of a guard service call; a failed call is logged (a warning: the guard did not run as configured). Reasons never hold a key. */
 export function guardCallFor(ctx: Pick<EngineContext, 'logger'>, req: GatewayRequest, signal: AbortSignal, provider: CompiledProvider): GuardCall {
+  let memo = memos.get(req);
+  if (!memo) {
+    memo = new Map();
+    memos.set(req, memo);
+  }
   return {
     headers: req.headers,
     signal,
-    // Made when a remote guard first asks: most providers have no guard, and this runs on every attempt.
-    get memo() {
-      let memo = memos.get(req);
-      if (!memo) {
-        memo = new Map();
-        memos.set(req, memo);
-      }
-      return memo;
-    },
+    memo,
     onGuardFailure: (guard, side, reason, failOpen) =>
       ctx.logger.log(
         'warn',

@@ -357,9 +357,11 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
     // a complete one: cut the connection instead.
     broken = true;
   } finally {
-    if (!broken) batch.flush();
+    // What was ready goes out either way; a broken stream's connection is cut once it has
+    // (Node flushes a response's writes at the end of the tick, after callbacks queued before this one).
+    batch.flush();
     await iterator.return?.(undefined);
-    if (broken) res.destroy();
+    if (broken) process.nextTick(() => res.destroy());
     else if (!res.writableEnded) res.end();
   }
 }

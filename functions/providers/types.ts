@@ -89,6 +89,11 @@ export interface TranslatedResponse<T> {
   /** The model the upstream reported (falls back to the model that was sent). */
   model: string;
   usage?: TokenUsage;
+  /**
+   * True when `body` is the upstream's JSON exactly as parsed, neither changed nor rebuilt (the same
+   * API on both sides): the gateway then sends the provider's own text on, without serializing it again.
+   */
+  unchanged?: true;
 }
 
 /** What the client's request carried besides its body that an adapter may pass on. */

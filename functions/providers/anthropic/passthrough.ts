@@ -104,7 +104,7 @@ export const anthropicMessages: MessagesAdapter = {
       throw new Error('Anthropic upstream returned a body that is not a Messages response (no `type: message` with `content`)');
     }
     const model = typeof body.model === 'string' && body.model !== '' ? body.model : sentModel;
-    return { body, model, usage: usageOf(body.usage) };
+    return { body, model, usage: usageOf(body.usage), unchanged: true };
   },
   streamTranslator: () => new AnthropicPassthroughStream(),
   translateError: passthroughAnthropicError,

@@ -13,5 +13,6 @@ export function translateOpenAIResponse(body: unknown, sentModel: string): Trans
     body: completion,
     model: typeof completion.model === 'string' && completion.model !== '' ? completion.model : sentModel,
     ...(usage ? { usage } : {}),
+    unchanged: true,
   };
 }

@@ -10,7 +10,7 @@ import { DEFAULT_AZURE_API_VERSION } from '../../core/endpoints.js';
 import { scrubSecrets } from '../shared/scrub.js';
 import { errorTypeForStatus } from '../shared/error-body.js';
 import { requireModel, resolveModel, upstreamUrl, vendorUrl } from '../shared/target.js';
-import type { ProviderAdapter, SseEvent, StreamFailure, StreamStep, StreamTranslator, TokenUsage, UpstreamRequest } from '../types.js';
+import type { ProviderAdapter, SseEvent, StreamFailure, StreamStep, StreamTranslator, TokenUsage, TranslatedResponse, UpstreamRequest } from '../types.js';
 import { statusForOpenAIError, translateOpenAIError } from './errors.js';
 import type { OpenAIErrorBody } from './wire.js';
 import type { ResponsesRequest, ResponsesResponse } from './responses-wire.js';
@@ -100,11 +100,11 @@ export class ResponsesPassthroughStream implements StreamTranslator {
   }
 }
 
-function translateResponse(body: unknown, sentModel: string): { body: unknown; model: string; usage?: TokenUsage } {
+function translateResponse(body: unknown, sentModel: string): TranslatedResponse<unknown> {
   if (!isRecord(body) || !Array.isArray(body.output)) throw new Error('the upstream returned a body that is not a response (no `output` array)');
   const response = body as ResponsesResponse;
   const usage = tokenUsage(response.usage);
-  return { body, model: typeof response.model === 'string' && response.model !== '' ? response.model : sentModel, ...(usage && { usage }) };
+  return { body, model: typeof response.model === 'string' && response.model !== '' ? response.model : sentModel, ...(usage && { usage }), unchanged: true };
 }
 
 function adapter(build: (req: ResponsesRequest, target: ProviderTarget) => UpstreamRequest): ResponsesAdapter {
