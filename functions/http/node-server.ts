@@ -379,10 +379,21 @@ class EventBatch {
   private parts: string[] = [];
   private bytes = 0;
   private scheduled = false;
+  private first = true;
 
   constructor(private readonly res: ServerResponse) {}
 
   add(event: string): void {
+    if (this.first) {
+      // The first events (the engine hands over what the stream's hold gathered, up to the first
+      // content) leave at once with the head: the time to first token must not wait for the
+      // events behind them to be translated. Node corks a response's socket on a write until the
+      // tick ends; uncorking it now sends them (the uncork Node queued then finds nothing to do).
+      this.first = false;
+      this.res.write(event);
+      this.res.socket?.uncork();
+      return;
+    }
     this.parts.push(event);
     this.bytes += event.length;
     if (this.bytes >= EventBatch.MAX_BYTES) this.flush();

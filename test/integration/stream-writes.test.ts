@@ -61,7 +61,7 @@ async function gateway(upstreamPort: number, slowClientMs = DEFAULT_SERVER_LIMIT
 }
 
 /** A raw HTTP/1.1 exchange: the chunk sizes of the chunked body as they came, and the body. */
-function rawStream(port: number, body: string): Promise<{ head: string; chunks: number[]; body: string }> {
+function rawStream(port: number, body: string): Promise<{ head: string; chunks: string[]; body: string }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let raw = Buffer.alloc(0);
@@ -72,15 +72,16 @@ function rawStream(port: number, body: string): Promise<{ head: string; chunks: 
       const split = text.indexOf('\r\n\r\n');
       const head = text.slice(0, split);
       let rest = text.slice(split + 4);
-      const chunks: number[] = [];
+      const chunks: string[] = [];
       let out = '';
       for (;;) {
         const eol = rest.indexOf('\r\n');
         if (eol < 0) return reject(new Error(`cut chunked body: ${JSON.stringify(text.slice(0, 400))}`));
         const size = Number.parseInt(rest.slice(0, eol), 16);
         if (size === 0) break;
-        chunks.push(size);
-        out += rest.slice(eol + 2, eol + 2 + size);
+        const chunk = rest.slice(eol + 2, eol + 2 + size);
+        chunks.push(Buffer.from(chunk, 'latin1').toString('utf8'));
+        out += chunk;
         rest = rest.slice(eol + 2 + size + 2);
       }
       resolve({ head, chunks, body: Buffer.from(out, 'latin1').toString('utf8') });
@@ -109,6 +110,8 @@ describe('stream writes', () => {
     expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
     // One write per event was 41 chunks here; the events of a read now share a chunk.
     expect(chunks.length).toBeLessThan(10);
+    // The events up to the first content leave first, alone: the first token does not wait for the rest to be translated.
+    expect(contents(chunks[0]!)).toEqual(['word0 ']);
   });
 
   it('keeps flowing when the events of one read are larger than the response buffer (no wait for a drain that never comes)', async () => {

@@ -148,6 +148,18 @@ describe('openai streamTranslator', () => {
     expect(step.failure).toEqual({ status: 401, type: 'invalid_request_error', message: 'Incorrect API key provided: [redacted]' });
   });
 
+  it('after the first content, still finds an error, usage and the end (chunks naming neither are passed on unparsed)', () => {
+    const t = openaiChat.streamTranslator('m', true);
+    t.push(data(chunk({ content: 'Hel' })));
+    const plain = data(chunk({ content: 'lo' }));
+    expect(t.push(plain)).toEqual({ frames: [`data: ${plain.data}\n\n`], content: true, done: false });
+    // Not JSON at all: passed on as is, as before the first content.
+    expect(t.push({ data: 'keep-alive' }).frames).toEqual(['data: keep-alive\n\n']);
+    expect(t.push(data({ error: { message: 'overloaded', type: 'server_error' } })).failure).toMatchObject({ status: 500, message: 'overloaded' });
+    expect(t.push(data({ ...chunk({}), choices: [], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } })).usage).toEqual({ input: 5, output: 2 });
+    expect(t.push({ data: '[DONE]' }).done).toBe(true);
+  });
+
   it('forwards non-JSON data untouched', () => {
     expect(openaiChat.streamTranslator('m', false).push({ data: 'keep-alive' })).toEqual({
       frames: ['data: keep-alive\n\n'],
