@@ -492,19 +492,31 @@ async function* relay<Req>(
     response.body.destroy(new Error(`no event for ${input.streamIdleMs} ms`));
   }, input.streamIdleMs);
   idle.unref?.();
+  // Frames of events already read, not yet handed on: the events of one upstream read go out as
+  // one piece (a yield per event cost more than translating it), and the next read is awaited only
+  // once they have.
+  let frames: string[] = [];
+  const pending = () => {
+    const text = redact(frames.join(''));
+    frames = [];
+    return text;
+  };
   try {
     yield redact(held.join(''));
     for (;;) {
       idle.refresh();
+      if (frames.length > 0 && !reader.ready?.()) yield pending();
       const event = await reader.next();
       if (event === null) {
         const end = translator.finish?.();
         if (end?.done) {
           if (end.usage) usage = end.usage;
-          if (end.frames.length > 0) yield redact(end.frames.join(''));
+          frames.push(...end.frames);
+          if (frames.length > 0) yield pending();
           ended = { kind: 'done' };
           return;
         }
+        if (frames.length > 0) yield pending();
         ended = { kind: 'broken', reason: 'upstream closed the stream before it was complete' };
         yield streamError('The upstream provider closed the stream before the answer was complete.', 'upstream_stream_broken');
         return;
@@ -512,17 +524,20 @@ async function* relay<Req>(
       const step = translator.push(event);
       if (step.usage) usage = step.usage;
       if (step.failure) {
+        if (frames.length > 0) yield pending();
         ended = { kind: 'broken', reason: `${step.failure.type}: ${step.failure.message.slice(0, 200)}` };
         yield streamError(step.failure.message, step.failure.type, step.failure.status);
         return;
       }
-      if (step.frames.length > 0) yield redact(step.frames.join(''));
+      frames.push(...step.frames);
       if (step.done) {
+        if (frames.length > 0) yield pending();
         ended = { kind: 'done' };
         return;
       }
     }
   } catch (error) {
+    if (frames.length > 0) yield pending();
     ended = { kind: 'broken', reason: silent ? `no event for ${input.streamIdleMs} ms` : error instanceof Error ? error.message : String(error) };
     // Say why the answer stops here (if the client is gone, the write goes nowhere, harmlessly).
     yield streamError(`The upstream stream was interrupted: ${silent ? 'the provider went silent' : 'the connection broke or the request timed out'}.`, 'upstream_stream_broken');

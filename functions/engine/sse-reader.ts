@@ -49,6 +49,10 @@ export class SseReader implements EventReader {
     }
   }
 
+  ready(): boolean {
+    return this.queue.length > 0;
+  }
+
   /** Stops reading; the upstream connection is released. */
   async cancel(): Promise<void> {
     this.ended = true;

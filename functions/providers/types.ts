@@ -46,6 +46,8 @@ export type StreamFormat = 'sse' | 'aws-eventstream';
 export interface EventReader {
   /** The next event, or null when the upstream closed the stream. Throws when the connection broke. */
   next(): Promise<SseEvent | null>;
+  /** True when `next()` has an event already read, so it answers without waiting on the upstream. */
+  ready?(): boolean;
   /** Stops reading; the upstream connection is released. */
   cancel(): Promise<void>;
 }

@@ -146,7 +146,9 @@ describe('the Lambda handler', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/event-stream');
     expect(res.headers['x-modelgate-provider']).toBe('anthropic-sonnet-46');
-    expect(res.chunks.length).toBeGreaterThan(2);
+    // Streamed, not buffered: the events up to the first content, then the rest (the simulator
+    // writes its events at once, and the events of one upstream read travel as one chunk).
+    expect(res.chunks.length).toBeGreaterThanOrEqual(2);
     expect(res.body.trimEnd().endsWith('data: [DONE]')).toBe(true);
     const text = res.body
       .split('\n\n')

@@ -114,6 +114,41 @@ describe('stream writes', () => {
     expect(contents(chunks[0]!)).toEqual(['word0 ']);
   });
 
+  it('hands on what was read at once: an event is never held back waiting for the next read', async () => {
+    // The upstream sends two events, then waits until the client has both (or 5 s) before the rest.
+    let release: (how: string) => void = () => {};
+    const released = new Promise<string>((resolve) => (release = resolve));
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', async () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(event('one') + event('two'));
+        const timer = setTimeout(() => release('timeout'), 5_000);
+        await released;
+        clearTimeout(timer);
+        res.end(`${event('three')}data: [DONE]\n\n`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+    const { port } = await gateway((server.address() as AddressInfo).port);
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = http.request({ port, host: '127.0.0.1', path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        let got = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          got += d;
+          if (contents(got).includes('two')) release('client');
+        });
+        res.on('end', () => resolve(got));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], stream: true }));
+    });
+    expect(await released).toBe('client');
+    expect(contents(text)).toEqual(['one', 'two', 'three']);
+  });
+
   it('keeps flowing when the events of one read are larger than the response buffer (no wait for a drain that never comes)', async () => {
     // Three 40 KB events in one read: more than the 16 KiB a response buffers before write() says "full".
     const big = ['a', 'b', 'c'].map((c) => c.repeat(40_000));
