@@ -109,12 +109,17 @@ export function sendUpstream(call: UpstreamRequest, signal: AbortSignal, connect
     });
     let connected = false;
     let connectTimer: NodeJS.Timeout | undefined;
-    const onAbort = () => req.destroy(new UpstreamError('aborted', 'deadline reached or client went away'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    const cleanup = () => {
-      signal.removeEventListener('abort', onAbort);
-      if (connectTimer) clearTimeout(connectTimer);
+    let answer: IncomingMessage | undefined;
+    // One listener for the whole exchange (an AbortSignal listener is not cheap): it cuts the call
+    // before the answer, and the answer's body after (its reader sees the error). It goes when the
+    // call fails or the body is done with.
+    const onAbort = () => {
+      const error = new UpstreamError('aborted', 'deadline reached or client went away');
+      if (answer) answer.destroy(error);
+      else req.destroy(error);
     };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const release = () => signal.removeEventListener('abort', onAbort);
 
     req.on('socket', (socket) => {
       // A reused keep-alive socket is connected already; a new one gets the connect deadline.
@@ -131,15 +136,14 @@ export function sendUpstream(call: UpstreamRequest, signal: AbortSignal, connect
       });
     });
     req.on('response', (res) => {
-      cleanup();
-      // The body stream still honours the signal: destroying it surfaces as an error to its reader.
-      const onBodyAbort = () => res.destroy(new UpstreamError('aborted', 'deadline reached or client went away'));
-      signal.addEventListener('abort', onBodyAbort, { once: true });
-      res.once('close', () => signal.removeEventListener('abort', onBodyAbort));
+      if (connectTimer) clearTimeout(connectTimer);
+      answer = res;
+      res.once('close', release);
       resolve({ status: res.statusCode ?? 502, headers: flattenHeaders(res.headers), body: res });
     });
     req.on('error', (error: NodeJS.ErrnoException) => {
-      cleanup();
+      release();
+      if (connectTimer) clearTimeout(connectTimer);
       if (error instanceof UpstreamError) return reject(error);
       const code = error.code ?? '';
       if (!connected || CONNECT_CODES.has(code)) return reject(new UpstreamError('connect', `${code || 'connection failed'}: ${error.message}`));
