@@ -21,6 +21,7 @@ import { ensureTable } from '../functions/state/table.js';
 import { cdfChart } from './chart.js';
 import { coldStartBytes } from '../scripts/cold-start-files.mjs';
 import { hedgingReport, hedgingScenario, type HedgingRow } from './hedging.js';
+import { buildSdkBaseline } from './processes/lambda-sdk-baseline.mjs';
 import { lambdaStreamsReport, lambdaStreamsScenario, streamsReport, streamsScenario, type LambdaStreamsResult, type StreamsResult } from './streams.js';
 import { BENCH_GATEWAY, interleaved, start, summarize, throughput, timedRequest, type Proc, type Summary, type Target, type Timing } from './lib.js';
 
@@ -284,14 +285,24 @@ async function main() {
   await ensureTable(dbClient, `${TABLE}-lambda`);
   for (const o of objects) await dbClient.send(new PutItemCommand({ TableName: `${TABLE}-lambda`, Item: configItem(o) }));
   const lambdaEnv = { ...awsEnv, MODELGATE_TABLE: `${TABLE}-lambda`, MODELGATE_LOG_LEVEL: 'warn' };
+  // The baseline: the AWS SDK clients the handler needs, alone, built the same way; its cold imports
+  // take turns with the handler's (the order alternating), so the machine's noise hits both alike.
+  const sdk = await buildSdkBaseline(`${RESULTS}/lambda-sdk-baseline`);
   const imports: number[] = [];
+  const sdkImports: number[] = [];
   const firstRequests: number[] = [];
   for (let i = 0; i < COUNTS.coldImports; i++) {
+    const coldSdk = () => {
+      const out = execFileSync(process.execPath, [`${ROOT}bench/processes/lambda-import.mjs`, sdk.file], { env: { ...process.env, ...lambdaEnv }, encoding: 'utf8' });
+      sdkImports.push((JSON.parse(out.trim().split('\n').at(-1)!) as { importMs: number }).importMs);
+    };
+    if (i % 2 === 1) coldSdk();
     // One request after each cold import: it waits for the config load the import started.
     const out = execFileSync(process.execPath, [`${ROOT}bench/processes/lambda.mjs`, '1', '1'], { env: { ...process.env, ...lambdaEnv }, encoding: 'utf8' });
     const cold = JSON.parse(out.trim().split('\n').at(-1)!) as { importMs: number; firstRequestMs: number };
     imports.push(cold.importMs);
     firstRequests.push(cold.firstRequestMs);
+    if (i % 2 === 0) coldSdk();
   }
   const loadOut = execFileSync(process.execPath, [`${ROOT}bench/processes/lambda.mjs`, String(COUNTS.lambdaRequests), '16'], {
     env: { ...process.env, ...lambdaEnv },
@@ -324,7 +335,7 @@ async function main() {
   const streams = await streamsScenario(ROOT, RESULTS, COUNTS.streams, COUNTS.streamMs, await freePort());
 
   // What both the report and results.json carry.
-  const figures = { stamp, machine: machine(), quick: QUICK, rows, tput, bundleBytes, imports, firstRequests, lambda, ops };
+  const figures = { stamp, machine: machine(), quick: QUICK, rows, tput, bundleBytes, imports, firstRequests, sdkBytes: sdk.bytes, sdkImports, lambda, ops };
   const report = renderReport({
     ...figures,
     hedging,
@@ -449,10 +460,21 @@ interface ReportInput {
   bundleBytes: number;
   imports: number[];
   firstRequests: number[];
+  /** The baseline: the AWS SDK clients alone (bench/processes/lambda-sdk-baseline.mjs). */
+  sdkBytes: number;
+  sdkImports: number[];
   lambda: { importMs: number; rssAfterImportMb: number; rssMaxMb: number; requests: number; errors: number };
   ops: Record<string, { reads: number; writes: number }>;
   peer: boolean;
   seconds: number;
+}
+
+/** Medians of the handler's and the SDK-only bundle's cold imports, and their ratio (NaN when either is missing). */
+function lambdaImportRatio(r: Pick<ReportInput, 'imports' | 'sdkImports'>): { handler: number; sdk: number; ratio: number } {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  const handler = median(r.imports);
+  const sdk = median(r.sdkImports);
+  return { handler, sdk, ratio: handler / sdk };
 }
 
 function renderReport(r: ReportInput): string {
@@ -498,6 +520,13 @@ function renderReport(r: ReportInput): string {
   lines.push(
     `| ${(r.bundleBytes / 1024).toFixed(0)} KiB | ${f(imports[Math.floor(imports.length / 2)], 1)} ms (${f(imports[0], 1)}–${f(imports.at(-1), 1)}) | ${f(firsts[Math.floor(firsts.length / 2)], 1)} ms | ${f(r.lambda.rssAfterImportMb, 1)} MiB | ${f(r.lambda.rssMaxMb, 1)} MiB${r.lambda.errors ? ` (${r.lambda.errors} errors)` : ''} |`,
   );
+  const lambdaRatio = lambdaImportRatio(r);
+  lines.push(
+    '',
+    `| cold import, median of ${imports.length} each, taking turns | dist/handler.mjs (${(r.bundleBytes / 1024).toFixed(0)} KiB) | the AWS SDK clients it needs, alone (DynamoDB, Secrets Manager; ${(r.sdkBytes / 1024).toFixed(0)} KiB, same esbuild settings) | ratio | goal |`,
+    '|---|---|---|---|---|',
+    `| fresh process each | ${f(lambdaRatio.handler, 1)} ms | ${f(lambdaRatio.sdk, 1)} ms | ${f(lambdaRatio.ratio)}× | ≤ 1.2× |`,
+  );
   lines.push('', '## DynamoDB operations per request (counted at the store; one failing attempt = the first provider answers 429, unhealthy)', '');
   lines.push('| request | cache (staleness 1 s) reads | writes | no cache (staleness 0) reads | writes |', '|---|---|---|---|---|');
   lines.push(`| healthy | ${f(r.ops.healthyCached?.reads)} | ${f(r.ops.healthyCached?.writes)} | ${f(r.ops.healthyUncached?.reads)} | ${f(r.ops.healthyUncached?.writes)} |`);
@@ -522,6 +551,9 @@ function renderReport(r: ReportInput): string {
     : undefined;
   lines.push(`- higher throughput than the peer at every concurrency: ${check(tputWins ? tputWins.every(Boolean) : undefined)}`);
   lines.push(`- bundle ≤ 1 MB: ${check(r.bundleBytes <= 1_000_000)}; cold import ≤ 150 ms: ${check(imports.length ? imports[Math.floor(imports.length / 2)]! <= 150 : undefined)}`);
+  lines.push(
+    `- Lambda cold import ≤ 1.2× the AWS SDK clients it needs: ${f(lambdaRatio.ratio)}× (${f(lambdaRatio.handler, 1)} ms ÷ ${f(lambdaRatio.sdk, 1)} ms) — ${check(lambdaRatio.ratio ? lambdaRatio.ratio <= 1.2 : undefined)}; first request after it ${f(firsts[Math.floor(firsts.length / 2)], 1)} ms (median)`,
+  );
   lines.push(`- healthy request: 0 writes, ≤ 1 read: ${check(r.ops.healthyUncached ? r.ops.healthyUncached.writes === 0 && r.ops.healthyUncached.reads <= 1 : undefined)}`);
   lines.push('', ...hedgingReport(r.hedging));
   lines.push('', ...streamsReport(r.streams), '', ...lambdaStreamsReport(r.lambdaStreams));

@@ -12,6 +12,7 @@ import { chmodSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LAMBDA_BUNDLE_OPTIONS, REQUIRE_BANNER } from './lambda-bundle-options.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quiet = process.argv.includes('--quiet');
@@ -27,67 +28,94 @@ const common = {
   sourcemap: true,
   legalComments: 'none',
   logLevel: 'warning',
-  // Some dependencies still call require() for Node built-ins; give the ESM bundle one.
-  banner: { js: "import { createRequire as __mgCreateRequire } from 'node:module'; const require = __mgCreateRequire(import.meta.url);" },
+  banner: { js: REQUIRE_BANNER },
 };
 
 /**
  * The Lambda handler is dist/handler.mjs plus dist/handler-chunks/: what only some gateways use is
  * loaded on first use, so a cold start parses only what every request path needs (the budget,
  * DESIGN.md: 1 MB). Dynamic imports (jose, bcryptjs, Google's and Azure's auth libraries, STS)
- * become chunks; re2js is used synchronously while a config compiles, so it is a CommonJS file
- * required on first use (`lazyRequirePlugin`).
+ * become chunks; re2js and cel-js are used synchronously while a config compiles, so each is a
+ * CommonJS file (`file`.cjs) required on first use (`lazyRequirePlugin`). cel-js is only needed by a
+ * config with a CEL expression (functions/model/cel.ts makes its Environments on first use); at a
+ * cold start it cost ~10 ms of the import.
  */
 const HANDLER_CHUNKS = 'handler-chunks';
-const LAZY_SYNC = { re2js: { objects: ['RE2JS'], classes: ['RE2JSException'] } };
+const LAZY_SYNC = {
+  re2js: { file: 're2js', objects: ['RE2JS'], classes: ['RE2JSException'] },
+  '@marcbachmann/cel-js': { file: 'cel-js', constructors: ['Environment'] },
+};
 
-/** `import { RE2JS } from 're2js'` in the handler: the module is required the first time one of its members is used. */
+/**
+ * `import { RE2JS } from 're2js'` in the handler: the module is required the first time one of its
+ * members is used (`objects`: property reads; `classes`: instanceof; `constructors`: `new`, statics).
+ */
 const lazyRequirePlugin = {
   name: 'lazy-require',
   setup(b) {
-    b.onResolve({ filter: new RegExp(`^(${Object.keys(LAZY_SYNC).join('|')})$`) }, (args) => ({ path: args.path, namespace: 'lazy-require' }));
+    const names = Object.keys(LAZY_SYNC).map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+    b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) => ({ path: args.path, namespace: 'lazy-require' }));
     b.onLoad({ filter: /.*/, namespace: 'lazy-require' }, ({ path }) => {
-      const { objects, classes } = LAZY_SYNC[path];
+      const { file: base, objects = [], classes = [], constructors = [] } = LAZY_SYNC[path];
       // This code may land in the entry or in a chunk: the file is found from wherever it is, with a
       // require of its own (esbuild's shared one resolves from the chunk that defines it).
       const lines = [
         "import { createRequire } from 'node:module';",
-        `const file = new URL('.', import.meta.url).pathname.endsWith('/${HANDLER_CHUNKS}/') ? './${path}.cjs' : './${HANDLER_CHUNKS}/${path}.cjs';`,
+        `const file = new URL('.', import.meta.url).pathname.endsWith('/${HANDLER_CHUNKS}/') ? './${base}.cjs' : './${HANDLER_CHUNKS}/${base}.cjs';`,
         'let m; const load = () => (m ??= createRequire(import.meta.url)(file));',
       ];
       for (const name of objects) {
         lines.push(`export const ${name} = new Proxy({}, { get: (_, k) => { const t = load().${name}; const v = t[k]; return typeof v === 'function' ? v.bind(t) : v; } });`);
       }
       for (const name of classes) lines.push(`export class ${name} { static [Symbol.hasInstance](v) { return v instanceof load().${name}; } }`);
+      for (const name of constructors) {
+        lines.push(
+          `export const ${name} = new Proxy(function ${name}() {}, { construct: (_, args) => new (load().${name})(...args), get: (_, k) => load().${name}[k], has: (_, k) => k in load().${name} });`,
+        );
+      }
       return { contents: lines.join('\n'), loader: 'js' };
     });
   },
 };
 
+/**
+ * `import http from 'node:http'` in an ES module costs ~38 ms at a cold start (measured alone): Node
+ * builds the module's ESM facade by reading every export, and `http.WebSocket` & co. are getters
+ * that load undici (Node's fetch), which the handler never uses. `require('node:http')` returns the
+ * same module without touching those getters (~4 ms), so the handler's bundle takes http through require.
+ */
+const requireBuiltinsPlugin = {
+  name: 'require-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http$/ }, () => ({ path: 'node:http', namespace: 'require-builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'require-builtin' }, ({ path }) => ({
+      // The names the bundled code imports (engine/upstream.ts: default; @middy/util: STATUS_CODES);
+      // an import of another name fails the build ("No matching export"), so it cannot go unnoticed.
+      contents: `import { createRequire } from 'node:module'; const m = createRequire(import.meta.url)(${JSON.stringify(path)}); export default m; export const { Agent, METHODS, STATUS_CODES, get, request } = m;`,
+      loader: 'js',
+    }));
+  },
+};
+
 // Emptied first: a chunk of an earlier build (its name carries a hash) must not linger and ship.
 rmSync(join(root, 'dist', HANDLER_CHUNKS), { recursive: true, force: true });
-for (const name of Object.keys(LAZY_SYNC)) {
-  await build({ ...common, banner: {}, format: 'cjs', entryPoints: [name], outfile: `dist/${HANDLER_CHUNKS}/${name}.cjs`, minify: true, sourcemap: false });
+for (const [name, { file }] of Object.entries(LAZY_SYNC)) {
+  await build({ ...common, banner: {}, format: 'cjs', entryPoints: [name], outfile: `dist/${HANDLER_CHUNKS}/${file}.cjs`, minify: true, sourcemap: false });
 }
 
 const outputs = [
   { entryPoints: ['functions/cli.ts'], outfile: 'dist/cli.js', minify: true, banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } },
-  // The Lambda bundle: minified, the AWS SDK included so its version is ours, not the runtime's.
-  // bowser (34 KB) is the browser user-agent parser the AWS SDK's client core reaches only in a
-  // browser, through a dynamic import; Node never loads it, so it stays out of the bundle.
-  // The AWS credential chain: inside Lambda the role's credentials are in the environment, so the
-  // bundle takes only that source (functions/http/lambda-credentials.ts), not SSO/STS/ini/IMDS.
+  // The Lambda bundle: minified, the AWS SDK included so its version is ours, not the runtime's
+  // (scripts/lambda-bundle-options.mjs, which the bench's SDK-only baseline shares).
   {
+    ...LAMBDA_BUNDLE_OPTIONS,
     entryPoints: { handler: 'functions/handler.ts' },
     outdir: 'dist',
     splitting: true,
     chunkNames: `${HANDLER_CHUNKS}/[name]-[hash]`,
     outExtension: { '.js': '.mjs' },
-    minify: true,
     metafile: true,
-    external: ['bowser'],
-    alias: { '@aws-sdk/credential-provider-node': './functions/http/lambda-credentials.ts' },
-    plugins: [lazyRequirePlugin],
+    plugins: [lazyRequirePlugin, requireBuiltinsPlugin],
   },
 ];
 

@@ -1,6 +1,6 @@
 // The Lambda bundle in a process of its own, as one Lambda instance: measures the cold module
 // import, then drives the handler with function URL events and samples memory (RSS).
-// Env: the handler's (MODELGATE_TABLE, AWS_ENDPOINT_URL_DYNAMODB, ...). Args: REQUESTS CONCURRENCY
+// Env: the handler's (MODELGATE_TABLE, AWS_ENDPOINT_URL_DYNAMODB, ...), BENCH_LAMBDA_HANDLER. Args: REQUESTS CONCURRENCY
 // Prints one JSON line: { importMs, firstRequestMs, rssAfterImportMb, rssMaxMb, requests, errors }
 // (firstRequestMs: the first request after the cold import, which waits for the config load the
 // import started; null with 0 requests).
@@ -9,8 +9,10 @@ import { performance } from 'node:perf_hooks';
 // Installs the `awslambda` global the handler needs, before the handler is imported.
 import { NULS } from './awslambda.mjs';
 
+// BENCH_LAMBDA_HANDLER: another build of the handler to measure (a file URL); dist/handler.mjs by default.
+const file = process.env.BENCH_LAMBDA_HANDLER ?? new URL('../../dist/handler.mjs', import.meta.url).href;
 const t0 = performance.now();
-const { handler } = await import(new URL('../../dist/handler.mjs', import.meta.url).href);
+const { handler } = await import(file);
 const importMs = performance.now() - t0;
 const rssAfterImportMb = process.memoryUsage().rss / 2 ** 20;
 

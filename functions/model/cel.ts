@@ -40,12 +40,22 @@ export interface CelCondition {
 export class CelSyntaxError extends Error {}
 
 /**
+ * An Environment made on first use, not at module load: most configs hold no CEL expression, and
+ * the Lambda bundle then never loads cel-js (scripts/build.mjs requires it on first use), which
+ * keeps it out of the cold start.
+ */
+export function lazyEnvironment(make: () => Environment): () => Environment {
+  let env: Environment | undefined;
+  return () => (env ??= make());
+}
+
+/**
  * The variables of CelContext, declared with their CEL types, so a condition is type-checked at
  * load: a name that does not exist is refused then, and a well-typed condition is evaluated with
  * CEL's types (integers as `int`).
  */
-const typedEnv = registerLinearMatches(
-  Object.entries(CEL_VARIABLES).reduce((env, [name, schema]) => env.registerVariable({ name, schema }), new Environment({ limits: CEL_PARSE_LIMITS })),
+const typedEnv = lazyEnvironment(() =>
+  registerLinearMatches(Object.entries(CEL_VARIABLES).reduce((env, [name, schema]) => env.registerVariable({ name, schema }), new Environment({ limits: CEL_PARSE_LIMITS }))),
 );
 
 /**
@@ -53,7 +63,7 @@ const typedEnv = registerLinearMatches(
  * `response.code == 404.0`), it is evaluated as modelgate always did: every variable dyn, numbers
  * as JavaScript numbers, an operation CEL does not define an evaluation error (so false).
  */
-const dynEnv = registerLinearMatches(new Environment({ unlistedVariablesAreDyn: true, limits: CEL_PARSE_LIMITS }));
+const dynEnv = lazyEnvironment(() => registerLinearMatches(new Environment({ unlistedVariablesAreDyn: true, limits: CEL_PARSE_LIMITS })));
 
 const COST_MODEL: CostModel = {
   variables: CONTEXT_SHAPE,
@@ -66,8 +76,8 @@ const COST_MODEL: CostModel = {
 const NAME_ERRORS = new Set(['no_such_key', 'unknown_variable']);
 
 export function compileCondition(source: string): CelCondition {
-  const typed = parse(typedEnv, source);
-  const unknown = unknownNames(typed.ast, (name) => typedEnv.hasVariable(name));
+  const typed = parse(typedEnv(), source);
+  const unknown = unknownNames(typed.ast, (name) => typedEnv().hasVariable(name));
   if (unknown.length > 0) throw new CelSyntaxError(unknown.join('; '));
   const checked = typed.check();
   let program = typed;
@@ -80,7 +90,7 @@ export function compileCondition(source: string): CelCondition {
     // A name the walk in cel-names.ts did not see (inside a construct it does not follow).
     throw new CelSyntaxError(`invalid CEL expression: ${checked.error.summary}`);
   } else {
-    program = parse(dynEnv, source);
+    program = parse(dynEnv(), source);
     values = (context) => context as unknown as Record<string, unknown>;
   }
   checkCost(program);

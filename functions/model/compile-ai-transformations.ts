@@ -12,7 +12,7 @@ import { boundContext, CEL_CONTEXT_LIMITS, CEL_PARSE_LIMITS, CONTEXT_SHAPE } fro
 import type { CostModel } from './cel-cost.js';
 import { LINEAR_MATCHES, programSize, registerLinearMatches } from './cel-matches.js';
 import { CEL_VARIABLES, unknownNames } from './cel-names.js';
-import { checkCost as checkCelCost, parse as parseCel } from './cel.js';
+import { checkCost as checkCelCost, lazyEnvironment, parse as parseCel } from './cel.js';
 
 /** The largest body a request may carry (engine.ts's MAX_REQUEST_BODY): the bound on anything in `llmRequest`. */
 const BODY_BOUND = 6 * 1024 * 1024;
@@ -54,11 +54,13 @@ function registerStringHelpers(env: Environment): Environment {
 }
 
 // Mixed literals (`{"user_id": request.headers["x-user"], "n": 1}`) build JSON, as agentgateway's CEL allows.
-const env = registerStringHelpers(
-  registerLinearMatches(
-    new Environment({ limits: CEL_PARSE_LIMITS, homogeneousAggregateLiterals: false })
-      .registerVariable({ name: 'request', schema: CEL_VARIABLES.request })
-      .registerVariable('llmRequest', 'map'),
+const env = lazyEnvironment(() =>
+  registerStringHelpers(
+    registerLinearMatches(
+      new Environment({ limits: CEL_PARSE_LIMITS, homogeneousAggregateLiterals: false })
+        .registerVariable({ name: 'request', schema: CEL_VARIABLES.request })
+        .registerVariable('llmRequest', 'map'),
+    ),
   ),
 );
 
@@ -88,7 +90,7 @@ const NOT_YET: Record<string, string> = {
 export function compileTransformation(field: string, source: string): CompiledTransformation {
   const program = parse(source);
   // `response` and `llm` pass this walk (their fields are checked as in a condition) and are refused by the type check below.
-  const problems = unknownNames(program.ast, (name) => env.hasVariable(name) || Object.hasOwn(NOT_YET, name));
+  const problems = unknownNames(program.ast, (name) => env().hasVariable(name) || Object.hasOwn(NOT_YET, name));
   if (problems.length > 0) throw new TransformationError(problems.join('; '));
   const checked = program.check();
   if (!checked.valid) {
@@ -100,7 +102,7 @@ export function compileTransformation(field: string, source: string): CompiledTr
 }
 
 function parse(source: string): ParseResult {
-  return parseCel(env, source, (message) => new TransformationError(message));
+  return parseCel(env(), source, (message) => new TransformationError(message));
 }
 
 function checkCost(program: ParseResult): void {

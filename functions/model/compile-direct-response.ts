@@ -11,7 +11,7 @@ import { boundContext, CEL_CONTEXT_LIMITS, CEL_PARSE_LIMITS, CONTEXT_BOUND, CONT
 import type { CostModel } from './cel-cost.js';
 import { LINEAR_MATCHES, programSize, registerLinearMatches } from './cel-matches.js';
 import { CEL_VARIABLES, unknownNames } from './cel-names.js';
-import { checkCost, parse } from './cel.js';
+import { checkCost, lazyEnvironment, parse } from './cel.js';
 import type { DirectResponseSpec } from './schema/traffic-http.js';
 
 /** The request as a direct response's expressions see it. */
@@ -23,8 +23,8 @@ export interface RequestView {
 }
 
 // Mixed literals (`{"error": request.path, "code": 1}`) make a JSON body, as in agentgateway's CEL.
-const env = registerLinearMatches(
-  new Environment({ limits: CEL_PARSE_LIMITS, homogeneousAggregateLiterals: false }).registerVariable({ name: 'request', schema: CEL_VARIABLES.request }),
+const env = lazyEnvironment(() =>
+  registerLinearMatches(new Environment({ limits: CEL_PARSE_LIMITS, homogeneousAggregateLiterals: false }).registerVariable({ name: 'request', schema: CEL_VARIABLES.request })),
 );
 
 const COST_MODEL: CostModel = { variables: { request: CONTEXT_SHAPE.request! }, unknownSize: CONTEXT_BOUND, matchFunctions: new Set([LINEAR_MATCHES]), programSize };
@@ -61,8 +61,8 @@ export class RequestExpression {
 }
 
 export function compileRequestExpression(source: string, kind: 'condition' | 'value'): RequestExpression {
-  const program = parse(env, source, (message) => new DirectResponseError(message));
-  const problems = unknownNames(program.ast, (name) => env.hasVariable(name) || Object.hasOwn(NOT_HERE, name));
+  const program = parse(env(), source, (message) => new DirectResponseError(message));
+  const problems = unknownNames(program.ast, (name) => env().hasVariable(name) || Object.hasOwn(NOT_HERE, name));
   if (problems.length > 0) throw new DirectResponseError(problems.join('; '));
   const checked = program.check();
   if (!checked.valid) {

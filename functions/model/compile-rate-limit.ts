@@ -12,7 +12,7 @@ import { boundContext, CEL_PARSE_LIMITS, CONTEXT_BOUND, CONTEXT_SHAPE } from './
 import type { CostModel } from './cel-cost.js';
 import { LINEAR_MATCHES, programSize, registerLinearMatches } from './cel-matches.js';
 import { CEL_VARIABLES, unknownNames } from './cel-names.js';
-import { checkCost, CelSyntaxError, parse, type CelContext } from './cel.js';
+import { checkCost, CelSyntaxError, lazyEnvironment, parse, type CelContext } from './cel.js';
 import type { LocalRateLimitSpec, RateLimitSpec } from './schema/rate-limit.js';
 import type { BucketLimit } from '../state/store.js';
 
@@ -50,7 +50,7 @@ export interface CompiledRateLimit {
   choices: ReadonlyArray<{ condition?: RequestCondition; policy: CompiledRateLimitPolicy }>;
 }
 
-const env = registerLinearMatches(new Environment({ limits: CEL_PARSE_LIMITS }).registerVariable({ name: 'request', schema: CEL_VARIABLES.request }));
+const env = lazyEnvironment(() => registerLinearMatches(new Environment({ limits: CEL_PARSE_LIMITS }).registerVariable({ name: 'request', schema: CEL_VARIABLES.request })));
 
 const COST_MODEL: CostModel = {
   variables: { request: CONTEXT_SHAPE.request! },
@@ -96,8 +96,8 @@ function compilePolicy(local: readonly LocalRateLimitSpec[], id: string): Compil
 }
 
 export function compileRequestCondition(source: string): RequestCondition {
-  const program = parse(env, source);
-  const unknown = unknownNames(program.ast, (name) => env.hasVariable(name) || NOT_YET.has(name));
+  const program = parse(env(), source);
+  const unknown = unknownNames(program.ast, (name) => env().hasVariable(name) || NOT_YET.has(name));
   if (unknown.length > 0) throw new CelSyntaxError(unknown.join('; '));
   const checked = program.check();
   if (!checked.valid) {

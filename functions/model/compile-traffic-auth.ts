@@ -16,7 +16,7 @@ import { boundContext, CEL_CONTEXT_LIMITS, CEL_PARSE_LIMITS, CONTEXT_SHAPE } fro
 import type { CostModel } from './cel-cost.js';
 import { LINEAR_MATCHES, programSize, registerLinearMatches } from './cel-matches.js';
 import { CEL_VARIABLES, unknownNames } from './cel-names.js';
-import { checkCost, parse } from './cel.js';
+import { checkCost, lazyEnvironment, parse } from './cel.js';
 import type { SecretSource } from './compile-secrets.js';
 import { compileCredentialLocation, CREDENTIAL_CHARS, type CredentialLocationSpec } from './credential-location.js';
 import { parseHtpasswd } from './htpasswd.js';
@@ -71,12 +71,14 @@ export class AuthorizationExpression {
   }
 }
 
-const env = registerLinearMatches(
-  new Environment({ limits: CEL_PARSE_LIMITS, homogeneousAggregateLiterals: false })
-    .registerVariable({ name: 'request', schema: CEL_VARIABLES.request })
-    .registerVariable('jwt', 'map')
-    .registerVariable({ name: 'basicAuth', schema: { username: 'string' } })
-    .registerVariable('llmRequest', 'map'),
+const env = lazyEnvironment(() =>
+  registerLinearMatches(
+    new Environment({ limits: CEL_PARSE_LIMITS, homogeneousAggregateLiterals: false })
+      .registerVariable({ name: 'request', schema: CEL_VARIABLES.request })
+      .registerVariable('jwt', 'map')
+      .registerVariable({ name: 'basicAuth', schema: { username: 'string' } })
+      .registerVariable('llmRequest', 'map'),
+  ),
 );
 
 const COST_MODEL: CostModel = {
@@ -93,8 +95,8 @@ const COST_MODEL: CostModel = {
 };
 
 export function compileAuthorizationExpression(source: string): AuthorizationExpression {
-  const program = parse(env, source);
-  const unknown = unknownNames(program.ast, (name) => env.hasVariable(name));
+  const program = parse(env(), source);
+  const unknown = unknownNames(program.ast, (name) => env().hasVariable(name));
   if (unknown.length > 0) throw new Error(unknown.join('; '));
   const checked = program.check();
   if (!checked.valid) throw new Error(`invalid CEL expression: ${checked.error?.summary ?? 'does not type-check'}`);

@@ -13,7 +13,7 @@ import { CEL_CONTEXT_LIMITS, CEL_PARSE_LIMITS } from './cel-bounds.js';
 import type { CostModel, Shape } from './cel-cost.js';
 import { LINEAR_MATCHES, programSize, registerLinearMatches } from './cel-matches.js';
 import { CEL_VARIABLES, unknownNames } from './cel-names.js';
-import { checkCost, parse } from './cel.js';
+import { checkCost, lazyEnvironment, parse } from './cel.js';
 
 /** The longest credential read (and the longest header value an expression sees): far above any real token. */
 export const CREDENTIAL_CHARS = 16 * 1024;
@@ -64,7 +64,7 @@ export interface CredentialLocationSpec {
   expression?: string | undefined;
 }
 
-const env = registerLinearMatches(new Environment({ limits: CEL_PARSE_LIMITS }).registerVariable({ name: 'request', schema: CEL_VARIABLES.request }));
+const env = lazyEnvironment(() => registerLinearMatches(new Environment({ limits: CEL_PARSE_LIMITS }).registerVariable({ name: 'request', schema: CEL_VARIABLES.request })));
 
 const value: Shape = { size: CREDENTIAL_CHARS };
 const COST_MODEL: CostModel = {
@@ -96,8 +96,8 @@ export function compileCredentialLocation(spec: CredentialLocationSpec | undefin
 }
 
 export function compileCredentialExpression(source: string): CredentialExpression {
-  const program = parse(env, source);
-  const unknown = unknownNames(program.ast, (name) => env.hasVariable(name));
+  const program = parse(env(), source);
+  const unknown = unknownNames(program.ast, (name) => env().hasVariable(name));
   if (unknown.length > 0) throw new Error(unknown.join('; '));
   const checked = program.check();
   if (!checked.valid) throw new Error(`invalid CEL expression: ${checked.error?.summary ?? 'does not type-check'}`);

@@ -1,9 +1,9 @@
 /**
  * The Lambda bundle loads what only some gateways use on first use (scripts/build.mjs): a cold start
- * parses dist/handler.mjs and the chunks it imports statically, within DESIGN.md's 1 MB; RE2, jose,
+ * parses dist/handler.mjs and the chunks it imports statically, within DESIGN.md's 1 MB; RE2, CEL, jose,
  * bcrypt and the Google / Azure / STS credential libraries sit in dist/handler-chunks/ and load when a
  * config needs them. Checked on the built files, and by running the bundle with a config that needs
- * RE2 (a RegularExpression route) and jose (a JWT policy with an inline key).
+ * RE2 (a RegularExpression route), jose (a JWT policy) and CEL (an authorization rule).
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -36,6 +36,8 @@ describe('the Lambda bundle at cold start', () => {
       ['jose', 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'],
       ['google-auth-library', 'metadata.google.internal'],
       ['@azure/identity', 'x-client-SKU'],
+      // cel-js loads when a config has a CEL expression.
+      ['@marcbachmann/cel-js', 'Ternary condition must be bool'],
     ]) {
       expect(all, library).not.toContain(marker);
     }
