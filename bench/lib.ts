@@ -170,6 +170,36 @@ export async function throughput(target: Target, concurrency: number, total: num
   return { rps: (done / (performance.now() - started)) * 1000, done, errors };
 }
 
+/**
+ * Throughput of each target at one concurrency, the targets taking turns in `rounds` short runs
+ * (A B C A B C ...): a second of noise on a shared machine then costs one round of one target,
+ * not its whole figure. Each target's figure is its median round.
+ */
+export async function throughputTakingTurns(
+  targets: readonly Target[],
+  concurrency: number,
+  totalPerTarget: number,
+  deadline: number,
+  rounds = 5,
+): Promise<Map<string, { rps: number; done: number; errors: number }>> {
+  const per = Math.max(concurrency, Math.ceil(totalPerTarget / rounds));
+  const runs = new Map<string, Array<{ rps: number; done: number; errors: number }>>(targets.map((t) => [t.name, []]));
+  for (let r = 0; r < rounds && performance.now() < deadline; r++) {
+    // The order turns too, so no target always runs right after the same neighbour.
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[(i + r) % targets.length]!;
+      runs.get(t.name)!.push(await throughput(t, concurrency, per, deadline));
+    }
+  }
+  const out = new Map<string, { rps: number; done: number; errors: number }>();
+  for (const [name, list] of runs) {
+    const sorted = [...list].sort((a, b) => a.rps - b.rps);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    out.set(name, { rps: median?.rps ?? Number.NaN, done: list.reduce((a, x) => a + x.done, 0), errors: list.reduce((a, x) => a + x.errors, 0) });
+  }
+  return out;
+}
+
 /** The Gateway every bench manifest attaches to. */
 export const BENCH_GATEWAY = `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway

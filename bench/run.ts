@@ -23,7 +23,7 @@ import { coldStartBytes } from '../scripts/cold-start-files.mjs';
 import { hedgingReport, hedgingScenario, type HedgingRow } from './hedging.js';
 import { buildSdkBaseline } from './processes/lambda-sdk-baseline.mjs';
 import { lambdaStreamsReport, lambdaStreamsScenario, streamsReport, streamsScenario, type LambdaStreamsResult, type StreamsResult } from './streams.js';
-import { BENCH_GATEWAY, interleaved, start, summarize, throughput, timedRequest, type Proc, type Summary, type Target, type Timing } from './lib.js';
+import { BENCH_GATEWAY, interleaved, start, summarize, throughputTakingTurns, timedRequest, type Proc, type Summary, type Target, type Timing } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = `${ROOT}bench/results`;
@@ -64,6 +64,9 @@ const COUNTS = QUICK
     };
 
 const MESSAGES = [{ role: 'user', content: 'Say something short.' }];
+/** The bare proxy with undici's pool as its upstream client (bench/processes/bare-proxy-undici.mjs). */
+const SECOND_FLOOR = 'bare proxy, undici client (second floor)';
+const FLOOR = 'bare Node proxy (floor)';
 const TABLE = 'modelgate-bench';
 
 function manifests(upstreamPort: number): string {
@@ -159,6 +162,8 @@ async function main() {
   const upstream = await launch(process.execPath, [`${ROOT}bench/processes/upstream.mjs`, '0'], /^ready (\d+)/);
   const dynalite = await launch(process.execPath, [`${ROOT}bench/processes/dynalite.mjs`, '0'], /^ready (\d+)/);
   const bare = await launch(process.execPath, [`${ROOT}bench/processes/bare-proxy.mjs`, upstream.ready], /^ready (\d+)/);
+  // The second floor: the same bare proxy with undici's pool as its upstream client.
+  const bareUndici = await launch(process.execPath, [`${ROOT}bench/processes/bare-proxy-undici.mjs`, upstream.ready], /^ready (\d+)/);
   const awsEnv = {
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynalite.ready}`,
     AWS_REGION: 'us-east-1',
@@ -192,6 +197,7 @@ async function main() {
   const targets = {
     direct: { name: 'direct', url: `${up}/v1/chat/completions`, body: body('bench-model') } satisfies Target,
     bare: { name: 'bare Node proxy (floor)', url: `http://127.0.0.1:${bare.ready}/v1/chat/completions`, body: body('bench-model') } satisfies Target,
+    bareUndici: { name: SECOND_FLOOR, url: `http://127.0.0.1:${bareUndici.ready}/v1/chat/completions`, body: body('bench-model') } satisfies Target,
     modelgate: { name: 'modelgate', url: `${mg.ready}/single/v1/chat/completions`, body: body() } satisfies Target,
     modelgateDdb: { name: 'modelgate+dynamodb', url: `${mgDdb.ready}/single/v1/chat/completions`, body: body() } satisfies Target,
     portkey:
@@ -220,7 +226,7 @@ async function main() {
         body: body('bench-model'),
       } satisfies Target),
   };
-  const single = [targets.direct, targets.bare, targets.modelgate, targets.modelgateDdb, ...(targets.portkey ? [targets.portkey] : [])];
+  const single = [targets.direct, targets.bare, targets.bareUndici, targets.modelgate, targets.modelgateDdb, ...(targets.portkey ? [targets.portkey] : [])];
   const deadline = () => performance.now() + COUNTS.seconds * 1000;
   const notes: string[] = [];
 
@@ -270,10 +276,8 @@ async function main() {
   console.error('bench: throughput');
   const tput: Array<{ target: string; concurrency: number; rps: number; errors: number; done: number }> = [];
   for (const c of COUNTS.concurrency) {
-    for (const t of single) {
-      const r = await throughput(t, c, COUNTS.throughput, deadline());
-      tput.push({ target: t.name, concurrency: c, ...r });
-    }
+    // The targets take turns in short rounds (a second of noise costs one round, not a figure).
+    for (const [target, r] of await throughputTakingTurns(single, c, COUNTS.throughput, deadline())) tput.push({ target, concurrency: c, ...r });
   }
 
   // --- the Lambda bundle: size, cold import, memory under load
@@ -477,6 +481,57 @@ function lambdaImportRatio(r: Pick<ReportInput, 'imports' | 'sdkImports'>): { ha
   return { handler, sdk, ratio: handler / sdk };
 }
 
+/**
+ * Issue 18's goals, each a ratio against the bare Node proxy measured in this run: modelgate's own
+ * share of the added latency (its added p50 minus the floor's), its added p99 against the floor's,
+ * and its throughput as a share of the floor's.
+ */
+function goalsReport(r: ReportInput): string[] {
+  const f = (n: number | undefined, d = 3) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(d));
+  const row = (scenario: string, metric: string, target: string) => r.rows.find((x) => x.scenario === scenario && x.metric === metric && x.target === target);
+  const met = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'met' : '**missed**');
+  const lines = [
+    "## Against the floor (issue 18): modelgate's own share over a bare Node proxy, in this run",
+    '',
+    "| path | target | added p50 | floor's added p50 | own share (goal ≤ 0.1 ms) | added p99 ÷ floor's (goal ≤ 1.25×) |",
+    '|---|---|---|---|---|---|',
+  ];
+  const cases: Array<[string, string, string, string]> = [
+    ['buffered', 'total', 'modelgate', 'buffered'],
+    ['buffered', 'total', 'modelgate+dynamodb', 'buffered'],
+    ['streaming', 'ttfb', 'modelgate', 'streaming, first byte'],
+    ['streaming', 'ttfb', 'modelgate+dynamodb', 'streaming, first byte'],
+    // The floor has no failover: the failover path is held against the floor's plain request.
+    ['failover (first provider 429)', 'total', 'modelgate failover', 'failover (first provider 429)'],
+  ];
+  for (const [scenario, metric, target, label] of cases) {
+    const mine = row(scenario, metric, target);
+    const floor = row(scenario.startsWith('failover') ? 'buffered' : scenario, scenario.startsWith('failover') ? 'total' : metric, FLOOR);
+    if (!mine?.added || !floor?.added) continue;
+    const own = mine.added.p50 - floor.added.p50;
+    const tail = mine.added.p99 / floor.added.p99;
+    lines.push(`| ${label} | ${target} | ${f(mine.added.p50)} | ${f(floor.added.p50)} | ${f(own)} — ${met(own <= 0.1)} | ${f(tail, 2)}× — ${met(tail <= 1.25)} |`);
+  }
+  const concurrencies = [...new Set(r.tput.map((t) => t.concurrency))];
+  const rps = (target: string, c: number) => r.tput.find((t) => t.target === target && t.concurrency === c)?.rps ?? Number.NaN;
+  lines.push('', `| throughput, share of the floor's (goal ≥ 90 %) | ${concurrencies.map((c) => `c = ${c}`).join(' | ')} |`, `|---|${concurrencies.map(() => '---').join('|')}|`);
+  for (const target of ['modelgate', 'modelgate+dynamodb', SECOND_FLOOR]) {
+    const shares = concurrencies.map((c) => rps(target, c) / rps(FLOOR, c));
+    lines.push(`| ${target} | ${shares.map((x) => `${f(x * 100, 0)} %${target === SECOND_FLOOR ? '' : ` — ${met(x >= 0.9)}`}`).join(' | ')} |`);
+  }
+  const second = row('buffered', 'total', SECOND_FLOOR);
+  const secondStream = row('streaming', 'ttfb', SECOND_FLOOR);
+  const floorBuffered = row('buffered', 'total', FLOOR);
+  const floorStream = row('streaming', 'ttfb', FLOOR);
+  if (second?.added && floorBuffered?.added) {
+    lines.push(
+      '',
+      `The second floor (the bare proxy with undici's pool as its upstream client, node:http as its server): added p50 ${f(second.added.p50)} ms buffered and ${f(secondStream?.added?.p50)} ms to the first streamed byte, against ${f(floorBuffered.added.p50)} and ${f(floorStream?.added?.p50)} ms with Node's http.Agent; its throughput share is in the table above.`,
+    );
+  }
+  return lines;
+}
+
 function renderReport(r: ReportInput): string {
   const f = (n: number | undefined, d = 2) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(d));
   const lines: string[] = [];
@@ -535,7 +590,7 @@ function renderReport(r: ReportInput): string {
   );
   lines.push('', '## Budgets (DESIGN.md)', '');
   const mem = r.rows.find((x) => x.scenario === 'buffered' && x.target === 'modelgate');
-  const floor = r.rows.find((x) => x.scenario === 'buffered' && x.target.startsWith('bare'));
+  const floor = r.rows.find((x) => x.scenario === 'buffered' && x.target === FLOOR);
   const peerRow = r.rows.find((x) => x.scenario === 'buffered' && x.target === 'portkey');
   const check = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'met' : '**missed**');
   lines.push(
@@ -555,6 +610,7 @@ function renderReport(r: ReportInput): string {
     `- Lambda cold import ≤ 1.2× the AWS SDK clients it needs: ${f(lambdaRatio.ratio)}× (${f(lambdaRatio.handler, 1)} ms ÷ ${f(lambdaRatio.sdk, 1)} ms) — ${check(lambdaRatio.ratio ? lambdaRatio.ratio <= 1.2 : undefined)}; first request after it ${f(firsts[Math.floor(firsts.length / 2)], 1)} ms (median)`,
   );
   lines.push(`- healthy request: 0 writes, ≤ 1 read: ${check(r.ops.healthyUncached ? r.ops.healthyUncached.writes === 0 && r.ops.healthyUncached.reads <= 1 : undefined)}`);
+  lines.push('', ...goalsReport(r));
   lines.push('', ...hedgingReport(r.hedging));
   lines.push('', ...streamsReport(r.streams), '', ...lambdaStreamsReport(r.lambdaStreams));
   if (r.notes.length) lines.push('', '## Notes', '', ...r.notes.map((n) => `- ${n}`));
