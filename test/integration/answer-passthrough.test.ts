@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../functions/engine/engine.js';
 import { createGatewayServer, listen } from '../../functions/http/node-server.js';
-import { compileYaml } from '../support/harness.js';
+import { compileYaml, singleProviderYaml } from '../support/harness.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -16,19 +16,6 @@ afterEach(async () => {
 });
 
 const KEY = 'sk-passthrough-secret-1234';
-const config = (port: number) => `apiVersion: agentgateway.dev/v1alpha1
-kind: AgentgatewayBackend
-metadata: { name: llm }
-spec:
-  ai:
-    provider: { openai: { model: m }, host: 127.0.0.1, port: ${port} }
-  policies: { auth: { key: ${KEY} } }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: r }
-spec:
-  rules: [{ backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: llm }] }]`;
 
 async function serveText(text: string): Promise<number> {
   const server = http.createServer((req, res) => {
@@ -41,7 +28,7 @@ async function serveText(text: string): Promise<number> {
 }
 
 async function gateway(upstreamPort: number): Promise<string> {
-  const engine = new Engine({ config: compileYaml(config(upstreamPort)) });
+  const engine = new Engine({ config: compileYaml(singleProviderYaml('openai: { model: m }', upstreamPort, `{ auth: { key: ${KEY} } }`)) });
   const server = createGatewayServer((req, afterAnswer) => engine.handle(req, afterAnswer));
   const { port } = await listen(server, 0, '127.0.0.1');
   closers.push(() => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));

@@ -11,28 +11,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../functions/engine/engine.js';
 import { configurePool, DEFAULT_POOL } from '../../functions/engine/upstream.js';
 import { createGatewayServer, DEFAULT_SERVER_LIMITS, listen, type ServerLimits } from '../../functions/http/node-server.js';
-import { compileYaml } from '../support/harness.js';
+import { compileYaml, singleProviderYaml } from '../support/harness.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
   configurePool(DEFAULT_POOL);
 });
-
-function openaiBackend(port: number): string {
-  return `apiVersion: agentgateway.dev/v1alpha1
-kind: AgentgatewayBackend
-metadata: { name: llm }
-spec:
-  ai:
-    provider: { openai: { model: m }, host: 127.0.0.1, port: ${port} }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: r }
-spec:
-  rules: [{ backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: llm }] }]`;
-}
 
 async function upstream(handler: http.RequestListener): Promise<{ port: number; server: http.Server }> {
   const server = http.createServer(handler);
@@ -53,7 +38,7 @@ async function upstream(handler: http.RequestListener): Promise<{ port: number; 
 }
 
 async function gateway(upstreamPort: number, limits: Partial<ServerLimits> = {}): Promise<number> {
-  const engine = new Engine({ config: compileYaml(openaiBackend(upstreamPort)) });
+  const engine = new Engine({ config: compileYaml(singleProviderYaml('openai: { model: m }', upstreamPort)) });
   const server = createGatewayServer((req) => engine.handle(req), { ...DEFAULT_SERVER_LIMITS, ...limits });
   const { port } = await listen(server, 0, '127.0.0.1');
   closers.push(

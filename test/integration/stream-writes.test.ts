@@ -11,25 +11,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../../functions/core/log.js';
 import { Engine } from '../../functions/engine/engine.js';
 import { createGatewayServer, DEFAULT_SERVER_LIMITS, listen } from '../../functions/http/node-server.js';
-import { compileYaml } from '../support/harness.js';
+import { compileYaml, singleProviderYaml } from '../support/harness.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
-
-const backend = (port: number) => `apiVersion: agentgateway.dev/v1alpha1
-kind: AgentgatewayBackend
-metadata: { name: llm }
-spec:
-  ai:
-    provider: { openai: { model: m }, host: 127.0.0.1, port: ${port} }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: r }
-spec:
-  rules: [{ backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: llm }] }]`;
 
 const event = (content: string, finish: string | null = null) =>
   `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
@@ -52,7 +39,7 @@ async function upstream(events: string[], options: { holdEndMs?: number } = {}):
 
 async function gateway(upstreamPort: number, slowClientMs = DEFAULT_SERVER_LIMITS.slowClientMs): Promise<{ port: number; logger: MemoryLogger }> {
   const logger = new MemoryLogger();
-  const engine = new Engine({ config: compileYaml(backend(upstreamPort)), logger });
+  const engine = new Engine({ config: compileYaml(singleProviderYaml('openai: { model: m }', upstreamPort)), logger });
   // As `modelgate serve` wires it: the log line and metrics wait for the answer to be written.
   const server = createGatewayServer((req, afterAnswer) => engine.handle(req, afterAnswer), { ...DEFAULT_SERVER_LIMITS, slowClientMs });
   const { port } = await listen(server, 0, '127.0.0.1');

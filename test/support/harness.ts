@@ -67,6 +67,25 @@ export interface GatewaySpec {
 
 export const defaultKey = (name: string) => `sk-test-${name}-0123456789`;
 
+/**
+ * One backend `llm` with one provider on 127.0.0.1:`port` (`provider`: its kind block, e.g.
+ * `openai: { model: m }`), optional backend `policies` (flow YAML), and a route sending every path to it.
+ */
+export function singleProviderYaml(provider: string, port: number, policies?: string): string {
+  return `apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayBackend
+metadata: { name: llm }
+spec:
+  ai:
+    provider: { ${provider}, host: 127.0.0.1, port: ${port} }${policies ? `\n  policies: ${policies}` : ''}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: r }
+spec:
+  rules: [{ backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: llm }] }]`;
+}
+
 /** Multi-document YAML for one Gateway, one backend (the groups), optional policies and a /v1 route. */
 export function gatewayYaml(spec: GatewaySpec, simPort: number): string {
   const docs: unknown[] = [
