@@ -14,7 +14,7 @@ import { createGatewayServer, DEFAULT_SERVER_LIMITS, listen, type ServerLimits }
 import { MAX_LOGGED_PATH_CHARS } from '../../functions/http/adapter-log.js';
 import { startSimulator, type Simulator } from '../../functions/simulator/server.js';
 import { serve, stop, tutorialAgainst, type Served } from '../support/cli.js';
-import { compileYaml } from '../support/harness.js';
+import { compileYaml, singleProviderYaml } from '../support/harness.js';
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -30,21 +30,7 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-function manifests(port: number): string {
-  return `apiVersion: agentgateway.dev/v1alpha1
-kind: AgentgatewayBackend
-metadata: { name: llm }
-spec:
-  ai:
-    provider: { anthropic: { model: claude-sonnet-4-6 }, host: 127.0.0.1, port: ${port} }
-  policies: { auth: { key: sk-test-0123456789 } }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: r }
-spec:
-  rules: [{ backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: llm }] }]`;
-}
+const manifests = (port: number) => singleProviderYaml('anthropic: { model: claude-sonnet-4-6 }', port, '{ auth: { key: sk-test-0123456789 } }');
 
 interface TestGateway {
   port: number;
