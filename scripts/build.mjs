@@ -87,11 +87,12 @@ const lazyRequirePlugin = {
 const requireBuiltinsPlugin = {
   name: 'require-builtins',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?http$/ }, () => ({ path: 'node:http', namespace: 'require-builtin' }));
+    // Its own require of the module is left to esbuild (an external built-in), not taken again here.
+    b.onResolve({ filter: /^(node:)?http$/ }, (args) => (args.namespace === 'require-builtin' ? undefined : { path: 'node:http', namespace: 'require-builtin' }));
     b.onLoad({ filter: /.*/, namespace: 'require-builtin' }, ({ path }) => ({
-      // The names the bundled code imports (engine/upstream.ts: default; @middy/util: STATUS_CODES);
-      // an import of another name fails the build ("No matching export"), so it cannot go unnoticed.
-      contents: `import { createRequire } from 'node:module'; const m = createRequire(import.meta.url)(${JSON.stringify(path)}); export default m; export const { Agent, METHODS, STATUS_CODES, get, request } = m;`,
+      // A CommonJS module: esbuild's interop then serves every import form (default, named, `* as`,
+      // require) from the module itself, with no list of names to keep up to date.
+      contents: `module.exports = require(${JSON.stringify(path)});`,
       loader: 'js',
     }));
   },

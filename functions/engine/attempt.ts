@@ -504,8 +504,9 @@ async function* relay<Req>(
   try {
     yield redact(held.join(''));
     for (;;) {
-      idle.refresh();
       if (frames.length > 0 && !reader.ready?.()) yield pending();
+      // Refreshed after the hand-over: the idle window is the provider's silence, not the client's reading.
+      idle.refresh();
       const event = await reader.next();
       if (event === null) {
         const end = translator.finish?.();
@@ -516,16 +517,17 @@ async function* relay<Req>(
           ended = { kind: 'done' };
           return;
         }
-        if (frames.length > 0) yield pending();
+        // How it ended is set before the last frames go: a client that leaves meanwhile must not turn a broken stream into a cancelled one.
         ended = { kind: 'broken', reason: 'upstream closed the stream before it was complete' };
+        if (frames.length > 0) yield pending();
         yield streamError('The upstream provider closed the stream before the answer was complete.', 'upstream_stream_broken');
         return;
       }
       const step = translator.push(event);
       if (step.usage) usage = step.usage;
       if (step.failure) {
-        if (frames.length > 0) yield pending();
         ended = { kind: 'broken', reason: `${step.failure.type}: ${step.failure.message.slice(0, 200)}` };
+        if (frames.length > 0) yield pending();
         yield streamError(step.failure.message, step.failure.type, step.failure.status);
         return;
       }
@@ -537,8 +539,8 @@ async function* relay<Req>(
       }
     }
   } catch (error) {
-    if (frames.length > 0) yield pending();
     ended = { kind: 'broken', reason: silent ? `no event for ${input.streamIdleMs} ms` : error instanceof Error ? error.message : String(error) };
+    if (frames.length > 0) yield pending();
     // Say why the answer stops here (if the client is gone, the write goes nowhere, harmlessly).
     yield streamError(`The upstream stream was interrupted: ${silent ? 'the provider went silent' : 'the connection broke or the request timed out'}.`, 'upstream_stream_broken');
   } finally {

@@ -240,10 +240,38 @@ export class Engine {
 }
 
 /** Passes a stream through and calls `done` once, however it ends. */
-async function* finishing(body: AsyncIterable<string>, done: () => Promise<void>): AsyncGenerator<string, void, undefined> {
-  try {
-    yield* body;
-  } finally {
-    await done();
-  }
+/**
+ * Passes a stream through and calls `done` once, however it ends — also when the writer lets go of
+ * it before reading anything (a drain that answered first, a client gone before the first write):
+ * a generator's `finally` never runs if it never started, and the request's log line, metrics and
+ * token charge would be lost.
+ */
+function finishing(body: AsyncIterable<string>, done: () => Promise<void>): AsyncIterableIterator<string> {
+  const inner = body[Symbol.asyncIterator]();
+  let finished: Promise<void> | undefined;
+  const finish = () => (finished ??= done());
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      let step: IteratorResult<string>;
+      try {
+        step = await inner.next();
+      } catch (error) {
+        await finish();
+        throw error;
+      }
+      if (step.done) await finish();
+      return step;
+    },
+    async return(value?: unknown) {
+      try {
+        await inner.return?.(value);
+      } finally {
+        await finish();
+      }
+      return { done: true, value: undefined };
+    },
+  };
 }

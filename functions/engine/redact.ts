@@ -17,9 +17,14 @@ const MIN_REDACTED_LENGTH = 6;
 
 export type Redact = (text: string) => string;
 
-/** The forms a key travels in: as is, URL-encoded (query strings), and JSON-escaped (inside a quoted string). */
+/**
+ * The forms a key travels in: as is, URL-encoded (query strings), JSON-escaped (inside a quoted
+ * string), and JSON-escaped with `/` as `\/` (encoders that escape slashes: a provider's JSON goes
+ * to the client as written, not re-serialized, so its escapes are the provider's).
+ */
 function formsOf(secret: string): string[] {
-  return [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
+  const json = JSON.stringify(secret).slice(1, -1);
+  return [secret, encodeURIComponent(secret), json, json.replaceAll('/', '\\/')];
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');

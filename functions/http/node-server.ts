@@ -342,9 +342,12 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
       // `destroyed` too: the socket can be gone a moment before 'close' aborts the signal.
       if (signal.aborted || res.destroyed) break;
       // Back-pressure: a slow client slows the upstream read instead of growing a buffer.
-      if (batch.full() && !(await waitForDrain(res, signal, limits.slowClientMs))) {
-        res.destroy(); // the client stopped reading: let go of it, and of the upstream with it
-        break;
+      if (batch.full()) {
+        if (!(await waitForDrain(res, signal, limits.slowClientMs))) {
+          res.destroy(); // the client stopped reading: let go of it, and of the upstream with it
+          break;
+        }
+        continue; // drained, or the client left meanwhile: the checks above say which
       }
       const { value, done } = await iterator.next();
       // A drain may have ended the response (with an error event) while this waited.

@@ -15,7 +15,8 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-const KEY = 'sk-passthrough-secret-1234';
+// With a slash: JSON encoders that escape slashes write it as `\/`.
+const KEY = 'sk-pass/through-secret-1234';
 
 async function serveText(text: string): Promise<number> {
   const server = http.createServer((req, res) => {
@@ -53,6 +54,14 @@ describe('buffered answers', () => {
     const res = await post(`${url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hi' }] });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(completion.replace(KEY, '[redacted]'));
+  });
+
+  it('in the client API, with the provider escaping slashes: the key is still redacted', async () => {
+    const url = await gateway(await serveText(completion.replace(KEY, KEY.replaceAll('/', '\\/'))));
+    const res = await post(`${url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hi' }] });
+    const text = await res.text();
+    expect(text).toContain('you sent [redacted]');
+    expect(text).not.toContain('through-secret');
   });
 
   it('translated for another API: rebuilt', async () => {

@@ -146,6 +146,23 @@ describe('stream writes', () => {
     expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 
+  it('logs a stream the writer let go of before reading any of it (a drain that answered first, a client gone before the first write)', async () => {
+    const logger = new MemoryLogger();
+    const engine = new Engine({ config: compileYaml(singleProviderYaml('openai: { model: m }', await upstream([event('one'), event('two')]))), logger });
+    const res = await engine.handle({
+      method: 'POST',
+      path: '/v1/chat/completions',
+      query: '',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], stream: true })),
+      signal: new AbortController().signal,
+      id: 'let-go',
+    });
+    expect(typeof res.body).not.toBe('string');
+    await (res.body as AsyncIterable<string>)[Symbol.asyncIterator]().return?.(undefined);
+    expect(logger.entries.filter((l) => l.event === 'request').map((l) => [l.fields.requestId, l.fields.status])).toEqual([['let-go', 200]]);
+  });
+
   it('writes the request log line after the answer, for buffered answers and streams, and for a client that leaves mid-stream', async () => {
     const upstreamPort = await upstream([event('one'), event('two')], { holdEndMs: 60_000 });
     const { port, logger } = await gateway(upstreamPort);
