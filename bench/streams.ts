@@ -163,6 +163,8 @@ export interface LambdaStreamsResult {
   firstByteP50: number;
   firstByteMax: number;
   rssPerStreamKiB: number;
+  /** How long a callback waited for the handler's one thread while the streams were open. */
+  eventLoopP99Ms: number;
 }
 
 /**
@@ -206,7 +208,14 @@ export async function lambdaStreamsScenario(root: string, dynamodbEndpoint: stri
         (error, stdout) => (error ? reject(error) : resolve(stdout)),
       ),
     );
-    const r = JSON.parse(out.trim().split('\n').at(-1)!) as { completed: number; broken: number; firstByteMs: number[]; rssBeforeMb: number; rssMaxMb: number };
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as {
+      completed: number;
+      broken: number;
+      firstByteMs: number[];
+      rssBeforeMb: number;
+      rssMaxMb: number;
+      eventLoopP99Ms: number;
+    };
     const sorted = [...r.firstByteMs].sort((a, b) => a - b);
     return {
       streams,
@@ -215,6 +224,7 @@ export async function lambdaStreamsScenario(root: string, dynamodbEndpoint: stri
       firstByteP50: quantile(sorted, 0.5),
       firstByteMax: sorted.at(-1) ?? Number.NaN,
       rssPerStreamKiB: ((r.rssMaxMb - r.rssBeforeMb) * 1024) / streams,
+      eventLoopP99Ms: r.eventLoopP99Ms,
     };
   } finally {
     await upstream.stop();
@@ -226,8 +236,8 @@ export function lambdaStreamsReport(r: LambdaStreamsResult): string[] {
   return [
     `The same through the Lambda bundle (${r.streams} streamed invocations of one handler at once):`,
     '',
-    '| completed whole | broken | first byte p50 (ms) | first byte max (ms) | RSS per open stream |',
-    '|---|---|---|---|---|',
-    `| ${r.completed} / ${r.streams} | ${r.broken} | ${f(r.firstByteP50, 1)} | ${f(r.firstByteMax, 1)} | ${f(r.rssPerStreamKiB, 1)} KiB |`,
+    '| completed whole | broken | first byte p50 (ms) | first byte max (ms) | RSS per open stream | event-loop delay p99 |',
+    '|---|---|---|---|---|---|',
+    `| ${r.completed} / ${r.streams} | ${r.broken} | ${f(r.firstByteP50, 1)} | ${f(r.firstByteMax, 1)} | ${f(r.rssPerStreamKiB, 1)} KiB | ${f(r.eventLoopP99Ms, 1)} ms |`,
   ];
 }

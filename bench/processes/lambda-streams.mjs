@@ -1,9 +1,9 @@
 // The Lambda bundle driven with N concurrent streamed function URL requests against a slow upstream
 // (see slow-stream-upstream.mjs): every stream must arrive whole, in order, with its own chunks.
 // Env: the handler's (MODELGATE_TABLE, AWS_ENDPOINT_URL_DYNAMODB, ...). Args: STREAMS CHUNKS
-// Prints one JSON line: { streams, completed, broken, firstByteMs: number[], rssBeforeMb, rssMaxMb }.
+// Prints one JSON line: { streams, completed, broken, firstByteMs: number[], rssBeforeMb, rssMaxMb, eventLoopP99Ms }.
 import { Writable } from 'node:stream';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 // Installs the `awslambda` global the handler needs, before the handler is imported.
 import { NULS } from './awslambda.mjs';
 
@@ -24,6 +24,9 @@ const event = (tag) => {
 const rssBeforeMb = process.memoryUsage().rss / 2 ** 20;
 let rssMaxMb = rssBeforeMb;
 const sample = setInterval(() => (rssMaxMb = Math.max(rssMaxMb, process.memoryUsage().rss / 2 ** 20)), 50);
+// How long a callback waits for the handler's one thread while every stream is open.
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
 const firstByteMs = [];
 let completed = 0;
 let broken = 0;
@@ -53,5 +56,6 @@ await Promise.all(
   }),
 );
 clearInterval(sample);
-console.log(JSON.stringify({ streams, completed, broken, firstByteMs, rssBeforeMb, rssMaxMb }));
+loop.disable();
+console.log(JSON.stringify({ streams, completed, broken, firstByteMs, rssBeforeMb, rssMaxMb, eventLoopP99Ms: loop.percentile(99) / 1e6 }));
 process.exit(0);
