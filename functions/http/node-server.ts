@@ -370,12 +370,13 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
 }
 
 /**
- * The events of a stream that are ready together, written as one chunk. An upstream read usually
- * carries several events, and the engine hands them over one at a time without waiting on I/O;
- * a chunk (its framing, a write call) each was most of a stream's cost in the server. The batch
- * is written when the current tick is over (`process.nextTick` runs once the promise jobs that
- * produce the run are done), or at once when it reaches the response's buffer size: nothing
- * waits for a timer or for the next event.
+ * The pieces of a stream that are ready together, written as one chunk. The engine hands over
+ * what one upstream read gave as one piece (attempt.ts, relay), but a stream may pass through
+ * layers that yield more often (guards, transformations), and a chunk (its framing, a write call)
+ * per piece was most of a stream's cost in the server. The batch is written when the current tick
+ * is over (`process.nextTick` runs once the promise jobs that produce the run are done), or at
+ * once when it reaches the response's buffer size: nothing waits for a timer or for the next
+ * piece. The first piece (up to the first content) is written at once, alone with the head.
  */
 class EventBatch {
   private static readonly MAX_BYTES = 16 * 1024;
