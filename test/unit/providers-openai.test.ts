@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openaiChat } from '../../functions/providers/openai/adapter.js';
 import type { ProviderTarget } from '../../functions/core/provider-target.js';
 import type { ChatCompletionRequest } from '../../functions/providers/openai/wire.js';
@@ -158,6 +158,20 @@ describe('openai streamTranslator', () => {
     expect(t.push(data({ error: { message: 'overloaded', type: 'server_error' } })).failure).toMatchObject({ status: 500, message: 'overloaded' });
     expect(t.push(data({ ...chunk({}), choices: [], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } })).usage).toEqual({ input: 5, output: 2 });
     expect(t.push({ data: '[DONE]' }).done).toBe(true);
+  });
+
+  it('with include_usage, a chunk saying "usage":null is passed on, and the last chunk\'s usage is still read', () => {
+    const t = openaiChat.streamTranslator('m', true);
+    t.push(data({ ...chunk({ content: 'Hel' }), usage: null }));
+    const plain = data({ ...chunk({ content: 'lo' }), usage: null });
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      expect(t.push(plain)).toEqual({ frames: [`data: ${plain.data}\n\n`], content: true, done: false });
+      expect(parse).not.toHaveBeenCalled(); // passed on unparsed, as a chunk without the key is
+    } finally {
+      parse.mockRestore();
+    }
+    expect(t.push({ data: '{"id":"c1","choices":[],"usage" : {"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}' }).usage).toEqual({ input: 5, output: 2 });
   });
 
   it('forwards non-JSON data untouched', () => {

@@ -37,6 +37,16 @@ function carriesContent(chunk: Record<string, unknown>): boolean {
   });
 }
 
+/**
+ * True when a chunk's text may carry usage: a `"usage"` key whose value is not `null`. With
+ * `stream_options.include_usage` (which the gateway asks for on behalf of Messages and Responses
+ * clients) every chunk says `"usage":null` until the last one.
+ */
+function namesUsage(data: string): boolean {
+  const at = data.indexOf('"usage"');
+  return at >= 0 && !/^"usage"\s*:\s*null\b/.test(data.slice(at, at + 32));
+}
+
 export class OpenAIStreamTranslator implements StreamTranslator {
   private modelSeen = false;
   /** Content has been passed: the hold is over, and an event matters only for an error, usage or the end. */
@@ -47,7 +57,7 @@ export class OpenAIStreamTranslator implements StreamTranslator {
     if (event.data.trim() === DONE) return { frames: [`data: ${DONE}\n\n`], content: false, done: true };
     // Most of a stream: a chunk after the first content that names neither an error nor usage is
     // passed on without being parsed (parsing every chunk was most of a stream's cost in the gateway).
-    if (this.flowing && !event.data.includes('"error"') && !event.data.includes('"usage"')) return { frames: [frame], content: true, done: false };
+    if (this.flowing && !event.data.includes('"error"') && !namesUsage(event.data)) return { frames: [frame], content: true, done: false };
 
     let chunk: unknown;
     try {
