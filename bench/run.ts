@@ -196,7 +196,7 @@ async function main() {
   const portkeyTarget = (host: string) => ({ provider: 'openai', api_key: 'sk-bench', custom_host: `${host}/v1` });
   const targets = {
     direct: { name: 'direct', url: `${up}/v1/chat/completions`, body: body('bench-model') } satisfies Target,
-    bare: { name: 'bare Node proxy (floor)', url: `http://127.0.0.1:${bare.ready}/v1/chat/completions`, body: body('bench-model') } satisfies Target,
+    bare: { name: FLOOR, url: `http://127.0.0.1:${bare.ready}/v1/chat/completions`, body: body('bench-model') } satisfies Target,
     bareUndici: { name: SECOND_FLOOR, url: `http://127.0.0.1:${bareUndici.ready}/v1/chat/completions`, body: body('bench-model') } satisfies Target,
     modelgate: { name: 'modelgate', url: `${mg.ready}/single/v1/chat/completions`, body: body() } satisfies Target,
     modelgateDdb: { name: 'modelgate+dynamodb', url: `${mgDdb.ready}/single/v1/chat/completions`, body: body() } satisfies Target,
@@ -506,7 +506,8 @@ function goalsReport(r: ReportInput): string[] {
   ];
   for (const [scenario, metric, target, label] of cases) {
     const mine = row(scenario, metric, target);
-    const floor = row(scenario.startsWith('failover') ? 'buffered' : scenario, scenario.startsWith('failover') ? 'total' : metric, FLOOR);
+    const failover = scenario.startsWith('failover');
+    const floor = failover ? row('buffered', 'total', FLOOR) : row(scenario, metric, FLOOR);
     if (!mine?.added || !floor?.added) continue;
     const own = mine.added.p50 - floor.added.p50;
     const tail = mine.added.p99 / floor.added.p99;

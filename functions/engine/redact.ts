@@ -24,7 +24,8 @@ export type Redact = (text: string) => string;
  */
 function formsOf(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
-  return [secret, encodeURIComponent(secret), json, json.replaceAll('/', '\\/')];
+  // Each distinct form once: most keys read the same in several of them (a key with no `/` has no escaped-slash form of its own).
+  return [...new Set([secret, encodeURIComponent(secret), json, json.replaceAll('/', '\\/')])];
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
