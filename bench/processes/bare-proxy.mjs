@@ -1,30 +1,45 @@
 // The floor: the least any Node gateway can cost — read the request, send it upstream on a
 // keep-alive connection, read the answer, send it back. No routing, no validation, no policy.
-// Usage: node bare-proxy.mjs UPSTREAM_PORT -> prints "ready PORT"
+// POST /failover/...: the least a gateway can cost to fail over once — the body's model set to
+// the first provider's ("rate-limited", which the bench upstream answers with a 429), that answer
+// read and dropped, then the same body with the second provider's model; the second answer is
+// sent back. Usage: node bare-proxy.mjs UPSTREAM_PORT -> prints "ready PORT"
 import http from 'node:http';
 
 const upstreamPort = Number(process.argv[2]);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function send(body, onAnswer) {
+  const up = http.request(
+    {
+      host: '127.0.0.1',
+      port: upstreamPort,
+      path: '/v1/chat/completions',
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': body.length },
+    },
+    onAnswer,
+  );
+  up.end(body);
+}
+
+const relay = (res) => (r) => {
+  res.writeHead(r.statusCode, { 'content-type': r.headers['content-type'] ?? 'application/json' });
+  r.pipe(res);
+};
+
 const server = http.createServer((req, res) => {
   const parts = [];
   req.on('data', (c) => parts.push(c));
   req.on('end', () => {
     const body = Buffer.concat(parts);
-    const up = http.request(
-      {
-        host: '127.0.0.1',
-        port: upstreamPort,
-        path: '/v1/chat/completions',
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': body.length },
-      },
-      (r) => {
-        res.writeHead(r.statusCode, { 'content-type': r.headers['content-type'] ?? 'application/json' });
-        r.pipe(res);
-      },
-    );
-    up.end(body);
+    if (!req.url.startsWith('/failover/')) return send(body, relay(res));
+    const request = JSON.parse(body.toString('utf8'));
+    send(Buffer.from(JSON.stringify({ ...request, model: 'rate-limited' })), (first) => {
+      first.resume(); // the 429's body: read to the end so the socket can be reused, then the next provider
+      first.on('end', () => send(Buffer.from(JSON.stringify({ ...request, model: 'bench-model' })), relay(res)));
+    });
   });
 });
 server.keepAliveTimeout = 65_000;
