@@ -12,8 +12,9 @@ import { Deadline } from './deadline.js';
 import { openEventReader } from './stream-readers.js';
 import { BudgetExceeded, type MemoryBudget } from './memory-budget.js';
 import { authorizeCall, needsAuthorization, targetWithClientToken } from '../providers/credentials/apply.js';
-import { readBody, sendUpstream, UpstreamError, type UpstreamResponse } from './upstream.js';
+import { readBody, sendUpstream, UpstreamError, type ReadFor, type UpstreamResponse } from './upstream.js';
 import { upstreamWithHeaderChanges } from './header-modifiers.js';
+import { contentLength } from '../core/header-record.js';
 import type { HeaderChanges } from '../model/compile-traffic-http.js';
 
 /**
@@ -27,6 +28,9 @@ export type AttemptFailure = 'connect' | 'timeout' | 'reset' | 'malformed' | 'st
 export const MAX_UPSTREAM_BODY = 32 * 1024 * 1024;
 /** Error bodies are small; only this much is read (the rest is never fetched), translated or logged. */
 export const MAX_ERROR_BODY = 64 * 1024;
+const ERROR_BODY_READ = { limit: MAX_ERROR_BODY, truncate: true };
+/** A streamed attempt: an error answer's body is read as it arrives; a 2xx is the stream, read by the relay. */
+const readErrorBody: ReadFor = (status) => (status < 200 || status >= 300 ? ERROR_BODY_READ : undefined);
 /**
  * Bytes of events a stream may send before its first content event. Everything before it is held
  * (so an error inside a 200 can still fail over); an upstream that sends `ping`s forever must not
@@ -116,7 +120,7 @@ export async function runAttempt<Req>(input: AttemptInput<Req>): Promise<Attempt
 
   let response: UpstreamResponse;
   try {
-    response = await sendUpstream(call, attempt.deadline.signal, provider.connectTimeoutMs);
+    response = await sendUpstream(call, attempt.deadline.signal, provider.connectTimeoutMs, input.stream ? readErrorBody : attempt.readBuffered);
   } catch (error) {
     return noAnswer(attempt, error);
   }
@@ -140,6 +144,8 @@ interface Attempt<Req> {
   /** What every result carries; the upstream's headers are filled in once it answers. */
   base: { provider: CompiledProvider; upstreamHeaders: Record<string, string>; release: () => void };
   failed: Failed;
+  /** A buffered attempt: the whole answer is read as it arrives (an error's head only), into the memory budget. */
+  readBuffered: ReadFor;
 }
 
 /** Starts the clock and the deadline (after the request is built, so a build error starts neither). */
@@ -153,7 +159,9 @@ function startAttempt<Req>(input: AttemptInput<Req>): Attempt<Req> {
     const body = input.redact(JSON.stringify(input.api.errorBody(clientStatus, message, type, code)));
     return { ...base, ok: false, status, failure, reason, latencyMs: input.now() - started, reply: { status: clientStatus, body, contentType: 'application/json' } };
   };
-  return { input, started, deadline, base, failed };
+  const answerRead = { limit: MAX_UPSTREAM_BODY, ...(input.budget && { budget: input.budget }) };
+  const readBuffered: ReadFor = (status) => (status < 200 || status >= 300 ? ERROR_BODY_READ : answerRead);
+  return { input, started, deadline, base, failed, readBuffered };
 }
 
 /** No credentials in the chain, an unreachable metadata service: this provider cannot be called now. */
@@ -193,7 +201,7 @@ async function refused<Req>(attempt: Attempt<Req>, response: UpstreamResponse): 
   const { input } = attempt;
   let text = '';
   try {
-    text = (await readBody(response.body, { limit: MAX_ERROR_BODY, truncate: true })).toString('utf8');
+    text = (await (response.bytes ?? readBody(response.body, { ...ERROR_BODY_READ, declaredLength: contentLength(response.headers) }))).toString('utf8');
   } catch {
     // The status is the answer; a body cut short only loses the message.
   }
@@ -230,7 +238,7 @@ async function readAnswer<Req>(attempt: Attempt<Req>, response: UpstreamResponse
 async function readBufferedBody<Req>(attempt: Attempt<Req>, response: UpstreamResponse): Promise<Buffer | AttemptResult> {
   const { budget } = attempt.input;
   try {
-    return await readBody(response.body, { limit: MAX_UPSTREAM_BODY, ...(budget && { budget }) });
+    return await (response.bytes ?? readBody(response.body, { limit: MAX_UPSTREAM_BODY, ...(budget && { budget }), declaredLength: contentLength(response.headers) }));
   } catch (error) {
     if (error instanceof BudgetExceeded) {
       return attempt.failed(

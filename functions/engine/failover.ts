@@ -173,7 +173,12 @@ async function failover<Req>(run: Run<Req>): Promise<GatewayResponse> {
       // A hedge is due when the newest attempt has had no first content for the hedge delay.
       const newest = flights[flights.length - 1]!;
       const canHedge = mayHedge && hedging && flights.length <= hedging.maxHedges && started < maxAttempts && started < order.length;
-      const next = await Promise.race<Awaited<Flight['settled']> | 'hedge'>([...flights.map((f) => f.settled), ...(canHedge && newest.hedgeDue ? [newest.hedgeDue] : [])]);
+      const hedgeDue = canHedge ? newest.hedgeDue : undefined;
+      // One attempt and no hedge to wait for (every backend without hedging): its own promise, no race.
+      const next =
+        flights.length === 1 && !hedgeDue
+          ? await newest.settled
+          : await Promise.race<Awaited<Flight['settled']> | 'hedge'>([...flights.map((f) => f.settled), ...(hedgeDue ? [hedgeDue] : [])]);
       if (next === 'hedge') {
         newest.hedgeDue = undefined;
         // The budget is a share of requests: a request's first hedge takes from it, its further ones (max-hedges) do not.

@@ -7,7 +7,7 @@
  */
 import type { GuardKey } from '../model/compile-prompt-guard.js';
 import { guardServiceUrl } from './prompt-guard-origins.js';
-import { readBody, sendUpstream, UpstreamError } from './upstream.js';
+import { sendUpstream, UpstreamError } from './upstream.js';
 import type { UpstreamRequest } from '../providers/types.js';
 
 export const MAX_GUARD_ANSWER_BYTES = 1024 * 1024;
@@ -35,10 +35,11 @@ export async function postGuardService(call: UpstreamRequest, timeoutMs: number,
   let status: number;
   try {
     // The `host` is the real origin's even when a test routes the socket to loopback (as a signed call's already is).
-    const res = await sendUpstream({ ...call, url: guardServiceUrl(call.url), headers: { host: new URL(call.url).host, ...call.headers } }, both, timeoutMs);
-    status = res.status;
     // A failure's body is read (bounded) only to free the socket; it is never shown.
-    text = (await readBody(res.body, { limit: MAX_GUARD_ANSWER_BYTES, truncate: status < 200 || status > 299 })).toString('utf8');
+    const readFor = (answered: number) => ({ limit: MAX_GUARD_ANSWER_BYTES, truncate: answered < 200 || answered > 299 });
+    const res = await sendUpstream({ ...call, url: guardServiceUrl(call.url), headers: { host: new URL(call.url).host, ...call.headers } }, both, timeoutMs, readFor);
+    status = res.status;
+    text = (await res.bytes!).toString('utf8');
   } catch (error) {
     if (timeout.aborted) throw new GuardServiceError(`timed out after ${timeoutMs} ms`);
     if (signal.aborted) throw new GuardServiceError('the request ended first');

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import { contentLength, headerRecord } from '../core/header-record.js';
 import type { UpstreamRequest } from '../providers/types.js';
 import { BudgetExceeded, type MemoryBudget } from './memory-budget.js';
 
@@ -26,7 +27,16 @@ export interface UpstreamResponse {
   status: number;
   headers: Record<string, string>;
   body: IncomingMessage;
+  /** The whole body, when the caller asked for it to be read from the moment the head arrived (`readFor`). */
+  bytes?: Promise<Buffer>;
 }
+
+/**
+ * How the body of an answer with this status is to be read, or undefined to leave it to the
+ * caller (a stream). Reading starts in the same turn as the head: the body of a small answer
+ * usually arrives in the same socket read, and is whole before the caller's code resumes.
+ */
+export type ReadFor = (status: number) => ReadOptions | undefined;
 
 interface PoolLimits {
   /** Sockets per upstream origin; requests beyond wait in the agent's queue. */
@@ -95,7 +105,7 @@ function parsedTarget(href: string): ParsedTarget {
   return t;
 }
 
-export function sendUpstream(call: UpstreamRequest, signal: AbortSignal, connectTimeoutMs?: number): Promise<UpstreamResponse> {
+export function sendUpstream(call: UpstreamRequest, signal: AbortSignal, connectTimeoutMs?: number, readFor?: ReadFor): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new UpstreamError('aborted', 'aborted before sending'));
     const target = parsedTarget(call.url);
@@ -139,7 +149,15 @@ export function sendUpstream(call: UpstreamRequest, signal: AbortSignal, connect
       if (connectTimer) clearTimeout(connectTimer);
       answer = res;
       res.once('close', release);
-      resolve({ status: res.statusCode ?? 502, headers: flattenHeaders(res.headers), body: res });
+      const status = res.statusCode ?? 502;
+      const headers = headerRecord(res.rawHeaders);
+      const read = readFor?.(status);
+      if (!read) return resolve({ status, headers, body: res });
+      const bytes = readBody(res, { ...read, declaredLength: contentLength(headers) });
+      // Handled here as well as by the caller, who takes it a few microtasks later: a read that
+      // fails at once (a memory budget already full) must not count as an unhandled rejection.
+      bytes.catch(() => {});
+      resolve({ status, headers, body: res, bytes });
     });
     req.on('error', (error: NodeJS.ErrnoException) => {
       release();
@@ -153,14 +171,6 @@ export function sendUpstream(call: UpstreamRequest, signal: AbortSignal, connect
   });
 }
 
-function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
-
 /** How a body is read: its limit, whether a longer body is an error or just cut, and whose memory it takes. */
 interface ReadOptions {
   limit: number;
@@ -168,6 +178,8 @@ interface ReadOptions {
   truncate?: boolean;
   /** Reserve every byte here first; the caller releases `bytes.length` when done with the result. */
   budget?: MemoryBudget;
+  /** The head's content-length: once that much is here the body is whole, without waiting for 'end' (a tick or two later). */
+  declaredLength?: number | undefined;
 }
 
 /**
@@ -176,10 +188,8 @@ interface ReadOptions {
  * rather than drained — reading the rest of a gigabyte to keep a socket is not worth it.
  */
 export function readBody(body: IncomingMessage, options: ReadOptions): Promise<Buffer> {
-  const { limit, truncate = false, budget } = options;
+  const { limit, truncate = false, budget, declaredLength: declared } = options;
   // Plain events, not `for await`: an async iterator per response costs more than the read itself.
-  // The declared length: once that much is here the body is whole, and the answer need not wait for 'end' (a tick or two later).
-  const declared = body.headers['content-length'] === undefined ? Number.NaN : Number(body.headers['content-length']);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -11,6 +11,7 @@ import { errorResponseForPath } from '../engine/endpoints.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import type { AfterAnswer, GatewayRequest, GatewayResponse } from '../engine/types.js';
 import { logRejected } from './adapter-log.js';
+import { contentLength, headerRecord } from '../core/header-record.js';
 import type { InFlight } from './drain.js';
 
 type Handler = (req: GatewayRequest, afterAnswer: AfterAnswer) => Promise<GatewayResponse>;
@@ -106,11 +107,12 @@ async function serve(
     if (!res.writableFinished) aborter.abort(new Error('client disconnected'));
   });
 
-  const body = await readRequestBody(req, limits.maxBodyBytes);
+  const headers = headerRecord(req.rawHeaders);
+  const body = await readRequestBody(req, contentLength(headers), limits.maxBodyBytes);
   if (body === 'too-large') {
     const path = req.url?.split('?')[0] ?? '/';
     logRejected(logger, {
-      id: requestIdOf(req),
+      id: headers['x-request-id'] ?? randomUUID(),
       method: req.method ?? null,
       path,
       status: 413,
@@ -132,10 +134,6 @@ async function serve(
 
   const url = req.url ?? '/';
   const q = url.indexOf('?');
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
   const gatewayRequest: GatewayRequest = {
     method: req.method ?? 'GET',
     path: q === -1 ? url : url.slice(0, q),
@@ -297,10 +295,9 @@ function discardRest(req: IncomingMessage, max: number): Promise<void> {
  * Collects the body with plain 'data'/'end' events: an async iterator per request costs more than
  * the rest of the body handling on the request path (measured with --cpu-prof).
  */
-function readRequestBody(req: IncomingMessage, max: number): Promise<Uint8Array | 'too-large' | 'aborted'> {
-  const declared = Number(req.headers['content-length']);
+function readRequestBody(req: IncomingMessage, declared: number | undefined, max: number): Promise<Uint8Array | 'too-large' | 'aborted'> {
   // A refused body is left paused, not resumed: what discards it counts every byte.
-  if (Number.isFinite(declared) && declared > max) return Promise.resolve('too-large');
+  if (declared !== undefined && declared > max) return Promise.resolve('too-large');
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
