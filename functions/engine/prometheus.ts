@@ -15,7 +15,8 @@
  * and folds the rest into `other`: a client that sends a new model name with every request cannot
  * grow the registry without end.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { LabelledCounter, LabelledHistogram } from './prometheus-series.js';
 import type { MetricsSink } from './metrics.js';
 import type { RequestOutcome } from './outcome.js';
 
@@ -81,92 +82,91 @@ export class ModelLabels {
 }
 
 const GEN_AI_LABELS = ['gen_ai_operation_name', 'gen_ai_system', 'gen_ai_request_model', 'gen_ai_response_model', 'route', 'backend', 'provider'] as const;
-type GenAiLabel = (typeof GEN_AI_LABELS)[number];
 
 export class PrometheusMetrics implements MetricsSink {
   readonly registry = new Registry();
   private readonly models: ModelLabels;
-  private readonly requests: Counter<'route' | 'backend' | 'provider' | 'status'>;
-  private readonly attempts: Counter<'backend' | 'provider' | 'status' | 'failure' | 'unhealthy'>;
-  private readonly failovers: Counter<'backend' | 'provider'>;
-  private readonly evictions: Counter<'backend' | 'provider'>;
-  private readonly streams: Counter<'backend' | 'provider' | 'end'>;
-  private readonly hedges: Counter<'backend' | 'event'>;
-  private readonly upstreamDuration: Histogram<'backend' | 'provider'>;
-  private readonly requestDuration: Histogram<GenAiLabel>;
-  private readonly timeToFirstToken: Histogram<GenAiLabel>;
-  private readonly tokenUsage: Histogram<GenAiLabel | 'gen_ai_token_type'>;
+  private readonly requests: LabelledCounter;
+  private readonly attempts: LabelledCounter;
+  private readonly failovers: LabelledCounter;
+  private readonly evictions: LabelledCounter;
+  private readonly streams: LabelledCounter;
+  private readonly hedges: LabelledCounter;
+  private readonly upstreamDuration: LabelledHistogram;
+  private readonly requestDuration: LabelledHistogram;
+  private readonly timeToFirstToken: LabelledHistogram;
+  private readonly tokenUsage: LabelledHistogram;
 
   constructor(options: PrometheusMetricsOptions = {}) {
     const p = `${options.prefix ?? 'modelgate'}_`;
-    const registers = [this.registry];
+    const registry = this.registry;
     this.models = new ModelLabels(options.maxModelPairs);
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
-    this.requests = new Counter({
-      name: `${p}requests_total`,
-      help: 'Requests answered, by route, backend, the provider that answered (or gave the final error) and HTTP status',
-      labelNames: ['route', 'backend', 'provider', 'status'],
-      registers,
-    });
-    this.attempts = new Counter({
-      name: `${p}upstream_attempts_total`,
-      help: 'Calls to providers, by outcome: the HTTP status (or the one an in-stream error stands for), the failure word when there was no usable answer, and whether the answer counted as unhealthy',
-      labelNames: ['backend', 'provider', 'status', 'failure', 'unhealthy'],
-      registers,
-    });
-    this.failovers = new Counter({
-      name: `${p}failovers_total`,
-      help: 'Times a request moved on from a provider to the next candidate, by the provider it left',
-      labelNames: ['backend', 'provider'],
-      registers,
-    });
-    this.evictions = new Counter({
-      name: `${p}evictions_total`,
-      help: 'Evictions this instance made (another instance on the same table counts its own)',
-      labelNames: ['backend', 'provider'],
-      registers,
-    });
-    this.streams = new Counter({
-      name: `${p}streams_total`,
-      help: 'Streamed answers by how they ended: done, broken after the answer started, or cancelled by the client',
-      labelNames: ['backend', 'provider', 'end'],
-      registers,
-    });
-    this.hedges = new Counter({
-      name: `${p}hedges_total`,
-      help: 'Hedged requests (modelgate.dev/hedge-after): hedges started, requests a hedge answered (won), and attempts cancelled because another answered first',
-      labelNames: ['backend', 'event'],
-      registers,
-    });
-    this.upstreamDuration = new Histogram({
-      name: `${p}upstream_request_duration_seconds`,
-      help: 'Duration of one attempt on one provider, until its answer (for a stream: until its first content event), seconds',
-      labelNames: ['backend', 'provider'],
-      buckets: ATTEMPT_DURATION_BUCKETS,
-      registers,
-    });
-    this.requestDuration = new Histogram({
-      name: `${p}gen_ai_server_request_duration`,
-      help: 'Duration of generative AI request (seconds; a stream until its last byte)',
-      labelNames: GEN_AI_LABELS,
-      buckets: REQUEST_DURATION_BUCKETS,
-      registers,
-    });
-    this.timeToFirstToken = new Histogram({
-      name: `${p}gen_ai_server_time_to_first_token`,
-      help: 'Time to generate the first token for a given request (seconds, from the request to the first content event of the stream; streams only)',
-      labelNames: GEN_AI_LABELS,
-      buckets: FIRST_TOKEN_BUCKETS,
-      registers,
-    });
-    this.tokenUsage = new Histogram({
-      name: `${p}gen_ai_client_token_usage`,
-      help: 'Number of tokens used per request',
-      labelNames: [...GEN_AI_LABELS, 'gen_ai_token_type'],
-      buckets: TOKEN_USAGE_BUCKETS,
-      registers,
-    });
+    this.requests = new LabelledCounter(
+      `${p}requests_total`,
+      'Requests answered, by route, backend, the provider that answered (or gave the final error) and HTTP status',
+      ['route', 'backend', 'provider', 'status'],
+      registry,
+    );
+    this.attempts = new LabelledCounter(
+      `${p}upstream_attempts_total`,
+      'Calls to providers, by outcome: the HTTP status (or the one an in-stream error stands for), the failure word when there was no usable answer, and whether the answer counted as unhealthy',
+      ['backend', 'provider', 'status', 'failure', 'unhealthy'],
+      registry,
+    );
+    this.failovers = new LabelledCounter(
+      `${p}failovers_total`,
+      'Times a request moved on from a provider to the next candidate, by the provider it left',
+      ['backend', 'provider'],
+      registry,
+    );
+    this.evictions = new LabelledCounter(
+      `${p}evictions_total`,
+      'Evictions this instance made (another instance on the same table counts its own)',
+      ['backend', 'provider'],
+      registry,
+    );
+    this.streams = new LabelledCounter(
+      `${p}streams_total`,
+      'Streamed answers by how they ended: done, broken after the answer started, or cancelled by the client',
+      ['backend', 'provider', 'end'],
+      registry,
+    );
+    this.hedges = new LabelledCounter(
+      `${p}hedges_total`,
+      'Hedged requests (modelgate.dev/hedge-after): hedges started, requests a hedge answered (won), and attempts cancelled because another answered first',
+      ['backend', 'event'],
+      registry,
+    );
+    this.upstreamDuration = new LabelledHistogram(
+      `${p}upstream_request_duration_seconds`,
+      'Duration of one attempt on one provider, until its answer (for a stream: until its first content event), seconds',
+      ['backend', 'provider'],
+      ATTEMPT_DURATION_BUCKETS,
+      registry,
+    );
+    this.requestDuration = new LabelledHistogram(
+      `${p}gen_ai_server_request_duration`,
+      'Duration of generative AI request (seconds; a stream until its last byte)',
+      GEN_AI_LABELS,
+      REQUEST_DURATION_BUCKETS,
+      registry,
+    );
+    this.timeToFirstToken = new LabelledHistogram(
+      `${p}gen_ai_server_time_to_first_token`,
+      'Time to generate the first token for a given request (seconds, from the request to the first content event of the stream; streams only)',
+      GEN_AI_LABELS,
+      FIRST_TOKEN_BUCKETS,
+      registry,
+    );
+    this.tokenUsage = new LabelledHistogram(
+      `${p}gen_ai_client_token_usage`,
+      'Number of tokens used per request',
+      [...GEN_AI_LABELS, 'gen_ai_token_type'],
+      TOKEN_USAGE_BUCKETS,
+      registry,
+    );
   }
 
   /** The Prometheus text exposition format's content type, for the `/metrics` answer. */
@@ -182,41 +182,35 @@ export class PrometheusMetrics implements MetricsSink {
   requestDone(outcome: RequestOutcome, status: number, latencyMs: number): void {
     const route = outcome.route ?? UNKNOWN;
     const backend = outcome.backend ?? UNKNOWN;
-    this.requests.inc({ route, backend, provider: outcome.provider ?? UNKNOWN, status: String(status) });
+    const provider = outcome.provider ?? UNKNOWN;
+    this.requests.inc([route, backend, provider, String(status)]);
     if (!outcome.backend) return; // refused before a backend was chosen: no provider was involved
 
-    outcome.attempts.forEach((a, i) => {
-      const provider = a.provider;
-      this.attempts.inc({ backend, provider, status: a.status === undefined ? 'none' : String(a.status), failure: a.failure ?? 'none', unhealthy: String(a.unhealthy) });
-      this.upstreamDuration.observe({ backend, provider }, a.latencyMs / 1000);
-      if (a.evictedForMs !== undefined) this.evictions.inc({ backend, provider });
+    const { attempts } = outcome;
+    for (let i = 0; i < attempts.length; i++) {
+      const a = attempts[i]!;
+      this.attempts.inc([backend, a.provider, a.status === undefined ? 'none' : String(a.status), a.failure ?? 'none', String(a.unhealthy)]);
+      this.upstreamDuration.observe([backend, a.provider], a.latencyMs / 1000);
+      if (a.evictedForMs !== undefined) this.evictions.inc([backend, a.provider]);
       // Every attempt but the last was followed by another: a failover away from its provider.
-      if (i < outcome.attempts.length - 1) this.failovers.inc({ backend, provider });
-    });
-    if (outcome.streamEnd && outcome.provider) this.streams.inc({ backend, provider: outcome.provider, end: outcome.streamEnd });
+      if (i < attempts.length - 1) this.failovers.inc([backend, a.provider]);
+    }
+    if (outcome.streamEnd && outcome.provider) this.streams.inc([backend, outcome.provider, outcome.streamEnd]);
     if (outcome.hedges) {
-      this.hedges.inc({ backend, event: 'started' }, outcome.hedges.started);
-      this.hedges.inc({ backend, event: 'won' }, outcome.hedges.won ? 1 : 0);
-      this.hedges.inc({ backend, event: 'cancelled' }, outcome.hedges.cancelled);
+      this.hedges.inc([backend, 'started'], outcome.hedges.started);
+      this.hedges.inc([backend, 'won'], outcome.hedges.won ? 1 : 0);
+      this.hedges.inc([backend, 'cancelled'], outcome.hedges.cancelled);
     }
 
     const answered = status >= 200 && status < 300;
     const models = this.models.label(outcome.requestModel, outcome.model, answered);
-    const genAi: Record<GenAiLabel, string> = {
-      // Both client APIs (chat completions, Messages) are the convention's `chat` operation.
-      gen_ai_operation_name: 'chat',
-      gen_ai_system: outcome.providerKind ?? UNKNOWN,
-      gen_ai_request_model: models.request,
-      gen_ai_response_model: models.response,
-      route,
-      backend,
-      provider: outcome.provider ?? UNKNOWN,
-    };
+    // GEN_AI_LABELS' order. Both client APIs (chat completions, Messages) are the convention's `chat` operation.
+    const genAi = ['chat', outcome.providerKind ?? UNKNOWN, models.request, models.response, route, backend, provider];
     this.requestDuration.observe(genAi, latencyMs / 1000);
     if (outcome.timeToFirstTokenMs !== undefined) this.timeToFirstToken.observe(genAi, outcome.timeToFirstTokenMs / 1000);
     if (outcome.usage) {
-      this.tokenUsage.observe({ ...genAi, gen_ai_token_type: 'input' }, outcome.usage.input);
-      this.tokenUsage.observe({ ...genAi, gen_ai_token_type: 'output' }, outcome.usage.output);
+      this.tokenUsage.observe([...genAi, 'input'], outcome.usage.input);
+      this.tokenUsage.observe([...genAi, 'output'], outcome.usage.output);
     }
   }
 }
