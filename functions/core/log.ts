@@ -9,24 +9,37 @@ export type LogFields = Record<string, string | number | boolean | undefined | n
 
 export interface Logger {
   log(level: LogLevel, event: string, message: string, fields?: LogFields): void;
+  /** False when the fields are never written (the text format writes the message alone): nothing need be done to them. */
+  readonly writesFields?: boolean;
 }
 
 export type LogFormat = 'text' | 'json';
 
 export function createLogger(format: LogFormat, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`), minLevel: LogLevel = 'info'): Logger {
   const order: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+  // The text format's time of day, made once per millisecond: a busy gateway writes many lines in one.
+  let stampedAt = -1;
+  let stamp = '';
   return {
+    writesFields: format === 'json',
     log(level, event, message, fields = {}) {
       if (order[level] < order[minLevel]) return;
       if (format === 'json') {
         // JSON escapes control characters itself; sizes are still bounded.
         write(JSON.stringify({ time: new Date().toISOString(), level, event, message: truncate(message, MAX_MESSAGE_CHARS), ...boundedFields(fields) }));
       } else {
-        write(`${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${escapeControl(truncate(message, MAX_MESSAGE_CHARS))}`);
+        const now = Date.now();
+        if (now !== stampedAt) {
+          stampedAt = now;
+          stamp = new Date(now).toISOString().slice(11, 23);
+        }
+        write(`${stamp} ${TEXT_LEVELS[level]} ${escapeControl(truncate(message, MAX_MESSAGE_CHARS))}`);
       }
     },
   };
 }
+
+const TEXT_LEVELS: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR' };
 
 /** A log line's message past this is cut: a client's 1 MB `model` must not become a 1 MB line. */
 const MAX_MESSAGE_CHARS = 4_096;
@@ -68,10 +81,12 @@ function boundedFields(fields: LogFields): LogFields {
  */
 export function redactingLogger(inner: Logger, redact: () => (text: string) => string): Logger {
   return {
+    writesFields: inner.writesFields,
     log(level, event, message, fields) {
       const r = redact();
       let out: LogFields | undefined;
-      if (fields) {
+      // Fields the logger never writes are passed on as they are: nothing of them reaches a line.
+      if (fields && inner.writesFields !== false) {
         for (const [k, v] of Object.entries(fields)) {
           if (typeof v !== 'string') continue;
           const clean = r(v);
