@@ -9,6 +9,16 @@ import type { EventReader, SseEvent } from '../providers/types.js';
 /** An SSE line longer than this is not an LLM stream; stop before it eats memory. */
 const MAX_EVENT_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Text read from the upstream is parsed one event at a time, as events are asked for: a provider
+ * (or a fast loopback one) can deliver a whole answer in one read, and parsing all of it before
+ * handing over the first event made the first token wait for the last. Events end with a blank
+ * line; a stream whose lines end in CRLF has no "\n\n", and its reads are parsed whole, as before.
+ * Any split is valid input for the parser, so where the text is cut only decides how many events
+ * one feed yields.
+ */
+const EVENT_END = '\n\n';
+
 export class SseReader implements EventReader {
   private readonly queue: SseEvent[] = [];
   private readonly decoder = new TextDecoder();
@@ -16,6 +26,8 @@ export class SseReader implements EventReader {
   private readonly chunks: AsyncIterator<Uint8Array>;
   private parseError: Error | undefined;
   private ended = false;
+  /** Text read and decoded, not yet given to the parser. */
+  private unparsed = '';
 
   constructor(body: AsyncIterable<Uint8Array>) {
     this.chunks = body[Symbol.asyncIterator]();
@@ -34,6 +46,7 @@ export class SseReader implements EventReader {
   /** The next event, or null when the upstream closed the stream. Throws when the connection broke. */
   async next(): Promise<SseEvent | null> {
     for (;;) {
+      if (this.queue.length === 0) this.parseAhead();
       const queued = this.queue.shift();
       if (queued) return queued;
       if (this.parseError) throw this.parseError;
@@ -44,13 +57,33 @@ export class SseReader implements EventReader {
         // A last event without its blank line still counts (servers that close right after writing).
         this.parser.feed(`${this.decoder.decode()}\n\n`);
       } else {
-        this.parser.feed(this.decoder.decode(value, { stream: true }));
+        this.unparsed = this.decoder.decode(value, { stream: true });
       }
     }
   }
 
+  /** True when `next()` has an event without waiting for the upstream (what was read holds one more). */
   ready(): boolean {
+    if (this.queue.length === 0) this.parseAhead();
     return this.queue.length > 0;
+  }
+
+  /**
+   * Gives the parser the text read so far up to the end of the next event; all of it when there is
+   * no event end in it (an unfinished event, which the parser keeps until the rest arrives, or CRLF
+   * lines). Events that yield nothing (comments) are passed over until one does or the text is used up.
+   */
+  private parseAhead(): void {
+    while (this.queue.length === 0 && this.unparsed.length > 0) {
+      const end = this.unparsed.indexOf(EVENT_END);
+      if (end === -1) {
+        this.parser.feed(this.unparsed);
+        this.unparsed = '';
+      } else {
+        this.parser.feed(this.unparsed.slice(0, end + EVENT_END.length));
+        this.unparsed = this.unparsed.slice(end + EVENT_END.length);
+      }
+    }
   }
 
   /** Stops reading; the upstream connection is released. */

@@ -1,0 +1,120 @@
+/**
+ * SseReader: the events of a stream, however its bytes are cut into reads, are the events the SSE
+ * parser finds in the whole text; text already read is parsed an event at a time, as events are
+ * asked for (a whole answer in one read must not be parsed to its end before the first event is
+ * handed over); and `ready()` says true only when an event is there without another read.
+ */
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { describe, expect, it, vi } from 'vitest';
+
+const fed: string[] = [];
+vi.mock('eventsource-parser', async (importOriginal) => {
+  const real = await importOriginal<typeof import('eventsource-parser')>();
+  return {
+    ...real,
+    createParser: (callbacks: Parameters<typeof real.createParser>[0]) => {
+      const parser = real.createParser(callbacks);
+      return {
+        ...parser,
+        feed: (text: string) => {
+          fed.push(text);
+          parser.feed(text);
+        },
+      };
+    },
+  };
+});
+
+const { SseReader } = await import('../../functions/engine/sse-reader.js');
+
+async function* reads(parts: readonly string[]): AsyncGenerator<Uint8Array> {
+  for (const p of parts) yield new TextEncoder().encode(p);
+}
+
+async function all(reader: InstanceType<typeof SseReader>): Promise<Array<{ event?: string; data: string }>> {
+  const out: Array<{ event?: string; data: string }> = [];
+  for (let e = await reader.next(); e !== null; e = await reader.next()) out.push(e);
+  return out;
+}
+
+/** The events the parser finds in the whole text at once. */
+function reference(text: string): Array<{ event?: string; data: string }> {
+  const out: Array<{ event?: string; data: string }> = [];
+  const p = createParser({ onEvent: (e: EventSourceMessage) => out.push(e.event === undefined ? { data: e.data } : { event: e.event, data: e.data }) });
+  p.feed(`${text}\n\n`);
+  return out;
+}
+
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const STREAMS = {
+  lf: 'data: {"a":1}\n\nevent: delta\ndata: {"b":2}\n\n: keep-alive\n\ndata: line one\ndata: line two\n\nid: 7\nretry: 10\ndata: [DONE]\n\n',
+  crlf: 'data: {"a":1}\r\n\r\nevent: delta\r\ndata: {"b":2}\r\n\r\n: ping\r\n\r\ndata: [DONE]\r\n\r\n',
+  cr: 'data: one\r\rdata: two\r\r',
+  mixed: 'data: a\r\n\ndata: b\n\r\ndata: c\n\n',
+  unicode: 'data: {"t":"héllo ✓ 𝄞"}\n\ndata: {"t":"末尾"}\n\n',
+  noFinalBlankLine: 'data: first\n\ndata: last',
+};
+
+describe('SseReader', () => {
+  it('finds the events the parser finds in the whole text, for 60 random cuttings of each stream', async () => {
+    const r = random(18);
+    for (const [name, text] of Object.entries(STREAMS)) {
+      const bytes = new TextEncoder().encode(text);
+      const want = reference(text);
+      expect(want.length, name).toBeGreaterThan(1);
+      for (let i = 0; i < 60; i++) {
+        // Cut the bytes anywhere, mid-character and mid-CRLF included.
+        const cuts = [...new Set(Array.from({ length: Math.floor(r() * 6) }, () => Math.floor(r() * bytes.length)))].sort((a, b) => a - b);
+        const parts: Uint8Array[] = [];
+        let from = 0;
+        for (const c of [...cuts, bytes.length]) {
+          parts.push(bytes.subarray(from, c));
+          from = c;
+        }
+        const reader = new SseReader(
+          (async function* () {
+            yield* parts;
+          })(),
+        );
+        expect(await all(reader), `${name}, cut at ${cuts.join(',')}`).toEqual(want);
+      }
+    }
+  });
+
+  it('parses a read an event at a time: the first event of a whole answer is handed over before the rest is parsed', async () => {
+    const events = Array.from({ length: 20 }, (_, i) => `data: {"n":${i}}\n\n`);
+    const reader = new SseReader(reads([events.join('')]));
+    fed.length = 0;
+    expect(await reader.next()).toEqual({ data: '{"n":0}' });
+    expect(fed).toEqual([events[0]]);
+    expect(await all(reader)).toHaveLength(19);
+  });
+
+  it('ready() is true only when the next event needs no further read', async () => {
+    const gate: { open?: () => void } = {};
+    const body = (async function* () {
+      yield new TextEncoder().encode('data: a\n\ndata: b\n\n: ping\n\ndata: unfinished');
+      await new Promise<void>((resolve) => {
+        gate.open = resolve;
+      });
+      yield new TextEncoder().encode(' event\n\n');
+    })();
+    const reader = new SseReader(body);
+    expect(await reader.next()).toEqual({ data: 'a' });
+    expect(reader.ready()).toBe(true);
+    expect(await reader.next()).toEqual({ data: 'b' });
+    // A comment and half an event are left: nothing to hand over until the upstream sends more.
+    expect(reader.ready()).toBe(false);
+    const next = reader.next();
+    gate.open!();
+    expect(await next).toEqual({ data: 'unfinished event' });
+    expect(await reader.next()).toBeNull();
+  });
+});
