@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../functions/engine/engine.js';
 import { createGatewayServer, listen } from '../../functions/http/node-server.js';
-import { compileYaml, singleProviderYaml } from '../support/harness.js';
+import { compileYaml, singleProviderYaml, closeServer } from '../support/harness.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -24,7 +24,7 @@ async function serveText(text: string): Promise<number> {
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+  closers.push(() => closeServer(server));
   return (server.address() as AddressInfo).port;
 }
 
@@ -32,7 +32,7 @@ async function gateway(upstreamPort: number): Promise<string> {
   const engine = new Engine({ config: compileYaml(singleProviderYaml('openai: { model: m }', upstreamPort, `{ auth: { key: ${KEY} } }`)) });
   const server = createGatewayServer((req, afterAnswer) => engine.handle(req, afterAnswer));
   const { port } = await listen(server, 0, '127.0.0.1');
-  closers.push(() => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+  closers.push(() => closeServer(server));
   return `http://127.0.0.1:${port}`;
 }
 

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../../functions/core/log.js';
 import { Engine } from '../../functions/engine/engine.js';
 import { createGatewayServer, DEFAULT_SERVER_LIMITS, listen } from '../../functions/http/node-server.js';
-import { compileYaml, singleProviderYaml } from '../support/harness.js';
+import { compileYaml, singleProviderYaml, closeServer } from '../support/harness.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -33,7 +33,7 @@ async function upstream(events: string[], options: { holdEndMs?: number } = {}):
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+  closers.push(() => closeServer(server));
   return (server.address() as AddressInfo).port;
 }
 
@@ -43,7 +43,7 @@ async function gateway(upstreamPort: number, slowClientMs = DEFAULT_SERVER_LIMIT
   // As `modelgate serve` wires it: the log line and metrics wait for the answer to be written.
   const server = createGatewayServer((req, afterAnswer) => engine.handle(req, afterAnswer), { ...DEFAULT_SERVER_LIMITS, slowClientMs });
   const { port } = await listen(server, 0, '127.0.0.1');
-  closers.push(() => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+  closers.push(() => closeServer(server));
   return { port, logger };
 }
 
@@ -117,7 +117,7 @@ describe('stream writes', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+    closers.push(() => closeServer(server));
     const { port } = await gateway((server.address() as AddressInfo).port);
     const text = await new Promise<string>((resolve, reject) => {
       const req = http.request({ port, host: '127.0.0.1', path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {

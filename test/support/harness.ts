@@ -183,6 +183,12 @@ export function tutorialYaml(port: number): string {
 }
 
 /** A loopback port nothing listens on: connecting to it is refused. */
+/** Closes a test's server now: its open connections (keep-alive ones too) and then its listener. */
+export function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
 export async function closedPort(): Promise<number> {
   // A freed ephemeral port can be handed to the next listener (another test's server) a moment
   // later; port 1 is privileged and unused, so a connection there is refused every time.
@@ -302,8 +308,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }),
       modelsCalled: (from = 0) => sim.calls.slice(from).map((c) => c.model),
       async close() {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await closeServer(server);
         await sim.close();
       },
     };
