@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --skip-peer]`: what the gateway costs, measured against a direct
+ * `npm run bench [-- --quick] [-- --skip-peer] [-- --no-build]`: what the gateway costs, measured against a direct
  * call to the same fake upstream in the same run, and against a peer gateway (Portkey).
  * Writes bench/results/report.md, latency.svg and results.json; prints the report.
  *
@@ -157,7 +157,9 @@ interface LatencyRow {
 async function main() {
   const started = performance.now();
   const stamp = new Date().toISOString();
-  execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
+  // `--no-build`: the test suite runs the quick bench beside tests that read dist/ and lib/, which
+  // its setup built already; rebuilding them under those tests made their files vanish mid-read.
+  if (!args.has('--no-build')) execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
   mkdirSync(RESULTS, { recursive: true });
 
   // --- processes: upstream, dynalite, modelgate (memory), modelgate (DynamoDB), peer
