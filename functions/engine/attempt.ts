@@ -10,6 +10,7 @@ import type { EventReader, ProviderAdapter, SseEvent, StreamStep, StreamTranslat
 import type { ClientApiSpec } from './client-api.js';
 import { Deadline } from './deadline.js';
 import { openEventReader } from './stream-readers.js';
+import { bodyChunks } from './body-chunks.js';
 import { BudgetExceeded, type MemoryBudget } from './memory-budget.js';
 import { authorizeCall, needsAuthorization, targetWithClientToken } from '../providers/credentials/apply.js';
 import { readBody, sendUpstream, UpstreamError, type ReadFor, type UpstreamResponse } from './upstream.js';
@@ -318,7 +319,7 @@ async function holdStream<Req>(attempt: Attempt<Req>, response: UpstreamResponse
   const stream: HeldStream = {
     response,
     translator: input.adapter.streamTranslator(sentModel(input), input.api.includeUsage(input.request)),
-    reader: openEventReader(input.adapter.streamFormat, response.body),
+    reader: openEventReader(input.adapter.streamFormat, bodyChunks(response.body)),
     hold: { frames: [], bytes: 0 },
   };
   for (;;) {

@@ -1,0 +1,96 @@
+/**
+ * bodyChunks behaves as Node's async iterator over a Readable does where the engine relies on it
+ * (each case is run through both): chunks in order, done at the end, the stream's own error, an
+ * error for a close before the end, return() destroying the body; and it reads ahead at most one
+ * chunk (the body is paused while one waits) and takes bytes already buffered at once.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { bodyChunks } from '../../functions/engine/body-chunks.js';
+
+type Open = (body: Readable) => AsyncIterator<Uint8Array>;
+const WAYS: Array<[string, Open]> = [
+  ["Node's iterator", (body) => body[Symbol.asyncIterator]()],
+  ['bodyChunks', (body) => bodyChunks(body)],
+];
+
+const text = (r: IteratorResult<Uint8Array>) => (r.done ? null : Buffer.from(r.value).toString());
+
+describe.each(WAYS)('%s', (_, open) => {
+  it('hands over chunks in order, then done', async () => {
+    const body = new PassThrough();
+    const chunks = open(body);
+    body.write('a');
+    expect(text(await chunks.next())).toBe('a');
+    const next = chunks.next();
+    body.write('b');
+    expect(text(await next)).toBe('b');
+    body.end();
+    expect((await chunks.next()).done).toBe(true);
+  });
+
+  it('throws the error the body was destroyed with, after the chunks before it', async () => {
+    const body = new PassThrough();
+    const chunks = open(body);
+    body.write('a');
+    expect(text(await chunks.next())).toBe('a');
+    const next = chunks.next();
+    body.destroy(new Error('no event for 50 ms'));
+    await expect(next).rejects.toThrow('no event for 50 ms');
+  });
+
+  it('throws when the body closes before its end', async () => {
+    const body = new PassThrough();
+    const chunks = open(body);
+    const next = chunks.next();
+    body.destroy();
+    await expect(next).rejects.toThrow(/premature close/i);
+  });
+
+  it('return() destroys the body', async () => {
+    const body = new PassThrough();
+    const chunks = open(body);
+    body.write('a');
+    await chunks.next();
+    await chunks.return?.();
+    expect(body.destroyed).toBe(true);
+  });
+});
+
+describe('bodyChunks', () => {
+  it('takes what the body holds already without waiting for it to flow', async () => {
+    const body = new PassThrough();
+    body.write('held');
+    const chunks = bodyChunks(body);
+    let settled = false;
+    const next = chunks.next().then((r) => {
+      settled = true;
+      return r;
+    });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(settled).toBe(true); // a microtask or two, no tick
+    expect(text(await next)).toBe('held');
+  });
+
+  it('reads at most one chunk ahead: the body pauses until the next one is asked for', async () => {
+    const body = new PassThrough({ highWaterMark: 4 });
+    const chunks = bodyChunks(body);
+    body.write('one');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(body.isPaused()).toBe(true);
+    let written = 0;
+    for (let i = 0; i < 50; i++) if (body.write('xxxx')) written++;
+    expect(written).toBe(0); // the write side sees back-pressure, nothing is drained into a queue
+    expect(text(await chunks.next())).toBe('one');
+    body.destroy();
+  });
+
+  it('a body that failed before it was opened throws its error', async () => {
+    const body = new PassThrough();
+    body.on('error', () => {});
+    body.destroy(new Error('reset'));
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(bodyChunks(body).next()).rejects.toThrow('reset');
+  });
+});
