@@ -13,7 +13,7 @@ import { openEventReader } from './stream-readers.js';
 import { bodyChunks } from './body-chunks.js';
 import { BudgetExceeded, type MemoryBudget } from './memory-budget.js';
 import { authorizeCall, needsAuthorization, targetWithClientToken } from '../providers/credentials/apply.js';
-import { readBody, sendUpstream, UpstreamError, type ReadFor, type UpstreamResponse } from './upstream.js';
+import { readBody, sendUpstream, UpstreamError, type ReadFor, type ReadOptions, type UpstreamResponse } from './upstream.js';
 import { upstreamWithHeaderChanges } from './header-modifiers.js';
 import { contentLength } from '../core/header-record.js';
 import type { HeaderChanges } from '../model/compile-traffic-http.js';
@@ -32,6 +32,21 @@ export const MAX_ERROR_BODY = 64 * 1024;
 const ERROR_BODY_READ = { limit: MAX_ERROR_BODY, truncate: true };
 /** A streamed attempt: an error answer's body is read as it arrives; a 2xx is the stream, read by the relay. */
 const readErrorBody: ReadFor = (status) => (status < 200 || status >= 300 ? ERROR_BODY_READ : undefined);
+/** A buffered attempt: the whole answer is read as it arrives (an error's head only), into the memory budget. One per budget (the process has one), not one per attempt. */
+const bufferedReads = new WeakMap<MemoryBudget, ReadFor>();
+const readWholeBody = readsFor({ limit: MAX_UPSTREAM_BODY });
+function readsFor(answer: ReadOptions): ReadFor {
+  return (status) => (status < 200 || status >= 300 ? ERROR_BODY_READ : answer);
+}
+function readBuffered(budget: MemoryBudget | undefined): ReadFor {
+  if (!budget) return readWholeBody;
+  let reads = bufferedReads.get(budget);
+  if (!reads) {
+    reads = readsFor({ limit: MAX_UPSTREAM_BODY, budget });
+    bufferedReads.set(budget, reads);
+  }
+  return reads;
+}
 /**
  * Bytes of events a stream may send before its first content event. Everything before it is held
  * (so an error inside a 200 can still fail over); an upstream that sends `ping`s forever must not
@@ -121,7 +136,7 @@ export async function runAttempt<Req>(input: AttemptInput<Req>): Promise<Attempt
 
   let response: UpstreamResponse;
   try {
-    response = await sendUpstream(call, attempt.deadline.signal, provider.connectTimeoutMs, input.stream ? readErrorBody : attempt.readBuffered);
+    response = await sendUpstream(call, attempt.deadline.signal, provider.connectTimeoutMs, input.stream ? readErrorBody : readBuffered(input.budget));
   } catch (error) {
     return noAnswer(attempt, error);
   }
@@ -145,8 +160,6 @@ interface Attempt<Req> {
   /** What every result carries; the upstream's headers are filled in once it answers. */
   base: { provider: CompiledProvider; upstreamHeaders: Record<string, string>; release: () => void };
   failed: Failed;
-  /** A buffered attempt: the whole answer is read as it arrives (an error's head only), into the memory budget. */
-  readBuffered: ReadFor;
 }
 
 /** Starts the clock and the deadline (after the request is built, so a build error starts neither). */
@@ -160,9 +173,7 @@ function startAttempt<Req>(input: AttemptInput<Req>): Attempt<Req> {
     const body = input.redact(JSON.stringify(input.api.errorBody(clientStatus, message, type, code)));
     return { ...base, ok: false, status, failure, reason, latencyMs: input.now() - started, reply: { status: clientStatus, body, contentType: 'application/json' } };
   };
-  const answerRead = { limit: MAX_UPSTREAM_BODY, ...(input.budget && { budget: input.budget }) };
-  const readBuffered: ReadFor = (status) => (status < 200 || status >= 300 ? ERROR_BODY_READ : answerRead);
-  return { input, started, deadline, base, failed, readBuffered };
+  return { input, started, deadline, base, failed };
 }
 
 /** No credentials in the chain, an unreachable metadata service: this provider cannot be called now. */

@@ -172,7 +172,7 @@ export function sendUpstream(call: UpstreamRequest, signal: AbortSignal, connect
 }
 
 /** How a body is read: its limit, whether a longer body is an error or just cut, and whose memory it takes. */
-interface ReadOptions {
+export interface ReadOptions {
   limit: number;
   /** True: stop at `limit` and keep what was read (an error body, where only the start is used). */
   truncate?: boolean;
