@@ -27,6 +27,13 @@ export function start(cmd: string, args: string[], pattern: RegExp, options: { e
         const m = pattern.exec(line);
         if (m) {
           clearTimeout(timer);
+          // From here the output is drained unread: a gateway logs a line per request, and splitting
+          // and matching them here cost the load generator (this process) CPU the bare proxy, which
+          // logs nothing, did not — the figures then measured the reader as well as the gateway.
+          for (const out of [child.stdout!, child.stderr!]) {
+            out.off('data', onData);
+            out.resume();
+          }
           resolve({
             child,
             ready: m[1] ?? '',
