@@ -36,7 +36,8 @@ export function headerRecord(raw: readonly string[]): Record<string, string> {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     const value = raw[i + 1]!;
-    const seen = out[name];
+    // Own properties only: `constructor` and its like are on every object's prototype.
+    const seen = Object.hasOwn(out, name) ? out[name] : undefined;
     if (seen === undefined) out[name] = value;
     else if (name === 'cookie') out[name] = `${seen}; ${value}`;
     else if (!SINGLE_VALUED.has(name)) out[name] = `${seen}, ${value}`;
@@ -44,8 +45,12 @@ export function headerRecord(raw: readonly string[]): Record<string, string> {
   return out;
 }
 
-/** The declared length of a body, when the head gives one that is a plain number. */
+/**
+ * The declared length of a body, when the head gives one that is a plain number. Any number of
+ * digits: Node's parser takes lengths past 2^53, and such a body is over every limit (its 413 must
+ * not wait for the body to be read).
+ */
 export function contentLength(headers: Readonly<Record<string, string>>): number | undefined {
   const value = headers['content-length'];
-  return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
 }

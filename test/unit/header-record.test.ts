@@ -6,13 +6,29 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { headerRecord } from '../../functions/core/header-record.js';
+import { contentLength, headerRecord } from '../../functions/core/header-record.js';
 
 /** What the gateway did before: Node's object, arrays (set-cookie) joined with ", ". */
 const flattened = (headers: http.IncomingHttpHeaders): Record<string, string> =>
   Object.fromEntries(Object.entries(headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]])));
 
-const NAMES = ['Authorization', 'Content-Type', 'Host', 'User-Agent', 'Cookie', 'Set-Cookie', 'X-Api-Key', 'Accept', 'Retry-After', 'X-Request-Id', 'Via', 'Location', 'Etag'];
+const NAMES = [
+  'Constructor',
+  'toString',
+  'Authorization',
+  'Content-Type',
+  'Host',
+  'User-Agent',
+  'Cookie',
+  'Set-Cookie',
+  'X-Api-Key',
+  'Accept',
+  'Retry-After',
+  'X-Request-Id',
+  'Via',
+  'Location',
+  'Etag',
+];
 
 /** A small seeded generator: the same mixes on every run, so a failure can be reproduced. */
 function random(seed: number): () => number {
@@ -78,5 +94,12 @@ describe('headerRecord', () => {
       'set-cookie': 's=1, s=2',
       'x-a': '1, 2',
     });
+  });
+
+  it('a declared length is any run of digits, however long; anything else is none', () => {
+    expect(contentLength({ 'content-length': '100' })).toBe(100);
+    expect(contentLength({ 'content-length': '10000000000000000000' })).toBeGreaterThan(2 ** 53);
+    for (const bad of ['', ' 1', '1,2', '-1', '1e3', '0x10']) expect(contentLength({ 'content-length': bad }), bad).toBeUndefined();
+    expect(contentLength({})).toBeUndefined();
   });
 });
