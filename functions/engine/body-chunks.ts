@@ -15,25 +15,21 @@ export function bodyChunks(body: Readable): AsyncIterableIterator<Uint8Array> {
   const queue: Uint8Array[] = [];
   let ended = false;
   let failure: Error | undefined;
-  let waiting: { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: Error) => void } | undefined;
+  let returned = false;
+  /** Calls of next() waiting for a chunk, served in order (Node's iterator queues them too). */
+  const waiting: Array<{ resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: Error) => void }> = [];
 
   const settle = () => {
-    if (!waiting) return;
-    const w = waiting;
-    if (queue.length > 0) {
-      waiting = undefined;
-      w.resolve({ value: queue.shift()!, done: false });
-    } else if (failure) {
-      waiting = undefined;
-      w.reject(failure);
-    } else if (ended) {
-      waiting = undefined;
-      w.resolve({ value: undefined, done: true });
+    while (waiting.length > 0) {
+      if (queue.length > 0) waiting.shift()!.resolve({ value: queue.shift()!, done: false });
+      else if (failure) waiting.shift()!.reject(failure);
+      else if (ended) waiting.shift()!.resolve({ value: undefined, done: true });
+      else return;
     }
   };
   const onData = (chunk: Uint8Array) => {
     queue.push(chunk);
-    if (!waiting) body.pause(); // nobody is reading: the socket waits, not a buffer
+    if (waiting.length === 0) body.pause(); // nobody is reading: the socket waits, not a buffer
     settle();
   };
   const onEnd = () => {
@@ -85,18 +81,20 @@ export function bodyChunks(body: Readable): AsyncIterableIterator<Uint8Array> {
       }
       if (body.isPaused()) body.resume();
       return new Promise((resolve, reject) => {
-        waiting = { resolve, reject };
+        waiting.push({ resolve, reject });
       });
     },
     return() {
-      detach();
-      // An error a destroyed body emits after this has no reader left to take it.
-      body.on('error', () => {});
-      if (!body.destroyed) body.destroy();
+      if (!returned) {
+        returned = true;
+        detach();
+        // An error a destroyed body emits after this has no reader left to take it.
+        body.on('error', () => {});
+        if (!body.destroyed) body.destroy();
+      }
       queue.length = 0;
       ended = true;
-      waiting?.resolve({ value: undefined, done: true });
-      waiting = undefined;
+      settle();
       return Promise.resolve({ value: undefined, done: true });
     },
   };

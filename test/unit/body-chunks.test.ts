@@ -47,6 +47,18 @@ describe.each(WAYS)('%s', (_, open) => {
     await expect(next).rejects.toThrow(/premature close/i);
   });
 
+  it('two reads asked for at once get the next two chunks, in order', async () => {
+    const body = new PassThrough();
+    const chunks = open(body);
+    const first = chunks.next();
+    const second = chunks.next();
+    body.write('a');
+    await new Promise((resolve) => setImmediate(resolve));
+    body.write('b');
+    expect([text(await first), text(await second)]).toEqual(['a', 'b']);
+    body.destroy();
+  });
+
   it('return() destroys the body', async () => {
     const body = new PassThrough();
     const chunks = open(body);
