@@ -9,7 +9,7 @@ import http from 'node:http';
 const upstreamPort = Number(process.argv[2]);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-function send(body, onAnswer) {
+function send(res, body, onAnswer) {
   const up = http.request(
     {
       host: '127.0.0.1',
@@ -21,6 +21,10 @@ function send(body, onAnswer) {
     },
     onAnswer,
   );
+  up.on('error', () => {
+    if (!res.headersSent) res.writeHead(502);
+    res.end();
+  });
   up.end(body);
 }
 
@@ -34,11 +38,17 @@ const server = http.createServer((req, res) => {
   req.on('data', (c) => parts.push(c));
   req.on('end', () => {
     const body = Buffer.concat(parts);
-    if (!req.url.startsWith('/failover/')) return send(body, relay(res));
-    const request = JSON.parse(body.toString('utf8'));
-    send(Buffer.from(JSON.stringify({ ...request, model: 'rate-limited' })), (first) => {
+    if (!req.url.startsWith('/failover/')) return send(res, body, relay(res));
+    let request;
+    try {
+      request = JSON.parse(body.toString('utf8'));
+    } catch {
+      res.writeHead(400);
+      return res.end();
+    }
+    send(res, Buffer.from(JSON.stringify({ ...request, model: 'rate-limited' })), (first) => {
       first.resume(); // the 429's body: read to the end so the socket can be reused, then the next provider
-      first.on('end', () => send(Buffer.from(JSON.stringify({ ...request, model: 'bench-model' })), relay(res)));
+      first.on('end', () => send(res, Buffer.from(JSON.stringify({ ...request, model: 'bench-model' })), relay(res)));
     });
   });
 });
