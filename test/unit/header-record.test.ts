@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentLength, headerRecord } from '../../functions/core/header-record.js';
+import { seededRandom } from '../support/seeded.js';
 
 /** What the gateway did before: Node's object, arrays (set-cookie) joined with ", ". */
 const flattened = (headers: http.IncomingHttpHeaders): Record<string, string> =>
@@ -29,15 +30,6 @@ const NAMES = [
   'Location',
   'Etag',
 ];
-
-/** A small seeded generator: the same mixes on every run, so a failure can be reproduced. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 const randomCase = (name: string, r: () => number) => [...name].map((c) => (r() < 0.5 ? c.toLowerCase() : c.toUpperCase())).join('');
 
@@ -72,7 +64,7 @@ describe('headerRecord', () => {
     });
 
   it('reads 150 random heads as Node does, repeats and case included', async () => {
-    const r = random(18);
+    const r = seededRandom(18);
     for (let i = 0; i < 150; i++) {
       const lines: string[] = [];
       const count = 1 + Math.floor(r() * 10);

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH, parseJsonBody } from '../../functions/engine/chat-request.js';
 import { BadRequest } from '../../functions/engine/errors.js';
+import { seededRandom } from '../support/seeded.js';
 
 /** The rule read the slow way: depth of `[`/`{` outside strings; in a string a backslash takes the next byte. */
 function referenceDepth(bytes: Uint8Array): number {
@@ -25,14 +26,6 @@ function referenceDepth(bytes: Uint8Array): number {
   return max;
 }
 
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 const PIECES = ['[', ']', '{', '}', '"', '\\', '\\\\', '\\"', 'é', '😀', 'a', ',', ':', ' ', '"[[[{"', '"\\\\"', '"\\\\\\""'];
 
 /** What parseJsonBody makes of a body: deeper than allowed, not JSON, or parsed. */
@@ -48,7 +41,7 @@ function verdict(body: Uint8Array): 'deep' | 'invalid' | 'ok' {
 
 describe('the nesting check of a request body', () => {
   it('agrees with the byte-by-byte rule on 3,000 random bodies', () => {
-    const r = random(2026);
+    const r = seededRandom(2026);
     let deep = 0;
     for (let n = 0; n < 3000; n++) {
       const open = r() < 0.5 ? MAX_JSON_DEPTH - 2 + Math.floor(r() * 5) : Math.floor(r() * 20);

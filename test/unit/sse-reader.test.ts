@@ -6,6 +6,7 @@
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { describe, expect, it, vi } from 'vitest';
+import { seededRandom } from '../support/seeded.js';
 
 const fed: string[] = [];
 vi.mock('eventsource-parser', async (importOriginal) => {
@@ -45,14 +46,6 @@ function reference(text: string): Array<{ event?: string; data: string }> {
   return out;
 }
 
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 const STREAMS = {
   lf: 'data: {"a":1}\n\nevent: delta\ndata: {"b":2}\n\n: keep-alive\n\ndata: line one\ndata: line two\n\nid: 7\nretry: 10\ndata: [DONE]\n\n',
   crlf: 'data: {"a":1}\r\n\r\nevent: delta\r\ndata: {"b":2}\r\n\r\n: ping\r\n\r\ndata: [DONE]\r\n\r\n',
@@ -64,7 +57,7 @@ const STREAMS = {
 
 describe('SseReader', () => {
   it('finds the events the parser finds in the whole text, for 60 random cuttings of each stream', async () => {
-    const r = random(18);
+    const r = seededRandom(18);
     for (const [name, text] of Object.entries(STREAMS)) {
       const bytes = new TextEncoder().encode(text);
       const want = reference(text);
