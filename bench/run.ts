@@ -64,6 +64,16 @@ const COUNTS = QUICK
     };
 
 const MESSAGES = [{ role: 'user', content: 'Say something short.' }];
+/**
+ * A conversation the size real ones reach (200 turns, 125 KB): costs that grow with the body (parsing
+ * it, checking its nesting, serializing it again for the provider) are invisible with the one-line
+ * prompt above.
+ */
+const LONG_MESSAGES = Array.from({ length: 200 }, (_, i) => ({
+  role: i % 2 ? 'assistant' : 'user',
+  content: 'Some plain words of a longer conversation, with a "quote" now and then. '.repeat(8),
+}));
+const LONG_SCENARIO = 'buffered, 125 KB conversation';
 /** The bare proxy with undici's pool as its upstream client (bench/processes/bare-proxy-undici.mjs). */
 const SECOND_FLOOR = 'bare proxy, undici client (second floor)';
 const FLOOR = 'bare Node proxy (floor)';
@@ -112,6 +122,7 @@ spec:
 }
 
 const body = (model?: string) => (stream: boolean) => JSON.stringify({ ...(model && { model }), messages: MESSAGES, stream });
+const longBody = (model?: string) => (stream: boolean) => JSON.stringify({ ...(model && { model }), messages: LONG_MESSAGES, stream });
 
 function machine(): string {
   const cpus = os.cpus();
@@ -201,6 +212,9 @@ async function main() {
   const targets = {
     direct: { name: 'direct', url: `${up}/v1/chat/completions`, body: body('bench-model') } satisfies Target,
     bare: { name: FLOOR, url: `http://127.0.0.1:${bare.ready}/v1/chat/completions`, body: body('bench-model') } satisfies Target,
+    directLong: { name: 'direct', url: `${up}/v1/chat/completions`, body: longBody('bench-model') } satisfies Target,
+    bareLong: { name: FLOOR, url: `http://127.0.0.1:${bare.ready}/v1/chat/completions`, body: longBody('bench-model') } satisfies Target,
+    modelgateLong: { name: 'modelgate', url: `${mg.ready}/single/v1/chat/completions`, body: longBody() } satisfies Target,
     bareFailover: { name: FAILOVER_FLOOR, url: `http://127.0.0.1:${bare.ready}/failover/v1/chat/completions`, body: body('bench-model') } satisfies Target,
     bareUndici: { name: SECOND_FLOOR, url: `http://127.0.0.1:${bareUndici.ready}/v1/chat/completions`, body: body('bench-model') } satisfies Target,
     modelgate: { name: 'modelgate', url: `${mg.ready}/single/v1/chat/completions`, body: body() } satisfies Target,
@@ -250,6 +264,8 @@ async function main() {
   // the DynamoDB cache — then measure. Too short a warm-up measured the JIT, not the gateways.
   await interleaved([...single, targets.bareFailover, targets.mgFailover, ...(targets.portkeyFailover ? [targets.portkeyFailover] : [])], false, COUNTS.warmup, deadline());
   await interleaved(streaming, true, COUNTS.warmup, deadline());
+  const long = [targets.directLong, targets.bareLong, targets.modelgateLong];
+  await interleaved(long, false, Math.ceil(COUNTS.warmup / 4), deadline());
 
   console.error('bench: latency, buffered');
   const buffered = await interleaved(single, false, COUNTS.latency, deadline());
@@ -262,6 +278,9 @@ async function main() {
     COUNTS.latency,
     deadline(),
   );
+
+  console.error('bench: latency, a long conversation');
+  const longConversation = await interleaved(long, false, Math.ceil(COUNTS.latency / 4), deadline());
 
   const rows: LatencyRow[] = [];
   const addRows = (scenario: string, data: Map<string, Timing[]>, metric: 'total' | 'ttfb' | 'ttlb') => {
@@ -282,6 +301,7 @@ async function main() {
   addRows('streaming', streamed, 'ttfb');
   addRows('streaming', streamed, 'ttlb');
   addRows('failover (first provider 429)', failover, 'total');
+  addRows(LONG_SCENARIO, longConversation, 'total');
 
   console.error('bench: throughput');
   const tput: Array<{ target: string; concurrency: number; rps: number; errors: number; done: number }> = [];
@@ -513,6 +533,8 @@ function goalsReport(r: ReportInput): string[] {
     ['streaming', 'ttfb', 'modelgate+dynamodb', 'streaming, first byte'],
     // Held against the bare proxy failing over once: two upstream calls, the body's model rewritten for each.
     ['failover (first provider 429)', 'total', 'modelgate failover', 'failover (first provider 429)'],
+    // Not among the issue's cases, which all send a one-line prompt: what a real conversation costs.
+    [LONG_SCENARIO, 'total', 'modelgate', `${LONG_SCENARIO} (not a case of the issue's)`],
   ];
   for (const [scenario, metric, target, label] of cases) {
     const mine = row(scenario, metric, target);

@@ -21,7 +21,13 @@ describe('npm run bench -- --quick', () => {
     const report = readFileSync(`${ROOT}bench/results/report.md`, 'utf8');
     expect(output).toContain('# modelgate benchmark');
     for (const section of ['## Latency', '## Throughput', '## Lambda bundle', '## DynamoDB operations per request', '## Budgets']) expect(report).toContain(section);
-    for (const row of ['| buffered | total | modelgate |', '| streaming | ttfb | modelgate |', '| failover (first provider 429) | total | modelgate failover |', '| 64 |'])
+    for (const row of [
+      '| buffered | total | modelgate |',
+      '| streaming | ttfb | modelgate |',
+      '| failover (first provider 429) | total | modelgate failover |',
+      '| buffered, 125 KB conversation | total | modelgate |',
+      '| 64 |',
+    ])
       expect(report).toContain(row);
     const svg = readFileSync(`${ROOT}bench/results/latency.svg`, 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
