@@ -13,9 +13,8 @@ import { openEventReader } from './stream-readers.js';
 import { bodyChunks } from './body-chunks.js';
 import { BudgetExceeded, type MemoryBudget } from './memory-budget.js';
 import { authorizeCall, needsAuthorization, targetWithClientToken } from '../providers/credentials/apply.js';
-import { readBody, sendUpstream, UpstreamError, type ReadFor, type ReadOptions, type UpstreamResponse } from './upstream.js';
+import { sendUpstream, UpstreamError, type ReadFor, type ReadOptions, type UpstreamResponse } from './upstream.js';
 import { upstreamWithHeaderChanges } from './header-modifiers.js';
-import { contentLength } from '../core/header-record.js';
 import type { HeaderChanges } from '../model/compile-traffic-http.js';
 
 /**
@@ -213,7 +212,7 @@ async function refused<Req>(attempt: Attempt<Req>, response: UpstreamResponse): 
   const { input } = attempt;
   let text = '';
   try {
-    text = (await (response.bytes ?? readBody(response.body, { ...ERROR_BODY_READ, declaredLength: contentLength(response.headers) }))).toString('utf8');
+    text = (await readFromHead(response)).toString('utf8');
   } catch {
     // The status is the answer; a body cut short only loses the message.
   }
@@ -227,6 +226,14 @@ async function refused<Req>(attempt: Attempt<Req>, response: UpstreamResponse): 
     latencyMs: input.now() - attempt.started,
     reply: { status: response.status, body: input.redact(JSON.stringify(input.adapter.translateError(response.status, text, response.headers))), contentType: 'application/json' },
   };
+}
+
+/**
+ * The body sendUpstream began reading when the head arrived: runAttempt always says how (`readFor`),
+ * so the read rules live in one place.
+ */
+function readFromHead(response: UpstreamResponse): Promise<Buffer> {
+  return response.bytes ?? Promise.reject(new UpstreamError('reset', 'the answer body was not read'));
 }
 
 /** A 2xx buffered answer: read it whole (within the memory budget) and translate it for the client. */
@@ -248,9 +255,8 @@ async function readAnswer<Req>(attempt: Attempt<Req>, response: UpstreamResponse
  * provider's fault; any other failed read is a lost answer.
  */
 async function readBufferedBody<Req>(attempt: Attempt<Req>, response: UpstreamResponse): Promise<Buffer | AttemptResult> {
-  const { budget } = attempt.input;
   try {
-    return await (response.bytes ?? readBody(response.body, { limit: MAX_UPSTREAM_BODY, ...(budget && { budget }), declaredLength: contentLength(response.headers) }));
+    return await readFromHead(response);
   } catch (error) {
     if (error instanceof BudgetExceeded) {
       return attempt.failed(

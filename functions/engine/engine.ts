@@ -239,7 +239,6 @@ export class Engine {
   }
 }
 
-/** Passes a stream through and calls `done` once, however it ends. */
 /**
  * Passes a stream through and calls `done` once, however it ends — also when the writer lets go of
  * it before reading anything (a drain that answered first, a client gone before the first write):
