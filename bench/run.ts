@@ -386,7 +386,7 @@ async function main() {
       {
         ...figures,
         hedging: hedging.map(({ values: _, ...r }) => r),
-        streams: { ...streams, values: undefined },
+        streams: { ...streams, values: undefined, floor: { ...streams.floor, values: undefined } },
         lambdaStreams,
       },
       null,
@@ -410,7 +410,13 @@ async function main() {
   writeFileSync(
     `${RESULTS}/streams.svg`,
     cdfChart(`modelgate, ${streams.streams} concurrent streams, ${stamp.slice(0, 10)}`, [
-      { title: 'time to first byte', series: [{ name: 'modelgate serve', values: streams.values }] },
+      {
+        title: 'time to first byte',
+        series: [
+          { name: 'floor (bare Node proxy)', values: streams.floor.values },
+          { name: 'modelgate serve', values: streams.values },
+        ],
+      },
     ]),
   );
   console.log(report);

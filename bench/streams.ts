@@ -3,16 +3,16 @@
  * `modelgate serve` against an upstream that streams slowly (a chunk every 50 ms for the stream's
  * length). Every stream must complete, whole and in order, with its own chunks only; reported:
  * first-byte p50 / max, how many upstream streams were open at once (all of them = served at once),
- * RSS per open stream, and the gateway's event-loop delay p99 (prom-client's, from /metrics).
+ * RSS per open stream, and the gateway's event-loop delay p99 (prom-client's, from /metrics). The
+ * same streams through the bare Node proxy first, as the floor this machine allows.
  */
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { oneBackendManifests, quantile, start, type Proc } from './lib.js';
 
-export interface StreamsResult {
-  streams: number;
-  streamMs: number;
+/** What the clients saw of one run of the scenario, through one proxy. */
+export interface StreamsRun {
   completed: number;
   /** Streams cut, reordered, or carrying another stream's chunks. */
   broken: number;
@@ -22,9 +22,16 @@ export interface StreamsResult {
   firstByteMax: number;
   /** Upstream streams open at once, at most: N means every request was served at once. */
   upstreamMaxOpen: number;
+  values: number[];
+}
+
+export interface StreamsResult extends StreamsRun {
+  streams: number;
+  streamMs: number;
   rssPerStreamKiB: number;
   eventLoopP99Ms: number;
-  values: number[];
+  /** The same streams through the bare Node proxy (its pool unbounded), run just before. */
+  floor: StreamsRun;
 }
 
 function manifests(port: number): string {
@@ -46,10 +53,103 @@ spec:
 /** One metric's value from a Prometheus text page. */
 const metric = (text: string, name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
 
+const slowUpstream = (root: string, streamMs: number) => start(process.execPath, [`${root}bench/processes/slow-stream-upstream.mjs`, '0', String(streamMs), '50'], /^ready (\d+)/);
+
+/**
+ * Opens `streams` streamed requests at `url` at once (a connection each), checks each stream
+ * whole and its own, and reads the upstream's count of streams open at once. `midway` runs half-way
+ * through, when every stream should be open.
+ */
+async function driveStreams(url: URL, upstreamPort: string, streams: number, streamMs: number, midway: () => Promise<void> = async () => {}): Promise<StreamsRun> {
+  const agent = new http.Agent({ keepAlive: false, maxSockets: streams });
+  const chunks = Math.max(1, Math.round(streamMs / 50));
+  const firstBytes: number[] = [];
+  let completed = 0;
+  let broken = 0;
+  const brokenReasons: string[] = [];
+  const fail = (why: string) => {
+    broken++;
+    if (brokenReasons.length < 5) brokenReasons.push(why);
+  };
+  const one = (tag: string) =>
+    new Promise<void>((resolve) => {
+      const body = JSON.stringify({ messages: [{ role: 'user', content: tag }], stream: true });
+      const began = performance.now();
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => {
+            if (text === '') firstBytes.push(performance.now() - began);
+            text += d;
+          });
+          res.on('end', () => {
+            // Every chunk is this stream's own, in order, none missing, and the stream ends with [DONE].
+            const seen = [...text.matchAll(/"content":"([^":]+):(\d+) "/g)];
+            const whole = seen.length === chunks && seen.every((m, i) => m[1] === tag && Number(m[2]) === i) && text.trimEnd().endsWith('data: [DONE]');
+            if (whole) completed++;
+            else fail(`HTTP ${res.statusCode}, ${seen.length} of ${chunks} chunks: ${text.slice(-160)}`);
+            resolve();
+          });
+          res.on('error', (e) => {
+            fail(`response error ${(e as NodeJS.ErrnoException).code ?? e.message}`);
+            resolve();
+          });
+        },
+      );
+      req.setTimeout(streamMs + 60_000, () => req.destroy(new Error('timeout')));
+      req.on('error', (e) => {
+        fail(`request error ${(e as NodeJS.ErrnoException).code ?? e.message}`);
+        resolve();
+      });
+      req.end(body);
+    });
+  try {
+    const all = Array.from({ length: streams }, (_, i) => one(`s${i}`));
+    await new Promise((r) => setTimeout(r, streamMs / 2));
+    await midway();
+    await Promise.all(all);
+  } finally {
+    agent.destroy();
+  }
+  const { maxOpen } = (await (await fetch(`http://127.0.0.1:${upstreamPort}/open`)).json()) as { maxOpen: number };
+  const sorted = [...firstBytes].sort((a, b) => a - b);
+  return {
+    completed,
+    broken,
+    brokenReasons,
+    firstByteP50: quantile(sorted, 0.5),
+    firstByteMax: sorted.at(-1) ?? Number.NaN,
+    upstreamMaxOpen: maxOpen,
+    values: firstBytes,
+  };
+}
+
+/**
+ * The floor first: the same streams through the bare Node proxy, its upstream pool unbounded and its
+ * listen backlog modelgate's, so what the floor cannot do on this machine is told apart from what
+ * modelgate adds. Then modelgate: RSS per open stream and event-loop delay from its /metrics. Each
+ * run has an upstream of its own (its count of streams open at once starts at zero).
+ */
 export async function streamsScenario(root: string, resultsDir: string, streams: number, streamMs: number, metricsPort: number): Promise<StreamsResult> {
   const procs: Proc[] = [];
   try {
-    const upstream = await start(process.execPath, [`${root}bench/processes/slow-stream-upstream.mjs`, '0', String(streamMs), '50'], /^ready (\d+)/);
+    const floorUpstream = await slowUpstream(root, streamMs);
+    procs.push(floorUpstream);
+    const bare = await start(process.execPath, [`${root}bench/processes/bare-proxy.mjs`, floorUpstream.ready, String(streams * 2)], /^ready (\d+)/);
+    procs.push(bare);
+    const floor = await driveStreams(new URL(`http://127.0.0.1:${bare.ready}/v1/chat/completions`), floorUpstream.ready, streams, streamMs);
+    for (const p of procs.splice(0).reverse()) await p.stop();
+
+    const upstream = await slowUpstream(root, streamMs);
     procs.push(upstream);
     const file = `${resultsDir}/bench-streams.yaml`;
     writeFileSync(file, manifests(Number(upstream.ready)));
@@ -62,82 +162,19 @@ export async function streamsScenario(root: string, resultsDir: string, streams:
     const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const before = await scrape(); // also starts prom-client's event-loop histogram afresh
     const baseRss = metric(before, 'process_resident_memory_bytes');
-
-    const url = new URL(`${gw.ready}/v1/chat/completions`);
-    const agent = new http.Agent({ keepAlive: false, maxSockets: streams });
-    const chunks = Math.max(1, Math.round(streamMs / 50));
-    const firstBytes: number[] = [];
-    let completed = 0;
-    let broken = 0;
-    const brokenReasons: string[] = [];
-    const fail = (why: string) => {
-      broken++;
-      if (brokenReasons.length < 5) brokenReasons.push(why);
-    };
-    const one = (tag: string) =>
-      new Promise<void>((resolve) => {
-        const body = JSON.stringify({ messages: [{ role: 'user', content: tag }], stream: true });
-        const began = performance.now();
-        const req = http.request(
-          {
-            host: url.hostname,
-            port: url.port,
-            path: url.pathname,
-            method: 'POST',
-            agent,
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-          },
-          (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (d: string) => {
-              if (text === '') firstBytes.push(performance.now() - began);
-              text += d;
-            });
-            res.on('end', () => {
-              // Every chunk is this stream's own, in order, none missing, and the stream ends with [DONE].
-              const seen = [...text.matchAll(/"content":"([^":]+):(\d+) "/g)];
-              const whole = seen.length === chunks && seen.every((m, i) => m[1] === tag && Number(m[2]) === i) && text.trimEnd().endsWith('data: [DONE]');
-              if (whole) completed++;
-              else fail(`HTTP ${res.statusCode}, ${seen.length} of ${chunks} chunks: ${text.slice(-160)}`);
-              resolve();
-            });
-            res.on('error', (e) => {
-              fail(`response error ${(e as NodeJS.ErrnoException).code ?? e.message}`);
-              resolve();
-            });
-          },
-        );
-        req.setTimeout(streamMs + 60_000, () => req.destroy(new Error('timeout')));
-        req.on('error', (e) => {
-          fail(`request error ${(e as NodeJS.ErrnoException).code ?? e.message}`);
-          resolve();
-        });
-        req.end(body);
-      });
-    const all = Array.from({ length: streams }, (_, i) => one(`s${i}`));
-    // Half-way through, every stream should be open: memory and the upstream's count then.
-    await new Promise((r) => setTimeout(r, streamMs / 2));
-    const middle = await scrape();
-    const midRss = metric(middle, 'process_resident_memory_bytes');
-    const lagMiddle = metric(middle, 'nodejs_eventloop_lag_p99_seconds');
-    await Promise.all(all);
+    // Half-way through, every stream should be open: memory then.
+    let middle = '';
+    const run = await driveStreams(new URL(`${gw.ready}/v1/chat/completions`), upstream.ready, streams, streamMs, async () => {
+      middle = await scrape();
+    });
     const after = await scrape();
-    const { maxOpen } = (await (await fetch(`http://127.0.0.1:${upstream.ready}/open`)).json()) as { maxOpen: number };
-    agent.destroy();
-    const sorted = [...firstBytes].sort((a, b) => a - b);
     return {
       streams,
       streamMs,
-      completed,
-      broken,
-      brokenReasons,
-      firstByteP50: quantile(sorted, 0.5),
-      firstByteMax: sorted.at(-1) ?? Number.NaN,
-      upstreamMaxOpen: maxOpen,
-      rssPerStreamKiB: (midRss - baseRss) / streams / 1024,
-      eventLoopP99Ms: Math.max(lagMiddle, metric(after, 'nodejs_eventloop_lag_p99_seconds')) * 1000,
-      values: firstBytes,
+      ...run,
+      rssPerStreamKiB: (metric(middle, 'process_resident_memory_bytes') - baseRss) / streams / 1024,
+      eventLoopP99Ms: Math.max(metric(middle, 'nodejs_eventloop_lag_p99_seconds'), metric(after, 'nodejs_eventloop_lag_p99_seconds')) * 1000,
+      floor,
     };
   } finally {
     for (const p of procs.reverse()) await p.stop();
@@ -146,13 +183,19 @@ export async function streamsScenario(root: string, resultsDir: string, streams:
 
 export function streamsReport(r: StreamsResult): string[] {
   const f = (n: number, d = 0) => (Number.isNaN(n) ? '—' : n.toFixed(d));
+  const row = (name: string, x: StreamsRun, rss: string, lag: string) =>
+    `| ${name} | ${x.completed} / ${r.streams} | ${x.broken} | ${f(x.firstByteP50, 1)} | ${f(x.firstByteMax, 1)} | ${x.upstreamMaxOpen} | ${rss} | ${lag} |`;
+  const broken = [...r.floor.brokenReasons.map((w) => `- floor: ${w}`), ...r.brokenReasons.map((w) => `- modelgate: ${w}`)];
   return [
-    `## Many streams: ${r.streams} concurrent streamed requests through one \`modelgate serve\`, each a chunk every 50 ms for ${r.streamMs / 1000} s`,
+    `## Many streams: ${r.streams} concurrent streamed requests through one process, each a chunk every 50 ms for ${r.streamMs / 1000} s`,
     '',
-    '| completed whole | broken (cut, reordered or mixed) | first byte p50 (ms) | first byte max (ms) | upstream streams open at once | RSS per open stream | event-loop delay p99 |',
-    '|---|---|---|---|---|---|---|',
-    `| ${r.completed} / ${r.streams} | ${r.broken} | ${f(r.firstByteP50, 1)} | ${f(r.firstByteMax, 1)} | ${r.upstreamMaxOpen} | ${f(r.rssPerStreamKiB, 1)} KiB | ${f(r.eventLoopP99Ms, 1)} ms |`,
-    ...(r.brokenReasons.length > 0 ? ['', 'Broken streams, the first few:', ...r.brokenReasons.map((w) => `- ${w.replaceAll('\n', ' ')}`)] : []),
+    `All served at once when the upstream sees all ${r.streams} open together. The floor is the bare Node proxy with an unbounded upstream pool, run just before on its own upstream.`,
+    '',
+    '| proxy | completed whole | broken (cut, reordered or mixed) | first byte p50 (ms) | first byte max (ms) | upstream streams open at once | RSS per open stream | event-loop delay p99 |',
+    '|---|---|---|---|---|---|---|---|',
+    row('floor (bare Node proxy)', r.floor, '—', '—'),
+    row('`modelgate serve`', r, `${f(r.rssPerStreamKiB, 1)} KiB`, `${f(r.eventLoopP99Ms, 1)} ms`),
+    ...(broken.length > 0 ? ['', 'Broken streams, the first few:', ...broken.map((w) => w.replaceAll('\n', ' '))] : []),
   ];
 }
 

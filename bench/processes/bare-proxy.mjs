@@ -3,11 +3,13 @@
 // POST /failover/...: the least a gateway can cost to fail over once — the body's model set to
 // the first provider's ("rate-limited", which the bench upstream answers with a 429), that answer
 // read and dropped, then the same body with the second provider's model; the second answer is
-// sent back. Usage: node bare-proxy.mjs UPSTREAM_PORT -> prints "ready PORT"
+// sent back. Usage: node bare-proxy.mjs UPSTREAM_PORT [MAX_SOCKETS] -> prints "ready PORT"
+// MAX_SOCKETS: the upstream pool's size, 256 by default; the many-streams floor passes more than its
+// number of streams, so none waits for a socket (as none does in modelgate, whose pool holds 4,096).
 import http from 'node:http';
 
 const upstreamPort = Number(process.argv[2]);
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: Number(process.argv[3] ?? 256) });
 
 function send(res, body, onAnswer) {
   const up = http.request(
@@ -53,4 +55,6 @@ const server = http.createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 65_000;
-server.listen(0, '127.0.0.1', () => console.log(`ready ${server.address().port}`));
+// The same listen backlog as modelgate's server (functions/http/node-server.ts): a burst of a few
+// thousand connections must not lose SYNs to Node's default of 511.
+server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => console.log(`ready ${server.address().port}`));

@@ -27,14 +27,22 @@ describe('npm run bench -- --quick', () => {
       '| failover (first provider 429) | total | modelgate failover |',
       '| buffered, 125 KB conversation | total | modelgate |',
       '| 64 |',
+      '| floor (bare Node proxy) |',
+      '| `modelgate serve` |',
     ])
       expect(report).toContain(row);
     const svg = readFileSync(`${ROOT}bench/results/latency.svg`, 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('<polyline');
-    const results = JSON.parse(readFileSync(`${ROOT}bench/results/results.json`, 'utf8')) as { ops: { healthyUncached: { writes: number } } };
-    // A counted figure, not a timing: a healthy request writes nothing to the table.
+    expect(readFileSync(`${ROOT}bench/results/streams.svg`, 'utf8').match(/<polyline/g)).toHaveLength(2);
+    const results = JSON.parse(readFileSync(`${ROOT}bench/results/results.json`, 'utf8')) as {
+      ops: { healthyUncached: { writes: number } };
+      streams: { streams: number; completed: number; broken: number; floor: { completed: number; broken: number } };
+    };
+    // Counted figures, not timings: a healthy request writes nothing to the table, and every one of
+    // the concurrent streams arrives whole, through the floor and through modelgate.
     expect(results.ops.healthyUncached.writes).toBe(0);
+    expect(results.streams).toMatchObject({ broken: 0, completed: results.streams.streams, floor: { broken: 0, completed: results.streams.streams } });
     expect(existsSync(`${ROOT}bench/results/report.md`)).toBe(true);
   }, 180_000);
 });
