@@ -10,6 +10,7 @@ import type { EventReader, ProviderAdapter, SseEvent, StreamStep, StreamTranslat
 import type { ClientApiSpec } from './client-api.js';
 import { Deadline } from './deadline.js';
 import { openEventReader } from './stream-readers.js';
+import { relay } from './stream-relay.js';
 import { bodyChunks } from './body-chunks.js';
 import { BudgetExceeded, type MemoryBudget } from './memory-budget.js';
 import { authorizeCall, needsAuthorization, targetWithClientToken } from '../providers/credentials/apply.js';
@@ -490,101 +491,5 @@ async function* finished<Req>(
   } finally {
     deadline.dispose();
     void reader.cancel();
-  }
-}
-
-/**
- * Sends the held events, then the rest as they come. Once bytes went out there is no failing
- * over: a broken upstream ends the client's stream with an explicit error event and no [DONE],
- * so a client can never mistake a cut-off answer for a complete one.
- */
-async function* relay<Req>(
-  held: string[],
-  reader: EventReader,
-  response: UpstreamResponse,
-  translator: StreamTranslator,
-  deadline: Deadline,
-  input: AttemptInput<Req>,
-  heldUsage: TokenUsage | undefined,
-): AsyncGenerator<string, void, undefined> {
-  const redact = input.redact;
-  const streamError = (message: string, type: string, status?: number) => redact(input.api.streamError(message, type, status));
-  let ended: StreamEnd = { kind: 'cancelled' };
-  let usage = heldUsage;
-  let silent = false;
-  // One timer, refreshed on every event: a provider that goes quiet is cut, and the read fails.
-  const idle = setTimeout(() => {
-    silent = true;
-    response.body.destroy(new Error(`no event for ${input.streamIdleMs} ms`));
-  }, input.streamIdleMs);
-  idle.unref?.();
-  // Frames of events already read, not yet handed on: the events of one upstream read go out as
-  // one piece (a yield per event cost more than translating it), and the next read is awaited only
-  // once they have.
-  let frames: string[] = [];
-  const pending = () => {
-    const text = redact(frames.join(''));
-    frames = [];
-    return text;
-  };
-  try {
-    yield redact(held.join(''));
-    for (;;) {
-      if (frames.length > 0 && !reader.ready?.()) yield pending();
-      // Refreshed after the hand-over: the idle window is the provider's silence, not the client's reading.
-      idle.refresh();
-      const event = await reader.next();
-      if (event === null) {
-        const end = translator.finish?.();
-        if (end?.done) {
-          if (end.usage) usage = end.usage;
-          frames.push(...end.frames);
-          if (frames.length > 0) yield pending();
-          ended = { kind: 'done' };
-          return;
-        }
-        // How it ended is set before the last frames go: a client that leaves meanwhile must not turn a broken stream into a cancelled one.
-        ended = { kind: 'broken', reason: 'upstream closed the stream before it was complete' };
-        if (frames.length > 0) yield pending();
-        yield streamError('The upstream provider closed the stream before the answer was complete.', 'upstream_stream_broken');
-        return;
-      }
-      const step = translator.push(event);
-      if (step.usage) usage = step.usage;
-      if (step.failure) {
-        ended = { kind: 'broken', reason: `${step.failure.type}: ${step.failure.message.slice(0, 200)}` };
-        if (frames.length > 0) yield pending();
-        yield streamError(step.failure.message, step.failure.type, step.failure.status);
-        return;
-      }
-      frames.push(...step.frames);
-      if (step.done) {
-        if (frames.length > 0) yield pending();
-        ended = { kind: 'done' };
-        return;
-      }
-    }
-  } catch (error) {
-    ended = { kind: 'broken', reason: silent ? `no event for ${input.streamIdleMs} ms` : error instanceof Error ? error.message : String(error) };
-    if (frames.length > 0) yield pending();
-    // Say why the answer stops here (if the client is gone, the write goes nowhere, harmlessly).
-    yield streamError(`The upstream stream was interrupted: ${silent ? 'the provider went silent' : 'the connection broke or the request timed out'}.`, 'upstream_stream_broken');
-  } finally {
-    clearTimeout(idle);
-    deadline.dispose();
-    if (ended.kind === 'done') void drain(reader);
-    else void reader.cancel();
-    input.onStreamEnd?.(usage ? { ...ended, usage } : ended);
-  }
-}
-
-/** Reads what is left after the final event, so the keep-alive connection can be reused. */
-async function drain(reader: EventReader): Promise<void> {
-  try {
-    for (let i = 0; i < 16 && (await reader.next()) !== null; i++);
-  } catch {
-    // nothing to save
-  } finally {
-    await reader.cancel().catch(() => {});
   }
 }

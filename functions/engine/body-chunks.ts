@@ -11,7 +11,30 @@
  */
 import type { Readable } from 'node:stream';
 
-export function bodyChunks(body: Readable): AsyncIterableIterator<Uint8Array> {
+/** What a listener of the body's chunks is told, in order, each call at most once after the last chunk. */
+export interface ChunkHandlers {
+  data(chunk: Uint8Array): void;
+  end(): void;
+  /** The body failed: destroyed with an error, or closed before its end. */
+  error(error: Error): void;
+}
+
+/** Pauses and resumes the upstream's reads while a listener's client is slow. */
+export interface FlowControl {
+  pause(): void;
+  resume(): void;
+}
+
+export interface BodyChunks extends AsyncIterableIterator<Uint8Array> {
+  /**
+   * From now on every chunk goes to `handlers` as it arrives (the queued ones first, at once) instead
+   * of waiting for `next()`; the end or the failure too. Pulling and listening are not mixed: after
+   * this, only `return()` is called.
+   */
+  listen(handlers: ChunkHandlers): FlowControl;
+}
+
+export function bodyChunks(body: Readable): BodyChunks {
   const queue: Uint8Array[] = [];
   let ended = false;
   let failure: Error | undefined;
@@ -27,7 +50,25 @@ export function bodyChunks(body: Readable): AsyncIterableIterator<Uint8Array> {
       else return;
     }
   };
+  /** Set by listen(): chunks, the end and a failure go to it as they happen. */
+  let listener: ChunkHandlers | undefined;
+  /** The listener was told the end or the failure (once). */
+  let told = false;
+  const tell = () => {
+    if (!listener || told) return;
+    if (failure) {
+      told = true;
+      listener.error(failure);
+    } else if (ended && queue.length === 0) {
+      told = true;
+      listener.end();
+    }
+  };
   const onData = (chunk: Uint8Array) => {
+    if (listener) {
+      if (!told) listener.data(chunk);
+      return;
+    }
     queue.push(chunk);
     if (waiting.length === 0) body.pause(); // nobody is reading: the socket waits, not a buffer
     settle();
@@ -35,14 +76,17 @@ export function bodyChunks(body: Readable): AsyncIterableIterator<Uint8Array> {
   const onEnd = () => {
     ended = true;
     settle();
+    tell();
   };
   const onError = (error: Error) => {
     failure ??= error;
     settle();
+    tell();
   };
   const onClose = () => {
     if (!ended) failure ??= Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
     settle();
+    tell();
   };
   const detach = () => {
     body.off('data', onData);
@@ -84,6 +128,22 @@ export function bodyChunks(body: Readable): AsyncIterableIterator<Uint8Array> {
         waiting.push({ resolve, reject });
       });
     },
+    listen(handlers) {
+      listener = handlers;
+      while (queue.length > 0 && !returned) handlers.data(queue.shift()!);
+      if (!returned) {
+        tell();
+        if (!ended && !failure && body.isPaused()) body.resume();
+      }
+      return {
+        pause: () => {
+          if (!returned) body.pause();
+        },
+        resume: () => {
+          if (!returned && !ended && !failure) body.resume();
+        },
+      };
+    },
     return() {
       if (!returned) {
         returned = true;
@@ -94,6 +154,7 @@ export function bodyChunks(body: Readable): AsyncIterableIterator<Uint8Array> {
       }
       queue.length = 0;
       ended = true;
+      listener = undefined;
       settle();
       return Promise.resolve({ value: undefined, done: true });
     },

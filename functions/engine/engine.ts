@@ -31,7 +31,7 @@ import { answerWithHttpTraffic, directAnswerPastPolicies, preflightAnswer, prefl
 import type { MetricsSink } from './metrics.js';
 import { newOutcome, type RequestOutcome } from './outcome.js';
 import { statusOf, type StatusSnapshot } from './status.js';
-import type { AfterAnswer, GatewayRequest, GatewayResponse } from './types.js';
+import { isPumpable, type AfterAnswer, type GatewayRequest, type GatewayResponse, type PumpHandle, type Pumpable, type StreamSink } from './types.js';
 
 /** The largest request body accepted (the Lambda function URL's own limit for a buffered request). */
 export const MAX_REQUEST_BODY = 6 * 1024 * 1024;
@@ -245,11 +245,11 @@ export class Engine {
  * a generator's `finally` never runs if it never started, and the request's log line, metrics and
  * token charge would be lost.
  */
-function finishing(body: AsyncIterable<string>, done: () => Promise<void>): AsyncIterableIterator<string> {
+function finishing(body: AsyncIterable<string>, done: () => Promise<void>): AsyncIterableIterator<string> & Partial<Pumpable> {
   const inner = body[Symbol.asyncIterator]();
   let finished: Promise<void> | undefined;
   const finish = () => (finished ??= done());
-  return {
+  const iterator: AsyncIterableIterator<string> = {
     [Symbol.asyncIterator]() {
       return this;
     },
@@ -273,4 +273,26 @@ function finishing(body: AsyncIterable<string>, done: () => Promise<void>): Asyn
       return { done: true, value: undefined };
     },
   };
+  if (!isPumpable(body)) return iterator;
+  // Pumped, the same promise: `done` once, after the last piece and before the answer is ended.
+  return Object.assign(iterator, {
+    pump(sink: StreamSink): PumpHandle {
+      const handle = body.pump({
+        write: (text) => sink.write(text),
+        onDrain: (resume) => sink.onDrain(resume),
+        end: () => {
+          void finish().then(
+            () => sink.end(),
+            () => sink.end(),
+          );
+        },
+      });
+      return {
+        cancel: () => {
+          handle.cancel();
+          void finish();
+        },
+      };
+    },
+  });
 }

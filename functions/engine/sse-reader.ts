@@ -4,7 +4,8 @@
  * event, then hand the rest to the client at the client's pace.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { EventReader, SseEvent } from '../providers/types.js';
+import type { EventHandlers, EventReader, SseEvent } from '../providers/types.js';
+import type { BodyChunks, FlowControl } from './body-chunks.js';
 
 /** An SSE line longer than this is not an LLM stream; stop before it eats memory. */
 const MAX_EVENT_BYTES = 4 * 1024 * 1024;
@@ -23,7 +24,7 @@ export class SseReader implements EventReader {
   private readonly queue: SseEvent[] = [];
   private readonly decoder = new TextDecoder();
   private readonly parser;
-  private readonly chunks: AsyncIterator<Uint8Array>;
+  private readonly chunks: AsyncIterator<Uint8Array> & Partial<Pick<BodyChunks, 'listen'>>;
   private parseError: Error | undefined;
   private ended = false;
   /** Text read and decoded, not yet given to the parser. */
@@ -60,6 +61,54 @@ export class SseReader implements EventReader {
         this.unparsed = this.decoder.decode(value, { stream: true });
       }
     }
+  }
+
+  /**
+   * Switches from pulling to pushing: the events already read go to `handlers` at once, then each
+   * read's events as the read arrives, then `read()` (the read is used up), and the end or a
+   * failure. Undefined when the body cannot push (then the caller keeps pulling).
+   */
+  listen(handlers: EventHandlers): FlowControl | undefined {
+    const { listen } = this.chunks;
+    if (!listen) return undefined;
+    let failed = false;
+    const fail = (error: Error) => {
+      if (failed) return;
+      failed = true;
+      handlers.error(error);
+    };
+    // Everything read is parsed at once here: the events go out together, as the read they came in.
+    const deliver = (): boolean => {
+      if (failed) return false;
+      if (this.unparsed.length > 0) {
+        this.parser.feed(this.unparsed);
+        this.unparsed = '';
+      }
+      while (this.queue.length > 0) handlers.event(this.queue.shift()!);
+      if (this.parseError) {
+        fail(this.parseError);
+        return false;
+      }
+      return true;
+    };
+    if (!deliver()) return { pause: () => {}, resume: () => {} };
+    handlers.read();
+    return listen.call(this.chunks, {
+      // Nothing is parsed after a failure (the parser refuses to be fed once it gave up on an event).
+      data: (chunk) => {
+        if (failed) return;
+        this.unparsed = this.decoder.decode(chunk, { stream: true });
+        if (deliver()) handlers.read();
+      },
+      end: () => {
+        if (failed) return;
+        this.ended = true;
+        // A last event without its blank line still counts (servers that close right after writing).
+        this.parser.feed(`${this.decoder.decode()}\n\n`);
+        if (deliver()) handlers.end();
+      },
+      error: fail,
+    });
   }
 
   /** True when `next()` has an event without waiting for the upstream (what was read holds one more). */

@@ -20,6 +20,37 @@ export interface GatewayRequest {
 
 export type ResponseBody = string | AsyncIterable<string>;
 
+/**
+ * Where a pumped stream writes (the Node server's response). Pieces come as the upstream's reads
+ * arrive, each handed on at once: no promise, generator step or tick per piece, which is what
+ * relaying thousands of slow streams at once costs most in Node.
+ */
+export interface StreamSink {
+  /** Writes a piece; false when the client's buffer is full and the source should wait for `onDrain`. */
+  write(text: string): boolean;
+  /** Calls `resume` once the client took what was written (or never, if the sink gives up on a slow client and cancels). */
+  onDrain(resume: () => void): void;
+  /** The source wrote its last piece (a normal end, or an error event after a break). Not called after `cancel`. */
+  end(): void;
+}
+
+export interface PumpHandle {
+  /** The client is gone or the answer is let go: stop, and release the upstream. */
+  cancel(): void;
+}
+
+/**
+ * A streamed body that can also push its pieces into a sink. Iterating it and pumping it are
+ * alternatives (one or the other, once): a consumer that cannot take pushes iterates, as before.
+ */
+export interface Pumpable {
+  pump(sink: StreamSink): PumpHandle;
+}
+
+export function isPumpable(body: ResponseBody): body is AsyncIterable<string> & Pumpable {
+  return typeof body === 'object' && typeof (body as Partial<Pumpable>).pump === 'function';
+}
+
 export interface GatewayResponse {
   status: number;
   headers: Record<string, string>;

@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { MAX_REQUEST_BODY } from '../engine/engine.js';
-import type { GatewayRequest, GatewayResponse } from '../engine/types.js';
+import { isPumpable, type GatewayRequest, type GatewayResponse, type PumpHandle, type Pumpable } from '../engine/types.js';
 import { isRecord } from '../core/json.js';
 
 export interface LambdaContextLike {
@@ -184,7 +184,40 @@ export function toStreamingResult(res: GatewayResponse, onEnd: () => void): Stre
     onEnd();
     return { statusCode: res.status, headers: res.headers, body: res.body };
   }
-  const readable = Readable.from(res.body, { objectMode: false });
+  const readable = isPumpable(res.body) ? pumpedReadable(res.body) : Readable.from(res.body, { objectMode: false });
   readable.once('close', onEnd);
   return { statusCode: res.status, headers: res.headers, body: readable };
+}
+
+/**
+ * A pumped stream (engine/stream-relay.ts) as the Readable the Lambda runtime takes: each upstream
+ * read's piece is pushed as it arrives, with no promise per piece. A full buffer pauses the upstream
+ * until the runtime reads again; destroying the Readable (the runtime's stream failed or closed) lets go of it.
+ */
+function pumpedReadable(body: Pumpable): Readable {
+  let resume: (() => void) | undefined;
+  let handle: PumpHandle | undefined;
+  let ended = false;
+  const readable = new Readable({
+    read() {
+      const go = resume;
+      resume = undefined;
+      go?.();
+    },
+    destroy(error, callback) {
+      if (!ended) handle?.cancel();
+      callback(error);
+    },
+  });
+  handle = body.pump({
+    write: (text) => readable.push(text),
+    onDrain: (go) => {
+      resume = go;
+    },
+    end: () => {
+      ended = true;
+      readable.push(null);
+    },
+  });
+  return readable;
 }

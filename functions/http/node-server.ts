@@ -9,7 +9,7 @@ import { MAX_REQUEST_BODY } from '../engine/engine.js';
 import { errorBody } from '../engine/errors.js';
 import { errorResponseForPath } from '../engine/endpoints.js';
 import { silentLogger, type Logger } from '../core/log.js';
-import type { AfterAnswer, GatewayRequest, GatewayResponse } from '../engine/types.js';
+import { isPumpable, type AfterAnswer, type GatewayRequest, type GatewayResponse, type PumpHandle, type Pumpable } from '../engine/types.js';
 import { logRejected } from './adapter-log.js';
 import { contentLength, headerRecord } from '../core/header-record.js';
 import type { InFlight } from './drain.js';
@@ -330,6 +330,7 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
     return;
   }
   res.writeHead(response.status, response.headers);
+  if (isPumpable(response.body)) return pumpInto(res, response.body, signal, limits.slowClientMs);
   // The head goes out with the first events, in one write.
   const batch = new EventBatch(res);
   const iterator = response.body[Symbol.asyncIterator]();
@@ -364,6 +365,79 @@ async function write(res: ServerResponse, response: GatewayResponse, signal: Abo
     if (broken) process.nextTick(() => res.destroy());
     else if (!res.writableEnded) res.end();
   }
+}
+
+/**
+ * A pumped stream (engine/stream-relay.ts): each piece is written from the upstream read that
+ * brought it. Node corks the response on a write until the tick ends, so one read's piece leaves
+ * as one chunk; the first piece (with the head) is sent at once. A slow client pauses the upstream
+ * until it drains, and is let go after `slowClientMs`; a client that leaves cancels the pump.
+ */
+function pumpInto(res: ServerResponse, body: Pumpable, signal: AbortSignal, slowClientMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let first = true;
+    let handle: PumpHandle | undefined;
+    let cancelled = false;
+    /** Stops the wait for a drain in progress (the pump waits for one at a time). */
+    let stopWaiting: (() => void) | undefined;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      res.off('close', gone);
+      signal.removeEventListener('abort', gone);
+      stopWaiting?.();
+      resolve();
+    };
+    // The client left (or stopped reading): let go of the upstream; nothing more is written.
+    function gone() {
+      if (settled) return;
+      cancelled = true;
+      handle?.cancel();
+      settle();
+    }
+    res.once('close', gone);
+    signal.addEventListener('abort', gone, { once: true });
+    handle = body.pump({
+      write: (text) => {
+        if (settled || res.writableEnded || res.destroyed) return true;
+        res.write(text);
+        if (first) {
+          // With the head: the first events must not wait for the tick to end.
+          first = false;
+          res.socket?.uncork();
+        }
+        return !res.writableNeedDrain;
+      },
+      onDrain: (resume) => {
+        if (settled) return;
+        const stop = () => {
+          clearTimeout(timer);
+          res.off('drain', drained);
+          stopWaiting = undefined;
+        };
+        const drained = () => {
+          stop();
+          resume();
+        };
+        const timer = setTimeout(() => {
+          stop();
+          res.destroy(); // the client stopped reading: let go of it, and of the upstream with it
+          gone();
+        }, slowClientMs);
+        res.once('drain', drained);
+        stopWaiting = stop;
+      },
+      end: () => {
+        if (settled) return;
+        if (!res.writableEnded && !res.destroyed) res.end();
+        settle();
+      },
+    });
+    // Gone before the pump began (its first write found the client away): nothing was cancelled yet.
+    if (settled && cancelled) handle.cancel();
+    if (signal.aborted || res.destroyed) gone();
+  });
 }
 
 /**

@@ -43,11 +43,27 @@ export interface SseEvent {
 export type StreamFormat = 'sse' | 'aws-eventstream';
 
 /** A pull-based reader of upstream stream events, whatever their framing. */
+/** What a reader that pushes (EventReader.listen) tells, in order. */
+export interface EventHandlers {
+  event(event: SseEvent): void;
+  /** The events of one upstream read have all been told. */
+  read(): void;
+  /** The upstream closed the stream (after its last events). */
+  end(): void;
+  /** The connection broke, or the stream could not be read. Nothing is told after this. */
+  error(error: Error): void;
+}
+
 export interface EventReader {
   /** The next event, or null when the upstream closed the stream. Throws when the connection broke. */
   next(): Promise<SseEvent | null>;
   /** True when `next()` has an event already read, so it answers without waiting on the upstream. */
   ready?(): boolean;
+  /**
+   * Pushes instead of being pulled, from now on (see SseReader.listen); returns how to pause and
+   * resume the upstream, or undefined when this reader cannot push.
+   */
+  listen?(handlers: EventHandlers): { pause(): void; resume(): void } | undefined;
   /** Stops reading; the upstream connection is released. */
   cancel(): Promise<void>;
 }

@@ -146,6 +146,82 @@ describe('stream writes', () => {
     expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 
+  it('a client that stops reading holds the upstream back (the server buffers a bounded amount), and the stream goes on when it reads again', async () => {
+    // An endless answer, written as fast as the gateway takes it; the bytes it managed to write are counted.
+    let written = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const piece = event('x'.repeat(16 * 1024));
+      const more = () => {
+        while (!res.destroyed && res.write(piece)) written += piece.length;
+        if (!res.destroyed) {
+          written += piece.length;
+          res.once('drain', more);
+        }
+      };
+      more();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(async () => {
+      server.closeAllConnections();
+      await closeServer(server);
+    });
+    const { port } = await gateway((server.address() as AddressInfo).port, 10_000);
+    const got = await new Promise<{ duringPause: number; afterPause: number }>((resolve, reject) => {
+      const req = http.request({ port, host: '127.0.0.1', path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        let received = 0;
+        let paused = false;
+        res.on('data', (d: Buffer) => {
+          received += d.length;
+          if (paused || received < 1024 * 1024) return;
+          // A megabyte in, the client stops reading for a second.
+          paused = true;
+          res.pause();
+          const before = written;
+          setTimeout(() => {
+            const duringPause = written - before;
+            const at = received;
+            res.resume();
+            setTimeout(() => {
+              req.destroy();
+              resolve({ duringPause, afterPause: received - at });
+            }, 300);
+          }, 1_000);
+        });
+      });
+      req.on('error', (e) => (e.message.includes('socket hang up') || e.message.includes('aborted') ? undefined : reject(e)));
+      req.end(JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], stream: true }));
+    });
+    // Unheld, loopback carries hundreds of megabytes a second; held, only what the sockets' own
+    // buffers (the kernel's, a few megabytes each way) and the response's take.
+    expect(got.duringPause).toBeLessThan(32 * 1024 * 1024);
+    expect(got.afterPause).toBeGreaterThan(0);
+  });
+
+  it('a whole stream leaves its upstream connection open for the next request', async () => {
+    let connections = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(event('one'));
+        // The end comes in a read of its own, after the [DONE] the relay stops at.
+        setTimeout(() => res.end(`${event('', 'stop')}data: [DONE]\n\n`), 20);
+      });
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => closeServer(server));
+    const { port } = await gateway((server.address() as AddressInfo).port);
+    for (let i = 0; i < 3; i++) {
+      const { body } = await rawStream(port, '{}');
+      expect(contents(body)).toEqual(['one', '']);
+      expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
+    }
+    expect(connections).toBe(1);
+  });
+
   it('logs a stream the writer let go of before reading any of it (a drain that answered first, a client gone before the first write)', async () => {
     const logger = new MemoryLogger();
     const engine = new Engine({ config: compileYaml(singleProviderYaml('openai: { model: m }', await upstream([event('one'), event('two')]))), logger });

@@ -106,3 +106,85 @@ describe('bodyChunks', () => {
     await expect(bodyChunks(body).next()).rejects.toThrow('reset');
   });
 });
+
+describe('bodyChunks().listen: pushing instead of being pulled', () => {
+  /** A listener that records what it is told, in order. */
+  const recorder = () => {
+    const told: string[] = [];
+    return {
+      told,
+      handlers: {
+        data: (c: Uint8Array) => told.push(Buffer.from(c).toString()),
+        end: () => told.push('end'),
+        error: (e: Error) => told.push(`error: ${e.message}`),
+      },
+    };
+  };
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('hands over the chunk read ahead at once, then each chunk as it arrives, then the end', async () => {
+    const body = new PassThrough();
+    const chunks = bodyChunks(body);
+    body.write('a');
+    expect(text(await chunks.next())).toBe('a');
+    body.write('b'); // read ahead while nobody asks: queued, the body paused
+    await tick();
+    const { told, handlers } = recorder();
+    chunks.listen(handlers);
+    expect(told).toEqual(['b']);
+    body.write('c');
+    await tick();
+    body.end();
+    await tick();
+    expect(told).toEqual(['b', 'c', 'end']);
+  });
+
+  it('tells a failure once: the error a body is destroyed with, or a close before the end', async () => {
+    for (const [destroy, want] of [
+      [(b: PassThrough) => b.destroy(new Error('no event for 50 ms')), 'error: no event for 50 ms'],
+      [(b: PassThrough) => b.destroy(), 'error: Premature close'],
+    ] as const) {
+      const body = new PassThrough();
+      const { told, handlers } = recorder();
+      bodyChunks(body).listen(handlers);
+      body.write('a');
+      await tick();
+      destroy(body);
+      await tick();
+      expect(told).toEqual(['a', want]);
+    }
+  });
+
+  it('tells the end at once when the body ended before the listener came', async () => {
+    const body = new PassThrough();
+    const chunks = bodyChunks(body);
+    body.end('a');
+    expect(text(await chunks.next())).toBe('a');
+    await tick();
+    const { told, handlers } = recorder();
+    chunks.listen(handlers);
+    await tick();
+    expect(told).toEqual(['end']);
+  });
+
+  it('pause() stops the chunks until resume(); return() stops them for good and destroys the body', async () => {
+    const body = new PassThrough();
+    const chunks = bodyChunks(body);
+    const { told, handlers } = recorder();
+    const flow = chunks.listen(handlers);
+    flow.pause();
+    body.write('a');
+    await tick();
+    expect(told).toEqual([]);
+    // Held by the stream, not by a buffer of ours: the body's own buffer has it.
+    expect(body.readableLength).toBe(1);
+    flow.resume();
+    await tick();
+    expect(told).toEqual(['a']);
+    await chunks.return!();
+    expect(body.destroyed).toBe(true);
+    body.write?.('b');
+    await tick();
+    expect(told).toEqual(['a']);
+  });
+});

@@ -2,7 +2,8 @@
  * SseReader: the events of a stream, however its bytes are cut into reads, are the events the SSE
  * parser finds in the whole text; text already read is parsed an event at a time, as events are
  * asked for (a whole answer in one read must not be parsed to its end before the first event is
- * handed over); and `ready()` says true only when an event is there without another read.
+ * handed over); and `ready()` says true only when an event is there without another read. Pushed
+ * (`listen`, what the Node server's pump uses), the same events, each read's told together.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { describe, expect, it, vi } from 'vitest';
@@ -27,6 +28,26 @@ vi.mock('eventsource-parser', async (importOriginal) => {
 });
 
 const { SseReader } = await import('../../functions/engine/sse-reader.js');
+const { bodyChunks } = await import('../../functions/engine/body-chunks.js');
+const { PassThrough } = await import('node:stream');
+
+type Told = Array<{ event?: string; data: string } | 'read' | 'end' | `error: ${string}`>;
+
+/** A reader over a body the test writes to, and what it tells once listening. */
+function pushed() {
+  const body = new PassThrough();
+  const reader = new SseReader(bodyChunks(body));
+  const told: Told = [];
+  const listen = () =>
+    reader.listen({
+      event: (e) => told.push(e),
+      read: () => told.push('read'),
+      end: () => told.push('end'),
+      error: (e) => told.push(`error: ${e.message}`),
+    });
+  return { body, reader, told, listen };
+}
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 async function* reads(parts: readonly string[]): AsyncGenerator<Uint8Array> {
   for (const p of parts) yield new TextEncoder().encode(p);
@@ -109,5 +130,60 @@ describe('SseReader', () => {
     gate.open!();
     expect(await next).toEqual({ data: 'unfinished event' });
     expect(await reader.next()).toBeNull();
+  });
+
+  it('pushed, finds the same events as pulled, for 60 random cuttings of each stream', async () => {
+    const r = seededRandom(19);
+    for (const [name, text] of Object.entries(STREAMS)) {
+      const bytes = new TextEncoder().encode(text);
+      const want = reference(text);
+      for (let i = 0; i < 60; i++) {
+        const cuts = [...new Set(Array.from({ length: Math.floor(r() * 6) }, () => Math.floor(r() * bytes.length)))].sort((a, b) => a - b);
+        const { body, told, listen } = pushed();
+        listen();
+        let from = 0;
+        for (const c of [...cuts, bytes.length]) {
+          body.write(bytes.subarray(from, c));
+          from = c;
+          await tick();
+        }
+        body.end();
+        await tick();
+        expect(
+          told.filter((t) => typeof t === 'object'),
+          `${name}, cut at ${cuts.join(',')}`,
+        ).toEqual(want);
+        expect(told.at(-1), name).toBe('end');
+      }
+    }
+  });
+
+  it('pushed after pulling: the events already read go first, together, then each read is told as it arrives', async () => {
+    const { body, reader, told, listen } = pushed();
+    body.write('data: a\n\ndata: b\n\ndata: c');
+    expect(await reader.next()).toEqual({ data: 'a' });
+    listen();
+    // b was read already; c is unfinished until the next read.
+    expect(told).toEqual([{ data: 'b' }, 'read']);
+    body.write('\n\ndata: d\n\n');
+    await tick();
+    expect(told).toEqual([{ data: 'b' }, 'read', { data: 'c' }, { data: 'd' }, 'read']);
+    body.destroy(new Error('reset'));
+    await tick();
+    expect(told.at(-1)).toBe('error: reset');
+  });
+
+  it('pushed, an event past the size limit is a failure told once, and nothing after it', async () => {
+    const { body, told, listen } = pushed();
+    listen();
+    body.write(`data: ${'x'.repeat(4 * 1024 * 1024 + 10)}`);
+    await tick();
+    body.write('\n\ndata: after\n\n');
+    await tick();
+    body.end();
+    await tick();
+    expect(told.filter((t) => typeof t === 'string' && t.startsWith('error'))).toHaveLength(1);
+    expect(told.some((t) => typeof t === 'object' && t.data === 'after')).toBe(false);
+    expect(told).not.toContain('end');
   });
 });
