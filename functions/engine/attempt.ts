@@ -471,7 +471,7 @@ function startFlowing<Req>(attempt: Attempt<Req>, { response, reader, translator
     firstContentAt,
     reply: { status: response.status, body: flowing, contentType: 'text/event-stream' },
     release: () => {
-      if (!released) void flowing.return(undefined);
+      if (!released) void flowing.return?.(undefined);
       released = true;
     },
   };

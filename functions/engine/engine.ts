@@ -246,53 +246,81 @@ export class Engine {
  * token charge would be lost.
  */
 function finishing(body: AsyncIterable<string>, done: () => Promise<void>): AsyncIterableIterator<string> & Partial<Pumpable> {
-  const inner = body[Symbol.asyncIterator]();
-  let finished: Promise<void> | undefined;
-  const finish = () => (finished ??= done());
-  const iterator: AsyncIterableIterator<string> = {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    async next() {
-      let step: IteratorResult<string>;
-      try {
-        step = await inner.next();
-      } catch (error) {
-        await finish();
-        throw error;
-      }
-      if (step.done) await finish();
-      return step;
-    },
-    async return(value?: unknown) {
-      try {
-        await inner.return?.(value);
-      } finally {
-        await finish();
-      }
-      return { done: true, value: undefined };
-    },
-  };
-  if (!isPumpable(body)) return iterator;
-  // Pumped, the same promise: `done` once, after the last piece and before the answer is ended.
-  return Object.assign(iterator, {
-    pump(sink: StreamSink): PumpHandle {
-      const handle = body.pump({
-        write: (text) => sink.write(text),
-        onDrain: (resume) => sink.onDrain(resume),
-        end: () => {
-          void finish().then(
-            () => sink.end(),
-            () => sink.end(),
-          );
-        },
-      });
-      return {
-        cancel: () => {
-          handle.cancel();
-          void finish();
-        },
-      };
-    },
-  });
+  return isPumpable(body) ? new PumpableFinishing(body, done) : new Finishing(body, done);
+}
+
+class Finishing implements AsyncIterableIterator<string> {
+  private readonly inner: AsyncIterator<string>;
+  private finished: Promise<void> | undefined;
+
+  constructor(
+    body: AsyncIterable<string>,
+    private readonly done: () => Promise<void>,
+  ) {
+    this.inner = body[Symbol.asyncIterator]();
+  }
+
+  protected finish(): Promise<void> {
+    this.finished ??= this.done();
+    return this.finished;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<string>> {
+    let step: IteratorResult<string>;
+    try {
+      step = await this.inner.next();
+    } catch (error) {
+      await this.finish();
+      throw error;
+    }
+    if (step.done) await this.finish();
+    return step;
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<string>> {
+    try {
+      await this.inner.return?.(value);
+    } finally {
+      await this.finish();
+    }
+    return { done: true, value: undefined };
+  }
+}
+
+/**
+ * The same for a body that can be pumped, passing the pump through: `done` once, after the last
+ * piece and before the answer is ended. A class of its own, `pump` on its prototype: a function
+ * made per request and stored on the wrapper led V8 to pretenure whole requests into the old
+ * generation (stream-relay.ts, RelayBody).
+ */
+class PumpableFinishing extends Finishing implements Pumpable {
+  constructor(
+    private readonly body: AsyncIterable<string> & Pumpable,
+    done: () => Promise<void>,
+  ) {
+    super(body, done);
+  }
+
+  pump(sink: StreamSink): PumpHandle {
+    const handle = this.body.pump({
+      write: (text) => sink.write(text),
+      onDrain: (resume) => sink.onDrain(resume),
+      end: () => {
+        void this.finish().then(
+          () => sink.end(),
+          () => sink.end(),
+        );
+      },
+    });
+    return {
+      cancel: () => {
+        handle.cancel();
+        void this.finish();
+      },
+    };
+  }
 }
