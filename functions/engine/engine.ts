@@ -310,7 +310,14 @@ class PumpableFinishing extends Finishing implements Pumpable {
       write: (text) => sink.write(text),
       onDrain: (resume) => sink.onDrain(resume),
       end: () => {
-        void this.finish().then(
+        // Called from the upstream's event callbacks: whatever `done` does, the answer still ends.
+        let finished: Promise<void>;
+        try {
+          finished = this.finish();
+        } catch {
+          finished = Promise.resolve();
+        }
+        void finished.then(
           () => sink.end(),
           () => sink.end(),
         );
@@ -319,7 +326,11 @@ class PumpableFinishing extends Finishing implements Pumpable {
     return {
       cancel: () => {
         handle.cancel();
-        void this.finish();
+        try {
+          void this.finish().catch(() => {});
+        } catch {
+          // as at the end: nothing `done` does may throw out of an event callback
+        }
       },
     };
   }

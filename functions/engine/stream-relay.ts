@@ -113,18 +113,20 @@ class RelayState<Req> {
 
   /**
    * Once, however it ended: timers off, the upstream let go (read a little further after a complete
-   * answer, so its connection can be reused, unless `released` says that is taken care of), and the end told.
+   * answer, so its connection can be reused, unless `released`: the caller takes care of that), and
+   * the end told — unless `silent`: an answer let go before anyone took a byte of it (a hedge that
+   * lost) ends nothing of the request's.
    */
-  finish(released = false): void {
+  finish(options: { released?: boolean; silent?: boolean } = {}): void {
     if (this.finished) return;
     this.finished = true;
     clearTimeout(this.idle);
     this.deadline.dispose();
-    if (!released) {
-      if (this.ended.kind === 'done') void drain(this.reader);
-      else void this.reader.cancel();
+    if (!options.released) {
+      if (this.ended.kind === 'done' && !options.silent) void drain(this.reader);
+      else void this.reader.cancel().catch(() => {});
     }
-    this.input.onStreamEnd?.(this.usage ? { ...this.ended, usage: this.usage } : this.ended);
+    if (!options.silent) this.input.onStreamEnd?.(this.usage ? { ...this.ended, usage: this.usage } : this.ended);
   }
 }
 
@@ -175,8 +177,9 @@ class RelayBody<Req> implements AsyncIterableIterator<string>, Pumpable {
   return(): Promise<IteratorResult<string, void>> {
     if (this.pumped) this.pumped.cancel();
     else if (this.generator) return this.generator.return(undefined);
-    // Never started: nothing else will finish it (a generator's finally only runs once it started).
-    else this.state?.finish();
+    // Never started: nothing else lets go of the upstream (a generator's finally only runs once it
+    // started). Silently: nothing of it reached the client, and the request's end is another answer's.
+    else this.state?.finish({ silent: true });
     this.forget();
     return Promise.resolve({ done: true, value: undefined });
   }
@@ -242,48 +245,97 @@ function pump<Req>(held: string[], state: RelayState<Req>, sink: StreamSink): Pu
       flow?.resume();
     });
   };
+  const release = () => void reader.cancel().catch(() => {});
   const end = () => {
     over = true;
-    if (state.hasFrames) sink.write(state.take());
-    // A complete answer: the rest of the connection's bytes are read below (up to DRAIN_EVENTS events), then let go.
-    state.finish(state.ended.kind === 'done');
-    sink.end();
+    try {
+      if (state.hasFrames) sink.write(state.take());
+    } finally {
+      // A complete answer: the rest of the connection's bytes are read below (up to DRAIN_EVENTS events), then let go.
+      state.finish({ released: state.ended.kind === 'done' });
+      sink.end();
+    }
   };
-  const release = () => void reader.cancel().catch(() => {});
-  send(state.redact(held.join('')));
-  flow = reader.listen!({
-    event: (event) => {
+  /**
+   * These run in the upstream's own event callbacks, where a throw would end the process: a
+   * translator that cannot read an event (or anything after it) breaks this answer, as the iterated
+   * relay's catch does, and nothing else.
+   */
+  const guarded =
+    <A extends unknown[]>(handle: (...args: A) => void) =>
+    (...args: A): void => {
+      try {
+        handle(...args);
+      } catch (error) {
+        if (over) return release();
+        try {
+          state.failed(error);
+          end();
+        } catch {
+          // The sink itself failed: the answer is over all the same.
+          release();
+        }
+      }
+    };
+  const handlers = {
+    event: guarded((event: SseEvent) => {
       if (over) {
         if (++drained === DRAIN_EVENTS) release();
         return;
       }
       if (state.event(event)) end();
-    },
-    read: () => {
+    }),
+    read: guarded(() => {
       if (over) return;
       state.refresh();
       if (state.hasFrames) send(state.take());
-    },
-    end: () => {
-      if (over) return release();
-      state.closed();
-      end();
-    },
-    error: (error) => {
+    }),
+    end: guarded(() => {
+      if (!over) {
+        state.closed();
+        end();
+      }
+      release(); // the body ended: nothing more to read on it
+    }),
+    error: guarded((error: Error) => {
       if (over) return release();
       state.failed(error);
       end();
-    },
-  });
+    }),
+  };
+  guarded(() => send(state.redact(held.join(''))))();
+  if (!over) flow = reader.listen?.(handlers);
+  if (!over && !flow) {
+    // A reader that cannot push after all: the iterated relay, written into the sink.
+    return pumpIterated(state, sink);
+  }
   if (pauseAtStart && !over) flow?.pause();
   return {
     cancel: () => {
       if (over) return;
       over = true;
-      // A client that left aborted the upstream read too: recorded as the iterated relay records it,
-      // a read that failed (a broken stream), not a cancel.
+      // A client that left aborted the upstream read with the request's signal: recorded as a read
+      // that failed (a broken stream), as the iterated relay records it when it is waiting on a read.
       state.abandoned();
       state.finish();
+    },
+  };
+}
+
+/** The iterated relay (the held events already sent) into a sink, for a reader that cannot push. */
+function pumpIterated<Req>(state: RelayState<Req>, sink: StreamSink): PumpHandle {
+  const generator = iterated([], state);
+  let cancelled = false;
+  void (async () => {
+    for (let step = await generator.next(); !step.done && !cancelled; step = await generator.next()) {
+      if (step.value !== '' && !sink.write(step.value)) await new Promise<void>((resume) => sink.onDrain(resume));
+    }
+    if (!cancelled) sink.end();
+  })();
+  return {
+    cancel: () => {
+      cancelled = true;
+      void generator.return(undefined);
     },
   };
 }

@@ -42,7 +42,6 @@ export interface SseEvent {
 /** How an upstream frames a streamed answer; the engine picks the reader that decodes it. */
 export type StreamFormat = 'sse' | 'aws-eventstream';
 
-/** A pull-based reader of upstream stream events, whatever their framing. */
 /** What a reader that pushes (EventReader.listen) tells, in order. */
 export interface EventHandlers {
   event(event: SseEvent): void;
@@ -54,6 +53,7 @@ export interface EventHandlers {
   error(error: Error): void;
 }
 
+/** A pull-based reader of upstream stream events, whatever their framing (and one that can push, for the pumped relay). */
 export interface EventReader {
   /** The next event, or null when the upstream closed the stream. Throws when the connection broke. */
   next(): Promise<SseEvent | null>;
