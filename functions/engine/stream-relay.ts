@@ -267,7 +267,10 @@ function pump<Req>(held: string[], state: RelayState<Req>, sink: StreamSink): Pu
       try {
         handle(...args);
       } catch (error) {
-        if (over) return release();
+        if (over) {
+          release();
+          return;
+        }
         try {
           state.failed(error);
           end();
@@ -298,7 +301,10 @@ function pump<Req>(held: string[], state: RelayState<Req>, sink: StreamSink): Pu
       release(); // the body ended: nothing more to read on it
     }),
     error: guarded((error: Error) => {
-      if (over) return release();
+      if (over) {
+        release();
+        return;
+      }
       state.failed(error);
       end();
     }),
