@@ -20,6 +20,8 @@ export interface StreamsRun {
   brokenReasons: string[];
   firstByteP50: number;
   firstByteMax: number;
+  /** Streams whose first byte came after half the stream's length: by then the first ones are half done. */
+  late: number;
   /** Upstream streams open at once, at most: N means every request was served at once. */
   upstreamMaxOpen: number;
   values: number[];
@@ -128,6 +130,7 @@ async function driveStreams(url: URL, upstreamPort: string, streams: number, str
     brokenReasons,
     firstByteP50: quantile(sorted, 0.5),
     firstByteMax: sorted.at(-1) ?? Number.NaN,
+    late: sorted.filter((ms) => ms > streamMs / 2).length,
     upstreamMaxOpen: maxOpen,
     values: firstBytes,
   };
@@ -184,15 +187,15 @@ export async function streamsScenario(root: string, resultsDir: string, streams:
 export function streamsReport(r: StreamsResult): string[] {
   const f = (n: number, d = 0) => (Number.isNaN(n) ? '—' : n.toFixed(d));
   const row = (name: string, x: StreamsRun, rss: string, lag: string) =>
-    `| ${name} | ${x.completed} / ${r.streams} | ${x.broken} | ${f(x.firstByteP50, 1)} | ${f(x.firstByteMax, 1)} | ${x.upstreamMaxOpen} | ${rss} | ${lag} |`;
+    `| ${name} | ${x.completed} / ${r.streams} | ${x.broken} | ${f(x.firstByteP50, 1)} | ${f(x.firstByteMax, 1)} | ${x.late} | ${x.upstreamMaxOpen} | ${rss} | ${lag} |`;
   const broken = [...r.floor.brokenReasons.map((w) => `- floor: ${w}`), ...r.brokenReasons.map((w) => `- modelgate: ${w}`)];
   return [
     `## Many streams: ${r.streams} concurrent streamed requests through one process, each a chunk every 50 ms for ${r.streamMs / 1000} s`,
     '',
     `All served at once when the upstream sees all ${r.streams} open together. The floor is the bare Node proxy with an unbounded upstream pool, run just before on its own upstream.`,
     '',
-    '| proxy | completed whole | broken (cut, reordered or mixed) | first byte p50 (ms) | first byte max (ms) | upstream streams open at once | RSS per open stream | event-loop delay p99 |',
-    '|---|---|---|---|---|---|---|---|',
+    `| proxy | completed whole | broken (cut, reordered or mixed) | first byte p50 (ms) | first byte max (ms) | first byte after ${r.streamMs / 2000} s | upstream streams open at once | RSS per open stream | event-loop delay p99 |`,
+    '|---|---|---|---|---|---|---|---|---|',
     row('floor (bare Node proxy)', r.floor, '—', '—'),
     row('`modelgate serve`', r, `${f(r.rssPerStreamKiB, 1)} KiB`, `${f(r.eventLoopP99Ms, 1)} ms`),
     ...(broken.length > 0 ? ['', 'Broken streams, the first few:', ...broken.map((w) => w.replaceAll('\n', ' '))] : []),
