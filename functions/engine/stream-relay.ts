@@ -17,8 +17,13 @@ import type { Deadline } from './deadline.js';
 import type { Pumpable, PumpHandle, StreamSink } from './types.js';
 import type { UpstreamResponse } from './upstream.js';
 
-/** Events read past the end of an answer (its [DONE]) before the connection is let go. */
+/**
+ * After the end of an answer (its [DONE]) the rest of the connection is read so it can be reused:
+ * at most this many events, for at most this long. An upstream that sends [DONE] and never closes
+ * must not hold a socket (and what reads it) for good.
+ */
 const DRAIN_EVENTS = 16;
+const DRAIN_MS = 2_000;
 
 /** What one relay knows, and what every way of taking it does with an event, an end or a break. */
 class RelayState<Req> {
@@ -245,14 +250,23 @@ function pump<Req>(held: string[], state: RelayState<Req>, sink: StreamSink): Pu
       flow?.resume();
     });
   };
-  const release = () => void reader.cancel().catch(() => {});
+  let drainTimer: NodeJS.Timeout | undefined;
+  const release = () => {
+    clearTimeout(drainTimer);
+    void reader.cancel().catch(() => {});
+  };
   const end = () => {
     over = true;
     try {
       if (state.hasFrames) sink.write(state.take());
     } finally {
-      // A complete answer: the rest of the connection's bytes are read below (up to DRAIN_EVENTS events), then let go.
-      state.finish({ released: state.ended.kind === 'done' });
+      // A complete answer: the rest of the connection is read below (DRAIN_EVENTS, DRAIN_MS), then let go.
+      const done = state.ended.kind === 'done';
+      state.finish({ released: done });
+      if (done) {
+        drainTimer = setTimeout(release, DRAIN_MS);
+        drainTimer.unref?.();
+      }
       sink.end();
     }
   };
@@ -348,11 +362,14 @@ function pumpIterated<Req>(state: RelayState<Req>, sink: StreamSink): PumpHandle
 
 /** Reads what is left of a complete answer (its connection can then be reused), then lets it go. */
 async function drain(reader: EventReader): Promise<void> {
+  const timer = setTimeout(() => void reader.cancel().catch(() => {}), DRAIN_MS);
+  timer.unref?.();
   try {
     for (let i = 0; i < DRAIN_EVENTS && (await reader.next()) !== null; i++);
   } catch {
-    // nothing to save
+    // nothing to save (a cancel by the timer ends the read here)
   } finally {
+    clearTimeout(timer);
     await reader.cancel().catch(() => {});
   }
 }

@@ -188,4 +188,21 @@ describe('the pumped relay', () => {
     expect(written.join('')).toBe(`${chunk('held ')}${chunk('one ')}${chunk('two')}data: [DONE]\n\n`);
     expect(ends).toEqual([{ kind: 'done' }]);
   });
+
+  it('an upstream that sends [DONE] and never closes is let go after a bounded wait, pumped or iterated', async () => {
+    for (const how of ['pumped', 'iterated']) {
+      const s = setup();
+      if (how === 'pumped') s.body.pump!(s.sink);
+      s.upstream.write(`${chunk('one')}data: [DONE]\n\n`);
+      if (how === 'iterated') for await (const piece of s.body) s.written.push(piece);
+      await tick();
+      expect(s.text()).toContain('[DONE]');
+      expect(s.ends.map((e) => e.kind)).toEqual(['done']);
+      // Read on for the connection's sake, but not for good (DRAIN_MS, 2 s).
+      expect(s.upstream.destroyed).toBe(false);
+      const began = Date.now();
+      while (!s.upstream.destroyed && Date.now() - began < 5_000) await new Promise((r) => setTimeout(r, 50));
+      expect(s.upstream.destroyed, how).toBe(true);
+    }
+  }, 15_000);
 });
