@@ -10,6 +10,7 @@
  * before its end, and `return()` destroys the body (the upstream connection is let go).
  */
 import type { Readable } from 'node:stream';
+import type { FlowControl } from '../providers/types.js';
 
 /** What a listener of the body's chunks is told, in order, each call at most once after the last chunk. */
 export interface ChunkHandlers {
@@ -17,12 +18,6 @@ export interface ChunkHandlers {
   end(): void;
   /** The body failed: destroyed with an error, or closed before its end. */
   error(error: Error): void;
-}
-
-/** Pauses and resumes the upstream's reads while a listener's client is slow. */
-export interface FlowControl {
-  pause(): void;
-  resume(): void;
 }
 
 export interface BodyChunks extends AsyncIterableIterator<Uint8Array> {

@@ -4,8 +4,8 @@
  * event, then hand the rest to the client at the client's pace.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { EventHandlers, EventReader, SseEvent } from '../providers/types.js';
-import type { BodyChunks, FlowControl } from './body-chunks.js';
+import type { EventHandlers, EventReader, FlowControl, SseEvent } from '../providers/types.js';
+import type { BodyChunks } from './body-chunks.js';
 
 /** An SSE line longer than this is not an LLM stream; stop before it eats memory. */
 const MAX_EVENT_BYTES = 4 * 1024 * 1024;

@@ -11,7 +11,7 @@
  *   or tick per piece. Relaying 1,000 slow streams at once (a chunk every 50 ms for 10 s), the
  *   gateway's CPU went from 11.7–12.1 s to 10.2–10.4 s; a bare Node proxy takes ~6.7 s.
  */
-import type { EventReader, SseEvent, StreamTranslator, TokenUsage } from '../providers/types.js';
+import type { EventReader, FlowControl, SseEvent, StreamTranslator, TokenUsage } from '../providers/types.js';
 import type { AttemptInput, StreamEnd } from './attempt.js';
 import type { Deadline } from './deadline.js';
 import type { Pumpable, PumpHandle, StreamSink } from './types.js';
@@ -233,7 +233,7 @@ async function* iterated<Req>(held: string[], state: RelayState<Req>): AsyncGene
 function pump<Req>(held: string[], state: RelayState<Req>, sink: StreamSink): PumpHandle {
   const { reader } = state;
   let over = false;
-  let flow: { pause(): void; resume(): void } | undefined;
+  let flow: FlowControl | undefined;
   /** The sink asked to wait before listen() returned its controls. */
   let pauseAtStart = false;
   let drained = 0;

@@ -378,21 +378,16 @@ function pumpInto(res: ServerResponse, body: Pumpable, signal: AbortSignal, slow
     let settled = false;
     let first = true;
     let handle: PumpHandle | undefined;
-    let cancelled = false;
-    /** Stops the wait for a drain in progress (the pump waits for one at a time). */
-    let stopWaiting: (() => void) | undefined;
     const settle = () => {
       if (settled) return;
       settled = true;
       res.off('close', gone);
       signal.removeEventListener('abort', gone);
-      stopWaiting?.();
       resolve();
     };
     // The client left (or stopped reading): let go of the upstream; nothing more is written.
     function gone() {
       if (settled) return;
-      cancelled = true;
       handle?.cancel();
       settle();
     }
@@ -410,23 +405,11 @@ function pumpInto(res: ServerResponse, body: Pumpable, signal: AbortSignal, slow
         return !res.writableNeedDrain;
       },
       onDrain: (resume) => {
-        if (settled) return;
-        const stop = () => {
-          clearTimeout(timer);
-          res.off('drain', drained);
-          stopWaiting = undefined;
-        };
-        const drained = () => {
-          stop();
-          resume();
-        };
-        const timer = setTimeout(() => {
-          stop();
+        void waitForDrain(res, signal, slowClientMs).then((drained) => {
+          if (drained) return resume(); // (a client that left is `gone` already: the pump ignores it)
           res.destroy(); // the client stopped reading: let go of it, and of the upstream with it
           gone();
-        }, slowClientMs);
-        res.once('drain', drained);
-        stopWaiting = stop;
+        });
       },
       end: () => {
         if (settled) return;
@@ -434,8 +417,6 @@ function pumpInto(res: ServerResponse, body: Pumpable, signal: AbortSignal, slow
         settle();
       },
     });
-    // Gone before the pump began (its first write found the client away): nothing was cancelled yet.
-    if (settled && cancelled) handle.cancel();
     if (signal.aborted || res.destroyed) gone();
   });
 }

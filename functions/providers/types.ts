@@ -42,6 +42,12 @@ export interface SseEvent {
 /** How an upstream frames a streamed answer; the engine picks the reader that decodes it. */
 export type StreamFormat = 'sse' | 'aws-eventstream';
 
+/** Pauses and resumes the upstream's reads while a pushing reader's client is slow. */
+export interface FlowControl {
+  pause(): void;
+  resume(): void;
+}
+
 /** What a reader that pushes (EventReader.listen) tells, in order. */
 export interface EventHandlers {
   event(event: SseEvent): void;
@@ -63,7 +69,7 @@ export interface EventReader {
    * Pushes instead of being pulled, from now on (see SseReader.listen); returns how to pause and
    * resume the upstream, or undefined when this reader cannot push.
    */
-  listen?(handlers: EventHandlers): { pause(): void; resume(): void } | undefined;
+  listen?(handlers: EventHandlers): FlowControl | undefined;
   /** Stops reading; the upstream connection is released. */
   cancel(): Promise<void>;
 }

@@ -27,6 +27,17 @@ afterEach(() => {
   expect(uncaught.splice(0)).toEqual([]);
 });
 
+/** An OpenAI translator that throws, as a converter reading a field that is not there does, on events naming `word`. */
+function throwingOn(word: string, message: string): StreamTranslator {
+  const translator = new OpenAIStreamTranslator();
+  const push = translator.push.bind(translator);
+  translator.push = (event) => {
+    if (event.data.includes(word)) throw new TypeError(message);
+    return push(event);
+  };
+  return translator;
+}
+
 function setup(translator: StreamTranslator = new OpenAIStreamTranslator()) {
   process.on('uncaughtException', onUncaught);
   const upstream = new PassThrough();
@@ -68,12 +79,7 @@ describe('the pumped relay', () => {
   });
 
   it('an event the translator cannot read breaks the answer with an error event, told once, and nothing escapes', async () => {
-    const throwing = new OpenAIStreamTranslator();
-    const push = throwing.push.bind(throwing);
-    throwing.push = (event) => {
-      if (event.data.includes('bad')) throw new TypeError("Cannot read properties of undefined (reading 'type')");
-      return push(event);
-    };
+    const throwing = throwingOn('bad', "Cannot read properties of undefined (reading 'type')");
     for (const whenPumped of ['before the bad read', 'after it was read']) {
       const s = setup(throwing);
       if (whenPumped === 'after it was read') {
@@ -103,12 +109,7 @@ describe('the pumped relay', () => {
   });
 
   it('a bad event already read when the pump starts is the same: one error event, one end', async () => {
-    const throwing = new OpenAIStreamTranslator();
-    const push = throwing.push.bind(throwing);
-    throwing.push = (event) => {
-      if (event.data.includes('bad')) throw new TypeError('unreadable');
-      return push(event);
-    };
+    const throwing = throwingOn('bad', 'unreadable');
     const s = setup(throwing);
     s.upstream.write(chunk('ok ') + chunk('bad'));
     await tick();
