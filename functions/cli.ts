@@ -24,6 +24,7 @@ import { PrometheusMetrics } from './engine/prometheus.js';
 import { configDump } from './engine/config-dump.js';
 import { renderStatusTable, type StatusSnapshot } from './engine/status.js';
 import { createGatewayServer, DEFAULT_SERVER_LIMITS, listen } from './http/node-server.js';
+import { DEFAULT_ACCEPTORS, MAX_ACCEPTORS } from './http/acceptors.js';
 import { startSimulator, type Simulator } from './simulator/server.js';
 import type { EvictionStore } from './state/store.js';
 import { unknownFakeModels } from './simulator/faults.js';
@@ -60,6 +61,9 @@ Options:
                                (each on 127.0.0.1; 0 turns one off; a busy default is a warning)
       --upstream-sockets N     connections per provider origin (default 4096): one per stream in
                                flight; past it, requests wait for a free one
+      --acceptors N            listening sockets on the port (SO_REUSEPORT; default 8 on Linux,
+                               else 1): a server busy with many streams accepts new connections
+                               N at a time instead of one
       --state-table NAME       keep eviction state in this DynamoDB table (endpoint and region from
                                AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL and AWS_REGION), shared
                                with every other process or Lambda on the table
@@ -131,6 +135,7 @@ const LISTEN: Options = {
   'metrics-port': { type: 'string' },
   'readiness-port': { type: 'string' },
   'upstream-sockets': { type: 'string' },
+  acceptors: { type: 'string' },
 };
 
 const COMMANDS: Record<string, { usage: string; options: Options }> = {
@@ -195,6 +200,7 @@ async function main(argv: string[]): Promise<number> {
     port: portOption(values, 'port', spec.usage),
     drainMs: drainTimeout(values, spec.usage),
     admin: adminPorts(values, spec.usage),
+    acceptors: acceptorsOption(values, spec.usage),
   };
 
   switch (command) {
@@ -334,6 +340,15 @@ function upstreamSockets(values: Values, usage: string): void {
   configurePool({ maxSockets: n, maxFreeSockets: Math.min(n, DEFAULT_POOL.maxFreeSockets) });
 }
 
+/** `--acceptors N`: listening sockets on the gateway's port (see http/acceptors.ts). */
+function acceptorsOption(values: Values, usage: string): number {
+  const text = values.acceptors as string | undefined;
+  if (text === undefined) return DEFAULT_ACCEPTORS;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_ACCEPTORS) throw new UsageError(`--acceptors must be a whole number from 1 to ${MAX_ACCEPTORS}, not ${text}`, usage);
+  return n;
+}
+
 /** `--drain-timeout 30s` (a Gateway API duration) or plain seconds. */
 function drainTimeout(values: Values, usage: string): number {
   const text = values['drain-timeout'] as string | undefined;
@@ -380,6 +395,8 @@ interface ServeOptions {
   port: number | undefined;
   drainMs: number;
   admin: AdminChoice;
+  /** Listening sockets on the gateway's port. */
+  acceptors: number;
   store?: EvictionStore;
   /** Manifest files to watch and reload; none for the demo. */
   files?: readonly string[];
@@ -402,7 +419,7 @@ async function serve(o: ServeOptions): Promise<void> {
   const port = o.port ?? listener?.port ?? DEFAULT_PORT;
   let address: AddressInfo;
   try {
-    address = await listen(server, port, o.host);
+    address = await listen(server, port, o.host, o.acceptors);
   } catch (error) {
     await o.onStop?.();
     throw inUse(error, port, '--port');

@@ -11,6 +11,7 @@ import { errorResponseForPath } from '../engine/endpoints.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { isPumpable, type AfterAnswer, type GatewayRequest, type GatewayResponse, type PumpHandle, type Pumpable } from '../engine/types.js';
 import { logRejected } from './adapter-log.js';
+import { listenWithAcceptors } from './acceptors.js';
 import { contentLength, headerRecord } from '../core/header-record.js';
 import type { InFlight } from './drain.js';
 
@@ -498,20 +499,7 @@ function waitForDrain(res: ServerResponse, signal: AbortSignal, timeoutMs: numbe
   });
 }
 
-/**
- * Connections the kernel may hold for the server before it accepts them. Node's default, 511, makes
- * a burst of a few thousand clients (streams opened at once) lose SYNs and retry them after 1, 3, 7,
- * 15 s; the kernel caps it at net.core.somaxconn (4096 on current kernels).
- */
-const LISTEN_BACKLOG = 4096;
-
-/** Starts listening; resolves with the bound address (port 0 picks a free one). */
-export function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
-      server.off('error', reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
+/** Starts listening; resolves with the bound address (port 0 picks a free one). See acceptors.ts. */
+export function listen(server: http.Server, port: number, host: string, acceptors?: number): Promise<AddressInfo> {
+  return listenWithAcceptors(server, { port, host, ...(acceptors !== undefined && { acceptors }) });
 }

@@ -228,6 +228,7 @@ describe('the command line, as a new user meets it', () => {
     expect(help.code).toBe(0);
     expect(help.output).toMatch(/^Usage: modelgate serve -f FILE/);
     expect(help.output).toMatch(/--drain-timeout/);
+    expect(help.output).toMatch(/--acceptors N/);
     expect((await run(['validate', '-h'])).output).toMatch(/^Usage: modelgate validate/);
     expect((await run(['demo', '--help'])).output).toMatch(/--simulator-port/);
     const version = await run(['-v']);
@@ -236,6 +237,21 @@ describe('the command line, as a new user meets it', () => {
     const bad = await run(['serve', '--nope']);
     expect(bad.code).toBe(2);
     expect(bad.output).toMatch(/Usage: modelgate serve/);
+    const acceptors = await run(['serve', '-f', 'none.yaml', '--acceptors', '0']);
+    expect(acceptors.code).toBe(2);
+    expect(acceptors.output).toContain('--acceptors must be a whole number from 1 to 64, not 0');
+  });
+
+  it("a second gateway on a running gateway's port is refused, though that port has several listening sockets", async () => {
+    const s = await start();
+    const { port } = new URL(s.url);
+    const file = manifestFile(adversarialManifests([{ name: 'v1', groups: [[loopbackProvider('p', 'openai', hostile!.port, 'key-p-0123', {})]] }]));
+    const second = await run(['serve', '-f', file, '--port', port]);
+    expect(second.code).toBe(1);
+    expect(second.output).toContain(`port ${port} is already in use`);
+    // The first one still answers every request, whichever of its sockets takes the connection.
+    const answers = await Promise.all(Array.from({ length: 12 }, () => post(`${s.url}/v1/chat/completions`, { ...CHAT_BODY, model: 'fast' })));
+    expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
   });
 
   it('a busy port says which flag picks another', async () => {

@@ -1,0 +1,90 @@
+/**
+ * One port, several listening sockets (SO_REUSEPORT), every connection handed to the same HTTP
+ * server.
+ *
+ * Why: libuv accepts one connection per readiness event of a listening socket (since libuv 1.45,
+ * commit 6c692ad "unix: don't accept() connections in a loop"; Node 20 and later). A server busy
+ * relaying thousands of streams gets its events from the kernel 1,024 at a time, and the
+ * listening socket is one of them, so it accepts one connection per batch, however many wait:
+ * measured with 2,000 streams opened at once (`npm run bench`'s many-streams run), ~700
+ * connections sat in the kernel's accept queue, taken at 20–50 a second, and 250–540 streams got
+ * their first byte after 5 s (the last after 12 s) although the gateway had CPU to spare. With
+ * eight sockets, each gets its own readiness events, the kernel spreads new connections over them,
+ * and none waited past 5 s (last first byte after ~3 s). An idle socket costs a descriptor.
+ *
+ * Sharing a port this way lets any process of the same user bind it too (the kernel refuses other
+ * users). So a second gateway started on the same port is not silently let in: the port is first
+ * bound alone (no SO_REUSEPORT), which fails as usual when something holds it.
+ */
+import type http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+
+/** SO_REUSEPORT through Node is supported on Linux (and a few BSDs, where it can be asked for). */
+export const DEFAULT_ACCEPTORS = process.platform === 'linux' ? 8 : 1;
+export const MAX_ACCEPTORS = 64;
+
+/**
+ * Connections the kernel may hold for each socket before it accepts them. Node's default, 511, makes
+ * a burst of a few thousand clients (streams opened at once) lose SYNs and retry them after 1, 3, 7,
+ * 15 s; the kernel caps it at net.core.somaxconn (4096 on current kernels).
+ */
+const LISTEN_BACKLOG = 4096;
+
+interface AcceptorOptions {
+  port: number;
+  host: string;
+  /** Listening sockets on the port; 1 is Node's own single socket. */
+  acceptors?: number;
+}
+
+function bind(target: net.Server, options: net.ListenOptions): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    target.once('error', reject);
+    target.listen(options, () => {
+      target.off('error', reject);
+      resolve(target.address() as AddressInfo);
+    });
+  });
+}
+
+const closed = (target: net.Server) => new Promise<void>((resolve) => target.close(() => resolve()));
+
+/**
+ * Starts `server` listening on `port` (0 picks a free one) with `acceptors` sockets, and resolves
+ * with the bound address. From then on `server.close()` closes every one of them.
+ */
+export async function listenWithAcceptors(server: http.Server, options: AcceptorOptions): Promise<AddressInfo> {
+  const { port, host } = options;
+  const acceptors = options.acceptors ?? DEFAULT_ACCEPTORS;
+  if (!Number.isInteger(acceptors) || acceptors < 1 || acceptors > MAX_ACCEPTORS)
+    throw new RangeError(`acceptors must be a whole number from 1 to ${MAX_ACCEPTORS}, not ${acceptors}`);
+  if (acceptors === 1) return bind(server, { port, host, backlog: LISTEN_BACKLOG });
+
+  // Alone first: EADDRINUSE if anything holds the port, a group like ours included. Port 0 needs
+  // no check (the kernel picks a port nobody holds, and never joins a group for it).
+  if (port !== 0) {
+    const probe = net.createServer();
+    await bind(probe, { port, host });
+    await closed(probe);
+  }
+  const address = await bind(server, { port, host, backlog: LISTEN_BACKLOG, reusePort: true });
+  const extras: net.Server[] = [];
+  try {
+    for (let i = 1; i < acceptors; i++) {
+      // The HTTP server's own socket options (Node's http.Server: half-open allowed, no Nagle delay).
+      const extra = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => server.emit('connection', socket));
+      extras.push(extra);
+      await bind(extra, { port: address.port, host, backlog: LISTEN_BACKLOG, reusePort: true });
+    }
+  } catch (error) {
+    await Promise.all([server, ...extras.filter((e) => e.listening)].map(closed));
+    throw error;
+  }
+  // Stopping to accept (a drain, a failed start) must stop every socket at once.
+  const close = server.close.bind(server);
+  server.close = (callback?: (error?: Error) => void) => {
+    for (const extra of extras) extra.close();
+    return close(callback);
+  };
+  return address;
+}
