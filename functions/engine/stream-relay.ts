@@ -11,7 +11,7 @@
  *   or tick per piece. Relaying 1,000 slow streams at once (a chunk every 50 ms for 10 s), the
  *   gateway's CPU went from 11.7–12.1 s to 10.2–10.4 s; a bare Node proxy takes ~6.7 s.
  */
-import type { EventReader, FlowControl, SseEvent, StreamTranslator, TokenUsage } from '../providers/types.js';
+import type { EventHandlers, EventReader, FlowControl, SseEvent, StreamTranslator, TokenUsage } from '../providers/types.js';
 import type { AttemptInput, StreamEnd } from './attempt.js';
 import type { Deadline } from './deadline.js';
 import type { Pumpable, PumpHandle, StreamSink } from './types.js';
@@ -271,59 +271,74 @@ function pump<Req>(held: string[], state: RelayState<Req>, sink: StreamSink): Pu
     }
   };
   /**
-   * These run in the upstream's own event callbacks, where a throw would end the process: a
-   * translator that cannot read an event (or anything after it) breaks this answer, as the iterated
-   * relay's catch does, and nothing else.
+   * The handlers below run in the upstream's own event callbacks, where a throw would end the
+   * process: a translator that cannot read an event (or anything after it) breaks this answer, as
+   * the iterated relay's catch does, and nothing else. (Each catches for itself: a wrapper taking
+   * `...args` cost an array per read.)
    */
-  const guarded =
-    <A extends unknown[]>(handle: (...args: A) => void) =>
-    (...args: A): void => {
+  const broke = (error: unknown): void => {
+    if (over) {
+      release();
+      return;
+    }
+    try {
+      state.failed(error);
+      end();
+    } catch {
+      // The sink itself failed: the answer is over all the same.
+      release();
+    }
+  };
+  const handlers: EventHandlers = {
+    event(event: SseEvent) {
       try {
-        handle(...args);
+        if (over) {
+          if (++drained === DRAIN_EVENTS) release();
+          return;
+        }
+        if (state.event(event)) end();
       } catch (error) {
+        broke(error);
+      }
+    },
+    read() {
+      try {
+        if (over) return;
+        state.refresh();
+        if (state.hasFrames) send(state.take());
+      } catch (error) {
+        broke(error);
+      }
+    },
+    end() {
+      try {
+        if (!over) {
+          state.closed();
+          end();
+        }
+        release(); // the body ended: nothing more to read on it
+      } catch (error) {
+        broke(error);
+      }
+    },
+    error(error: Error) {
+      try {
         if (over) {
           release();
           return;
         }
-        try {
-          state.failed(error);
-          end();
-        } catch {
-          // The sink itself failed: the answer is over all the same.
-          release();
-        }
-      }
-    };
-  const handlers = {
-    event: guarded((event: SseEvent) => {
-      if (over) {
-        if (++drained === DRAIN_EVENTS) release();
-        return;
-      }
-      if (state.event(event)) end();
-    }),
-    read: guarded(() => {
-      if (over) return;
-      state.refresh();
-      if (state.hasFrames) send(state.take());
-    }),
-    end: guarded(() => {
-      if (!over) {
-        state.closed();
+        state.failed(error);
         end();
+      } catch (failure) {
+        broke(failure);
       }
-      release(); // the body ended: nothing more to read on it
-    }),
-    error: guarded((error: Error) => {
-      if (over) {
-        release();
-        return;
-      }
-      state.failed(error);
-      end();
-    }),
+    },
   };
-  guarded(() => send(state.redact(held.join(''))))();
+  try {
+    send(state.redact(held.join('')));
+  } catch (error) {
+    broke(error);
+  }
   if (!over) flow = reader.listen?.(handlers);
   if (!over && !flow) {
     // A reader that cannot push after all: the iterated relay, written into the sink.

@@ -74,6 +74,9 @@ const STREAMS = {
   mixed: 'data: a\r\n\ndata: b\n\r\ndata: c\n\n',
   unicode: 'data: {"t":"héllo ✓ 𝄞"}\n\ndata: {"t":"末尾"}\n\n',
   noFinalBlankLine: 'data: first\n\ndata: last',
+  // One leading BOM is dropped (the SSE spec); a second is then part of the first field's name.
+  bom: '\uFEFFdata: first\n\ndata: second\n\n',
+  twoBoms: '\uFEFF\uFEFFdata: lost\n\ndata: kept\n\ndata: also\n\n',
 };
 
 describe('SseReader', () => {

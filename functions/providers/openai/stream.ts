@@ -54,7 +54,8 @@ export class OpenAIStreamTranslator implements StreamTranslator {
 
   push(event: SseEvent): StreamStep {
     const frame = `data: ${event.data}\n\n`;
-    if (event.data.trim() === DONE) return { frames: [`data: ${DONE}\n\n`], content: false, done: true };
+    // `[DONE]` is short: the trim (a copy) only for text that could be it with spaces around.
+    if (event.data === DONE || (event.data.length < 32 && event.data.trim() === DONE)) return { frames: [`data: ${DONE}\n\n`], content: false, done: true };
     // Most of a stream: a chunk after the first content that names neither an error nor usage is
     // passed on without being parsed (parsing every chunk was most of a stream's cost in the gateway).
     if (this.flowing && !event.data.includes('"error"') && !namesUsage(event.data)) return { frames: [frame], content: true, done: false };
