@@ -16,7 +16,8 @@ import { parseManifests } from '../functions/config/manifests.js';
 import { Engine } from '../functions/engine/engine.js';
 import { compileConfig } from '../functions/model/compile.js';
 import { DynamoDBStore } from '../functions/state/dynamodb.js';
-import { configItem } from '../functions/state/table-layout.js';
+import { validatedConfigItem } from '../functions/config/validated-item.js';
+import { HANDLER_ENV } from '../functions/bundle.js';
 import { ensureTable } from '../functions/state/table.js';
 import { cdfChart } from './chart.js';
 import { coldStartBytes } from '../scripts/cold-start-files.mjs';
@@ -80,6 +81,8 @@ const FLOOR = 'bare Node proxy (floor)';
 /** The same bare proxy failing over once (its /failover path): the floor of the failover path. */
 const FAILOVER_FLOOR = 'bare Node proxy failover (floor)';
 const TABLE = 'modelgate-bench';
+/** The handler build the bench's config items carry validated copies for (a deployed gateway's is its bundle's sha256). */
+const BENCH_BUILD = 'bench';
 
 function manifests(upstreamPort: number): string {
   const provider = (name: string, model: string) => `
@@ -317,8 +320,10 @@ async function main() {
   const dbClient = new DynamoDBClient({ endpoint: awsEnv.AWS_ENDPOINT_URL_DYNAMODB, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } });
   const objects = parseManifests([{ name: 'bench.yaml', text: manifests(Number(upstream.ready)) }]).objects;
   await ensureTable(dbClient, `${TABLE}-lambda`);
-  for (const o of objects) await dbClient.send(new PutItemCommand({ TableName: `${TABLE}-lambda`, Item: configItem(o) }));
-  const lambdaEnv = { ...awsEnv, MODELGATE_TABLE: `${TABLE}-lambda`, MODELGATE_LOG_LEVEL: 'warn' };
+  // As the components write them: each item with its copy validated for the handler's build, which
+  // the function is told (the copies are taken as they are; the validator is not loaded).
+  for (const o of objects) await dbClient.send(new PutItemCommand({ TableName: `${TABLE}-lambda`, Item: validatedConfigItem(o, BENCH_BUILD) }));
+  const lambdaEnv = { ...awsEnv, MODELGATE_TABLE: `${TABLE}-lambda`, MODELGATE_LOG_LEVEL: 'warn', [HANDLER_ENV.configBuild]: BENCH_BUILD };
   // The baseline: the AWS SDK clients the handler needs, alone, built the same way; its cold imports
   // take turns with the handler's (the order alternating), so the machine's noise hits both alike.
   const sdk = await buildSdkBaseline(`${RESULTS}/lambda-sdk-baseline`);

@@ -220,17 +220,17 @@ export interface LambdaStreamsResult {
 export async function lambdaStreamsScenario(root: string, dynamodbEndpoint: string, streams: number, streamMs: number): Promise<LambdaStreamsResult> {
   const upstream = await start(process.execPath, [`${root}bench/processes/slow-stream-upstream.mjs`, '0', String(streamMs), '50'], /^ready (\d+)/);
   try {
-    const [{ DynamoDBClient, PutItemCommand }, { parseManifests }, { configItem }, { ensureTable }] = await Promise.all([
+    const [{ DynamoDBClient, PutItemCommand }, { parseManifests }, { validatedConfigItem }, { ensureTable }] = await Promise.all([
       import('@aws-sdk/client-dynamodb'),
       import('../functions/config/manifests.js'),
-      import('../functions/state/table-layout.js'),
+      import('../functions/config/validated-item.js'),
       import('../functions/state/table.js'),
     ]);
     const client = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } });
     const table = 'modelgate-bench-lambda-streams';
     await ensureTable(client, table);
     for (const o of parseManifests([{ name: 'streams.yaml', text: manifests(Number(upstream.ready)) }]).objects) {
-      await client.send(new PutItemCommand({ TableName: table, Item: configItem(o) }));
+      await client.send(new PutItemCommand({ TableName: table, Item: validatedConfigItem(o, 'bench') }));
     }
     const { execFile } = await import('node:child_process');
     const out = await new Promise<string>((resolve, reject) =>
@@ -242,6 +242,8 @@ export async function lambdaStreamsScenario(root: string, dynamodbEndpoint: stri
             ...process.env,
             MODELGATE_TABLE: table,
             MODELGATE_LOG_LEVEL: 'warn',
+            // The items carry copies validated for this build (as a component writes them).
+            MODELGATE_CONFIG_BUILD: 'bench',
             AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
             AWS_REGION: 'us-east-1',
             AWS_ACCESS_KEY_ID: 'bench',

@@ -44,4 +44,6 @@ export const HANDLER_ENV = {
   stateStalenessMs: 'MODELGATE_STATE_STALENESS_MS',
   logLevel: 'MODELGATE_LOG_LEVEL',
   metricsNamespace: 'MODELGATE_METRICS_NAMESPACE',
+  /** The bundle's sha256: config items carrying a validated copy for it are not validated again (config/validated-copy.ts). */
+  configBuild: 'MODELGATE_CONFIG_BUILD',
 } as const;

@@ -9,6 +9,8 @@
  *   MODELGATE_STATE_STALENESS_MS    how old a cached eviction read may be (default 1000)
  *   MODELGATE_LOG_LEVEL             debug | info | warn | error (default info)
  *   MODELGATE_METRICS_NAMESPACE     CloudWatch namespace of the EMF metrics (default modelgate)
+ *   MODELGATE_CONFIG_BUILD          this bundle's sha256: config items validated for it are taken
+ *                                   as they are, the rest validated (config/validated-copy.ts)
  */
 import middy from '@middy/core';
 import { HANDLER_ENV } from './bundle.js';
@@ -36,6 +38,7 @@ const config = new TableConfigSource({
   secrets: new SecretsManagerLoader(new SecretsManagerClient({})),
   logger,
   refreshMs: Number(env[HANDLER_ENV.configRefreshMs] ?? 10_000),
+  ...(env[HANDLER_ENV.configBuild] && { build: env[HANDLER_ENV.configBuild] }),
 });
 const store = new DynamoDBStore({ client, table, logger, stalenessMs: Number(env[HANDLER_ENV.stateStalenessMs] ?? 1_000) });
 const metrics = new EmfMetrics(env[HANDLER_ENV.metricsNamespace] ?? 'modelgate');

@@ -15,7 +15,8 @@ import { compileConfig, ConfigError } from '../../functions/model/compile.js';
 import type { CompiledRule } from '../../functions/model/config.js';
 import type { ManifestObject } from '../../functions/model/validate.js';
 import { HTACCESS_KEY, HTPASSWD_STAND_IN } from '../basic-auth.js';
-import { configItem, KEY, TTL_ATTRIBUTE } from '../../functions/state/table-layout.js';
+import { KEY, TTL_ATTRIBUTE } from '../../functions/state/table-layout.js';
+import { validatedConfigItem } from '../../functions/config/validated-item.js';
 import { checked, hasUnresolved } from '../inputs.js';
 import { asResourceError } from '../object.js';
 import type { GatewayBase } from '../platforms.js';
@@ -100,7 +101,7 @@ export function createAwsGateway(parent: pulumi.ComponentResource, name: string,
   const permissions = publicPermissions(name, s.authType, fn, opts);
   const item = new aws.dynamodb.TableItem(
     name,
-    { tableName: table.name, hashKey: KEY.partition, rangeKey: KEY.sort, item: object.apply((o) => JSON.stringify(configItem(o))) },
+    { tableName: table.name, hashKey: KEY.partition, rangeKey: KEY.sort, item: object.apply((o) => JSON.stringify(validatedConfigItem(o, bundle.sha256))) },
     opts,
   );
   if (s.authType === FunctionUrlAuthType.None) warnIfUnprotected(parent, owner, functionUrl, context);
@@ -110,7 +111,7 @@ export function createAwsGateway(parent: pulumi.ComponentResource, name: string,
     resources,
     bundleSha256: bundle.sha256,
     /** What the gateway's Backends, Policies and Routes write to and grant on. */
-    context: { provider, tableName: table.name, roleId: role.id, tags: args.tags } satisfies AwsTable,
+    context: { provider, tableName: table.name, roleId: role.id, tags: args.tags, build: bundle.sha256 } satisfies AwsTable,
   };
 }
 
@@ -207,6 +208,8 @@ function createFunction(
         variables: {
           [HANDLER_ENV.table]: table.name,
           [HANDLER_ENV.configRefreshMs]: pulumi.output(s.configRefreshInterval).apply((d) => String(parseDuration(d))),
+          // The config items this component writes carry a copy validated for this build: the function takes it as it is.
+          [HANDLER_ENV.configBuild]: bundle.sha256,
           ...(s.logLevel !== undefined && { [HANDLER_ENV.logLevel]: s.logLevel }),
         },
       },

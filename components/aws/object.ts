@@ -6,7 +6,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { ManifestObject } from '../../functions/model/validate.js';
-import { configItem, KEY } from '../../functions/state/table-layout.js';
+import { KEY } from '../../functions/state/table-layout.js';
+import { validatedConfigItem } from '../../functions/config/validated-item.js';
 import type { OwnedSecret, Rendered, SecretPurpose } from '../object.js';
 import type { ObjectRule, ObjectToCreate } from '../platforms.js';
 import { hasUnresolved } from '../inputs.js';
@@ -47,6 +48,8 @@ export interface AwsTable {
   tableName: pulumi.Output<string>;
   roleId: pulumi.Output<string>;
   tags: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined;
+  /** The handler bundle's sha256: each config item carries a copy validated for it (functions/config/validated-copy.ts). */
+  build: string;
 }
 
 /** The role's Bedrock grant names the models, so they must be pinned, and known to be bedrock at construction. */
@@ -113,7 +116,7 @@ export function createAwsObject({ parent, name, rendered, owned, dependsOn }: Ob
     tableName: table.tableName,
     hashKey: KEY.partition,
     rangeKey: KEY.sort,
-    item: pulumi.output(object).apply((o) => JSON.stringify(configItem(o as Manifest))),
+    item: pulumi.output(object).apply((o) => JSON.stringify(validatedConfigItem(o as Manifest, table.build))),
   });
   const secretsManagerSecrets = owned.map(
     (secret) => new aws.secretsmanager.Secret(secret.resourceName, { description: secret.meta.apply(secret.describe), tags: table.tags }, opts),

@@ -17,7 +17,8 @@ import { queryPartition } from '../state/query-partition.js';
 import type { Logger } from '../core/log.js';
 import { compileConfig, DEFAULT_NAMESPACE, type SecretSource } from '../model/compile.js';
 import type { CompiledConfig } from '../model/config.js';
-import { formatIssue, validateObject, type ManifestObject } from '../model/validate.js';
+import type { ManifestObject } from '../model/validate.js';
+import { trustedCopy, VALIDATED_ATTRIBUTE } from './validated-copy.js';
 import { CONFIG_ATTRIBUTE, CONFIG_PARTITION, SECRET_ARN_ANNOTATION } from '../state/table-layout.js';
 
 const DEFAULT_REFRESH_MS = 10_000;
@@ -55,7 +56,17 @@ interface TableConfigSourceOptions {
   refreshMs?: number;
   now?: () => number;
   onOperation?: (op: 'read') => void;
+  /**
+   * The handler build whose validated copies (validated-copy.ts) are taken as they are; without
+   * one, every item is validated.
+   */
+  build?: string;
 }
+
+type Validator = typeof import('../model/validate.js');
+
+/** The validator (and zod with it), loaded the first time an item needs validating: in the Lambda, a chunk of its own. */
+const loadValidator = (): Promise<Validator> => import('../model/validate.js');
 
 export class TableConfigSource {
   private readonly lastGood = new Map<string, ManifestObject>();
@@ -110,16 +121,40 @@ export class TableConfigSource {
       return;
     }
     const raw = new Map(items.map((item) => [item.sk?.S ?? '', item[CONFIG_ATTRIBUTE]?.S ?? '']));
+    const copies = new Map(items.map((item) => [item.sk?.S ?? '', item[VALIDATED_ATTRIBUTE]?.S]));
     // Unchanged items are not parsed again (that would repeat their warnings): the objects of the
     // config in place are what the secrets are re-checked for.
     const sameObjects = this.config !== undefined && sameItems(raw, this.lastRaw);
     const objects: ManifestObject[] = [];
     if (sameObjects) objects.push(...this.lastObjects);
     else {
+      // In the items' order: a validated copy for this build is taken as it is; the rest are validated.
+      const slots: Array<ManifestObject | undefined> = [];
+      const toValidate: Array<{ at: number; sk: string; json: string }> = [];
       for (const [sk, json] of raw) {
-        const object = this.parseItem(sk, json);
-        if (object) objects.push(object);
+        const trusted = trustedCopy(json, copies.get(sk), this.options.build);
+        if (trusted) slots.push(this.taken(sk, trusted.object, trusted.warnings));
+        else {
+          toValidate.push({ at: slots.length, sk, json });
+          slots.push(undefined);
+        }
       }
+      if (toValidate.length > 0) {
+        let validator: Validator;
+        try {
+          validator = await loadValidator();
+        } catch (error) {
+          this.options.logger.log(
+            'error',
+            'config_error',
+            `config: the validator could not be loaded (${(error as Error).message}); keeping the config loaded ${this.config ? 'before' : '(none yet)'}`,
+          );
+          this.loadedAt = started;
+          return;
+        }
+        for (const { at, sk, json } of toValidate) slots[at] = this.parseItem(validator, sk, json);
+      }
+      for (const object of slots) if (object) objects.push(object);
     }
 
     let check: SecretsCheck | undefined;
@@ -183,18 +218,23 @@ export class TableConfigSource {
   }
 
   /** One item: validated, or its last good version, or nothing — with an error log either way. */
-  private parseItem(sk: string, json: string): ManifestObject | undefined {
+  private parseItem(validator: Validator, sk: string, json: string): ManifestObject | undefined {
     let raw: unknown;
     try {
       raw = JSON.parse(json);
     } catch {
       return this.fallBack(sk, `item ${sk}: the "${CONFIG_ATTRIBUTE}" attribute is not JSON`);
     }
-    const result = validateObject(raw);
-    if (!result.ok) return this.fallBack(sk, result.issues.map((i) => `item ${sk}: ${formatIssue(result, i)}`).join('; '));
-    this.lastGood.set(sk, result.object);
-    for (const w of result.warnings) this.options.logger.log('warn', 'config_warning', `config: item ${sk}: ${w}`);
-    return result.object;
+    const result = validator.validateObject(raw);
+    if (!result.ok) return this.fallBack(sk, result.issues.map((i) => `item ${sk}: ${validator.formatIssue(result, i)}`).join('; '));
+    return this.taken(sk, result.object, result.warnings);
+  }
+
+  /** A good object: kept as the item's last good version, its warnings logged. */
+  private taken(sk: string, object: ManifestObject, warnings: readonly string[]): ManifestObject {
+    this.lastGood.set(sk, object);
+    for (const w of warnings) this.options.logger.log('warn', 'config_warning', `config: item ${sk}: ${w}`);
+    return object;
   }
 
   private fallBack(sk: string, problem: string): ManifestObject | undefined {

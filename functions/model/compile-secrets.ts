@@ -4,9 +4,21 @@
  */
 import type { SecretEntries } from './client-keys.js';
 import type { BackendPolicies, ProviderPolicies } from './schema/policies.js';
-import { secretValues, type SecretObject } from './schema/secret.js';
+import type { SecretObject } from './schema/secret.js';
 import type { ManifestObject } from './validate.js';
 import { idOf } from './compile-objects.js';
+
+/**
+ * A Secret's values, decoded; `stringData` wins over `data`, as the API server merges them. (Here,
+ * not beside the Secret's schema: compiling must not load zod, which the Lambda loads only to
+ * validate; see config/validated-copy.ts.)
+ */
+function secretValues(secret: SecretObject): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
+  for (const [k, v] of Object.entries(secret.stringData ?? {})) out[k] = v;
+  return out;
+}
 
 /** Where provider keys come from: Secrets in the manifests locally, Secrets Manager on AWS. */
 export interface SecretSource extends SecretEntries {

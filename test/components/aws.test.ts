@@ -17,6 +17,7 @@ import { MemoryLogger } from '../../functions/core/log.js';
 import { compileConfig } from '../../functions/model/compile.js';
 import { validateObject, type ManifestObject } from '../../functions/model/validate.js';
 import { CONFIG_ATTRIBUTE, CONFIG_PARTITION } from '../../functions/state/table-layout.js';
+import { trustedCopy, VALIDATED_ATTRIBUTE } from '../../functions/config/validated-copy.js';
 import { HANDLER_BUNDLE_DIR, HANDLER_CHUNKS_DIR, HANDLER_ENV, HANDLER_FILE } from '../../functions/bundle.js';
 import type { AwsGatewayArgs } from '../../components/index.js';
 import { ACCOUNT, FUNCTION_URL, isSecretInput, one, ofType, plain, REGION, settle, valueOf, type Recorded } from './mocks.js';
@@ -53,6 +54,17 @@ function policyDocuments(): Array<{
   document: { Version: string; Statement: Array<{ Effect: string; Action: string | string[]; Resource: string | string[] }> };
 }> {
   return ofType(recorded, 'aws:iam/rolePolicy:RolePolicy').map((r) => ({ name: r.name, role: r.inputs.role, document: JSON.parse(plain<string>(r.inputs.policy)) }));
+}
+
+/** The bundle's sha256 as the component computes it: the handler, then each chunk's name and content. */
+function bundleSha256(): string {
+  const hash = createHash('sha256').update(readFileSync(`${HANDLER_BUNDLE_DIR}${HANDLER_FILE}`));
+  const chunkDir = join(HANDLER_BUNDLE_DIR, HANDLER_CHUNKS_DIR);
+  for (const f of readdirSync(chunkDir)
+    .filter((n) => /\.(mjs|cjs)$/.test(n))
+    .sort())
+    hash.update(f).update(readFileSync(join(chunkDir, f)));
+  return hash.digest('hex');
 }
 
 describe('aws: resources and inputs', () => {
@@ -108,7 +120,7 @@ describe('aws: resources and inputs', () => {
     await deployTutorial();
     const written = items();
     for (const item of written) {
-      expect(Object.keys(item).sort()).toEqual(['object', 'pk', 'sk']);
+      expect(Object.keys(item).sort()).toEqual(['object', 'pk', 'sk', 'validated']);
       expect(item.pk).toEqual({ S: CONFIG_PARTITION });
     }
     expect(written.map((i) => i.sk!.S).sort()).toEqual(
@@ -125,6 +137,10 @@ describe('aws: resources and inputs', () => {
     const objects = written.map((i) => {
       const result = validateObject(JSON.parse(i[CONFIG_ATTRIBUTE]!.S));
       expect(result, i.sk!.S).toMatchObject({ ok: true, warnings: [] });
+      // Beside it, what validation made of it, for the handler this deploy ships (and no other).
+      const copy = trustedCopy(i[CONFIG_ATTRIBUTE]!.S, i[VALIDATED_ATTRIBUTE]?.S, bundleSha256());
+      expect(copy, i.sk!.S).toEqual({ object: (result as { object: ManifestObject }).object, warnings: [] });
+      expect(trustedCopy(i[CONFIG_ATTRIBUTE]!.S, i[VALIDATED_ATTRIBUTE]?.S, 'another build')).toBeUndefined();
       return (result as { object: ManifestObject }).object;
     });
     const config = compileConfig(objects, { get: (_ns, name, key) => (name === 'anthropic-secret' && key === 'Authorization' ? KEY : undefined) });
@@ -236,13 +252,7 @@ describe('aws: resources and inputs', () => {
     // Assets reach the mocks as asset objects whose fields are promises.
     const { code, ...inputs } = fn.inputs as { code: { __pulumiArchive: boolean; assets: Promise<Record<string, { __pulumiAsset: boolean; path: Promise<string> }>> } };
     // The bundle's hash (the handler, then each chunk's name and content) is in the description, so a new build shows in a diff.
-    const hash = createHash('sha256').update(readFileSync(`${HANDLER_BUNDLE_DIR}${HANDLER_FILE}`));
-    const chunkDir = join(HANDLER_BUNDLE_DIR, HANDLER_CHUNKS_DIR);
-    for (const f of readdirSync(chunkDir)
-      .filter((n) => /\.(mjs|cjs)$/.test(n))
-      .sort())
-      hash.update(f).update(readFileSync(join(chunkDir, f)));
-    const sha256 = hash.digest('hex');
+    const sha256 = bundleSha256();
     expect(inputs).toEqual({
       description: `modelgate gateway agentgateway-openshell (bundle sha256:${sha256})`,
       runtime: 'nodejs22.x',
@@ -256,6 +266,8 @@ describe('aws: resources and inputs', () => {
           [HANDLER_ENV.table]: TABLE,
           [HANDLER_ENV.configRefreshMs]: '30000',
           [HANDLER_ENV.logLevel]: 'debug',
+          // The build the config items' validated copies are for.
+          [HANDLER_ENV.configBuild]: sha256,
         },
       },
       tags: { team: 'ai' },

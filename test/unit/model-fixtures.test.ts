@@ -13,6 +13,9 @@ import { formatViolation, loadCrdValidators, type CrdValidatorSet } from '../sup
 import { tutorialText, TUTORIAL_ENV } from '../support/manifests.js';
 import { CRD_FIXTURES, CRDS, describeWithShared } from '../support/shared.js';
 import { expandEnv } from '../../functions/config/env.js';
+import { CONFIG_ATTRIBUTE } from '../../functions/state/table-layout.js';
+import { trustedCopy, VALIDATED_ATTRIBUTE } from '../../functions/config/validated-copy.js';
+import { validatedConfigItem } from '../../functions/config/validated-item.js';
 
 type Obj = Record<string, unknown>;
 
@@ -227,6 +230,20 @@ describeWithShared('model: upstream valid fixtures', CRD_FIXTURES, () => {
     );
     expect(wrongly, 'valid upstream objects refused for a reason other than an unsupported field').toEqual([]);
     expect(accepted).toEqual(EXPECTED_ACCEPTED[file]);
+  });
+
+  it.each(VALID_FILES)("%s: each accepted object's validated copy (what the Lambda takes without validating) is the validated object, read back exactly", (file) => {
+    let copies = 0;
+    for (const f of readFixtures(file).filter(supported)) {
+      const v = validateObject(f.object);
+      if (!v.ok) continue;
+      const item = validatedConfigItem(f.object as ManifestObject, 'build-1');
+      const copy = trustedCopy(item[CONFIG_ATTRIBUTE]!.S, item[VALIDATED_ATTRIBUTE]!.S, 'build-1');
+      // Strictly: a key present with `undefined`, lost in JSON, would fail here.
+      expect(copy, f.id).toStrictEqual({ object: v.object, warnings: v.warnings });
+      copies++;
+    }
+    expect(copies).toBe(EXPECTED_ACCEPTED[file]!.length);
   });
 
   it('the e2e failover fixture compiles to two groups with its eviction policy', () => {

@@ -16,11 +16,3 @@ export const secretObject = z.strictObject({
 });
 
 export type SecretObject = z.infer<typeof secretObject>;
-
-/** A Secret's values, decoded; `stringData` wins over `data`, as the API server merges them. */
-export function secretValues(secret: SecretObject): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
-  for (const [k, v] of Object.entries(secret.stringData ?? {})) out[k] = v;
-  return out;
-}
