@@ -61,7 +61,7 @@ Options:
                                (each on 127.0.0.1; 0 turns one off; a busy default is a warning)
       --upstream-sockets N     connections per provider origin (default 4096): one per stream in
                                flight; past it, requests wait for a free one
-      --acceptors N            listening sockets on the port (SO_REUSEPORT; default 8 on Linux,
+      --acceptors N            listening sockets on the port (SO_REUSEPORT; default 16 on Linux,
                                else 1): a server busy with many streams accepts new connections
                                N at a time instead of one
       --state-table NAME       keep eviction state in this DynamoDB table (endpoint and region from

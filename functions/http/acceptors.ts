@@ -9,8 +9,10 @@
  * measured with 2,000 streams opened at once (`npm run bench`'s many-streams run), ~700
  * connections sat in the kernel's accept queue, taken at 20–50 a second, and 250–540 streams got
  * their first byte after 5 s (the last after 12 s) although the gateway had CPU to spare. With
- * eight sockets, each gets its own readiness events, the kernel spreads new connections over them,
- * and none waited past 5 s (last first byte after ~3 s). An idle socket costs a descriptor.
+ * several sockets, each gets its own readiness events and the kernel spreads new connections over
+ * them. Lab runs of the same 2,000 streams: with 8 sockets, 0 or 115–146 late (one run in three
+ * late); with 16 and with 32, none in four runs each (last first byte after 2.2–4.4 s). Sixteen,
+ * then; an idle socket costs a descriptor.
  *
  * Sharing a port this way lets any process of the same user bind it too (the kernel refuses other
  * users). So a second gateway started on the same port is not silently let in: the port is first
@@ -20,7 +22,7 @@ import type http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 
 /** SO_REUSEPORT through Node is supported on Linux (and a few BSDs, where it can be asked for). */
-export const DEFAULT_ACCEPTORS = process.platform === 'linux' ? 8 : 1;
+export const DEFAULT_ACCEPTORS = process.platform === 'linux' ? 16 : 1;
 export const MAX_ACCEPTORS = 64;
 
 /**
