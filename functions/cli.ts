@@ -63,7 +63,8 @@ Options:
                                flight; past it, requests wait for a free one
       --acceptors N            listening sockets on the port (SO_REUSEPORT; default 16 on Linux,
                                else 1): a server busy with many streams accepts new connections
-                               N at a time instead of one
+                               N at a time instead of one. A process of the same user could join
+                               the port once it is bound; 1 turns that off
       --state-table NAME       keep eviction state in this DynamoDB table (endpoint and region from
                                AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL and AWS_REGION), shared
                                with every other process or Lambda on the table

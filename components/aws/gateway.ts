@@ -16,13 +16,12 @@ import type { CompiledRule } from '../../functions/model/config.js';
 import type { ManifestObject } from '../../functions/model/validate.js';
 import { HTACCESS_KEY, HTPASSWD_STAND_IN } from '../basic-auth.js';
 import { KEY, TTL_ATTRIBUTE } from '../../functions/state/table-layout.js';
-import { validatedConfigItem } from '../../functions/config/validated-item.js';
 import { checked, hasUnresolved } from '../inputs.js';
 import { asResourceError } from '../object.js';
 import type { GatewayBase } from '../platforms.js';
 import type { Manifest } from '../render.js';
 import { problem, SpecError, type Owner } from '../validation.js';
-import type { AwsTable } from './object.js';
+import { validatedItemText, type AwsTable } from './object.js';
 import type { AwsGatewayArgs } from './platform.js';
 import { gatewayPolicy, lambdaTrustPolicy } from './policies.js';
 
@@ -101,7 +100,7 @@ export function createAwsGateway(parent: pulumi.ComponentResource, name: string,
   const permissions = publicPermissions(name, s.authType, fn, opts);
   const item = new aws.dynamodb.TableItem(
     name,
-    { tableName: table.name, hashKey: KEY.partition, rangeKey: KEY.sort, item: object.apply((o) => JSON.stringify(validatedConfigItem(o, bundle.sha256))) },
+    { tableName: table.name, hashKey: KEY.partition, rangeKey: KEY.sort, item: object.apply((o) => validatedItemText(parent, o, bundle.sha256)) },
     opts,
   );
   if (s.authType === FunctionUrlAuthType.None) warnIfUnprotected(parent, owner, functionUrl, context);

@@ -7,8 +7,8 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { ManifestObject } from '../../functions/model/validate.js';
 import { KEY } from '../../functions/state/table-layout.js';
-import { validatedConfigItem } from '../../functions/config/validated-item.js';
-import type { OwnedSecret, Rendered, SecretPurpose } from '../object.js';
+import { InvalidConfigObject, validatedConfigItem } from '../../functions/config/validated-item.js';
+import { asResourceError, type OwnedSecret, type Rendered, type SecretPurpose } from '../object.js';
 import type { ObjectRule, ObjectToCreate } from '../platforms.js';
 import { hasUnresolved } from '../inputs.js';
 import { authBlocks, awsSecretItem, entriesSecretString, isObject, type ComponentKind, type Manifest, type Plain } from '../render.js';
@@ -109,6 +109,22 @@ function unresolvedRoleArns(kind: ComponentKind, spec: Plain): string[] {
   });
 }
 
+/**
+ * A config item as the handler reads it, with its copy validated for the handler `build`
+ * (functions/config/validated-copy.ts). An object that does not validate (only a value JSON
+ * changes gets this far) is refused on `resource`, naming its fields.
+ */
+export function validatedItemText(resource: pulumi.Resource, object: Manifest, build: string): string {
+  return asResourceError(resource, () => {
+    try {
+      return JSON.stringify(validatedConfigItem(object, build));
+    } catch (error) {
+      if (error instanceof InvalidConfigObject) throw new SpecError([...error.problems]);
+      throw error;
+    }
+  });
+}
+
 export function createAwsObject({ parent, name, rendered, owned, dependsOn }: ObjectToCreate, rule: BedrockRule | undefined, table: AwsTable): AwsObjectResources {
   const bedrock = rule?.bedrock;
   const opts = { parent, provider: table.provider };
@@ -116,7 +132,7 @@ export function createAwsObject({ parent, name, rendered, owned, dependsOn }: Ob
     tableName: table.tableName,
     hashKey: KEY.partition,
     rangeKey: KEY.sort,
-    item: pulumi.output(object).apply((o) => JSON.stringify(validatedConfigItem(o as Manifest, table.build))),
+    item: pulumi.output(object).apply((o) => validatedItemText(parent, o as Manifest, table.build)),
   });
   const secretsManagerSecrets = owned.map(
     (secret) => new aws.secretsmanager.Secret(secret.resourceName, { description: secret.meta.apply(secret.describe), tags: table.tags }, opts),

@@ -132,7 +132,7 @@ export class TableConfigSource {
       const slots: Array<ManifestObject | undefined> = [];
       const toValidate: Array<{ at: number; sk: string; json: string }> = [];
       for (const [sk, json] of raw) {
-        const trusted = trustedCopy(json, copies.get(sk), this.options.build);
+        const trusted = trustedCopy(sk, json, copies.get(sk), this.options.build);
         if (trusted) slots.push(this.taken(sk, trusted.object, trusted.warnings));
         else {
           toValidate.push({ at: slots.length, sk, json });

@@ -19,6 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ManifestObject } from '../model/validate.js';
+import { configSortKey } from '../state/table-layout.js';
 
 /** The item attribute holding the validated copy, as JSON text. */
 export const VALIDATED_ATTRIBUTE = 'validated';
@@ -46,11 +47,16 @@ export function copyDigest(build: string, objectText: string, object: unknown, w
 }
 
 /**
- * The item's copy when it may be taken as it is: made for `build`, and its digest right for the
- * item's object text. Undefined otherwise (no build known, no copy, another build's, or changed),
- * and the object is then validated.
+ * The item's copy when it may be taken as it is: made for `build`, of the object the item's key
+ * names, and its digest right for the item's object text. Undefined otherwise (no build known, no
+ * copy, another build's, another object's, or changed), and the object is then validated.
  */
-export function trustedCopy(objectText: string, copyText: string | undefined, build: string | undefined): { object: ManifestObject; warnings: string[] } | undefined {
+export function trustedCopy(
+  sortKey: string,
+  objectText: string,
+  copyText: string | undefined,
+  build: string | undefined,
+): { object: ManifestObject; warnings: string[] } | undefined {
   if (!build || !copyText) return undefined;
   let copy: Partial<ValidatedCopy>;
   try {
@@ -59,7 +65,11 @@ export function trustedCopy(objectText: string, copyText: string | undefined, bu
     return undefined;
   }
   if (copy === null || typeof copy !== 'object' || copy.build !== build || typeof copy.digest !== 'string') return undefined;
-  if (copy.object === null || typeof copy.object !== 'object' || !Array.isArray(copy.warnings) || !copy.warnings.every((w) => typeof w === 'string')) return undefined;
-  if (copyDigest(build, objectText, copy.object, copy.warnings) !== copy.digest) return undefined;
-  return { object: copy.object, warnings: copy.warnings };
+  const { object, warnings } = copy;
+  if (object === null || typeof object !== 'object' || !Array.isArray(warnings) || !warnings.every((w) => typeof w === 'string')) return undefined;
+  const metadata = (object as { metadata?: { name?: unknown; namespace?: unknown } }).metadata;
+  if (typeof object.kind !== 'string' || typeof metadata?.name !== 'string' || (metadata.namespace !== undefined && typeof metadata.namespace !== 'string')) return undefined;
+  if (configSortKey(object.kind, metadata.namespace ?? 'default', metadata.name) !== sortKey) return undefined;
+  if (copyDigest(build, objectText, object, warnings) !== copy.digest) return undefined;
+  return { object, warnings };
 }

@@ -15,6 +15,12 @@ export class InvalidConfigObject extends Error {
   }
 }
 
+/**
+ * Past this (the object's text and its copy), an item goes without a copy and the handler validates
+ * it: a copy doubles the item, and DynamoDB refuses items over 400 KB.
+ */
+export const MAX_COPIED_BYTES = 300_000;
+
 /** `{ pk, sk, object, validated }` in DynamoDB's typed form; throws InvalidConfigObject for an object that does not validate. */
 export function validatedConfigItem(object: { kind: string; metadata: { name: string; namespace?: string } }, build: string): Record<string, { S: string }> {
   const item = configItem(object);
@@ -23,5 +29,7 @@ export function validatedConfigItem(object: { kind: string; metadata: { name: st
   const result = validateObject(JSON.parse(objectText));
   if (!result.ok) throw new InvalidConfigObject(result.issues.map((issue) => formatIssue(result, issue)));
   const copy: ValidatedCopy = { build, digest: copyDigest(build, objectText, result.object, result.warnings), object: result.object, warnings: result.warnings };
-  return { ...item, [VALIDATED_ATTRIBUTE]: { S: JSON.stringify(copy) } };
+  const copyText = JSON.stringify(copy);
+  if (Buffer.byteLength(objectText) + Buffer.byteLength(copyText) > MAX_COPIED_BYTES) return item;
+  return { ...item, [VALIDATED_ATTRIBUTE]: { S: copyText } };
 }

@@ -61,6 +61,9 @@ export async function listenWithAcceptors(server: http.Server, options: Acceptor
   if (!Number.isInteger(acceptors) || acceptors < 1 || acceptors > MAX_ACCEPTORS)
     throw new RangeError(`acceptors must be a whole number from 1 to ${MAX_ACCEPTORS}, not ${acceptors}`);
   if (acceptors === 1) return bind(server, { port, host, backlog: LISTEN_BACKLOG });
+  // Node counts (and caps) connections per listening socket: a cap would hold for one in N.
+  if (server.maxConnections !== undefined && server.maxConnections !== null && Number.isFinite(server.maxConnections))
+    throw new RangeError('acceptors: a server with maxConnections set listens with one socket');
 
   // Alone first: EADDRINUSE if anything holds the port, a group like ours included. Port 0 needs
   // no check (the kernel picks a port nobody holds, and never joins a group for it).
@@ -69,24 +72,54 @@ export async function listenWithAcceptors(server: http.Server, options: Acceptor
     await bind(probe, { port, host });
     await closed(probe);
   }
-  const address = await bind(server, { port, host, backlog: LISTEN_BACKLOG, reusePort: true });
+  const address = await bind(server, { port, host, backlog: LISTEN_BACKLOG, reusePort: true }).catch(unsupported);
   const extras: net.Server[] = [];
   try {
     for (let i = 1; i < acceptors; i++) {
-      // The HTTP server's own socket options (Node's http.Server: half-open allowed, no Nagle delay).
-      const extra = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => server.emit('connection', socket));
+      const extra = net.createServer(socketOptionsOf(server), (socket) => server.emit('connection', socket));
       extras.push(extra);
-      await bind(extra, { port: address.port, host, backlog: LISTEN_BACKLOG, reusePort: true });
+      // The address bound, not the host again: one name lookup, the same address for every socket.
+      await bind(extra, { port: address.port, host: address.address, backlog: LISTEN_BACKLOG, reusePort: true });
     }
   } catch (error) {
+    // Nothing is served half-started: connections taken meanwhile are cut, every socket closed.
+    server.closeAllConnections();
     await Promise.all([server, ...extras.filter((e) => e.listening)].map(closed));
     throw error;
   }
-  // Stopping to accept (a drain, a failed start) must stop every socket at once.
+  // Stopping to accept (a drain, a failed start) must stop every socket at once; the callback, as
+  // Node's, once every socket is closed and its connections are gone.
   const close = server.close.bind(server);
   server.close = (callback?: (error?: Error) => void) => {
-    for (const extra of extras) extra.close();
-    return close(callback);
+    const all = Promise.all(extras.map(closed));
+    close((error) => void all.then(() => callback?.(error)));
+    return server;
   };
   return address;
+}
+
+/**
+ * The HTTP server's own options for the sockets it accepts (net.Server keeps them as fields; Node's
+ * http.Server sets half-open allowed and no Nagle delay), so a connection is the same whichever
+ * socket took it.
+ */
+function socketOptionsOf(server: http.Server): net.ServerOpts {
+  const own = server as unknown as { allowHalfOpen?: boolean; noDelay?: boolean; keepAlive?: boolean; keepAliveInitialDelay?: number; highWaterMark?: number };
+  return {
+    allowHalfOpen: own.allowHalfOpen ?? true,
+    noDelay: own.noDelay ?? true,
+    keepAlive: own.keepAlive ?? false,
+    // net.Server keeps it in seconds, and takes it in milliseconds.
+    keepAliveInitialDelay: (own.keepAliveInitialDelay ?? 0) * 1000,
+    ...(own.highWaterMark !== undefined && { highWaterMark: own.highWaterMark }),
+  };
+}
+
+/** SO_REUSEPORT where Node cannot ask for it (macOS, Windows): say what to do instead. */
+function unsupported(error: NodeJS.ErrnoException): never {
+  if (error.code === 'ENOTSUP' || error.code === 'EOPNOTSUPP' || error.code === 'EINVAL' || error.code === 'ERR_INVALID_ARG_VALUE')
+    throw Object.assign(new Error(`several listening sockets on one port (SO_REUSEPORT) are not supported here (${error.code}): listen with one (--acceptors 1)`), {
+      code: error.code,
+    });
+  throw error;
 }

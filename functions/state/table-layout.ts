@@ -20,7 +20,8 @@ export const KEY = { partition: 'pk', sort: 'sk' } as const;
 export const TTL_ATTRIBUTE = 'ttl';
 export const CONFIG_PARTITION = 'config';
 
-const configSortKey = (kind: string, namespace: string, name: string) => `${kind}#${namespace}/${name}`;
+/** A config item's sort key: `<Kind>#<namespace>/<name>`. */
+export const configSortKey = (kind: string, namespace: string, name: string) => `${kind}#${namespace}/${name}`;
 
 /** The attribute holding a config item's object, as JSON text (exactly what validation reads). */
 export const CONFIG_ATTRIBUTE = 'object';

@@ -138,9 +138,9 @@ describe('aws: resources and inputs', () => {
       const result = validateObject(JSON.parse(i[CONFIG_ATTRIBUTE]!.S));
       expect(result, i.sk!.S).toMatchObject({ ok: true, warnings: [] });
       // Beside it, what validation made of it, for the handler this deploy ships (and no other).
-      const copy = trustedCopy(i[CONFIG_ATTRIBUTE]!.S, i[VALIDATED_ATTRIBUTE]?.S, bundleSha256());
+      const copy = trustedCopy(i.sk!.S, i[CONFIG_ATTRIBUTE]!.S, i[VALIDATED_ATTRIBUTE]?.S, bundleSha256());
       expect(copy, i.sk!.S).toEqual({ object: (result as { object: ManifestObject }).object, warnings: [] });
-      expect(trustedCopy(i[CONFIG_ATTRIBUTE]!.S, i[VALIDATED_ATTRIBUTE]?.S, 'another build')).toBeUndefined();
+      expect(trustedCopy(i.sk!.S, i[CONFIG_ATTRIBUTE]!.S, i[VALIDATED_ATTRIBUTE]?.S, 'another build')).toBeUndefined();
       return (result as { object: ManifestObject }).object;
     });
     const config = compileConfig(objects, { get: (_ns, name, key) => (name === 'anthropic-secret' && key === 'Authorization' ? KEY : undefined) });

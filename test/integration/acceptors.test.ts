@@ -70,6 +70,9 @@ describe.skipIf(process.platform !== 'linux')('several listening sockets on one 
     const statuses = await Promise.all(Array.from({ length: 32 }, () => get(port)));
     expect(statuses).toEqual(Array(32).fill(200));
     expect(accepted).toHaveLength(32);
+    // Whichever socket took it, a connection has the HTTP server's own options (half-open allowed,
+    // as http.Server sets it; net.Server's default is the opposite).
+    expect(accepted.every((socket) => socket.allowHalfOpen)).toBe(true);
 
     await new Promise((r) => server.close(r));
     const refused = await new Promise<boolean>((resolve) => {
@@ -97,6 +100,13 @@ describe.skipIf(process.platform !== 'linux')('several listening sockets on one 
     await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
     const held = (plain.address() as net.AddressInfo).port;
     await expect(listenWithAcceptors(gateway().server, { port: held, host: '127.0.0.1', acceptors: 8 })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+
+  it('a server with maxConnections set is refused: Node would count, and cap, each socket apart', async () => {
+    const { server } = gateway();
+    server.maxConnections = 100;
+    await expect(listenWithAcceptors(server, { port: 0, host: '127.0.0.1', acceptors: 8 })).rejects.toThrow(/maxConnections/);
+    expect(server.listening).toBe(false);
   });
 
   it('a count outside 1–64 is refused before anything is bound', async () => {

@@ -238,7 +238,7 @@ describeWithShared('model: upstream valid fixtures', CRD_FIXTURES, () => {
       const v = validateObject(f.object);
       if (!v.ok) continue;
       const item = validatedConfigItem(f.object as ManifestObject, 'build-1');
-      const copy = trustedCopy(item[CONFIG_ATTRIBUTE]!.S, item[VALIDATED_ATTRIBUTE]!.S, 'build-1');
+      const copy = trustedCopy(item.sk!.S, item[CONFIG_ATTRIBUTE]!.S, item[VALIDATED_ATTRIBUTE]!.S, 'build-1');
       // Strictly: a key present with `undefined`, lost in JSON, would fail here.
       expect(copy, f.id).toStrictEqual({ object: v.object, warnings: v.warnings });
       copies++;

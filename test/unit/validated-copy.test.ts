@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { expandEnv } from '../../functions/config/env.js';
 import { copyDigest, trustedCopy, VALIDATED_ATTRIBUTE, type ValidatedCopy } from '../../functions/config/validated-copy.js';
-import { InvalidConfigObject, validatedConfigItem } from '../../functions/config/validated-item.js';
+import { InvalidConfigObject, MAX_COPIED_BYTES, validatedConfigItem } from '../../functions/config/validated-item.js';
 import { validateObject, type ManifestObject } from '../../functions/model/validate.js';
 import { CONFIG_ATTRIBUTE } from '../../functions/state/table-layout.js';
 import { tutorialText, TUTORIAL_ENV, type Obj } from '../support/manifests.js';
@@ -19,7 +19,7 @@ const BUILD = 'sha256-of-this-build';
 
 function written(object: ManifestObject = objects.find((o) => o.kind === 'AgentgatewayBackend')!) {
   const item = validatedConfigItem(object, BUILD);
-  return { object: item[CONFIG_ATTRIBUTE]!.S, copy: item[VALIDATED_ATTRIBUTE]!.S, item };
+  return { sk: item.sk!.S, object: item[CONFIG_ATTRIBUTE]!.S, copy: item[VALIDATED_ATTRIBUTE]!.S, item };
 }
 
 describe('validated copies of config items', () => {
@@ -29,7 +29,7 @@ describe('validated copies of config items', () => {
       const w = written(object);
       const v = validateObject(JSON.parse(w.object));
       expect(v.ok).toBe(true);
-      expect(trustedCopy(w.object, w.copy, BUILD), object.kind).toStrictEqual({
+      expect(trustedCopy(w.sk, w.object, w.copy, BUILD), object.kind).toStrictEqual({
         object: (v as { object: ManifestObject }).object,
         warnings: (v as { warnings: string[] }).warnings,
       });
@@ -43,12 +43,12 @@ describe('validated copies of config items', () => {
     const gateway = structuredClone(objects.find((o) => o.kind === 'Gateway')!) as unknown as { spec: Record<string, unknown> };
     gateway.spec.addresses = [{ type: 'IPAddress', value: '10.0.0.1' }];
     const w = written(gateway as unknown as ManifestObject);
-    expect(trustedCopy(w.object, w.copy, BUILD)?.warnings).toEqual(['spec.addresses is ignored: modelgate listens on --host / --port']);
+    expect(trustedCopy(w.sk, w.object, w.copy, BUILD)?.warnings).toEqual(['spec.addresses is ignored: modelgate listens on --host / --port']);
   });
 
   it('taken only for its own build, and only while the object and the copy are as written', () => {
     const w = written();
-    expect(trustedCopy(w.object, w.copy, BUILD)).toBeDefined();
+    expect(trustedCopy(w.sk, w.object, w.copy, BUILD)).toBeDefined();
     const copy = JSON.parse(w.copy) as ValidatedCopy;
     const edited = (change: (c: ValidatedCopy) => void) => {
       const c = structuredClone(copy);
@@ -69,12 +69,27 @@ describe('validated copies of config items', () => {
       ['warnings that are not strings', w.object, JSON.stringify({ ...copy, warnings: [1] }), BUILD],
       ['a copy that is null', w.object, 'null', BUILD],
     ];
-    for (const [why, object, text, build] of refused) expect(trustedCopy(object, text, build), why).toBeUndefined();
+    for (const [why, object, text, build] of refused) expect(trustedCopy(w.sk, object, text, build), why).toBeUndefined();
     // Recomputing the digest is all a deliberate writer needs (the digest is not a signature; the
     // table's writers already decide the routing): such a copy is taken.
-    const forged = { ...copy, object: { ...copy.object, metadata: { ...copy.object.metadata, name: 'forged' } } } as ValidatedCopy;
+    const forged = { ...copy, object: { ...copy.object, spec: { forged: true } } } as unknown as ValidatedCopy;
     forged.digest = copyDigest(BUILD, w.object, forged.object, forged.warnings);
-    expect(trustedCopy(w.object, JSON.stringify(forged), BUILD)?.object.metadata.name).toBe('forged');
+    expect((trustedCopy(w.sk, w.object, JSON.stringify(forged), BUILD)?.object as unknown as { spec: unknown }).spec).toEqual({ forged: true });
+    // But a copy is of the object its item's key names: another object's copy, digest and all, is not taken.
+    const moved = { ...copy, object: { ...copy.object, metadata: { ...copy.object.metadata, name: 'another' } } } as ValidatedCopy;
+    moved.digest = copyDigest(BUILD, w.object, moved.object, moved.warnings);
+    expect(trustedCopy(w.sk, w.object, JSON.stringify(moved), BUILD)).toBeUndefined();
+    expect(trustedCopy(w.sk.replace('/anthropic', '/another'), w.object, JSON.stringify(moved), BUILD)).toBeDefined();
+  });
+
+  it('a large object goes without a copy (a copy doubles the item; DynamoDB refuses items over 400 KB): the handler validates it', () => {
+    const backend = structuredClone(objects.find((o) => o.kind === 'AgentgatewayBackend')!) as unknown as { metadata: { annotations?: Record<string, string> } };
+    backend.metadata.annotations = { note: 'x'.repeat(MAX_COPIED_BYTES / 2) };
+    const item = validatedConfigItem(backend as unknown as ManifestObject, BUILD);
+    expect(Object.keys(item).sort()).toEqual(['object', 'pk', 'sk']);
+    // Just under the limit, the copy is there.
+    backend.metadata.annotations = { note: 'x'.repeat(MAX_COPIED_BYTES / 2 - 2_000) };
+    expect(Object.keys(validatedConfigItem(backend as unknown as ManifestObject, BUILD))).toContain(VALIDATED_ATTRIBUTE);
   });
 
   it('an object that does not validate is never written: the error names its field', () => {
