@@ -74,7 +74,7 @@ describe('validated copies of config items', () => {
     // table's writers already decide the routing): such a copy is taken.
     const forged = { ...copy, object: { ...copy.object, spec: { forged: true } } } as unknown as ValidatedCopy;
     forged.digest = copyDigest(BUILD, w.object, forged.object, forged.warnings);
-    expect((trustedCopy(w.sk, w.object, JSON.stringify(forged), BUILD)?.object as unknown as { spec: unknown }).spec).toEqual({ forged: true });
+    expect(trustedCopy(w.sk, w.object, JSON.stringify(forged), BUILD)?.object).toMatchObject({ spec: { forged: true } });
     // But a copy is of the object its item's key names: another object's copy, digest and all, is not taken.
     const moved = { ...copy, object: { ...copy.object, metadata: { ...copy.object.metadata, name: 'another' } } } as ValidatedCopy;
     moved.digest = copyDigest(BUILD, w.object, moved.object, moved.warnings);
