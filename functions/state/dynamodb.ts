@@ -68,6 +68,10 @@ export class DynamoDBStore extends FailOpenStore implements WithRateLimits {
 /** The table alone: every error reaches the caller. */
 class DynamoDBTableStore implements EvictionStore {
   private readonly cache = new Map<string, CachedPartition>();
+  /** The Query in flight for a partition, shared by every request that wants it meanwhile. */
+  private readonly reading = new Map<string, Promise<Map<string, ProviderState>>>();
+  /** This instance's writes to a partition while its Query is in flight (applied over what it reads). */
+  private readonly writtenDuringRead = new Map<string, Map<string, ProviderState>>();
   /** Resets run off the request path; close() waits for them, so none reaches a table being shut. */
   private readonly resets = new Set<Promise<void>>();
   private readonly stalenessMs: number;
@@ -186,22 +190,46 @@ class DynamoDBTableStore implements EvictionStore {
     return parseState(result.Item ?? {});
   }
 
-  private async partition(pk: string, now: number): Promise<Map<string, ProviderState>> {
+  /**
+   * A backend's states: the cached read while it is fresh, else one Query, which every request
+   * wanting the same partition meanwhile waits for. (Each used to send its own: at the moment a
+   * cache went stale under 64 concurrent requests, 64 Queries for the same items, every
+   * `stalenessMs`, on every instance.)
+   */
+  private partition(pk: string, now: number): Promise<Map<string, ProviderState>> | Map<string, ProviderState> {
     const cached = this.cache.get(pk);
     if (cached && now - cached.at < this.stalenessMs) return cached.states;
-    const states = new Map<string, ProviderState>();
-    for (const item of await queryPartition(this.options.client, this.options.table, pk, { onPage: () => this.options.onOperation?.('read') })) {
-      const ttl = Number(item[TTL_ATTRIBUTE]?.N ?? Infinity);
-      if (ttl * 1000 < now) continue; // expired: read as never written
-      states.set(item.sk?.S ?? '', parseState(item));
+    let reading = this.reading.get(pk);
+    if (!reading) {
+      reading = this.query(pk, now).finally(() => this.reading.delete(pk));
+      this.reading.set(pk, reading);
     }
-    this.cache.set(pk, { at: now, states });
-    return states;
+    return reading;
+  }
+
+  private async query(pk: string, now: number): Promise<Map<string, ProviderState>> {
+    const writes = new Map<string, ProviderState>();
+    this.writtenDuringRead.set(pk, writes);
+    try {
+      const states = new Map<string, ProviderState>();
+      for (const item of await queryPartition(this.options.client, this.options.table, pk, { onPage: () => this.options.onOperation?.('read') })) {
+        const ttl = Number(item[TTL_ATTRIBUTE]?.N ?? Infinity);
+        if (ttl * 1000 < now) continue; // expired: read as never written
+        states.set(item.sk?.S ?? '', parseState(item));
+      }
+      // What this instance wrote while the Query was on its way may be newer than what it read.
+      for (const [sk, state] of writes) states.set(sk, state);
+      this.cache.set(pk, { at: now, states });
+      return states;
+    } finally {
+      this.writtenDuringRead.delete(pk);
+    }
   }
 
   /** This instance's own writes are visible to it at once, whatever the staleness bound. */
   private remember(id: string, state: ProviderState, now: number) {
     const { pk, sk } = evictionKey(id);
+    this.writtenDuringRead.get(pk)?.set(sk, state);
     const cached = this.cache.get(pk);
     if (cached) cached.states.set(sk, state);
     else this.cache.set(pk, { at: now - this.stalenessMs, states: new Map([[sk, state]]) });

@@ -94,6 +94,45 @@ describe('DynamoDBStore', () => {
     expect(ops.read).toBe(2);
   });
 
+  it('requests that find a backend stale at once share one Query, and all get its answer', async () => {
+    const { s, ops } = store({ stalenessMs: 1_000 });
+    const id = providerId();
+    const now = Date.now();
+    await store().s.recordFailure(id, evictAfter(1, 30_000), now);
+    await s.read([id], now);
+    expect(ops.read).toBe(1);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => s.read([id], now + 1_001)));
+    expect(ops.read).toBe(2);
+    for (const a of answers) expect(a.get(id)?.evictedUntil).toBe(now + 30_000);
+  });
+
+  it('a failure this instance records while its Query is on the way is not lost to that Query', async () => {
+    // The Query is held back until the failure has been written, so it cannot have read it.
+    let releaseQuery: () => void = () => {};
+    const held = new Promise<void>((resolve) => (releaseQuery = resolve));
+    const client = db.client();
+    const slow = {
+      send: async (command: { constructor: { name: string } }, ...rest: unknown[]) => {
+        if (command.constructor.name === 'QueryCommand') {
+          const answer = await (client.send as (...a: unknown[]) => Promise<unknown>)(command, ...rest);
+          await held;
+          return answer;
+        }
+        return (client.send as (...a: unknown[]) => Promise<unknown>)(command, ...rest);
+      },
+    };
+    const { s } = store({ client: slow as never, stalenessMs: 1_000 });
+    const id = providerId();
+    const now = Date.now();
+    const reading = s.read([id], now);
+    await s.recordFailure(id, () => undefined, now);
+    releaseQuery();
+    // The Query was answered before the failure was written; what this instance wrote meanwhile
+    // is laid over it, for that read and for the cache it fills.
+    expect((await reading).get(id)?.consecutiveFailures).toBe(1);
+    expect((await s.read([id], now + 10)).get(id)?.consecutiveFailures).toBe(1);
+  });
+
   it("sees another instance's eviction within the staleness bound", async () => {
     const id = providerId();
     const reader = store({ stalenessMs: 1_000 }).s;
