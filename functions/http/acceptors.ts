@@ -10,8 +10,8 @@
  * connections sat in the kernel's accept queue, taken at 20–50 a second, and 250–540 streams got
  * their first byte after 5 s (the last after 12 s) although the gateway had CPU to spare. With
  * several sockets, each gets its own readiness events and the kernel spreads new connections over
- * them. Lab runs of the same 2,000 streams: with 8 sockets, 0 or 115–146 late (one run in three
- * late); with 16 and with 32, none in four runs each (last first byte after 2.2–4.4 s). Sixteen,
+ * them. Lab runs of the same 2,000 streams: with 8 sockets, none late in five runs of six, 146 in
+ * one; with 16 and with 32, none in four runs each (last first byte after 2.2–4.4 s). Sixteen,
  * then; an idle socket costs a descriptor.
  *
  * Sharing a port this way lets any process of the same user bind it too (the kernel refuses other
