@@ -129,6 +129,13 @@ describe('openai streamTranslator', () => {
     });
   });
 
+  it('ends on [DONE] with spaces around it, however many; text that only quotes it is content', () => {
+    for (const data of [' [DONE]', '[DONE] ', `${' '.repeat(40)}[DONE]\t`]) expect(openaiChat.streamTranslator('m', false).push({ data }).done, JSON.stringify(data)).toBe(true);
+    const t = openaiChat.streamTranslator('m', false);
+    const quoting = JSON.stringify({ choices: [{ index: 0, delta: { content: 'send [DONE] when finished' }, finish_reason: null }] });
+    expect(t.push({ data: quoting }).done).toBe(false);
+  });
+
   it.each([
     [{ message: 'Rate limit reached for gpt-4o', type: 'requests', code: 'rate_limit_exceeded' }, 429],
     [{ message: 'The server had an error', type: 'server_error', code: null }, 500],

@@ -54,8 +54,8 @@ export class OpenAIStreamTranslator implements StreamTranslator {
 
   push(event: SseEvent): StreamStep {
     const frame = `data: ${event.data}\n\n`;
-    // `[DONE]` is short: the trim (a copy) only for text that could be it with spaces around.
-    if (event.data === DONE || (event.data.length < 32 && event.data.trim() === DONE)) return { frames: [`data: ${DONE}\n\n`], content: false, done: true };
+    // The trim (a copy) only for text that holds `[DONE]` at all: with spaces around, however many.
+    if (event.data === DONE || (event.data.includes(DONE) && event.data.trim() === DONE)) return { frames: [`data: ${DONE}\n\n`], content: false, done: true };
     // Most of a stream: a chunk after the first content that names neither an error nor usage is
     // passed on without being parsed (parsing every chunk was most of a stream's cost in the gateway).
     if (this.flowing && !event.data.includes('"error"') && !namesUsage(event.data)) return { frames: [frame], content: true, done: false };
