@@ -23,7 +23,7 @@ import { cdfChart } from './chart.js';
 import { coldStartBytes } from '../scripts/cold-start-files.mjs';
 import { hedgingReport, hedgingScenario, type HedgingRow } from './hedging.js';
 import { buildSdkBaseline } from './processes/lambda-sdk-baseline.mjs';
-import { lambdaStreamsReport, lambdaStreamsScenario, streamsReport, streamsScenario, type LambdaStreamsResult, type StreamsResult } from './streams.js';
+import { BENCH_BUILD, lambdaStreamsReport, lambdaStreamsScenario, streamsReport, streamsScenario, type LambdaStreamsResult, type StreamsResult } from './streams.js';
 import { BENCH_GATEWAY, interleaved, start, summarize, throughputTakingTurns, timedRequest, type Proc, type Summary, type Target, type Timing } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -81,8 +81,6 @@ const FLOOR = 'bare Node proxy (floor)';
 /** The same bare proxy failing over once (its /failover path): the floor of the failover path. */
 const FAILOVER_FLOOR = 'bare Node proxy failover (floor)';
 const TABLE = 'modelgate-bench';
-/** The handler build the bench's config items carry validated copies for (a deployed gateway's is its bundle's sha256). */
-const BENCH_BUILD = 'bench';
 
 function manifests(upstreamPort: number): string {
   const provider = (name: string, model: string) => `

@@ -55,6 +55,9 @@ spec:
 /** One metric's value from a Prometheus text page. */
 const metric = (text: string, name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
 
+/** The handler build the bench's config items carry validated copies for (a deployed gateway's is its bundle's sha256). */
+export const BENCH_BUILD = 'bench';
+
 const slowUpstream = (root: string, streamMs: number) => start(process.execPath, [`${root}bench/processes/slow-stream-upstream.mjs`, '0', String(streamMs), '50'], /^ready (\d+)/);
 
 /**
@@ -230,7 +233,7 @@ export async function lambdaStreamsScenario(root: string, dynamodbEndpoint: stri
     const table = 'modelgate-bench-lambda-streams';
     await ensureTable(client, table);
     for (const o of parseManifests([{ name: 'streams.yaml', text: manifests(Number(upstream.ready)) }]).objects) {
-      await client.send(new PutItemCommand({ TableName: table, Item: validatedConfigItem(o, 'bench') }));
+      await client.send(new PutItemCommand({ TableName: table, Item: validatedConfigItem(o, BENCH_BUILD) }));
     }
     const { execFile } = await import('node:child_process');
     const out = await new Promise<string>((resolve, reject) =>
@@ -243,7 +246,7 @@ export async function lambdaStreamsScenario(root: string, dynamodbEndpoint: stri
             MODELGATE_TABLE: table,
             MODELGATE_LOG_LEVEL: 'warn',
             // The items carry copies validated for this build (as a component writes them).
-            MODELGATE_CONFIG_BUILD: 'bench',
+            MODELGATE_CONFIG_BUILD: BENCH_BUILD,
             AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
             AWS_REGION: 'us-east-1',
             AWS_ACCESS_KEY_ID: 'bench',

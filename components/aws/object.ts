@@ -7,7 +7,8 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { ManifestObject } from '../../functions/model/validate.js';
 import { KEY } from '../../functions/state/table-layout.js';
-import { InvalidConfigObject, validatedConfigItem } from '../../functions/config/validated-item.js';
+import { validatedConfigItem } from '../../functions/config/validated-item.js';
+import { ConfigError } from '../../functions/model/compile.js';
 import { asResourceError, type OwnedSecret, type Rendered, type SecretPurpose } from '../object.js';
 import type { ObjectRule, ObjectToCreate } from '../platforms.js';
 import { hasUnresolved } from '../inputs.js';
@@ -119,7 +120,7 @@ export function validatedItemText(resource: pulumi.Resource, object: Manifest, b
     try {
       return JSON.stringify(validatedConfigItem(object, build));
     } catch (error) {
-      if (error instanceof InvalidConfigObject) throw new SpecError([...error.problems]);
+      if (error instanceof ConfigError) throw new SpecError([...error.problems]);
       throw error;
     }
   });

@@ -15,6 +15,7 @@ import type { ManifestObject } from '../../functions/model/validate.js';
 import { startSimulator, type Simulator } from '../../functions/simulator/server.js';
 import { CONFIG_ATTRIBUTE } from '../../functions/state/table-layout.js';
 import { startDynalite, type Dynalite } from '../support/dynalite.js';
+import { backendRef, gateway, route, rule } from '../support/manifests.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HANDLER = pathToFileURL(`${ROOT}dist/${HANDLER_FILE}`).href;
@@ -26,24 +27,14 @@ let sim: Simulator;
 
 function objects(port: number, model = 'gpt-copy'): ManifestObject[] {
   return [
-    {
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'Gateway',
-      metadata: { name: 'gw', namespace: 'copies' },
-      spec: { gatewayClassName: 'agentgateway', listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] },
-    },
+    gateway('gw', { namespace: 'copies' }),
     {
       apiVersion: 'agentgateway.dev/v1alpha1',
       kind: 'AgentgatewayBackend',
       metadata: { name: 'llm', namespace: 'copies' },
       spec: { ai: { provider: { host: '127.0.0.1', port, openai: { model } } }, policies: { auth: { key: 'sk-test-copies-0123456789' } } },
     },
-    {
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'HTTPRoute',
-      metadata: { name: 'route', namespace: 'copies' },
-      spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'llm' }] }] },
-    },
+    route('route', [rule([backendRef('llm')])], { namespace: 'copies', parents: [{ name: 'gw' }] }),
   ] as unknown as ManifestObject[];
 }
 

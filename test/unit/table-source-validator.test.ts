@@ -11,27 +11,18 @@ import { MemoryLogger } from '../../functions/core/log.js';
 import { manifestSecrets } from '../../functions/model/compile.js';
 import type { ManifestObject } from '../../functions/model/validate.js';
 import { configItem } from '../../functions/state/table-layout.js';
+import { backendRef, gateway, route, rule } from '../support/manifests.js';
 
 const BUILD = 'build-under-test';
 const OBJECTS = [
-  {
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'Gateway',
-    metadata: { name: 'gw', namespace: 'v' },
-    spec: { gatewayClassName: 'agentgateway', listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] },
-  },
+  gateway('gw', { namespace: 'v' }),
   {
     apiVersion: 'agentgateway.dev/v1alpha1',
     kind: 'AgentgatewayBackend',
     metadata: { name: 'llm', namespace: 'v' },
     spec: { ai: { provider: { host: '127.0.0.1', port: 9, openai: { model: 'gpt-x' } } }, policies: { auth: { key: 'sk-test-validator-0123' } } },
   },
-  {
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'HTTPRoute',
-    metadata: { name: 'route', namespace: 'v' },
-    spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'llm' }] }] },
-  },
+  route('route', [rule([backendRef('llm')])], { namespace: 'v', parents: [{ name: 'gw' }] }),
 ] as unknown as ManifestObject[];
 
 // The items are written with the real validator; then a fresh TableConfigSource is loaded whose

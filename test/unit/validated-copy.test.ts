@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { expandEnv } from '../../functions/config/env.js';
 import { copyDigest, trustedCopy, VALIDATED_ATTRIBUTE, type ValidatedCopy } from '../../functions/config/validated-copy.js';
-import { InvalidConfigObject, MAX_COPIED_BYTES, validatedConfigItem } from '../../functions/config/validated-item.js';
+import { MAX_COPIED_BYTES, validatedConfigItem } from '../../functions/config/validated-item.js';
+import { ConfigError } from '../../functions/model/compile.js';
 import { validateObject, type ManifestObject } from '../../functions/model/validate.js';
 import { CONFIG_ATTRIBUTE } from '../../functions/state/table-layout.js';
 import { tutorialText, TUTORIAL_ENV, type Obj } from '../support/manifests.js';
@@ -97,7 +98,7 @@ describe('validated copies of config items', () => {
       spec: { ai: { groups: Array<{ providers: Array<Record<string, unknown>> }> } };
     };
     backend.spec.ai.groups[0]!.providers[0]!.anthropic = { model: 42 };
-    expect(() => validatedConfigItem(backend as unknown as ManifestObject, BUILD)).toThrow(InvalidConfigObject);
+    expect(() => validatedConfigItem(backend as unknown as ManifestObject, BUILD)).toThrow(ConfigError);
     expect(() => validatedConfigItem(backend as unknown as ManifestObject, BUILD)).toThrow(/spec\.ai\.groups\[0\]\.providers\[0\]\.anthropic\.model/);
   });
 });
