@@ -15,9 +15,33 @@ export { DynamoDBClient, GetItemCommand, UpdateItemCommand, QueryCommand } from 
 export { SecretsManagerClient, GetSecretValueCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 `;
 
-/** Writes `<dir>/sdk-clients.mjs`; returns its path and size in bytes. */
-export async function buildSdkBaseline(dir) {
-  const outfile = `${dir}/sdk-clients.mjs`;
-  const result = await build({ ...LAMBDA_BUNDLE_OPTIONS, absWorkingDir: ROOT, stdin: { contents: ENTRY, resolveDir: ROOT, loader: 'js' }, outfile, metafile: true });
+/**
+ * The same clients doing at import what the handler does at import (functions/handler.ts): construct
+ * the DynamoDB client with the handler's settings (state/dynamodb-client.ts) and the Secrets Manager
+ * client, and send the first config Query. What any Lambda that reads its table at init pays: the
+ * handler against this is modelgate's own code alone. The table is MODELGATE_TABLE, as the handler's.
+ */
+const INIT_ENTRY = `${ENTRY}
+import { DynamoDBClient as Table, QueryCommand as Query } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient as Secrets } from '@aws-sdk/client-secrets-manager';
+const table = new Table({ maxAttempts: 2, requestHandler: { requestTimeout: 1000, throwOnRequestTimeout: true, connectionTimeout: 500 } });
+export const secrets = new Secrets({});
+export const firstRead = table
+  .send(new Query({ TableName: process.env.MODELGATE_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'config' } } }))
+  .catch(() => undefined);
+`;
+
+async function buildEntry(contents, outfile) {
+  const result = await build({ ...LAMBDA_BUNDLE_OPTIONS, absWorkingDir: ROOT, stdin: { contents, resolveDir: ROOT, loader: 'js' }, outfile, metafile: true });
   return { file: outfile, bytes: Object.values(result.metafile.outputs)[0].bytes };
+}
+
+/** Writes `<dir>/sdk-clients.mjs`; returns its path and size in bytes. */
+export function buildSdkBaseline(dir) {
+  return buildEntry(ENTRY, `${dir}/sdk-clients.mjs`);
+}
+
+/** Writes `<dir>/sdk-clients-init.mjs`: the clients constructed and the first Query sent at import, as the handler does. */
+export function buildSdkInitBaseline(dir) {
+  return buildEntry(INIT_ENTRY, `${dir}/sdk-clients-init.mjs`);
 }

@@ -31,6 +31,9 @@ describe('npm run bench -- --quick', () => {
       '| `modelgate serve` |',
     ])
       expect(report).toContain(row);
+    // The Lambda import against both baselines, each with a measured ratio.
+    expect(report).toMatch(/\| baseline: the AWS SDK clients it needs, imported alone [^\n]*\| \d+\.\d+× \| ≤ 1\.2× \|/);
+    expect(report).toMatch(/\| baseline: the same clients constructed and the first config Query sent at import[^\n]*\| \d+\.\d+× \| — \|/);
     const svg = readFileSync(`${ROOT}bench/results/latency.svg`, 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('<polyline');
