@@ -15,7 +15,7 @@
  *   are skipped as `name:unsupported`. Neither skip counts against a provider's health.
  */
 import type { CompiledBackend, CompiledProvider } from '../model/config.js';
-import { vertexModelId } from '../providers/gemini/model-id.js';
+import { vertexModelId } from '../providers/gemini/adapter.js';
 import type { EmbeddingsRequest } from '../providers/openai/embeddings-wire.js';
 import { embeddingsAdapter } from '../providers/registry.js';
 import type { CandidateSkip } from './client-api.js';

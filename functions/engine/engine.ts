@@ -29,8 +29,6 @@ import { findRule } from './route.js';
 import { findModelRule, modelListRule, type ModelRouting } from './model-route.js';
 import { answerWithHttpTraffic, directAnswerPastPolicies, preflightAnswer, preflightModelRule } from './http-traffic.js';
 import type { MetricsSink } from './metrics.js';
-import { loadProviderKinds } from '../providers/registry.js';
-import { providerKindsOf, ruleProviderKinds } from './provider-kinds.js';
 import { newOutcome, type RequestOutcome } from './outcome.js';
 import { statusOf, type StatusSnapshot } from './status.js';
 import { isPumpable, type AfterAnswer, type GatewayRequest, type GatewayResponse, type PumpHandle, type Pumpable, type StreamSink } from './types.js';
@@ -59,7 +57,6 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     this.current = options.config;
-    Engine.loadKinds(options.config);
     this.metrics = options.metrics;
     this.rateLimits = rateLimitStoreOf(options.store);
     const now = options.now ?? Date.now;
@@ -85,16 +82,7 @@ export class Engine {
 
   /** Swaps the config; requests in flight finish on the one they started with. */
   setConfig(config: CompiledConfig): void {
-    Engine.loadKinds(config);
     this.current = config;
-  }
-
-  /**
-   * Starts loading the adapters of the kinds `config` routes to. A load that fails here is tried
-   * again by the next request that needs it, which answers with the error if it fails again.
-   */
-  private static loadKinds(config: CompiledConfig): void {
-    loadProviderKinds(providerKindsOf(config))?.catch(() => {});
   }
 
   /**
@@ -210,9 +198,6 @@ export class Engine {
     const limited = await rateLimit?.check(rule, req, api);
     if (limited) return limited;
     if (!endpoint.api) return listModels(rule, this.current.models);
-    // The adapters of the rule's provider kinds: loading since its config was taken, so almost always nothing to wait for.
-    const kindsLoading = loadProviderKinds(ruleProviderKinds(rule));
-    if (kindsLoading) await kindsLoading;
     // Routing by model parsed the body with this API's parser already: served from that reading.
     return handleApiRequest(endpoint.api, this.requestContext(req, rule), req, rule, outcome, parsed?.api === endpoint.api ? parsed.value : undefined);
   }

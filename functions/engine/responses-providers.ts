@@ -12,6 +12,19 @@ import { chatAdapter } from '../providers/registry.js';
 import type { ChatCompletionsAdapter } from '../providers/types.js';
 import { azureResponses, azureSpeaksResponses, openaiResponses, type ResponsesAdapter } from '../providers/openai/responses-passthrough.js';
 import { responsesViaChat } from '../providers/shared/responses-via-chat.js';
+import { anthropicChat } from '../providers/anthropic/adapter.js';
+import { azureChat } from '../providers/azure/adapter.js';
+import { bedrockChat } from '../providers/bedrock/adapter.js';
+import { geminiChat } from '../providers/gemini/adapter.js';
+import { vertexChat } from '../providers/vertex/adapter.js';
+
+const VIA_CHAT = {
+  anthropic: responsesViaChat(anthropicChat),
+  gemini: responsesViaChat(geminiChat),
+  vertexai: responsesViaChat(vertexChat),
+  bedrock: responsesViaChat(bedrockChat),
+  azureopenai: responsesViaChat(azureChat),
+} as const;
 
 /** A custom host's declared Responses format, at its own path when it names one. */
 function customNative(target: ProviderTarget): ResponsesAdapter {
@@ -20,17 +33,15 @@ function customNative(target: ProviderTarget): ResponsesAdapter {
   return { ...openaiResponses, buildRequest: (req, t, context) => openaiResponses.buildRequest(req, { ...t, path }, context) };
 }
 
-/**
- * A chat adapter wrapped for Responses clients, once per adapter (the chat adapters are shared
- * constants, loaded with their kind; custom hosts' are made once per set of formats).
- */
-const viaChatWrappers = new WeakMap<ChatCompletionsAdapter, ResponsesAdapter>();
+/** Custom hosts' chat adapters are shared constants: one wrapper each, made once. */
+const viaCustomChat = new WeakMap<ChatCompletionsAdapter, ResponsesAdapter>();
 
-function viaChat(chat: ChatCompletionsAdapter): ResponsesAdapter {
-  let adapter = viaChatWrappers.get(chat);
+function customViaChat(target: ProviderTarget): ResponsesAdapter {
+  const chat = chatAdapter('custom', target);
+  let adapter = viaCustomChat.get(chat);
   if (!adapter) {
     adapter = responsesViaChat(chat);
-    viaChatWrappers.set(chat, adapter);
+    viaCustomChat.set(chat, adapter);
   }
   return adapter;
 }
@@ -40,10 +51,10 @@ export function responsesAdapterFor(target: ProviderTarget): ResponsesAdapter {
     case 'openai':
       return openaiResponses;
     case 'azureopenai':
-      return azureSpeaksResponses(target) ? azureResponses : viaChat(chatAdapter('azureopenai'));
+      return azureSpeaksResponses(target) ? azureResponses : VIA_CHAT.azureopenai;
     case 'custom':
-      return target.formats?.Responses !== undefined ? customNative(target) : viaChat(chatAdapter('custom', target));
+      return target.formats?.Responses !== undefined ? customNative(target) : customViaChat(target);
     default:
-      return viaChat(chatAdapter(target.kind));
+      return VIA_CHAT[target.kind];
   }
 }

@@ -8,15 +8,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { anthropicMessages } from '../../functions/providers/anthropic/passthrough.js';
 import type { MessagesApiRequest } from '../../functions/providers/anthropic/wire.js';
-import { messagesAdapter, loadProviderKinds } from '../../functions/providers/registry.js';
+import { messagesAdapter } from '../../functions/providers/registry.js';
 import { type CompareOptions, diffJson, listCases, readGolden, snapshotJson } from '../support/conformance.js';
 import { describeWithShared, GOLDEN } from '../support/shared.js';
 import { diffMessagesFrames, framesOf, parseSse, snapshotEvents, Tally, translateStream, type Deviation } from '../support/golden-check.js';
 import { buildOrRefused, type Refusal } from '../support/refusals.js';
-import { PROVIDER_KINDS } from '../../functions/core/provider-target.js';
-
-// Adapters load by kind when an engine takes a config (providers/registry.ts); these tests call them directly.
-await loadProviderKinds(PROVIDER_KINDS);
 
 const TO_ANTHROPIC = 'messages->anthropic';
 const TO_VERTEX = 'messages->vertex (Claude on Vertex AI)';

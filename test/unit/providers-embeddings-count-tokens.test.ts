@@ -13,12 +13,8 @@ import { base64Vector } from '../../functions/providers/conversion/embeddings-ou
 import { geminiEmbeddings, vertexEmbeddings } from '../../functions/providers/gemini/embeddings.js';
 import type { EmbeddingsRequest } from '../../functions/providers/openai/embeddings-wire.js';
 import { azureEmbeddings, openaiEmbeddings, openAIEmbeddingsUrl } from '../../functions/providers/openai/embeddings.js';
-import { countTokensAdapter, embeddingsAdapter, loadProviderKinds } from '../../functions/providers/registry.js';
+import { countTokensAdapter, embeddingsAdapter } from '../../functions/providers/registry.js';
 import { RequestNotExpressible } from '../../functions/providers/types.js';
-import { PROVIDER_KINDS } from '../../functions/core/provider-target.js';
-
-// Adapters load by kind when an engine takes a config (providers/registry.ts); these tests call them directly.
-await loadProviderKinds(PROVIDER_KINDS);
 
 const target = (kind: ProviderTarget['kind'], more: Partial<ProviderTarget> = {}): ProviderTarget => ({ name: 'p', kind, baseUrl: 'http://127.0.0.1:9', ...more });
 const ctx = (request: EmbeddingsRequest, headers: Record<string, string> = {}) => ({ request, headers });

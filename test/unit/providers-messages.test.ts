@@ -7,15 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { AnthropicEventWriter } from '../../functions/providers/anthropic/event-writer.js';
 import { anthropicMessages } from '../../functions/providers/anthropic/passthrough.js';
 import type { MessagesApiRequest } from '../../functions/providers/anthropic/wire.js';
-import { adapterFor, chatAdapter, messagesAdapter, loadProviderKinds } from '../../functions/providers/registry.js';
+import { adapterFor, chatAdapter, messagesAdapter } from '../../functions/providers/registry.js';
 import { anthropicErrorTypeForStatus } from '../../functions/providers/shared/error-body.js';
 import { messagesToChatRequest } from '../../functions/providers/conversion/messages-to-completions-request.js';
 import type { SseEvent } from '../../functions/providers/types.js';
 import { PROVIDER_KINDS, type ProviderTarget } from '../../functions/core/provider-target.js';
 import { parseSse } from '../support/golden-check.js';
-
-// Adapters load by kind when an engine takes a config (providers/registry.ts); these tests call them directly.
-await loadProviderKinds(PROVIDER_KINDS);
 
 const target = (kind: ProviderTarget['kind'], extra: Partial<ProviderTarget> = {}): ProviderTarget => ({ name: 'p', kind, baseUrl: 'http://127.0.0.1:1', model: 'm', ...extra });
 const HELLO: MessagesApiRequest = { max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };

@@ -14,11 +14,6 @@ import { RequestNotExpressible, type StreamFailure } from '../../functions/provi
 import { applyResponsesAiPolicy, storedResponseAnswer } from '../../functions/engine/responses-api.js';
 import { parseResponsesRequest } from '../../functions/engine/responses-request.js';
 import { BadRequest } from '../../functions/engine/errors.js';
-import { loadProviderKinds } from '../../functions/providers/registry.js';
-import { PROVIDER_KINDS } from '../../functions/core/provider-target.js';
-
-// Adapters load by kind when an engine takes a config (providers/registry.ts); these tests call them directly.
-await loadProviderKinds(PROVIDER_KINDS);
 
 const req = (fields: Partial<ResponsesRequest>): ResponsesRequest => ({ model: 'm', input: 'Hi', ...fields });
 

@@ -11,11 +11,8 @@ import type { ChatCompletionRequest } from '../openai/wire.js';
 import { DEFAULT_VERTEX_REGION } from '../../core/endpoints.js';
 import { pathSegment, requireModel, vendorUrl } from '../shared/target.js';
 import { translateGoogleError } from './errors.js';
-import { vertexModelId } from './model-id.js';
 import { toGenerateContentRequest } from './request.js';
 import { GeminiStreamTranslator, translateGeminiResponse } from './response.js';
-
-export { vertexModelId };
 
 const method = (stream: boolean) => (stream ? 'streamGenerateContent?alt=sse' : 'generateContent');
 
@@ -28,6 +25,14 @@ export function geminiModelResource(model: string): string {
   const collection = slash > 0 ? model.slice(0, slash) : '';
   if (collection === 'models' || collection === 'tunedModels') return `${collection}/${pathSegment(model.slice(slash + 1))}`;
   return `models/${pathSegment(model)}`;
+}
+
+/** Vertex names Google's models as `publishers/google/models/{id}`; clients may send any of its prefixes. */
+export function vertexModelId(model: string): string {
+  const at = model.indexOf('publishers/google/models/');
+  if (at >= 0) return model.slice(at + 'publishers/google/models/'.length);
+  for (const prefix of ['models/', 'google/']) if (model.startsWith(prefix)) return model.slice(prefix.length);
+  return model;
 }
 
 function build(req: ChatCompletionRequest, target: ProviderTarget, address: (model: string, stream: boolean) => string, auth: Record<string, string>): UpstreamRequest {
