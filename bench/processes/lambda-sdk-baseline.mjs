@@ -22,9 +22,10 @@ export { SecretsManagerClient, GetSecretValueCommand, DescribeSecretCommand } fr
  * handler against this is modelgate's own code alone. The table is MODELGATE_TABLE, as the handler's.
  */
 const INIT_ENTRY = `${ENTRY}
-import { DynamoDBClient as Table, QueryCommand as Query } from '@aws-sdk/client-dynamodb';
+import { QueryCommand as Query } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient as Secrets } from '@aws-sdk/client-secrets-manager';
-const table = new Table({ maxAttempts: 2, requestHandler: { requestTimeout: 1000, throwOnRequestTimeout: true, connectionTimeout: 500 } });
+import { createTableClient } from './functions/state/dynamodb-client.ts';
+const table = createTableClient();
 export const secrets = new Secrets({});
 export const firstRead = table
   .send(new Query({ TableName: process.env.MODELGATE_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'config' } } }))
