@@ -228,3 +228,20 @@ spec:
     - backendRefs: [{ group: agentgateway.dev, kind: AgentgatewayBackend, name: ${name} }]
 `;
 }
+
+/** A bench Gateway and one route to one OpenAI-compatible backend `name` (model `model`) on a loopback port. */
+export function openAIBackendManifests(name: string, model: string, port: number): string {
+  return oneBackendManifests(
+    name,
+    `apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayBackend
+metadata: { name: ${name} }
+spec:
+  ai:
+    provider:
+      openai: { model: ${model} }
+      host: 127.0.0.1
+      port: ${port}
+  policies: { auth: { key: sk-bench } }`,
+  );
+}

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --skip-peer] [-- --no-build]`: what the gateway costs, measured against a direct
+ * `npm run bench [-- --quick] [-- --skip-peer] [-- --no-build] [-- --instructions]`: what the gateway costs, measured against a direct
  * call to the same fake upstream in the same run, and against a peer gateway (Portkey).
  * Writes bench/results/report.md, latency.svg and results.json; prints the report.
  *
@@ -21,6 +21,7 @@ import { HANDLER_ENV } from '../functions/bundle.js';
 import { ensureTable } from '../functions/state/table.js';
 import { cdfChart } from './chart.js';
 import { coldStartBytes } from '../scripts/cold-start-files.mjs';
+import { instructionsGoalLines, instructionsReport, instructionsScenario, type InstructionsResult } from './instructions.js';
 import { hedgingReport, hedgingScenario, type HedgingRow } from './hedging.js';
 import { buildSdkBaseline, buildSdkInitBaseline } from './processes/lambda-sdk-baseline.mjs';
 import { BENCH_BUILD, lambdaStreamsReport, lambdaStreamsScenario, streamsReport, streamsScenario, type LambdaStreamsResult, type StreamsResult } from './streams.js';
@@ -33,6 +34,8 @@ const PEER_VERSION = '1.15.2';
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const SKIP_PEER = args.has('--skip-peer');
+// Instructions per request under callgrind: a few minutes more, and valgrind on the machine.
+const INSTRUCTIONS = args.has('--instructions');
 
 const COUNTS = QUICK
   ? {
@@ -48,6 +51,8 @@ const COUNTS = QUICK
       streams: 200,
       streamMs: 3_000,
       lambdaStreams: 50,
+      instructionsWarmup: 300,
+      instructions: 100,
     }
   : {
       warmup: 2_000,
@@ -62,6 +67,9 @@ const COUNTS = QUICK
       streams: 2_000,
       streamMs: 10_000,
       lambdaStreams: 200,
+      // Natively the optimizing compiler settles after ~9,000 requests; on the main thread most of it is done by 6,000.
+      instructionsWarmup: 6_000,
+      instructions: 1_000,
     };
 
 const MESSAGES = [{ role: 'user', content: 'Say something short.' }];
@@ -376,8 +384,30 @@ async function main() {
   console.error(`bench: ${COUNTS.streams} concurrent streams`);
   const streams = await streamsScenario(ROOT, RESULTS, COUNTS.streams, COUNTS.streamMs, await freePort());
 
+  // --- instructions per request, the floor against modelgate, under callgrind (its own upstream and processes)
+  let instructions: InstructionsResult | undefined;
+  if (INSTRUCTIONS) {
+    console.error('bench: instructions per request (callgrind)');
+    instructions = await instructionsScenario(ROOT, RESULTS, COUNTS.instructionsWarmup, COUNTS.instructions);
+  }
+
   // What both the report and results.json carry.
-  const figures = { stamp, machine: machine(), quick: QUICK, rows, tput, bundleBytes, imports, firstRequests, sdkBytes: sdk.bytes, sdkImports, sdkInitImports, lambda, ops };
+  const figures = {
+    stamp,
+    machine: machine(),
+    quick: QUICK,
+    rows,
+    tput,
+    bundleBytes,
+    imports,
+    firstRequests,
+    sdkBytes: sdk.bytes,
+    sdkImports,
+    sdkInitImports,
+    lambda,
+    ops,
+    instructions,
+  };
   const report = renderReport({
     ...figures,
     hedging,
@@ -515,6 +545,7 @@ interface ReportInput {
   sdkInitImports: number[];
   lambda: { importMs: number; rssAfterImportMb: number; rssMaxMb: number; requests: number; errors: number };
   ops: Record<string, { reads: number; writes: number }>;
+  instructions: InstructionsResult | undefined;
   peer: boolean;
   seconds: number;
 }
@@ -568,6 +599,7 @@ function goalsReport(r: ReportInput): string[] {
     const shares = concurrencies.map((c) => rps(target, c) / rps(FLOOR, c));
     lines.push(`| ${target} | ${shares.map((x) => `${f(x * 100, 0)} %${target === SECOND_FLOOR ? '' : ` — ${met(x >= 0.9)}`}`).join(' | ')} |`);
   }
+  lines.push(...instructionsGoalLines(r.instructions));
   const second = row('buffered', 'total', SECOND_FLOOR);
   const secondStream = row('streaming', 'ttfb', SECOND_FLOOR);
   const floorBuffered = row('buffered', 'total', FLOOR);
@@ -638,6 +670,7 @@ function renderReport(r: ReportInput): string {
   lines.push(
     `| one failing attempt, then an answer | ${f(r.ops.failingCached?.reads)} | ${f(r.ops.failingCached?.writes)} | ${f(r.ops.failingUncached?.reads)} | ${f(r.ops.failingUncached?.writes)} |`,
   );
+  lines.push(...instructionsReport(r.instructions));
   lines.push('', '## Budgets (DESIGN.md)', '');
   const mem = r.rows.find((x) => x.scenario === 'buffered' && x.target === 'modelgate');
   const floor = r.rows.find((x) => x.scenario === 'buffered' && x.target === FLOOR);

@@ -9,7 +9,7 @@
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { oneBackendManifests, quantile, start, type Proc } from './lib.js';
+import { openAIBackendManifests, quantile, start, type Proc } from './lib.js';
 
 /** What the clients saw of one run of the scenario, through one proxy. */
 export interface StreamsRun {
@@ -36,21 +36,7 @@ export interface StreamsResult extends StreamsRun {
   floor: StreamsRun;
 }
 
-function manifests(port: number): string {
-  return oneBackendManifests(
-    'slow',
-    `apiVersion: agentgateway.dev/v1alpha1
-kind: AgentgatewayBackend
-metadata: { name: slow }
-spec:
-  ai:
-    provider:
-      openai: { model: slow }
-      host: 127.0.0.1
-      port: ${port}
-  policies: { auth: { key: sk-bench } }`,
-  );
-}
+const manifests = (port: number) => openAIBackendManifests('slow', 'slow', port);
 
 /** One metric's value from a Prometheus text page. */
 const metric = (text: string, name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
