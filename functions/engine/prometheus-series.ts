@@ -6,7 +6,10 @@
  *
  * prom-client's own `inc`/`observe` validate the label names, build a `name:value,` hash string
  * and wrap the value in objects on every call — about six of those per request, the largest single
- * source of the gateway's garbage per request (heap sampling, issue 18). The values a series shows
+ * source of the gateway's garbage per request (heap sampling, issue 18). A series is found through
+ * one Map per label, in label order: joining the values into one key built a new string per call,
+ * which the Map then had to hash (label values are mostly the config's names and small numbers,
+ * whose hashes V8 keeps). The values a series shows
  * are the same: `get()` answers in the shapes prom-client's Counter and Histogram do (series labels
  * in label-name order; a histogram's `le` first, then the series labels), so the text exposition
  * and `registry.getSingleMetric(name).get()` read as they did.
@@ -22,17 +25,20 @@ interface Exposed<V> {
   aggregator: 'sum';
 }
 
-/** The separator of label values in a series key: a control character no label value contains unescaped in practice, and if one did, only two series would share counts. */
-const SEP = '\u0000';
-
 interface Series<V> {
   labels: Record<string, string>;
   value: V;
 }
 
+/** One level of the lookup: a label's value to the next level, or to the series at the last label. */
+type Level<V> = Map<string, Level<V> | Series<V>>;
+
 abstract class LabelledMetric<V> {
   readonly aggregator = 'sum' as const;
-  private readonly series = new Map<string, Series<V>>();
+  /** Series by label values, one level per label (a metric without labels keeps its one series under ''). */
+  private readonly lookup: Level<V> = new Map();
+  /** Every series, in the order made: what the exposition walks. */
+  private readonly series: Series<V>[] = [];
 
   constructor(
     readonly name: string,
@@ -46,25 +52,38 @@ abstract class LabelledMetric<V> {
 
   /** The series of these label values (in `labelNames` order), made on first use. */
   protected at(values: readonly string[]): V {
-    const key = values.length === 1 ? values[0]! : values.join(SEP);
-    let s = this.series.get(key);
+    let level = this.lookup;
+    const last = values.length - 1;
+    for (let i = 0; i < last; i++) {
+      const value = values[i]!;
+      let next = level.get(value) as Level<V> | undefined;
+      if (!next) {
+        next = new Map();
+        level.set(value, next);
+      }
+      level = next;
+    }
+    const leaf = last < 0 ? '' : values[last]!;
+    let s = level.get(leaf) as Series<V> | undefined;
     if (!s) {
       const labels: Record<string, string> = {};
       for (let i = 0; i < this.labelNames.length; i++) labels[this.labelNames[i]!] = values[i]!;
       s = { labels, value: this.initial() };
-      this.series.set(key, s);
+      level.set(leaf, s);
+      this.series.push(s);
     }
     return s.value;
   }
 
   protected abstract initial(): V;
 
-  protected all(): IterableIterator<Series<V>> {
-    return this.series.values();
+  protected all(): readonly Series<V>[] {
+    return this.series;
   }
 
   reset(): void {
-    this.series.clear();
+    this.lookup.clear();
+    this.series.length = 0;
   }
 }
 

@@ -64,4 +64,27 @@ describe('LabelledCounter and LabelledHistogram expose what prom-client would', 
       [{ a: 'x2', b: 'y' }, 333],
     ]);
   });
+
+  it('keeps label values apart whatever characters they hold, and starts over after reset', async () => {
+    const registry = new Registry();
+    const counter = new LabelledCounter('t_total', 'n', ['a', 'b'], registry);
+    // Joined with a separator, these two would have been one key.
+    counter.inc(['p\u0000q', 'r']);
+    counter.inc(['p', 'q\u0000r'], 2);
+    counter.inc(['', '']);
+    expect((await counter.get()).values.map((v) => [v.labels, v.value])).toEqual([
+      [{ a: 'p\u0000q', b: 'r' }, 1],
+      [{ a: 'p', b: 'q\u0000r' }, 2],
+      [{ a: '', b: '' }, 1],
+    ]);
+    counter.reset();
+    expect((await counter.get()).values).toEqual([]);
+    counter.inc(['p', 'q\u0000r']);
+    expect((await counter.get()).values.map((v) => v.value)).toEqual([1]);
+    // A metric without labels has its one series.
+    const total = new LabelledCounter('t_all_total', 'n', [], registry);
+    total.inc([], 3);
+    total.inc([]);
+    expect((await total.get()).values).toEqual([{ labels: {}, value: 4 }]);
+  });
 });
