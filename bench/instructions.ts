@@ -3,16 +3,14 @@
  * serve` each run under valgrind's callgrind, serve a warm-up, have their counters zeroed, serve
  * N buffered requests at concurrency 16, and have them dumped. The count of the main thread (the
  * one that runs JavaScript and the event loop) per request is what a saturated gateway's throughput
- * is made of. It is steadier than CPU time on a shared host (±30 % between rounds here) but not
- * exact: under valgrind the optimizing compiler's background threads get little time, so which hot
- * functions already run optimized during the count varies, and one build's count has varied by up
- * to 13 % between runs (446–506 k). Fine for the gap to the floor; too coarse for changes of a few
- * per cent, which want a micro-benchmark of the code changed.
+ * is made of, and unlike CPU time on a shared host (±30 % between rounds here) it repeats — once
+ * the optimizing compiler has settled. Until then its work (on helper threads, which valgrind gives
+ * little time) decides which hot functions run optimized during the count: after a warm-up of 6,000
+ * requests one build's count varied from 446 to 506 k between runs; after 15,000, 414.0 and 416.6 k.
  *
  * Both processes get a fixed young generation: V8 sizes it by allocation per millisecond, and
  * under valgrind (~50× slower) it would shrink it and collect far more often than it does natively.
- * Background threads (the optimizing compiler, concurrent marking, sweeping) are counted apart:
- * under valgrind the compiler is still at work long after it has settled natively.
+ * Background threads (the optimizing compiler, concurrent marking, sweeping) are counted apart.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
