@@ -31,7 +31,7 @@ export type InstructionsResult = { available: false; reason: string } | { availa
 const V8_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
 
 /** Whether valgrind and callgrind_control can be run here; the reason when not. */
-function missingTool(): string | undefined {
+export function missingTool(): string | undefined {
   for (const tool of ['valgrind', 'callgrind_control']) {
     try {
       execFileSync(tool, ['--version'], { stdio: 'ignore' });

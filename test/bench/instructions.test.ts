@@ -4,13 +4,12 @@
  * machine has it. Counts, not timings: the gateway executes more instructions per request than the
  * bare proxy it is held against (it parses, routes and checks what the proxy passes through).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { sharedRequired } from '../support/shared.js';
-import { dumpTotals, instructionsGoalLines, instructionsReport, instructionsScenario } from '../../bench/instructions.js';
+import { describeUnavailable } from '../support/shared.js';
+import { dumpTotals, instructionsGoalLines, instructionsReport, instructionsScenario, missingTool } from '../../bench/instructions.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -47,37 +46,30 @@ describe('reading callgrind dumps', () => {
   });
 });
 
-let valgrind = true;
-try {
-  execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
-} catch {
-  valgrind = false;
-}
-
-describe('the scenario under valgrind', () => {
-  // As with ../shared: a clone on a laptop skips it in one line; CI (which installs valgrind in .ci/run) must run it.
-  if (!valgrind && !sharedRequired()) {
-    it.skip('needs valgrind, which this machine does not have (Debian: apt-get install valgrind)', () => {});
-    return;
-  }
-  it('counts the floor and modelgate per request, the requests answered', async () => {
-    const results = mkdtempSync(`${tmpdir()}/modelgate-instr-`);
-    try {
-      const r = await instructionsScenario(ROOT, results, 150, 40);
-      if (!r.available) throw new Error(`the scenario did not run: ${r.reason}`);
-      expect(r.rows.map((x) => [x.target, x.requests + x.errors])).toEqual([
-        ['floor (bare Node proxy)', 40],
-        ['modelgate', 40],
-      ]);
-      // Answered, bar at most a couple: one run in several lost a request (a keep-alive socket is the
-      // likely cause: the proxy may close an idle one while valgrind zeroes its counters).
-      for (const row of r.rows) expect(row.errors, `${row.target}: ${row.errors} of 40 requests failed`).toBeLessThanOrEqual(2);
-      for (const row of r.rows) expect(row.all).toBeGreaterThanOrEqual(row.main);
-      // A proxy request is hundreds of thousands of instructions, not a handful (the counters ran).
-      expect(r.rows[0]!.main).toBeGreaterThan(50_000);
-      expect(r.rows[1]!.main).toBeGreaterThan(r.rows[0]!.main);
-    } finally {
-      rmSync(results, { recursive: true, force: true });
-    }
-  }, 280_000);
-});
+const SCENARIO = 'the scenario under valgrind';
+const missing = missingTool();
+// As with ../shared: a clone without valgrind skips it in one line; CI (which installs it in .ci/run) must run it.
+if (missing) describeUnavailable(SCENARIO, 'counts the floor and modelgate per request', missing, '.ci/run installs valgrind');
+else
+  describe(SCENARIO, () => {
+    it('counts the floor and modelgate per request, the requests answered', async () => {
+      const results = mkdtempSync(`${tmpdir()}/modelgate-instr-`);
+      try {
+        const r = await instructionsScenario(ROOT, results, 150, 40);
+        if (!r.available) throw new Error(`the scenario did not run: ${r.reason}`);
+        expect(r.rows.map((x) => [x.target, x.requests + x.errors])).toEqual([
+          ['floor (bare Node proxy)', 40],
+          ['modelgate', 40],
+        ]);
+        // Answered, bar at most a couple: one run in several lost a request (a keep-alive socket is the
+        // likely cause: the proxy may close an idle one while valgrind zeroes its counters).
+        for (const row of r.rows) expect(row.errors, `${row.target}: ${row.errors} of 40 requests failed`).toBeLessThanOrEqual(2);
+        for (const row of r.rows) expect(row.all).toBeGreaterThanOrEqual(row.main);
+        // A proxy request is hundreds of thousands of instructions, not a handful (the counters ran).
+        expect(r.rows[0]!.main).toBeGreaterThan(50_000);
+        expect(r.rows[1]!.main).toBeGreaterThan(r.rows[0]!.main);
+      } finally {
+        rmSync(results, { recursive: true, force: true });
+      }
+    }, 280_000);
+  });
